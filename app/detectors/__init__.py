@@ -1,0 +1,1 @@
+"""Streaming anomaly detectors that explain themselves."""

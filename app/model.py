@@ -1,0 +1,139 @@
+"""The values that flow through the engine: sample batches, events and device status.
+
+Workers emit :class:`SampleBatch` objects (numpy arrays, never single samples); the engine's
+dispatcher fans them out to subscribers (storage, alarms, detectors, the GUI bridge).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int32]
+QualityArray = npt.NDArray[np.uint8]
+
+
+class Quality(IntEnum):
+    """Quality of a tag value, stored as a small integer."""
+
+    GOOD = 0
+    BAD = 1
+    STALE = 2
+    UNKNOWN = 3
+
+
+@dataclass(frozen=True, slots=True)
+class SampleBatch:
+    """Samples of several tags; arrays are aligned and of equal length.
+
+    ``reasons`` maps the tag id of every non-good sample to why it is not good.
+    ``texts`` carries the value of string tags (their numeric value is NaN).
+    """
+
+    device: str
+    tag_ids: IntArray
+    timestamps: FloatArray
+    values: FloatArray
+    quality: QualityArray
+    reasons: dict[int, str] = field(default_factory=dict)
+    texts: dict[int, str] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return int(self.tag_ids.shape[0])
+
+    @classmethod
+    def uniform(
+        cls,
+        device: str,
+        tag_ids: IntArray,
+        timestamp: float,
+        values: FloatArray,
+        quality: QualityArray,
+        reasons: dict[int, str] | None = None,
+        texts: dict[int, str] | None = None,
+    ) -> SampleBatch:
+        """A batch whose samples share one timestamp (one poll of one group)."""
+        return cls(
+            device=device,
+            tag_ids=tag_ids,
+            timestamps=np.full(tag_ids.shape[0], timestamp, dtype=np.float64),
+            values=values,
+            quality=quality,
+            reasons=reasons or {},
+            texts=texts or {},
+        )
+
+
+class Severity(IntEnum):
+    """How loud an event is; alarms have their own priorities."""
+
+    INFO = 0
+    WARNING = 1
+    ERROR = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something that happened once: communication lost, a part scanned, a limit crossed."""
+
+    timestamp: float
+    kind: str
+    source: str
+    message: str
+    severity: Severity = Severity.INFO
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class DeviceDiagnostics:
+    """Live health of one device, owned and updated by its worker."""
+
+    device: str
+    driver: str
+    connected: bool = False
+    last_good: float | None = None
+    last_error: str = ""
+    requests: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+    cycles_attempted: int = 0
+    cycles_published: int = 0
+    backoff_s: float = 0.0
+    response_times_ms: list[float] = field(default_factory=list)
+
+    def record_error(self, kind: str, message: str) -> None:
+        """Count an error of ``kind``."""
+        self.errors[kind] = self.errors.get(kind, 0) + 1
+        self.last_error = message
+
+    @property
+    def error_count(self) -> int:
+        """All errors, any kind."""
+        return sum(self.errors.values())
+
+    def response_stats(self) -> tuple[float, float]:
+        """Mean and p99 response time in ms over the recent window (0, 0 when none)."""
+        if not self.response_times_ms:
+            return 0.0, 0.0
+        times = np.asarray(self.response_times_ms)
+        return float(times.mean()), float(np.percentile(times, 99))
+
+    def snapshot(self) -> DeviceDiagnostics:
+        """A copy that other threads may keep."""
+        return DeviceDiagnostics(
+            device=self.device,
+            driver=self.driver,
+            connected=self.connected,
+            last_good=self.last_good,
+            last_error=self.last_error,
+            requests=self.requests,
+            errors=dict(self.errors),
+            cycles_attempted=self.cycles_attempted,
+            cycles_published=self.cycles_published,
+            backoff_s=self.backoff_s,
+            response_times_ms=list(self.response_times_ms),
+        )
