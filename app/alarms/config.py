@@ -1,12 +1,161 @@
 """Alarm definitions as they appear under a tag in the station config.
 
-Placeholder: the alarm-management work replaces this with the full ISA-18.2 definitions.
+A tag's ``alarms`` table holds up to four limit alarms (``hh``, ``h``, ``l``, ``ll``), one
+deviation alarm, one rate-of-change alarm and any number of discrete alarms, plus defaults
+(deadband, delays, latching, suppression) that every alarm of the tag inherits unless it sets
+its own::
+
+    alarms = { deadband = 2.0, on_delay_s = 2,
+               suppress_when = { tag = "state", in = [0, 4] },
+               hh = { limit = 720, priority = "critical", message = "Oven far too hot",
+                      response = "Stop the line, open the oven door" },
+               h = { limit = 700, priority = "high", message = "Oven hot" } }
+
+Cross references (setpoint and suppression tags) are checked against the whole station by
+:func:`app.alarms.definitions.reference_problems`.
 """
 
-from pydantic import BaseModel, ConfigDict
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Priority = Literal["critical", "high", "medium", "low"]
+Direction = Literal["both", "above", "below"]
+
+IDENTIFIER = r"^[A-Za-z][A-Za-z0-9_\-]*$"
+#: Condition names a discrete alarm may not take (they name the built-in conditions).
+RESERVED_NAMES = frozenset({"hh", "h", "l", "ll", "deviation", "rate"})
+
+NonNegative = Annotated[float, Field(ge=0)]
+Delay = Annotated[float, Field(ge=0, le=3600)]
+TagRef = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*(\.[A-Za-z][A-Za-z0-9_\-]*)?$")]
 
 
-class TagAlarms(BaseModel):
-    """Alarm definitions of one tag."""
+def _located(loc: tuple[str | int, ...], message: str) -> ValueError:
+    """A ValueError that the station loader reports at ``loc`` below this model.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Imported lazily: ``app.config`` imports this module while it is itself being imported.
+    """
+    from app.config import _LocatedError
+
+    return _LocatedError(loc, message)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class SuppressWhen(_Strict):
+    """Suppress by design while another tag (usually the machine state) holds one of ``in``."""
+
+    tag: TagRef
+    """Tag name in the same device, or ``device.tag``."""
+    values: list[float] = Field(alias="in", min_length=1)
+
+
+class AlarmOptions(_Strict):
+    """What every alarm of a tag has; unset values inherit the tag-level default."""
+
+    priority: Priority = "medium"
+    message: str = ""
+    """What is wrong, as the operator reads it; a default is made from the tag and condition."""
+    response: str = ""
+    """What maintenance should do about it."""
+    deadband: NonNegative | None = None
+    on_delay_s: Delay | None = None
+    off_delay_s: Delay | None = None
+    latched: bool | None = None
+    suppress_when: SuppressWhen | None = None
+    enabled: bool = True
+
+
+class LimitAlarm(AlarmOptions):
+    """Active while the value is beyond ``limit`` (above for hh/h, below for l/ll)."""
+
+    limit: float
+
+
+class DeviationAlarm(AlarmOptions):
+    """Active while the value is more than ``limit`` away from the value of a setpoint tag."""
+
+    setpoint: TagRef
+    limit: float = Field(gt=0)
+    direction: Direction = "both"
+
+
+class RateAlarm(AlarmOptions):
+    """Active while the value changes faster than ``limit`` units per second or per minute."""
+
+    limit: float = Field(gt=0)
+    per: Literal["s", "min"] = "s"
+    direction: Direction = "both"
+
+
+class DiscreteAlarm(AlarmOptions):
+    """Active while the value equals one value, is in a set, or has a bit set (fault words)."""
+
+    name: Annotated[str, Field(pattern=IDENTIFIER, max_length=64)]
+    equals: float | None = None
+    values: list[float] | None = Field(default=None, alias="in", min_length=1)
+    bit: int | None = Field(default=None, ge=0, le=63)
+
+    @model_validator(mode="after")
+    def _one_test(self) -> DiscreteAlarm:
+        given = [key for key in ("equals", "values", "bit") if getattr(self, key) is not None]
+        if len(given) != 1:
+            raise ValueError("a discrete alarm needs exactly one of 'equals', 'in' or 'bit'")
+        if self.name in RESERVED_NAMES:
+            raise _located(("name",), f"'{self.name}' is reserved for the built-in conditions")
+        return self
+
+
+class TagAlarms(_Strict):
+    """Alarm definitions of one tag, with defaults shared by all of them."""
+
+    hh: LimitAlarm | None = None
+    h: LimitAlarm | None = None
+    l: LimitAlarm | None = None  # noqa: E741 - the ISA name of the low alarm
+    ll: LimitAlarm | None = None
+    deviation: DeviationAlarm | None = None
+    rate: RateAlarm | None = None
+    discrete: list[DiscreteAlarm] = Field(default_factory=list)
+    # Defaults inherited by every alarm of this tag
+    deadband: NonNegative = 0.0
+    on_delay_s: Delay = 0.0
+    off_delay_s: Delay = 0.0
+    latched: bool = False
+    suppress_when: SuppressWhen | None = None
+
+    @model_validator(mode="after")
+    def _limits_ordered(self) -> TagAlarms:
+        # Highest first: each present limit must be above every lower one that is present.
+        order = [("hh", self.hh), ("h", self.h), ("l", self.l), ("ll", self.ll)]
+        present = [(name, alarm) for name, alarm in order if alarm is not None]
+        for index, (name, alarm) in enumerate(present):
+            for lower_name, lower in present[index + 1 :]:
+                if alarm.limit <= lower.limit:
+                    raise _located(
+                        (name, "limit"),
+                        f"{name.upper()} limit {alarm.limit:g} must be above the "
+                        f"{lower_name.upper()} limit {lower.limit:g}",
+                    )
+        seen: set[str] = set()
+        for index, discrete in enumerate(self.discrete):
+            if discrete.name in seen:
+                raise _located(
+                    ("discrete", index, "name"), f"duplicate discrete alarm '{discrete.name}'"
+                )
+            seen.add(discrete.name)
+        return self
+
+    def conditions(self) -> list[tuple[str, AlarmOptions]]:
+        """Every defined condition as ``(name, definition)``: hh, h, l, ll, deviation, rate, ..."""
+        found: list[tuple[str, AlarmOptions]] = []
+        for name in ("hh", "h", "l", "ll", "deviation", "rate"):
+            alarm = getattr(self, name)
+            if alarm is not None:
+                found.append((name, alarm))
+        found.extend((d.name, d) for d in self.discrete)
+        return found

@@ -1,0 +1,170 @@
+"""Resolve the alarm tables of a station config into runnable :class:`AlarmDefinition` objects."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from app.alarms.config import (
+    AlarmOptions,
+    DeviationAlarm,
+    DiscreteAlarm,
+    LimitAlarm,
+    RateAlarm,
+    TagAlarms,
+)
+from app.alarms.model import AlarmDefinition, Kind, Priority
+from app.config import DeviceConfig, StationConfig, TagConfig
+
+log = logging.getLogger(__name__)
+
+_LIMIT_WORDS = {"hh": "high-high", "h": "high", "l": "low", "ll": "low-low"}
+
+
+def comm_alarm_id(device: str) -> str:
+    """Id of a device's communication-loss alarm."""
+    return f"{device}.@comm"
+
+
+def anomaly_alarm_id(device: str, tag: str | None, detector: str) -> str:
+    """Id of an anomaly alarm raised by ``detector`` on a tag or a whole device."""
+    return f"{device}.{tag}.@anomaly.{detector}" if tag else f"{device}.@anomaly.{detector}"
+
+
+def resolve_tag(ref: str, device: str) -> str:
+    """``"speed_sp"`` within device ``press`` -> ``"press.speed_sp"``; full names unchanged."""
+    return ref if "." in ref else f"{device}.{ref}"
+
+
+def reference_problems(config: StationConfig) -> list[str]:
+    """Setpoint and suppression tags that do not exist, as ``key.path: message`` lines."""
+    known = {f"{d.name}.{t.name}" for d in config.devices for t in d.tags}
+    problems: list[str] = []
+    for d_index, device in enumerate(config.devices):
+        for t_index, tag in enumerate(device.tags):
+            if tag.alarms is None:
+                continue
+            base = f"devices[{d_index}].tags[{t_index}].alarms"
+            checks: list[tuple[str, str]] = []
+            if tag.alarms.suppress_when is not None:
+                checks.append((f"{base}.suppress_when.tag", tag.alarms.suppress_when.tag))
+            for name, alarm in _conditions_with_paths(tag.alarms):
+                if alarm.suppress_when is not None:
+                    checks.append((f"{base}.{name}.suppress_when.tag", alarm.suppress_when.tag))
+                if isinstance(alarm, DeviationAlarm):
+                    checks.append((f"{base}.{name}.setpoint", alarm.setpoint))
+            for path, ref in checks:
+                full = resolve_tag(ref, device.name)
+                if full not in known:
+                    problems.append(f"{path}: no tag '{full}' in this station")
+                elif full == f"{device.name}.{tag.name}" and path.endswith("setpoint"):
+                    problems.append(f"{path}: a tag cannot be its own setpoint")
+    return problems
+
+
+def _conditions_with_paths(alarms: TagAlarms) -> list[tuple[str, AlarmOptions]]:
+    paths: list[tuple[str, AlarmOptions]] = []
+    for name, alarm in alarms.conditions():
+        if isinstance(alarm, DiscreteAlarm):
+            paths.append((f"discrete[{alarms.discrete.index(alarm)}]", alarm))
+        else:
+            paths.append((name, alarm))
+    return paths
+
+
+def build_definitions(
+    config: StationConfig, tag_ids: Mapping[str, int]
+) -> list[AlarmDefinition]:
+    """Every configured tag alarm of the enabled devices whose tags the engine polls."""
+    definitions: list[AlarmDefinition] = []
+    for device in config.devices:
+        if not device.enabled:
+            continue
+        for tag in device.tags:
+            if tag.alarms is None:
+                continue
+            full = f"{device.name}.{tag.name}"
+            if full not in tag_ids:
+                log.warning("alarms of %s ignored: the engine does not poll this tag", full)
+                continue
+            for name, alarm in tag.alarms.conditions():
+                if not alarm.enabled:
+                    continue
+                definition = _definition(device, tag, tag.alarms, name, alarm, tag_ids)
+                if definition is not None:
+                    definitions.append(definition)
+    return definitions
+
+
+def _definition(
+    device: DeviceConfig,
+    tag: TagConfig,
+    defaults: TagAlarms,
+    name: str,
+    alarm: AlarmOptions,
+    tag_ids: Mapping[str, int],
+) -> AlarmDefinition | None:
+    unit = f" {tag.unit}" if tag.unit else ""
+    label = tag.description or tag.name
+    params: dict[str, object]
+    if isinstance(alarm, LimitAlarm):
+        kind = Kind.LIMIT
+        sign = 1.0 if name in ("hh", "h") else -1.0
+        params = {"sign": sign, "limit": alarm.limit}
+        side = "above" if sign > 0 else "below"
+        default = f"{label} {_LIMIT_WORDS[name]}: {side} {alarm.limit:g}{unit}"
+    elif isinstance(alarm, DeviationAlarm):
+        kind = Kind.DEVIATION
+        setpoint = resolve_tag(alarm.setpoint, device.name)
+        if setpoint not in tag_ids:
+            log.warning("deviation alarm of %s.%s ignored: no setpoint %s", device.name, tag.name,
+                        setpoint)
+            return None
+        params = {
+            "setpoint_id": tag_ids[setpoint],
+            "limit": alarm.limit,
+            "direction": alarm.direction,
+        }
+        default = f"{label} deviates from {setpoint} by more than {alarm.limit:g}{unit}"
+    elif isinstance(alarm, RateAlarm):
+        kind = Kind.RATE
+        per_second = alarm.limit / (60.0 if alarm.per == "min" else 1.0)
+        params = {"limit": per_second, "direction": alarm.direction}
+        default = f"{label} changes faster than {alarm.limit:g}{unit}/{alarm.per}"
+    elif isinstance(alarm, DiscreteAlarm):
+        kind = Kind.DISCRETE
+        params = {"equals": alarm.equals, "values": alarm.values, "bit": alarm.bit}
+        default = f"{label}: {alarm.name}"
+    else:  # pragma: no cover - the config model admits no other kind
+        raise TypeError(type(alarm).__name__)
+
+    suppress = alarm.suppress_when or defaults.suppress_when
+    suppress_key = None
+    if suppress is not None:
+        target = resolve_tag(suppress.tag, device.name)
+        if target in tag_ids:
+            suppress_key = (tag_ids[target], tuple(sorted(suppress.values)))
+        else:
+            log.warning("suppression of %s.%s.%s ignored: no tag %s", device.name, tag.name, name,
+                        target)
+
+    def pick(value: float | bool | None, fallback: float | bool) -> float | bool:
+        return fallback if value is None else value
+
+    return AlarmDefinition(
+        alarm_id=f"{device.name}.{tag.name}.{name}",
+        device=device.name,
+        tag=tag.name,
+        condition=name,
+        kind=kind,
+        priority=Priority.parse(alarm.priority),
+        message=alarm.message or default,
+        response=alarm.response,
+        tag_id=tag_ids[f"{device.name}.{tag.name}"],
+        deadband=float(pick(alarm.deadband, defaults.deadband)),
+        on_delay_s=float(pick(alarm.on_delay_s, defaults.on_delay_s)),
+        off_delay_s=float(pick(alarm.off_delay_s, defaults.off_delay_s)),
+        latched=bool(pick(alarm.latched, defaults.latched)),
+        suppress_key=suppress_key,
+        params=params,
+    )

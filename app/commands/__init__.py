@@ -1,0 +1,1 @@
+"""Subcommands of the ``shopfloor`` CLI, one module each."""

@@ -1,0 +1,57 @@
+"""``shopfloor demo``: the plant simulator and the window on the bundled demo line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from app.commands.gui import add_window_options, launch_gui
+from app.config import ConfigError, StationConfig, load_config
+from resources import DEMO_CONFIG
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register the subcommand."""
+    parser = subparsers.add_parser(
+        "demo",
+        help="run the built-in plant simulator and open the window on it",
+        description="Start the simulated EV-parts line on a free local port and monitor it.",
+    )
+    parser.add_argument("--db", help="SQLAlchemy database URL (default: per-user SQLite file)")
+    parser.add_argument("--seed", type=int, default=1, help="simulation seed (default: 1)")
+    parser.add_argument("--scenario", default="default", help="fault scenario (default: default)")
+    parser.add_argument("--speed", type=float, default=1.0, help="simulated time factor")
+    add_window_options(parser)
+    parser.set_defaults(handler=run)
+
+
+def point_at(config: StationConfig, host: str, port: int) -> StationConfig:
+    """The demo config with every Modbus TCP device aimed at the simulator's port."""
+    devices = [
+        device.model_copy(update={"connection": {**device.connection, "host": host, "port": port}})
+        if device.driver == "modbus-tcp"
+        else device
+        for device in config.devices
+    ]
+    return config.model_copy(update={"devices": devices})
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start the simulator, open the window, stop the simulator when the window closes."""
+    from drivers.simulator import PlantSimulator
+
+    try:
+        config = load_config(DEMO_CONFIG)
+    except ConfigError as exc:
+        print(exc.report(), file=sys.stderr)
+        return 2
+    sim = PlantSimulator(seed=args.seed, scenario=args.scenario, speed=args.speed)
+    sim.start()
+    try:
+        server = sim.serve_modbus_tcp("127.0.0.1", 0)
+        config = point_at(config, "127.0.0.1", server.port)
+        return launch_gui(
+            config, db_url=args.db, screenshot=args.screenshot, quit_after=args.quit_after
+        )
+    finally:
+        sim.stop()

@@ -1,0 +1,66 @@
+"""``shopfloor run --config FILE [--headless] [--duration S]``: run a station."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from app.commands.common import load_config_or_report, positive_float, stop_on_signals
+from app.station import Station
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register the subcommand."""
+    parser = subparsers.add_parser(
+        "run",
+        help="run a station (headless or with the window)",
+        description="Poll the station's devices and store what they report.",
+    )
+    parser.add_argument("--config", required=True, help="station config (TOML)")
+    parser.add_argument("--db", help="SQLAlchemy database URL (default: per-user SQLite file)")
+    parser.add_argument("--headless", action="store_true", help="no window: log to stderr")
+    parser.add_argument(
+        "--duration", type=positive_float, help="stop after this many seconds (default: run on)"
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run until Ctrl-C, SIGTERM or the duration ends."""
+    config = load_config_or_report(args.config)
+    if config is None:
+        return 2
+    if not args.headless:
+        from app.commands.gui import launch_gui
+
+        return launch_gui(config, db_url=args.db)
+    return run_headless(config, db_url=args.db, duration=args.duration)
+
+
+def run_headless(config, *, db_url: str | None, duration: float | None) -> int:  # type: ignore[no-untyped-def]
+    """The headless loop: start the station, report once, wait, stop cleanly."""
+    stop = stop_on_signals()
+    station = Station(config, db_url=db_url)
+    station.start()
+    print(
+        f"running station {config.station.station}: {len(config.devices)} devices, "
+        f"{len(station.engine.tags)} tags -> {station.database_url}",
+        file=sys.stderr,
+    )
+    deadline = None if duration is None else time.monotonic() + duration
+    try:
+        while not stop.is_set():
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                break
+            stop.wait(1.0 if remaining is None else min(1.0, remaining))
+    finally:
+        station.stop()
+    online = sum(1 for d in station.engine.diagnostics() if d.connected)
+    print(
+        f"stopped: {station.engine.samples_total} samples, {station.storage.rows_written} rows "
+        f"written, {online}/{len(config.devices)} devices online at the end",
+        file=sys.stderr,
+    )
+    return 0 if station.storage.healthy else 1

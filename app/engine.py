@@ -1,0 +1,189 @@
+"""The engine: device workers in, one dispatcher thread, subscribers out.
+
+Workers put sample batches and events on one queue. The dispatcher thread takes them in order,
+updates the live value table and the ring-buffer history, then hands each item to the
+subscribers (storage, alarms, detectors, the GUI bridge). Subscribers therefore run on one thread
+and never race each other; a subscriber that raises is logged and kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+
+from app.config import StationConfig
+from app.history import HistoryStore
+from app.live import LiveValues
+from app.model import DeviceDiagnostics, Event, SampleBatch
+from app.tags import TagTable
+from app.worker import DeviceWorker, DriverFactory, default_driver_factory
+
+log = logging.getLogger(__name__)
+
+BatchSubscriber = Callable[[SampleBatch], None]
+EventSubscriber = Callable[[Event], None]
+TickSubscriber = Callable[[float], None]
+
+MIN_HISTORY_POINTS = 64
+MAX_HISTORY_POINTS = 200_000
+TICK_INTERVAL_S = 0.25
+RATE_WINDOW_S = 5.0
+
+
+class _Stop:
+    """Sentinel that ends the dispatcher."""
+
+
+class Engine:
+    """Runs one station: its device workers, history and subscribers."""
+
+    def __init__(
+        self,
+        config: StationConfig,
+        *,
+        history_s: float = 900.0,
+        driver_factory: DriverFactory = default_driver_factory,
+    ) -> None:
+        self.config = config
+        self.tags = TagTable(config)
+        periods = [t.period_s for t in self.tags] or [1.0]
+        capacity = int(history_s / min(periods)) + 1
+        capacity = max(MIN_HISTORY_POINTS, min(MAX_HISTORY_POINTS, capacity))
+        self.history = HistoryStore(len(self.tags), capacity)
+        self.live = LiveValues(len(self.tags))
+        self._queue: queue.SimpleQueue[SampleBatch | Event | _Stop] = queue.SimpleQueue()
+        self._batch_subscribers: list[BatchSubscriber] = []
+        self._event_subscribers: list[EventSubscriber] = []
+        self._tick_subscribers: list[TickSubscriber] = []
+        self._workers = [
+            DeviceWorker(device, self.tags, self._queue.put, driver_factory=driver_factory)
+            for device in config.devices
+            if device.enabled
+        ]
+        self._dispatcher = threading.Thread(target=self._dispatch, name="dispatcher", daemon=True)
+        self._started = False
+        self._stopped = False
+        self.samples_total = 0
+        self._rate_marks: deque[tuple[float, int]] = deque()
+
+    # -- wiring -------------------------------------------------------------------------------
+
+    def subscribe(self, callback: BatchSubscriber) -> None:
+        """Call ``callback(batch)`` on the dispatcher thread for every sample batch."""
+        self._batch_subscribers.append(callback)
+
+    def subscribe_events(self, callback: EventSubscriber) -> None:
+        """Call ``callback(event)`` on the dispatcher thread for every event."""
+        self._event_subscribers.append(callback)
+
+    def subscribe_ticks(self, callback: TickSubscriber) -> None:
+        """Call ``callback(now)`` on the dispatcher thread about every 250 ms (timers)."""
+        self._tick_subscribers.append(callback)
+
+    def post_event(self, event: Event) -> None:
+        """Inject an event (e.g. from a detector or the operator) into the dispatch order."""
+        self._queue.put(event)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the dispatcher and every device worker."""
+        if self._started:
+            return
+        self._started = True
+        self._dispatcher.start()
+        for worker in self._workers:
+            worker.start()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Stop workers and the dispatcher within ``timeout`` seconds; idempotent."""
+        if self._stopped or not self._started:
+            self._stopped = True
+            return
+        self._stopped = True
+        deadline = time.monotonic() + timeout
+        for worker in self._workers:
+            worker.stop()
+        for worker in self._workers:
+            worker.join(max(0.0, deadline - time.monotonic() - 0.2))
+            if worker.is_alive():
+                log.warning("device %s did not stop in time; abandoning it", worker.device.name)
+        self._queue.put(_Stop())
+        self._dispatcher.join(max(0.1, deadline - time.monotonic()))
+
+    @property
+    def running(self) -> bool:
+        """True between start() and stop()."""
+        return self._started and not self._stopped
+
+    # -- queries ------------------------------------------------------------------------------
+
+    def diagnostics(self) -> list[DeviceDiagnostics]:
+        """A snapshot of every device's diagnostics."""
+        return [worker.diagnostics() for worker in self._workers]
+
+    def samples_per_second(self) -> float:
+        """Samples dispatched per second over the last few seconds."""
+        marks = self._rate_marks
+        if len(marks) < 2:
+            return 0.0
+        (t0, n0), (t1, n1) = marks[0], marks[-1]
+        return (n1 - n0) / (t1 - t0) if t1 > t0 else 0.0
+
+    # -- dispatcher ---------------------------------------------------------------------------
+
+    def _dispatch(self) -> None:
+        next_tick = time.monotonic() + TICK_INTERVAL_S
+        while True:
+            try:
+                item = self._queue.get(timeout=max(0.0, next_tick - time.monotonic()))
+            except queue.Empty:
+                item = None
+            if isinstance(item, _Stop):
+                self._drain()
+                return
+            if item is not None:
+                self._handle(item)
+            if time.monotonic() >= next_tick:
+                next_tick = time.monotonic() + TICK_INTERVAL_S
+                self._tick()
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if not isinstance(item, _Stop):
+                self._handle(item)
+
+    def _handle(self, item: SampleBatch | Event) -> None:
+        if isinstance(item, SampleBatch):
+            self.live.apply(item)
+            self.history.extend(item.tag_ids, item.timestamps, item.values)
+            self.samples_total += len(item)
+            for batch_callback in self._batch_subscribers:
+                self._call(batch_callback, item)
+        else:
+            for event_callback in self._event_subscribers:
+                self._call(event_callback, item)
+
+    def _tick(self) -> None:
+        now = time.time()
+        mono = time.monotonic()
+        self._rate_marks.append((mono, self.samples_total))
+        while self._rate_marks and mono - self._rate_marks[0][0] > RATE_WINDOW_S:
+            self._rate_marks.popleft()
+        for callback in self._tick_subscribers:
+            self._call(callback, now)
+
+    @staticmethod
+    def _call(callback: Callable[[object], None], arg: object) -> None:
+        try:
+            callback(arg)
+        except Exception:
+            log.exception("subscriber %r failed", callback)

@@ -1,0 +1,56 @@
+"""The event log: communication loss and recovery, parts scanned, limit events."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Engine, insert, select
+
+from app.model import Event, Severity
+from app.storage.schema import events, metadata
+
+
+class EventStore:
+    """Writes and reads events."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        metadata.create_all(engine)
+
+    @staticmethod
+    def row(event: Event) -> dict[str, Any]:
+        """Database row of an event."""
+        return {
+            "ts": event.timestamp,
+            "kind": event.kind,
+            "source": event.source,
+            "message": event.message,
+            "severity": int(event.severity),
+            "data": json.dumps(event.data, default=str),
+        }
+
+    def write(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert rows in one transaction."""
+        if rows:
+            with self.engine.begin() as conn:
+                conn.execute(insert(events), list(rows))
+
+    def recent(self, limit: int = 500, kind: str | None = None) -> list[Event]:
+        """The newest events, newest first."""
+        query = select(events).order_by(events.c.ts.desc()).limit(limit)
+        if kind is not None:
+            query = query.where(events.c.kind == kind)
+        with self.engine.connect() as conn:
+            return [
+                Event(
+                    timestamp=row.ts,
+                    kind=row.kind,
+                    source=row.source,
+                    message=row.message,
+                    severity=Severity(row.severity),
+                    data=json.loads(row.data),
+                )
+                for row in conn.execute(query)
+            ]
