@@ -1,0 +1,1 @@
+"""Modbus drivers: TCP and RTU (pymodbus), with shared block planning and a numpy codec."""

@@ -1,0 +1,119 @@
+"""Register codec: Modbus registers <-> numbers for every data type and byte/word order.
+
+Registers travel as big-endian 16-bit words. A value of ``n`` registers is decoded by gathering
+its ``2n`` bytes into canonical big-endian order with one permutation, so a whole group of tags
+of one type and order decodes in a single numpy fancy-index and ``view``.
+
+Orders, named after a 32-bit value ``0xAABBCCDD`` (A is the most significant byte):
+
+- ``ABCD``: big-endian words, most significant word first (the Modbus default)
+- ``CDAB``: word-swapped (least significant word first), bytes big-endian within each word
+- ``BADC``: byte-swapped within each word, most significant word first
+- ``DCBA``: fully little-endian
+
+For 64-bit values the word swap reverses all four words; 16-bit values only see the byte swap.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import numpy.typing as npt
+
+from app.config import REGISTER_COUNT
+
+#: numpy dtype of each numeric data type in canonical (big-endian) byte order.
+NUMPY_TYPES: dict[str, str] = {
+    "bool": ">u2",
+    "int16": ">i2",
+    "uint16": ">u2",
+    "int32": ">i4",
+    "uint32": ">u4",
+    "int64": ">i8",
+    "uint64": ">u8",
+    "float32": ">f4",
+    "float64": ">f8",
+}
+
+WORD_SWAPPED = frozenset({"CDAB", "DCBA"})
+BYTE_SWAPPED = frozenset({"BADC", "DCBA"})
+
+
+@cache
+def byte_permutation(registers: int, order: str) -> npt.NDArray[np.intp]:
+    """Positions, within a value's raw register bytes, of its canonical big-endian bytes."""
+    words = range(registers - 1, -1, -1) if order in WORD_SWAPPED else range(registers)
+    pair = (1, 0) if order in BYTE_SWAPPED else (0, 1)
+    perm = np.array([2 * w + b for w in words for b in pair], dtype=np.intp)
+    perm.setflags(write=False)
+    return perm
+
+
+def register_bytes(registers: npt.ArrayLike) -> npt.NDArray[np.uint8]:
+    """The raw bytes of a register array, as sent on the wire."""
+    return np.asarray(registers, dtype=np.uint16).astype(">u2").view(np.uint8)
+
+
+def gather_index(
+    byte_offsets: npt.NDArray[np.intp], registers: int, order: str
+) -> npt.NDArray[np.intp]:
+    """Index matrix that gathers each value's canonical bytes from a raw byte buffer."""
+    return byte_offsets[:, None] + byte_permutation(registers, order)[None, :]
+
+
+def decode_gathered(
+    raw: npt.NDArray[np.uint8], index: npt.NDArray[np.intp], data_type: str
+) -> npt.NDArray[np.float64]:
+    """Decode values of one numeric type from ``raw`` using a :func:`gather_index` matrix."""
+    chunk = np.ascontiguousarray(raw[index])
+    return chunk.view(NUMPY_TYPES[data_type]).reshape(-1).astype(np.float64)
+
+
+def decode_bits(
+    words: npt.NDArray[np.float64], bits: npt.NDArray[np.int16]
+) -> npt.NDArray[np.float64]:
+    """Bool tags held in registers: bit ``n`` (0 = least significant) or, for -1, non-zero."""
+    as_int = words.astype(np.uint32)
+    picked = (as_int >> np.maximum(bits, 0).astype(np.uint32)) & 1
+    whole = (as_int != 0).astype(np.uint32)
+    return np.where(bits < 0, whole, picked).astype(np.float64)
+
+
+def decode_values(
+    registers: npt.ArrayLike, data_type: str, order: str = "ABCD", count: int = 1
+) -> npt.NDArray[np.float64]:
+    """Decode ``count`` consecutive values of one type (convenience for tools and tests)."""
+    raw = register_bytes(registers)
+    size = REGISTER_COUNT[data_type]
+    offsets = np.arange(count, dtype=np.intp) * 2 * size
+    return decode_gathered(raw, gather_index(offsets, size, order), data_type)
+
+
+def decode_string(
+    raw: npt.NDArray[np.uint8], byte_offset: int, length: int, order: str, encoding: str = "latin-1"
+) -> str:
+    """A string of ``length`` registers; trailing NULs and spaces are dropped."""
+    index = gather_index(np.array([byte_offset], dtype=np.intp), length, order)
+    text = raw[index].tobytes().decode(encoding, errors="replace")
+    return text.rstrip("\x00 ")
+
+
+def encode_value(value: float | int, data_type: str, order: str = "ABCD") -> list[int]:
+    """Registers that hold ``value`` (the inverse of decoding; for servers and tests)."""
+    size = REGISTER_COUNT[data_type]
+    np_type = NUMPY_TYPES[data_type]
+    canonical = np.array([value], dtype=np_type).view(np.uint8)
+    raw = np.empty(2 * size, dtype=np.uint8)
+    raw[byte_permutation(size, order)] = canonical
+    return [int(r) for r in raw.view(">u2")]
+
+
+def encode_string(
+    text: str, length: int, order: str = "ABCD", encoding: str = "latin-1"
+) -> list[int]:
+    """Registers that hold ``text`` padded with NULs to ``length`` registers."""
+    data = text.encode(encoding)[: 2 * length].ljust(2 * length, b"\x00")
+    raw = np.empty(2 * length, dtype=np.uint8)
+    raw[byte_permutation(length, order)] = np.frombuffer(data, dtype=np.uint8)
+    return [int(r) for r in raw.view(">u2")]

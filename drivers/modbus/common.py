@@ -1,0 +1,354 @@
+"""What Modbus TCP and RTU share: settings, read planning, exception isolation and decoding.
+
+A :class:`ModbusDriver` turns a list of tags into a cached :class:`ReadPlan` (the fewest block
+requests plus precomputed numpy gather indices), executes the blocks through the subclass's
+:meth:`ModbusDriver._request`, and decodes every tag of a type/order group in one vector step.
+
+An exception answer for a block is isolated by splitting the block in halves until only the
+offending tags fail. "Illegal data address" (02) is remembered: the offending tags are left
+out of later plans (and probed again every ``reprobe_s``), and a hole between two readable
+tags becomes a barrier that later blocks do not span, so the next cycle is minimal again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.config import DeviceConfig, TagConfig
+from drivers.base import DeviceError, Driver, Readings
+from drivers.modbus.blocks import (
+    BIT_TABLES,
+    MAX_BITS,
+    MAX_REGISTERS,
+    Block,
+    Span,
+    plan_blocks,
+    sub_block,
+)
+from drivers.modbus.codec import decode_bits, decode_gathered, decode_string, gather_index
+
+log = logging.getLogger(__name__)
+
+EXCEPTION_NAMES = {
+    1: "illegal function",
+    2: "illegal data address",
+    3: "illegal data value",
+    4: "server device failure",
+    5: "acknowledge",
+    6: "server device busy",
+    8: "memory parity error",
+    10: "gateway path unavailable",
+    11: "gateway target device failed to respond",
+}
+#: Exception codes that concern only some addresses: worth splitting the block to isolate them.
+ISOLATE_CODES = frozenset({2, 3, 4})
+#: Exception codes that mean the device behind a gateway did not answer at all.
+DEVICE_DOWN_CODES = frozenset({10, 11})
+
+
+def exception_reason(code: int) -> str:
+    """``exception 02 (illegal data address)``."""
+    return f"exception {code:02d} ({EXCEPTION_NAMES.get(code, 'unknown')})"
+
+
+class ExceptionAnswer(Exception):
+    """The device answered a request with a Modbus exception code."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(exception_reason(code))
+        self.code = code
+
+
+class ModbusSettings(BaseModel):
+    """Connection settings common to every Modbus transport."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    device_id: int = Field(default=1, ge=0, le=247)
+    """Unit / slave id (0 broadcasts and gets no answer: only for gateways that ignore it)."""
+    max_gap: int = Field(default=8, ge=0, le=MAX_REGISTERS - 1)
+    """Unused registers worth reading through to save a request."""
+    max_bit_gap: int = Field(default=128, ge=0, le=MAX_BITS - 1)
+    """Unused coils / discrete inputs worth reading through to save a request."""
+    max_block: int = Field(default=MAX_REGISTERS, ge=1, le=MAX_REGISTERS)
+    """Most registers per request (some devices accept fewer than 125)."""
+    max_bit_block: int = Field(default=MAX_BITS, ge=1, le=MAX_BITS)
+    """Most coils / discrete inputs per request."""
+    reprobe_s: float = Field(default=60.0, gt=0, le=86400)
+    """How often a tag that answered "illegal data address" is tried again."""
+    string_encoding: str = "latin-1"
+    """Text encoding of string tags."""
+
+
+@dataclass(slots=True)
+class _Group:
+    """Tags of one numeric type and order, decoded in one step."""
+
+    data_type: str
+    tag_index: npt.NDArray[np.intp]
+    gather: npt.NDArray[np.intp]
+    bits: npt.NDArray[np.int16] | None = None
+
+
+@dataclass(slots=True)
+class ReadPlan:
+    """How to read one list of tags: blocks, buffer layout and decode groups."""
+
+    count: int
+    blocks: list[Block]
+    block_offsets: list[int]
+    register_size: int
+    bit_size: int
+    groups: list[_Group] = field(default_factory=list)
+    bit_tags: npt.NDArray[np.intp] = field(default_factory=lambda: np.zeros(0, np.intp))
+    bit_positions: npt.NDArray[np.intp] = field(default_factory=lambda: np.zeros(0, np.intp))
+    strings: list[tuple[int, int, int, str]] = field(default_factory=list)
+    skipped: dict[int, str] = field(default_factory=dict)
+    positions: dict[int, int] = field(default_factory=dict)
+    """Tag index -> offset of its first register / bit in its buffer."""
+
+
+@dataclass(slots=True)
+class _Learned:
+    """What exception answers taught about the device's map."""
+
+    bad: dict[tuple[str, int, int], tuple[str, float]] = field(default_factory=dict)
+    """(table, start, count) -> (reason, monotonic time to probe again)."""
+    barriers: dict[str, list[int]] = field(default_factory=dict)
+    version: int = 0
+
+
+class ModbusDriver(Driver):
+    """Base of the Modbus TCP and RTU drivers; subclasses provide the transport."""
+
+    connection_model: ClassVar[type[BaseModel]] = ModbusSettings
+
+    def __init__(self, device: DeviceConfig) -> None:
+        super().__init__(device)
+        self._plans: dict[tuple[int, ...], tuple[int, Sequence[TagConfig], ReadPlan]] = {}
+        self._learned = _Learned()
+        self._requests = 0
+
+    # -- config -------------------------------------------------------------------------------
+
+    @classmethod
+    def check_tag(cls, tag: TagConfig) -> list[tuple[str, str]]:
+        if tag.address is None:
+            return [("address", "a Modbus tag needs 'address' (0-based register or bit number)")]
+        problems: list[tuple[str, str]] = []
+        if tag.table in BIT_TABLES and tag.address > 65535:
+            problems.append(("address", f"bit {tag.address} is outside 0..65535"))
+        if tag.data_type == "string" and tag.address + tag.register_count - 1 > 65535:
+            problems.append(("length", f"string at {tag.address} runs past register 65535"))
+        return problems
+
+    # -- transport (subclasses) -----------------------------------------------------------------
+
+    def _request(self, table: str, start: int, count: int) -> list[int] | list[bool]:
+        """One read request; raise :class:`ExceptionAnswer` or :class:`DeviceError`."""
+        raise NotImplementedError
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def read(self, tags: Sequence[TagConfig]) -> Readings:
+        plan = self.plan(tags)
+        self._requests = 0
+        registers = np.zeros(plan.register_size, dtype=np.uint16)
+        bits = np.zeros(plan.bit_size, dtype=bool)
+        errors = dict(plan.skipped)
+        for block, offset in zip(plan.blocks, plan.block_offsets, strict=True):
+            buffer: np.ndarray = bits if block.table in BIT_TABLES else registers
+            self._read_block(block, offset, buffer, errors, tags)
+        readings = self._decode(plan, registers, bits, errors)
+        readings.requests = self._requests
+        return readings
+
+    def plan(self, tags: Sequence[TagConfig]) -> ReadPlan:
+        """The (cached) read plan of ``tags`` given what the device has taught so far."""
+        self._expire_learned()
+        key = tuple(id(tag) for tag in tags)
+        cached = self._plans.get(key)
+        if cached is not None and cached[0] == self._learned.version:
+            return cached[2]
+        plan = self._make_plan(tags)
+        if len(self._plans) > 64:
+            self._plans.clear()
+        self._plans[key] = (self._learned.version, tags, plan)
+        return plan
+
+    def _make_plan(self, tags: Sequence[TagConfig]) -> ReadPlan:
+        settings = self.settings
+        by_table: dict[str, list[Span]] = {}
+        skipped: dict[int, str] = {}
+        for index, tag in enumerate(tags):
+            if tag.address is None:
+                skipped[index] = "no address"
+                continue
+            count = 1 if tag.table in BIT_TABLES else tag.register_count
+            bad = self._learned.bad.get((tag.table, tag.address, count))
+            if bad is not None:
+                skipped[index] = bad[0]
+                continue
+            by_table.setdefault(tag.table, []).append(Span(index, tag.address, count))
+        blocks: list[Block] = []
+        for table in ("coil", "discrete", "holding", "input"):
+            spans = by_table.get(table)
+            if not spans:
+                continue
+            bit_table = table in BIT_TABLES
+            blocks += plan_blocks(
+                table,
+                spans,
+                max_gap=settings.max_bit_gap if bit_table else settings.max_gap,
+                max_block=settings.max_bit_block if bit_table else settings.max_block,
+                barriers=self._learned.barriers.get(table, ()),
+            )
+        offsets: list[int] = []
+        register_size = bit_size = 0
+        positions: dict[int, int] = {}
+        for block in blocks:
+            base = bit_size if block.table in BIT_TABLES else register_size
+            offsets.append(base)
+            for span in block.members:
+                positions[span.index] = base + span.start - block.start
+            if block.table in BIT_TABLES:
+                bit_size += block.count
+            else:
+                register_size += block.count
+        plan = ReadPlan(
+            count=len(tags),
+            blocks=blocks,
+            block_offsets=offsets,
+            register_size=register_size,
+            bit_size=bit_size,
+            skipped=skipped,
+            positions=positions,
+        )
+        self._group(plan, tags)
+        return plan
+
+    def _group(self, plan: ReadPlan, tags: Sequence[TagConfig]) -> None:
+        grouped: dict[tuple[str, str], list[int]] = {}
+        bit_tags: list[int] = []
+        for index, position in plan.positions.items():
+            tag = tags[index]
+            if tag.table in BIT_TABLES:
+                bit_tags.append(index)
+            elif tag.data_type == "string":
+                plan.strings.append((index, 2 * position, tag.register_count, tag.byte_order))
+            else:
+                grouped.setdefault((tag.data_type, tag.byte_order), []).append(index)
+        for (data_type, order), members in grouped.items():
+            index = np.array(members, dtype=np.intp)
+            byte_offsets = np.array([2 * plan.positions[i] for i in members], dtype=np.intp)
+            size = 1 if data_type == "bool" else tags[members[0]].register_count
+            group = _Group(data_type, index, gather_index(byte_offsets, size, order))
+            if data_type == "bool":
+                group.bits = np.array(
+                    [-1 if tags[i].bit is None else tags[i].bit for i in members], dtype=np.int16
+                )
+            plan.groups.append(group)
+        plan.bit_tags = np.array(bit_tags, dtype=np.intp)
+        plan.bit_positions = np.array([plan.positions[i] for i in bit_tags], dtype=np.intp)
+
+    def _read_block(
+        self,
+        block: Block,
+        offset: int,
+        buffer: np.ndarray,
+        errors: dict[int, str],
+        tags: Sequence[TagConfig],
+    ) -> bool:
+        """Read one block into ``buffer``; isolate exception answers. True if no tag failed."""
+        try:
+            data = self._request(block.table, block.start, block.count)
+        except ExceptionAnswer as answer:
+            if answer.code in DEVICE_DOWN_CODES:
+                raise DeviceError("timeout", f"{self.device.name}: {answer}") from None
+            if answer.code not in ISOLATE_CODES or len(block.members) == 1:
+                for span in block.members:
+                    errors[span.index] = str(answer)
+                if answer.code == 2 and len(block.members) == 1:
+                    self._learn_bad(block, str(answer))
+                return False
+            middle = len(block.members) // 2
+            halves = [block.members[:middle], block.members[middle:]]
+            clean = True
+            for members in halves:
+                part = sub_block(block.table, members)
+                clean &= self._read_block(
+                    part, offset + part.start - block.start, buffer, errors, tags
+                )
+            if clean and answer.code == 2:
+                # Each half reads fine on its own: the hole lies between them.
+                self._learn_barrier(block.table, halves[1][0].start)
+            return False
+        if len(data) < block.count:
+            raise DeviceError(
+                "protocol",
+                f"{self.device.name}: asked {block.count} {block.table} values at {block.start},"
+                f" got {len(data)}",
+            )
+        buffer[offset : offset + block.count] = data[: block.count]
+        return True
+
+    def _decode(
+        self, plan: ReadPlan, registers: np.ndarray, bits: np.ndarray, errors: dict[int, str]
+    ) -> Readings:
+        values = np.full(plan.count, np.nan)
+        raw = registers.astype(">u2").view(np.uint8)
+        for group in plan.groups:
+            decoded = decode_gathered(raw, group.gather, group.data_type)
+            if group.bits is not None:
+                decoded = decode_bits(decoded, group.bits)
+            values[group.tag_index] = decoded
+        if plan.bit_tags.size:
+            values[plan.bit_tags] = bits[plan.bit_positions]
+        texts: dict[int, str] = {}
+        for index, byte_offset, length, order in plan.strings:
+            if index not in errors:
+                texts[index] = decode_string(
+                    raw, byte_offset, length, order, self.settings.string_encoding
+                )
+        if errors:
+            values[list(errors)] = np.nan
+        return Readings(values=values, errors=errors, texts=texts)
+
+    # -- learning -----------------------------------------------------------------------------
+
+    def _learn_bad(self, block: Block, reason: str) -> None:
+        key = (block.table, block.start, block.count)
+        self._learned.bad[key] = (reason, time.monotonic() + self.settings.reprobe_s)
+        self._learned.version += 1
+        log.info(
+            "%s: %s %d..%d: %s", self.device.name, block.table, block.start, block.end - 1, reason
+        )
+
+    def _learn_barrier(self, table: str, address: int) -> None:
+        barriers = self._learned.barriers.setdefault(table, [])
+        if address not in barriers:
+            barriers.append(address)
+            barriers.sort()
+            self._learned.version += 1
+
+    def _expire_learned(self) -> None:
+        if not self._learned.bad:
+            return
+        now = time.monotonic()
+        expired = [key for key, (_, due) in self._learned.bad.items() if due <= now]
+        for key in expired:
+            del self._learned.bad[key]
+        if expired:
+            self._learned.version += 1
+
+    def forget(self) -> None:
+        """Drop everything learned about the device's map (e.g. after a firmware change)."""
+        self._learned = _Learned(version=self._learned.version + 1)

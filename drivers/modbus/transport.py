@@ -1,0 +1,51 @@
+"""Executing one read request on a pymodbus sync client and classifying what went wrong."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOException
+
+from drivers.base import DeviceError
+from drivers.modbus.common import ExceptionAnswer
+
+READ_METHODS = {
+    "coil": "read_coils",
+    "discrete": "read_discrete_inputs",
+    "holding": "read_holding_registers",
+    "input": "read_input_registers",
+}
+
+
+class Dropped(Exception):
+    """The connection broke during a request (the caller may reconnect and retry once)."""
+
+
+def execute(client: Any, table: str, start: int, count: int, device_id: int) -> list[Any]:
+    """Registers or bits read by one request.
+
+    Raises :class:`ExceptionAnswer` for a Modbus exception response, :class:`Dropped` when the
+    connection broke, and :class:`DeviceError` (``timeout`` / ``protocol``) otherwise.
+    """
+    method = getattr(client, READ_METHODS[table])
+    try:
+        response = method(start, count=count, device_id=device_id)
+    except ConnectionException as exc:
+        raise Dropped(str(exc)) from None
+    except ModbusIOException as exc:
+        raise DeviceError(
+            "timeout", f"no answer to {table} {start}+{count}: {_short(exc)}"
+        ) from None
+    except ModbusException as exc:
+        raise DeviceError("protocol", f"{table} {start}+{count}: {_short(exc)}") from None
+    except OSError as exc:
+        raise Dropped(str(exc)) from None
+    if response.isError():
+        code = getattr(response, "exception_code", 0)
+        raise ExceptionAnswer(int(code))
+    return response.bits if table in ("coil", "discrete") else response.registers
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).replace("Modbus Error: ", "")
+    return text if len(text) < 160 else text[:157] + "..."
