@@ -285,6 +285,11 @@ def _problems_from_validation(error: ValidationError) -> list[str]:
             message = "unknown key (is it misspelt?)"
         elif item["type"] == "missing":
             message = "required key is missing"
+        elif item["type"] == "string_pattern_mismatch" and item["ctx"].get("pattern") == IDENTIFIER:
+            message = (
+                f"{item['input']!r} is not a valid name: start with a letter, then letters, "
+                "digits, '_' or '-'"
+            )
         else:
             message = str(item["msg"]).removeprefix("Value error, ")
         problems.append(f"{format_location(loc)}: {message}")

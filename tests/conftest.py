@@ -1,0 +1,27 @@
+"""Shared fixtures. Qt runs offscreen so the suite needs no display."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIGS = Path(__file__).resolve().parent / "configs"
+
+
+def free_tcp_port() -> int:
+    """A TCP port on loopback that nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A real SQLite file in the test's temporary directory."""
+    return f"sqlite:///{tmp_path / 'station.db'}"
