@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from modbus_helpers import device_config, reference_tags
-from servers.modbus_server import ModbusTcpServer
 
 from drivers.modbus.tcp import ModbusTcpDriver
+from tests.modbus_helpers import device_config, reference_tags
+from tests.servers.modbus_server import ModbusTcpServer
 
 
 def load_reference(server: ModbusTcpServer, tags: list[dict]) -> None:
