@@ -6,9 +6,7 @@ change the format (compression, downsampled tiers) behind this one module.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 import numpy as np
 from sqlalchemy import Engine, func, insert, select
@@ -17,7 +15,9 @@ from app.model import FloatArray, Quality, SampleBatch
 from app.storage.schema import metadata, samples, tags
 from app.tags import TagTable
 
-SampleRow = dict[str, Any]
+#: (ts, tag_id, value, quality, reason, text): the column order of ``samples``.
+SampleRow = tuple[float, int, float | None, int, str | None, str | None]
+COLUMNS = ("ts", "tag_id", "value", "quality", "reason", "text")
 
 
 class SampleStore:
@@ -27,6 +27,12 @@ class SampleStore:
         self.engine = engine
         metadata.create_all(engine)
         self._db_ids = np.zeros(0, dtype=np.int64)
+        compiled = insert(samples).compile(dialect=engine.dialect)
+        self._positional = bool(engine.dialect.positional) and compiled.positiontup is not None
+        if self._positional:
+            assert tuple(compiled.positiontup or ()) == COLUMNS
+        self._insert_sql = str(compiled)
+        self._explicit_null = engine.dialect.name != "sqlite"
 
     def register_tags(self, table: TagTable) -> None:
         """Make sure every tag has a database row; ids stay stable across config changes."""
@@ -48,36 +54,38 @@ class SampleStore:
         self._db_ids = np.array([existing[info.full_name] for info in table], dtype=np.int64)
 
     def rows(self, batch: SampleBatch) -> list[SampleRow]:
-        """Database rows of a batch (call on the dispatcher thread; cheap)."""
+        """Database rows of a batch (called on the dispatcher thread, so kept cheap)."""
+        n = len(batch)
         db_ids = self._db_ids[batch.tag_ids].tolist()
-        values = batch.values.tolist()
-        rows: list[SampleRow] = []
-        for i, (ts, tag_id, value, quality) in enumerate(
+        tag_ids = batch.tag_ids.tolist()
+        reasons = [batch.reasons.get(i) for i in tag_ids] if batch.reasons else [None] * n
+        texts = [batch.texts.get(i) for i in tag_ids] if batch.texts else [None] * n
+        # NaN values become NULL: SQLite does so itself; other databases get None explicitly.
+        values: list[float | None] = batch.values.tolist()
+        if self._explicit_null:
+            values = [None if v != v else v for v in values]
+        return list(
             zip(
                 batch.timestamps.tolist(),
-                batch.tag_ids.tolist(),
+                db_ids,
                 values,
                 batch.quality.tolist(),
+                reasons,
+                texts,
                 strict=True,
             )
-        ):
-            rows.append(
-                {
-                    "ts": ts,
-                    "tag_id": db_ids[i],
-                    "value": None if math.isnan(value) else value,
-                    "quality": quality,
-                    "reason": batch.reasons.get(tag_id),
-                    "text": batch.texts.get(tag_id),
-                }
-            )
-        return rows
+        )
 
     def write(self, rows: Sequence[SampleRow]) -> None:
-        """Insert rows in one transaction."""
-        if rows:
-            with self.engine.begin() as conn:
-                conn.execute(insert(samples), list(rows))
+        """Insert rows in one transaction (the DBAPI's executemany: no per-row objects)."""
+        if not rows:
+            return
+        with self.engine.begin() as conn:
+            if self._positional:
+                conn.exec_driver_sql(self._insert_sql, list(rows))
+            else:
+                named = [dict(zip(COLUMNS, row, strict=True)) for row in rows]
+                conn.execute(insert(samples), named)
 
     def read(
         self, full_name: str, start: float | None = None, end: float | None = None
