@@ -72,8 +72,8 @@ def test_greedy_blocks_are_minimal_and_within_limits() -> None:
             assert all(block.start <= s.start and s.end <= block.end for s in block.members)
 
 
-def test_barrier_splits_a_block() -> None:
+def test_hole_splits_a_block() -> None:
     spans = [Span(0, 0, 2), Span(1, 4, 2), Span(2, 10, 2)]
     assert len(plan_blocks("holding", spans, max_gap=8, max_block=125)) == 1
-    split = plan_blocks("holding", spans, max_gap=8, max_block=125, barriers=[10])
+    split = plan_blocks("holding", spans, max_gap=8, max_block=125, holes=[(7, 9)])
     assert [(b.start, b.count) for b in split] == [(0, 6), (10, 2)]

@@ -3,13 +3,12 @@
 Tags of one table are sorted by address and packed greedily into blocks no longer than the
 protocol allows (125 registers, 2000 bits), reading through gaps of at most ``max_gap`` unused
 addresses. Within those rules the left-to-right greedy packing gives the fewest requests.
-``barriers`` are addresses a block must not span (learned from "illegal data address"
-answers: a hole in the device's map between two readable tags).
+``holes`` are address ranges a block must not cover (learned from "illegal data address"
+answers: a gap in the device's map, or a tag that does not exist).
 """
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -54,13 +53,13 @@ def plan_blocks(
     *,
     max_gap: int,
     max_block: int,
-    barriers: Sequence[int] = (),
+    holes: Sequence[tuple[int, int]] = (),
 ) -> list[Block]:
-    """Pack ``spans`` into blocks; ``barriers`` must be sorted."""
+    """Pack ``spans`` into blocks; ``holes`` are ``(start, end)`` ranges, end exclusive."""
     blocks: list[Block] = []
     current: Block | None = None
     for span in sorted(spans, key=lambda s: (s.start, s.end)):
-        if current is not None and _fits(current, span, max_gap, max_block, barriers):
+        if current is not None and _fits(current, span, max_gap, max_block, holes):
             current.count = max(current.end, span.end) - current.start
             current.members.append(span)
             continue
@@ -69,16 +68,13 @@ def plan_blocks(
     return blocks
 
 
-def _fits(block: Block, span: Span, max_gap: int, max_block: int, barriers: Sequence[int]) -> bool:
-    if span.start - block.end > max_gap:
+def _fits(
+    block: Block, span: Span, max_gap: int, max_block: int, holes: Sequence[tuple[int, int]]
+) -> bool:
+    end = max(block.end, span.end)
+    if span.start - block.end > max_gap or end - block.start > max_block:
         return False
-    if max(block.end, span.end) - block.start > max_block:
-        return False
-    if barriers:
-        # A barrier b forbids one block holding addresses on both sides of b.
-        first = bisect.bisect_right(barriers, block.start)
-        return first >= len(barriers) or barriers[first] > span.start
-    return True
+    return not any(start < end and stop > block.start for start, stop in holes)
 
 
 def sub_block(table: str, members: list[Span]) -> Block:

@@ -6,8 +6,8 @@ requests plus precomputed numpy gather indices), executes the blocks through the
 
 An exception answer for a block is isolated by splitting the block in halves until only the
 offending tags fail. "Illegal data address" (02) is remembered: the offending tags are left
-out of later plans (and probed again every ``reprobe_s``), and a hole between two readable
-tags becomes a barrier that later blocks do not span, so the next cycle is minimal again.
+out of later plans (and probed again every ``reprobe_s``), and both they and a gap between two
+readable tags become holes that later blocks do not cover, so the next cycle is minimal again.
 """
 
 from __future__ import annotations
@@ -122,8 +122,14 @@ class _Learned:
 
     bad: dict[tuple[str, int, int], tuple[str, float]] = field(default_factory=dict)
     """(table, start, count) -> (reason, monotonic time to probe again)."""
-    barriers: dict[str, list[int]] = field(default_factory=dict)
+    holes: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    """Gaps in the map between readable tags: table -> (start, end) ranges."""
     version: int = 0
+
+    def holes_of(self, table: str) -> list[tuple[int, int]]:
+        """Every range of ``table`` that a block must not cover."""
+        bad = [(start, start + count) for (t, start, count) in self.bad if t == table]
+        return self.holes.get(table, []) + bad
 
 
 class ModbusDriver(Driver):
@@ -209,7 +215,7 @@ class ModbusDriver(Driver):
                 spans,
                 max_gap=settings.max_bit_gap if bit_table else settings.max_gap,
                 max_block=settings.max_bit_block if bit_table else settings.max_block,
-                barriers=self._learned.barriers.get(table, ()),
+                holes=self._learned.holes_of(table),
             )
         offsets: list[int] = []
         register_size = bit_size = 0
@@ -289,7 +295,9 @@ class ModbusDriver(Driver):
                 )
             if clean and answer.code == 2:
                 # Each half reads fine on its own: the hole lies between them.
-                self._learn_barrier(block.table, halves[1][0].start)
+                left_end = max(span.end for span in halves[0])
+                right_start = halves[1][0].start
+                self._learn_hole(block.table, min(left_end, right_start), right_start)
             return False
         if len(data) < block.count:
             raise DeviceError(
@@ -332,11 +340,12 @@ class ModbusDriver(Driver):
             "%s: %s %d..%d: %s", self.device.name, block.table, block.start, block.end - 1, reason
         )
 
-    def _learn_barrier(self, table: str, address: int) -> None:
-        barriers = self._learned.barriers.setdefault(table, [])
-        if address not in barriers:
-            barriers.append(address)
-            barriers.sort()
+    def _learn_hole(self, table: str, start: int, end: int) -> None:
+        # Overlapping halves (start == end) still must not share a block: widen to one address.
+        hole = (start, max(end, start + 1))
+        holes = self._learned.holes.setdefault(table, [])
+        if hole not in holes:
+            holes.append(hole)
             self._learned.version += 1
 
     def _expire_learned(self) -> None:

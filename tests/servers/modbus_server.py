@@ -141,9 +141,11 @@ class ModbusLogic:
 class ModbusTcpServer:
     """Modbus TCP on 127.0.0.1 (a free port), one thread per connection."""
 
-    def __init__(self, logic: ModbusLogic | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, logic: ModbusLogic | None = None, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
         self.logic = logic or ModbusLogic()
-        self._sock = socket.create_server((host, 0))
+        self._sock = socket.create_server((host, port))
         self.host = host
         self.port: int = self._sock.getsockname()[1]
         self.connections = 0
@@ -165,6 +167,8 @@ class ModbusTcpServer:
 
     def stop(self) -> None:
         self._stop.set()
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)  # wakes accept(); close() alone does not
         with contextlib.suppress(OSError):
             self._sock.close()
         for conn in list(self._clients):
