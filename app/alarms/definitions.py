@@ -72,9 +72,7 @@ def _conditions_with_paths(alarms: TagAlarms) -> list[tuple[str, AlarmOptions]]:
     return paths
 
 
-def build_definitions(
-    config: StationConfig, tag_ids: Mapping[str, int]
-) -> list[AlarmDefinition]:
+def build_definitions(config: StationConfig, tag_ids: Mapping[str, int]) -> list[AlarmDefinition]:
     """Every configured tag alarm of the enabled devices whose tags the engine polls."""
     definitions: list[AlarmDefinition] = []
     for device in config.devices:
@@ -117,8 +115,9 @@ def _definition(
         kind = Kind.DEVIATION
         setpoint = resolve_tag(alarm.setpoint, device.name)
         if setpoint not in tag_ids:
-            log.warning("deviation alarm of %s.%s ignored: no setpoint %s", device.name, tag.name,
-                        setpoint)
+            log.warning(
+                "deviation alarm of %s.%s ignored: no setpoint %s", device.name, tag.name, setpoint
+            )
             return None
         params = {
             "setpoint_id": tag_ids[setpoint],
@@ -145,8 +144,9 @@ def _definition(
         if target in tag_ids:
             suppress_key = (tag_ids[target], tuple(sorted(suppress.values)))
         else:
-            log.warning("suppression of %s.%s.%s ignored: no tag %s", device.name, tag.name, name,
-                        target)
+            log.warning(
+                "suppression of %s.%s.%s ignored: no tag %s", device.name, tag.name, name, target
+            )
 
     def pick(value: float | bool | None, fallback: float | bool) -> float | bool:
         return fallback if value is None else value
