@@ -238,3 +238,87 @@ def _recv_exact(conn: socket.socket, size: int) -> bytes | None:
             return None
         data += chunk
     return data
+
+
+class ModbusRtuServer:
+    """Modbus RTU on a serial port (one end of a pty pair); serves every unit of ``logic``.
+
+    ``baudrate`` is only used to emulate wire time (a pty transfers instantly): with
+    ``emulate_wire`` each answer waits as long as the request and the answer would take on a
+    real line, so bus-utilisation figures mean something.
+    """
+
+    def __init__(
+        self,
+        port: str,
+        logic: ModbusLogic | None = None,
+        baudrate: int = 115200,
+        emulate_wire: bool = False,
+    ) -> None:
+        import serial
+
+        self.logic = logic or ModbusLogic()
+        self.char_time = 11.0 / baudrate
+        self.emulate_wire = emulate_wire
+        self.answers = 0
+        self._serial = serial.Serial(port, baudrate=baudrate, timeout=0.05)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True, name="mb-rtu")
+
+    @property
+    def faults(self) -> Faults:
+        return self.logic.faults
+
+    def start(self) -> ModbusRtuServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        self._serial.close()
+
+    def __enter__(self) -> ModbusRtuServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _serve(self) -> None:
+        buffer = b""
+        while not self._stop.is_set():
+            try:
+                buffer += self._serial.read(max(1, self._serial.in_waiting))
+            except Exception:  # port closed under us: the test is ending
+                return
+            # Read requests (FC 1-4) are 8 bytes; resynchronise on CRC by dropping a byte.
+            while len(buffer) >= 8:
+                frame = buffer[:8]
+                if crc16(frame[:6]) != int.from_bytes(frame[6:8], "little"):
+                    buffer = buffer[1:]
+                    continue
+                buffer = buffer[8:]
+                self._handle(frame)
+
+    def _handle(self, frame: bytes) -> None:
+        logic = self.logic
+        number = logic.count_request()
+        answer = logic.answer(frame[0], frame[1:6])
+        if answer is None:
+            return  # another unit's request: stay silent
+        faults = logic.faults
+        body = bytes([frame[0]]) + answer
+        crc = crc16(body)
+        if faults.corrupt_crc_every and number % faults.corrupt_crc_every == 0:
+            crc ^= 0x5555
+        out = body + crc.to_bytes(2, "little")
+        if time.monotonic() < faults.hang_until:
+            if faults.hang_half_answer:
+                self._serial.write(out[: len(out) // 2])
+            return
+        if faults.delay_s:
+            time.sleep(faults.delay_s)
+        if self.emulate_wire:
+            time.sleep((len(frame) + len(out) + 7) * self.char_time)
+        self._serial.write(out)
+        self.answers += 1

@@ -1,0 +1,127 @@
+"""Modbus RTU driver: serial lines (RS-485/RS-232), several units sharing one port.
+
+The answer timeout of each request follows from the line: the request and the longest possible
+answer at the configured baud rate and frame size, the inter-frame silences, plus the device's
+``turnaround_s``. A fixed one-second timeout would either break slow lines or waste the bus on
+fast ones.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, Field
+
+from app.config import DeviceConfig
+from drivers.base import DeviceError
+from drivers.modbus.blocks import BIT_TABLES
+from drivers.modbus.bus import LineSettings, SerialBus, acquire_bus
+from drivers.modbus.common import ModbusDriver, ModbusSettings
+from drivers.modbus.transport import Dropped, execute
+
+log = logging.getLogger(__name__)
+
+REQUEST_BYTES = 8  # unit, function, address (2), count (2), CRC (2)
+
+
+class ModbusRtuSettings(ModbusSettings):
+    """``connection`` table of a ``modbus-rtu`` device."""
+
+    port: str = Field(min_length=1)
+    """Serial device, e.g. ``/dev/ttyUSB0`` or ``COM3``."""
+    baudrate: int = Field(default=19200, ge=300, le=4_000_000)
+    parity: Literal["N", "E", "O"] = "E"
+    stopbits: Literal[1, 2] = 1
+    bytesize: Literal[7, 8] = 8
+    turnaround_s: float = Field(default=0.1, ge=0, le=10)
+    """Time the device may take to start answering, on top of the wire time."""
+
+
+def answer_bytes(table: str, count: int) -> int:
+    """Length of the RTU answer to a read of ``count`` values."""
+    data = (count + 7) // 8 if table in BIT_TABLES else 2 * count
+    return 5 + data  # unit, function, byte count, data, CRC (2)
+
+
+def frame_time_s(line: LineSettings, table: str, count: int) -> float:
+    """Wire time of one request and its answer, with the 3.5-character silences."""
+    chars = REQUEST_BYTES + answer_bytes(table, count)
+    silence = max(3.5 * line.char_time_s, 0.00175)  # spec: 1.75 ms fixed above 19200 baud
+    return chars * line.char_time_s + 2 * silence
+
+
+def crc16(data: bytes) -> int:
+    """Modbus RTU CRC-16."""
+    crc = 0xFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+    return crc
+
+
+class ModbusRtuDriver(ModbusDriver):
+    """Reads a Modbus RTU unit over a serial port shared with the other units on it."""
+
+    connection_model: ClassVar[type[BaseModel]] = ModbusRtuSettings
+
+    def __init__(self, device: DeviceConfig) -> None:
+        super().__init__(device)
+        s = self.settings
+        self.line = LineSettings(s.port, s.baudrate, s.bytesize, s.parity, s.stopbits)
+        self._bus: SerialBus | None = None
+
+    def connect(self) -> None:
+        if self._bus is None:
+            self._bus = acquire_bus(self.line)
+        try:
+            with self._bus.lock:
+                self._bus.ensure_open()
+        except DeviceError:
+            self.close()
+            raise
+
+    def request_timeout_s(self, table: str, count: int) -> float:
+        """Answer timeout of one request on this line."""
+        return frame_time_s(self.line, table, count) + self.settings.turnaround_s
+
+    def _request(self, table: str, start: int, count: int) -> list[int] | list[bool]:
+        bus = self._bus
+        if bus is None:
+            raise DeviceError("io", "not connected")
+        self._requests += 1
+        unit = self.settings.device_id
+
+        def call(client: object) -> list[int] | list[bool]:
+            try:
+                return execute(client, table, start, count, unit)
+            except DeviceError as exc:
+                if exc.kind == "timeout":
+                    raise self._classify_silence(bus) from None
+                raise
+
+        try:
+            return bus.run(self.request_timeout_s(table, count), call)  # type: ignore[no-any-return]
+        except Dropped as exc:
+            bus.client.close()
+            raise DeviceError("io", f"serial port {self.line.port}: {exc}") from None
+
+    def _classify_silence(self, bus: SerialBus) -> DeviceError:
+        received = bus.last_rx
+        unit = self.settings.device_id
+        if not received:
+            return DeviceError("timeout", f"unit {unit} on {self.line.port} did not answer")
+        if len(received) >= 4 and crc16(received[:-2]) != int.from_bytes(received[-2:], "little"):
+            return DeviceError(
+                "crc", f"unit {unit} on {self.line.port}: bad CRC ({len(received)} bytes)"
+            )
+        return DeviceError(
+            "timeout",
+            f"unit {unit} on {self.line.port}: answer cut off after {len(received)} bytes",
+        )
+
+    def close(self) -> None:
+        if self._bus is not None:
+            bus, self._bus = self._bus, None
+            bus.release()

@@ -1,0 +1,166 @@
+"""Modbus RTU over socat pty pairs: types, a shared bus, CRC errors, silent units."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from drivers.base import DeviceError
+from drivers.modbus.bus import LineSettings
+from drivers.modbus.rtu import ModbusRtuDriver, frame_time_s
+from tests.modbus_helpers import device_config, reference_tags
+from tests.servers.libmodbus import LibmodbusServer, build, write_spec
+from tests.servers.modbus_server import Memory, ModbusLogic, ModbusRtuServer
+from tests.servers.ptypair import PtyPair
+from tests.test_modbus_tcp import check_reference, load_reference
+
+
+@pytest.fixture
+def pty() -> Iterator[PtyPair]:
+    with PtyPair() as pair:
+        yield pair
+
+
+def rtu_device(port: str, tags: list[dict], unit: int = 1, name: str = "dev", **conn: object):
+    connection = {"port": port, "baudrate": 115200, "parity": "N", "device_id": unit, **conn}
+    return device_config("modbus-rtu", connection, tags, name=name)
+
+
+def read_all(device) -> object:
+    driver = ModbusRtuDriver(device)
+    driver.connect()
+    try:
+        return driver.read(device.tags)
+    finally:
+        driver.close()
+
+
+def test_every_type_and_order(pty: PtyPair) -> None:
+    tags = reference_tags()
+    logic = ModbusLogic({5: Memory()})
+    load_reference(logic.units[5], tags)
+    with ModbusRtuServer(pty.b, logic):
+        readings = read_all(rtu_device(pty.a, tags, unit=5))
+    assert readings.errors == {}
+    check_reference(readings.values, readings.texts, tags)
+
+
+def test_every_type_and_order_from_libmodbus(pty: PtyPair, tmp_path: Path) -> None:
+    binary = build(tmp_path)
+    tags = reference_tags()
+    spec = write_spec(tmp_path / "spec.txt", tags)
+    server = LibmodbusServer(binary, "rtu", str(spec), pty.b, "115200", "7")
+    try:
+        readings = read_all(rtu_device(pty.a, tags, unit=7))
+    finally:
+        server.stop()
+    assert readings.errors == {}
+    check_reference(readings.values, readings.texts, tags)
+
+
+def test_units_share_one_port_fairly(pty: PtyPair) -> None:
+    logic = ModbusLogic({unit: Memory() for unit in (1, 2, 3)})
+    for unit, memory in logic.units.items():
+        memory.holding[:4] = [unit * 10 + i for i in range(4)]
+    tags = [{"name": f"r{i}", "type": "uint16", "address": i} for i in range(4)]
+    counts = dict.fromkeys(logic.units, 0)
+    wrong: list[str] = []
+    stop = threading.Event()
+
+    def poll(unit: int) -> None:
+        device = rtu_device(pty.a, tags, unit=unit, name=f"u{unit}")
+        driver = ModbusRtuDriver(device)
+        driver.connect()
+        while not stop.is_set():
+            values = driver.read(device.tags).values.tolist()
+            if values != [unit * 10 + i for i in range(4)]:
+                wrong.append(f"unit {unit}: {values}")
+            counts[unit] += 1
+        driver.close()
+
+    with ModbusRtuServer(pty.b, logic):
+        threads = [threading.Thread(target=poll, args=(u,)) for u in logic.units]
+        for thread in threads:
+            thread.start()
+        time.sleep(1.5)
+        stop.set()
+        for thread in threads:
+            thread.join(5)
+    assert wrong == []
+    assert min(counts.values()) > 20
+    # FIFO turns: no unit gets much more of the line than another.
+    assert max(counts.values()) <= 1.2 * min(counts.values()) + 2
+
+
+def test_crc_errors_are_reported_and_values_recover(pty: PtyPair) -> None:
+    logic = ModbusLogic({1: Memory()})
+    logic.memory.holding[0] = 42
+    tags = [{"name": "a", "type": "uint16", "address": 0}]
+    device = rtu_device(pty.a, tags)
+    driver = ModbusRtuDriver(device)
+    with ModbusRtuServer(pty.b, logic):
+        driver.connect()
+        logic.faults.corrupt_crc_every = 2
+        outcomes = []
+        for _ in range(6):
+            try:
+                outcomes.append(driver.read(device.tags).values[0])
+            except DeviceError as exc:
+                outcomes.append(exc.kind)
+        assert outcomes.count("crc") == 3
+        assert outcomes.count(42.0) == 3
+        driver.close()
+
+
+def test_silent_unit_costs_only_its_computed_timeout(pty: PtyPair) -> None:
+    logic = ModbusLogic({1: Memory()})
+    tags = [{"name": "a", "type": "uint16", "address": 0}]
+    with ModbusRtuServer(pty.b, logic):
+        dead = rtu_device(pty.a, tags, unit=9, name="dead", turnaround_s=0.05)
+        driver = ModbusRtuDriver(dead)
+        driver.connect()
+        started = time.monotonic()
+        with pytest.raises(DeviceError) as caught:
+            driver.read(dead.tags)
+        elapsed = time.monotonic() - started
+        assert caught.value.kind == "timeout"
+        expected = driver.request_timeout_s("holding", 1)
+        assert expected < 0.06
+        assert elapsed < expected + 0.1
+        alive = rtu_device(pty.a, tags, unit=1, name="alive")
+        assert read_all(alive).errors == {}
+        driver.close()
+
+
+def test_timeouts_follow_the_baud_rate() -> None:
+    slow = LineSettings("/dev/null", 9600, 8, "E", 1)
+    fast = LineSettings("/dev/null", 115200, 8, "N", 1)
+    # 125 registers: 8 + 255 bytes; 11 bits a character at 9600 baud ~ 1.15 ms each.
+    assert frame_time_s(slow, "holding", 125) == pytest.approx(263 * 11 / 9600 + 7 * 11 / 9600)
+    assert frame_time_s(fast, "holding", 125) == pytest.approx(263 * 10 / 115200 + 2 * 0.00175)
+    assert frame_time_s(slow, "coil", 2000) == frame_time_s(slow, "holding", 125)  # 250 bytes
+    assert frame_time_s(slow, "coil", 16) < frame_time_s(slow, "holding", 2)
+
+
+def test_one_port_cannot_run_two_line_settings(pty: PtyPair) -> None:
+    tags = [{"name": "a", "type": "uint16", "address": 0}]
+    first = ModbusRtuDriver(rtu_device(pty.a, tags))
+    first.connect()
+    second = ModbusRtuDriver(rtu_device(pty.a, tags, unit=2, baudrate=9600))
+    with pytest.raises(DeviceError) as caught:
+        second.connect()
+    assert caught.value.kind == "config"
+    assert "115200" in caught.value.message
+    first.close()
+
+
+def test_missing_port_is_a_device_error() -> None:
+    tags = [{"name": "a", "type": "uint16", "address": 0}]
+    driver = ModbusRtuDriver(rtu_device("/dev/does-not-exist", tags))
+    with pytest.raises(DeviceError) as caught:
+        driver.connect()
+    assert "/dev/does-not-exist" in caught.value.message
