@@ -166,7 +166,9 @@ class ConditionEvaluator:
         first = np.cumsum(counts) - counts
         cond = np.repeat(self._start[ids], counts) + (np.arange(total) - np.repeat(first, counts))
         if not unique:
-            order = np.argsort(cond, kind="stable")
+            # 16-bit keys let numpy use its O(n) radix sort.
+            key = cond.astype(np.uint16) if len(self.definitions) <= 65536 else cond
+            order = np.argsort(key, kind="stable")
             sample, cond = sample[order], cond[order]
             group_start = np.r_[True, cond[1:] != cond[:-1]]
         v = values[sample]

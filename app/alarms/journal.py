@@ -304,9 +304,12 @@ class AlarmJournal:
         found: list[Transition] = []
         with self._lock:
             pending = list(self._backlog)
-        if self._ensure_tables():
-            with self.engine.connect() as conn:
-                found = [transition_from_row(r) for r in conn.execute(query)]
+        try:
+            if self._ensure_tables():
+                with self.engine.connect() as conn:
+                    found = [transition_from_row(r) for r in conn.execute(query)]
+        except SQLAlchemyError as exc:  # show what memory holds rather than nothing
+            log.warning("alarm history unreadable: %s", exc)
         needle = text.casefold()
         extra = [
             t
