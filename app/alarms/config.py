@@ -5,11 +5,19 @@ deviation alarm, one rate-of-change alarm and any number of discrete alarms, plu
 (deadband, delays, latching, suppression) that every alarm of the tag inherits unless it sets
 its own::
 
-    alarms = { deadband = 2.0, on_delay_s = 2,
-               suppress_when = { tag = "state", in = [0, 4] },
-               hh = { limit = 720, priority = "critical", message = "Oven far too hot",
-                      response = "Stop the line, open the oven door" },
-               h = { limit = 700, priority = "high", message = "Oven hot" } }
+    [devices.tags.alarms]
+    deadband = 2.0
+    on_delay_s = 2
+    suppress_when = { tag = "state", in = [0, 4] }
+    h = { limit = 700, priority = "high", message = "Oven hot" }
+
+    [devices.tags.alarms.hh]
+    limit = 720
+    priority = "critical"
+    message = "Oven far too hot"
+    response = "Stop the line, open the oven door"
+
+docs/ALARMS.md describes every key.
 
 Cross references (setpoint and suppression tags) are checked against the whole station by
 :func:`app.alarms.definitions.reference_problems`.
