@@ -145,7 +145,8 @@ class TagConfig(StrictModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> TagConfig:
-        if self.data_type == "string" and self.length is None:
+        if self.data_type == "string" and self.length is None and self.field is None:
+            # Register strings need their size; a serial instrument's text field does not.
             raise ValueError("a string tag needs 'length' (registers)")
         if self.bit is not None and self.table in ("coil", "discrete"):
             raise ValueError(
