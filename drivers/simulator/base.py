@@ -98,6 +98,8 @@ class Machine:
         self.reject = 0
         self.part_type = "EVH-220"
         self.wait_s = 0.0
+        self.run_s = 0.0
+        """Seconds since the machine last (re)started; protections wait for it to settle."""
         self._fault_until = 0.0
         self._maint_until = 0.0
         self._fault_since = 0.0
@@ -113,6 +115,7 @@ class Machine:
         self._now = t
         self._note_repairs(t, fx)
         works = self._available(t, fx)
+        self.run_s = self.run_s + dt if works else 0.0
         self.process(t, dt, fx, works)
         if works and self.state not in (MachineState.FAULT, MachineState.MAINTENANCE):
             idle = self.wait_s > self.idle_after_s
@@ -150,7 +153,10 @@ class Machine:
         """The machine's own protection stops it with ``code``; held until the cause is gone."""
         if self.state == MachineState.FAULT:
             return
-        cause_left = max((e.remaining_s for e in fx.values()), default=0.0)
+        # Worn parts keep the machine down until the scripted fault ends (the repair).
+        cause_left = max(
+            (e.remaining_s for kind, e in fx.items() if kind in REPAIRABLE), default=0.0
+        )
         self.state = MachineState.FAULT
         self.fault_code = code
         self._fault_since = t

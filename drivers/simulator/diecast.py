@@ -16,7 +16,7 @@ from drivers.simulator.base import Buffer, Effects, Machine, Part, lag
 
 CYCLE_S = 45.0
 PEAK_BAR = 850.0
-TRIP_PEAK_BAR = 1150.0
+TRIP_PEAK_BAR = 1200.0
 FAULT_OVERPRESSURE = 101
 MELT_SET_C = 680.0
 
@@ -164,7 +164,7 @@ class DieCast(Machine):
         spiked = effect is not None and self.rng.random() < 0.35 + 0.5 * effect.severity
         self._shot_spiked = spiked
         self._shot_spike = (
-            effect.severity * float(self.rng.uniform(220.0, 380.0)) if spiked and effect else 0.0
+            effect.severity * float(self.rng.uniform(150.0, 350.0)) if spiked and effect else 0.0
         )
         self._shot_max = 0.0
 
@@ -172,7 +172,7 @@ class DieCast(Machine):
         """Die opens: the shot's peak is latched and the casting is judged (flash, cold shut)."""
         self.peak_pressure = self._shot_max
         cold = self.melt_temp < 660.0
-        p_reject = 0.012 + (0.7 if self._shot_spiked else 0.0) + (0.3 if cold else 0.0)
+        p_reject = 0.012 + (0.7 if self._shot_spiked else 0.0) + (0.5 if cold else 0.0)
         self._is_reject = bool(self.rng.random() < p_reject)
         porosity = 0.04 * float(self.rng.random())
         porosity += (0.3 if self._shot_spiked else 0.0) + (0.2 if cold else 0.0)

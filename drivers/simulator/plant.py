@@ -53,18 +53,19 @@ class Plant:
         def rng(index: int) -> np.random.Generator:
             return np.random.default_rng([seed, index])
 
-        # Start in steady state: parts waiting in the buffers and on the washer belt.
+        # Start in steady state: parts already in the buffers and on the washer belt, numbered
+        # from the end of the line so that serials leave the line in order.
         self.cast_to_cnc = Buffer(4)
         self.cnc_to_wash = Buffer(4)
         self.wash_to_leak = Buffer(4)
+        self.wash_to_leak.put(self._new_part(temp=40.0))
+        belt = [(self._new_part(), position) for position in (2.2, 0.7)]
         for _ in range(2):
             self.cast_to_cnc.put(self._new_part())
         self.diecast = DieCast(rng(1), self.cast_to_cnc, self.next_serial)
         self.cnc = Cnc(rng(2), self.cast_to_cnc, self.cnc_to_wash)
         self.washer = Washer(rng(4), self.cnc_to_wash, self.wash_to_leak)
-        for position in (2.2, 0.7):
-            self.washer.belt.append((self._new_part(), position))
-        self.wash_to_leak.put(self._new_part(temp=40.0))
+        self.washer.belt.extend(belt)
         self.leaktest = LeakTester(rng(3), self.wash_to_leak, self._on_finished)
         self.machines: dict[str, Machine] = {
             "diecast": self.diecast,

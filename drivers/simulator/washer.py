@@ -18,6 +18,7 @@ WASH_SET_C = 60.0
 PUMP_BAR = 3.5
 TRIP_PUMP_BAR = 2.0
 TRIP_MOTOR_A = 7.0
+START_GRACE_S = 10.0
 FAULT_PUMP_PRESSURE = 401
 FAULT_CONVEYOR_OVERLOAD = 402
 
@@ -97,9 +98,10 @@ class Washer(Machine):
             "conductivity": self.conductivity,
             "parts_in_washer": float(len(self.belt)),
         }
-        if works and motor > TRIP_MOTOR_A:
+        settled = works and self.run_s > START_GRACE_S
+        if settled and motor > TRIP_MOTOR_A:
             self.trip(t, FAULT_CONVEYOR_OVERLOAD, fx)
-        elif works and self.pump_pressure < TRIP_PUMP_BAR:
+        elif settled and self.pump_pressure < TRIP_PUMP_BAR:
             self.trip(t, FAULT_PUMP_PRESSURE, fx)
 
     def _convey(self, t: float, dt: float) -> None:
