@@ -1,0 +1,176 @@
+"""``shopfloor poll --config FILE [--device NAME] [--json]``: read every tag once.
+
+For commissioning: each device is opened with its real driver, every poll group is read once
+(streaming instruments are listened to until each tag got a value or the wait ends), and the
+tags' scale and offset are applied exactly as the running station would. Devices are polled in
+parallel, so a dead one costs its timeout once, not once per device.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from app.commands.common import load_config_or_report, positive_float
+from app.config import DeviceConfig, StationConfig
+from app.tags import TagTable
+from app.worker import PollGroup, build_groups, default_driver_factory
+from drivers.base import DeviceError, Driver
+
+
+@dataclass(slots=True)
+class TagResult:
+    """One line of the report (also the JSON object)."""
+
+    device: str
+    tag: str
+    value: float | str | None
+    unit: str
+    quality: str
+    error: str | None
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register the subcommand."""
+    parser = subparsers.add_parser(
+        "poll",
+        help="read every tag once and print value, unit and quality",
+        description="Read every tag of the station (or one device) once, for commissioning. "
+        "Exit code 0 when every tag is good, 1 otherwise, 2 for a bad config.",
+    )
+    parser.add_argument("--config", required=True, help="station config (TOML)")
+    parser.add_argument("--device", help="only this device")
+    parser.add_argument("--json", action="store_true", help="print a JSON list of objects")
+    parser.add_argument(
+        "--wait",
+        type=positive_float,
+        default=None,
+        help="how long to listen to streaming instruments (default: 3 poll periods, min 2 s)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Poll, print, and return 0 (all good), 1 (some tag bad) or 2 (bad input)."""
+    config = load_config_or_report(args.config)
+    if config is None:
+        return 2
+    devices = list(config.devices)
+    if args.device:
+        devices = [d for d in devices if d.name == args.device]
+        if not devices:
+            known = ", ".join(d.name for d in config.devices)
+            print(f"no device named '{args.device}' (devices: {known})", file=sys.stderr)
+            return 2
+    results = poll_station(config, devices, wait_s=args.wait)
+    if args.json:
+        print(json.dumps([asdict(r) for r in results], indent=2))
+    else:
+        print(format_table(results))
+    return 0 if all(r.quality == "good" for r in results) else 1
+
+
+def poll_station(
+    config: StationConfig, devices: list[DeviceConfig], wait_s: float | None = None
+) -> list[TagResult]:
+    """Every tag of ``devices`` read once, in config order."""
+    table = TagTable(config)
+    with ThreadPoolExecutor(max_workers=max(1, min(16, len(devices)))) as pool:
+        futures = [pool.submit(poll_device, d, table, wait_s) for d in devices]
+        return [result for future in futures for result in future.result()]
+
+
+def poll_device(device: DeviceConfig, table: TagTable, wait_s: float | None) -> list[TagResult]:
+    """Every tag of one device, bad with the reason when the device does not answer."""
+    groups = build_groups(device, table)
+    results: dict[str, TagResult] = {}
+    try:
+        driver = default_driver_factory(device)
+    except Exception as exc:  # e.g. settings a driver rejects at start: report, no traceback
+        return _all_bad(device, f"driver could not be created: {exc}")
+    try:
+        driver.connect()
+        for group in groups:
+            results.update(_read_group(device, driver, group, wait_s))
+    except DeviceError as exc:
+        for tag in device.tags:
+            results.setdefault(tag.name, _bad(device, tag.name, tag.unit, f"{exc.kind}: {exc}"))
+    finally:
+        driver.close()
+    return [results[tag.name] for tag in device.tags]
+
+
+def _read_group(
+    device: DeviceConfig, driver: Driver, group: PollGroup, wait_s: float | None
+) -> dict[str, TagResult]:
+    count = len(group.tags)
+    values = np.full(count, np.nan)
+    texts: dict[int, str] = {}
+    errors: dict[int, str] = {}
+    got = np.zeros(count, dtype=bool)
+    wait = wait_s if wait_s is not None else max(2.0, 3 * group.period_s)
+    deadline = time.monotonic() + wait
+    while True:
+        readings = driver.read(group.tags)
+        fresh = readings.fresh if readings.fresh is not None else np.ones(count, dtype=bool)
+        values[fresh] = readings.values[fresh]
+        for index in np.flatnonzero(fresh):
+            got[index] = True
+            errors.pop(int(index), None)
+            if index in readings.texts:
+                texts[int(index)] = readings.texts[int(index)]
+        for index, reason in readings.errors.items():
+            if fresh[index]:
+                errors[index] = reason
+        if not driver.streaming or got.all() or time.monotonic() >= deadline:
+            break
+    scaled = values * group.scale + group.offset
+    out: dict[str, TagResult] = {}
+    for index, tag in enumerate(group.tags):
+        if not got[index]:
+            out[tag.name] = _bad(device, tag.name, tag.unit, f"no value within {wait:g} s")
+        elif index in errors:
+            out[tag.name] = _bad(device, tag.name, tag.unit, errors[index])
+        else:
+            value: float | str | None = texts.get(index)
+            if value is None:
+                number = float(scaled[index])
+                value = None if math.isnan(number) else number
+            out[tag.name] = TagResult(device.name, tag.name, value, tag.unit, "good", None)
+    return out
+
+
+def _bad(device: DeviceConfig, tag: str, unit: str, error: str) -> TagResult:
+    return TagResult(device.name, tag, None, unit, "bad", error)
+
+
+def _all_bad(device: DeviceConfig, error: str) -> list[TagResult]:
+    return [_bad(device, t.name, t.unit, error) for t in device.tags]
+
+
+def format_table(results: list[TagResult]) -> str:
+    """Aligned text columns: device, tag, value, unit, quality, error."""
+    rows = [("DEVICE", "TAG", "VALUE", "UNIT", "QUALITY", "ERROR")]
+    for r in results:
+        rows.append((r.device, r.tag, _format_value(r.value), r.unit, r.quality, r.error or ""))
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    lines = []
+    for row in rows:
+        cells = [row[i].ljust(widths[i]) for i in range(5)]
+        lines.append("  ".join([*cells, row[5]]).rstrip())
+    return "\n".join(lines)
+
+
+def _format_value(value: float | str | None) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        return value
+    return f"{value:.6g}"
