@@ -1,0 +1,149 @@
+"""Modbus devices under the real device workers: faults never stall other devices."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from app.config import parse_config
+from app.model import Event, Quality, SampleBatch
+from app.tags import TagTable
+from app.worker import DeviceWorker
+from tests.servers.modbus_server import ModbusTcpServer
+
+PERIOD = 0.1
+TIMEOUT = 0.3
+
+
+class Recorder:
+    """Collects what workers publish, with the monotonic time it arrived."""
+
+    def __init__(self) -> None:
+        self.batches: list[tuple[float, SampleBatch]] = []
+        self.events: list[Event] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, item: SampleBatch | Event) -> None:
+        with self.lock:
+            if isinstance(item, SampleBatch):
+                self.batches.append((time.monotonic(), item))
+            else:
+                self.events.append(item)
+
+    def of(self, device: str) -> list[tuple[float, SampleBatch]]:
+        with self.lock:
+            return [(t, b) for t, b in self.batches if b.device == device]
+
+    def good(self, device: str) -> list[float]:
+        return [t for t, b in self.of(device) if (b.quality == Quality.GOOD).all()]
+
+
+def station(*servers: tuple[str, ModbusTcpServer]) -> dict:
+    devices = []
+    for name, server in servers:
+        devices.append(
+            {
+                "name": name,
+                "driver": "modbus-tcp",
+                "poll_period_s": PERIOD,
+                "timeout_s": TIMEOUT,
+                "connection": {"host": "127.0.0.1", "port": server.port, "max_gap": 0},
+                "tags": [{"name": f"r{a}", "type": "uint16", "address": a} for a in (0, 10, 20)],
+            }
+        )
+    return {
+        "station": {"company": "c", "site": "s", "line": "l", "station": "st"},
+        "devices": devices,
+    }
+
+
+@pytest.fixture
+def servers() -> Iterator[tuple[ModbusTcpServer, ModbusTcpServer]]:
+    with ModbusTcpServer() as a, ModbusTcpServer() as b:
+        for srv in (a, b):
+            srv.memory.holding[[0, 10, 20]] = [1, 2, 3]
+        yield a, b
+
+
+def run_workers(
+    config: dict, recorder: Recorder, seconds: float, during: object = None
+) -> list[DeviceWorker]:
+    parsed = parse_config(config)
+    table = TagTable(parsed)
+    workers = [
+        DeviceWorker(d, table, recorder, backoff_initial_s=0.05, backoff_max_s=PERIOD)
+        for d in parsed.devices
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        if callable(during):
+            during()
+        time.sleep(seconds)
+    finally:
+        for worker in workers:
+            worker.stop()
+        for worker in workers:
+            worker.join(5)
+    return workers
+
+
+def test_drop_every_10_requests_keeps_publishing(servers) -> None:
+    a, _ = servers
+    a.faults.drop_every = 10
+    recorder = Recorder()
+    (worker,) = run_workers(station(("a", a)), recorder, 2.0)
+    diag = worker.diagnostics()
+    assert diag.cycles_attempted >= 15
+    assert diag.cycles_published / diag.cycles_attempted >= 0.9
+    assert len(recorder.good("a")) >= 0.9 * diag.cycles_attempted
+    assert a.connections >= 5  # the drops really happened
+
+
+def test_hang_does_not_delay_the_other_device_and_recovers(servers) -> None:
+    a, b = servers
+    recorder = Recorder()
+    hang_s = 1.0
+    hang_ended: list[float] = []
+
+    def hang_later() -> None:
+        def go() -> None:
+            time.sleep(0.5)
+            a.faults.hang(hang_s)
+            time.sleep(hang_s)
+            hang_ended.append(time.monotonic())
+
+        threading.Thread(target=go, daemon=True).start()
+
+    run_workers(station(("a", a), ("b", b)), recorder, 2.5, during=hang_later)
+    # The healthy device kept its period all along.
+    times = np.array(recorder.good("b"))
+    intervals = np.diff(times)
+    assert len(times) >= 20
+    assert np.abs(intervals - PERIOD).max() < 0.03
+    # The hung device went bad with a reason, then recovered within a period plus timeout.
+    bad = [b for _, b in recorder.of("a") if (b.quality == Quality.BAD).any()]
+    assert bad and "timeout" in next(iter(bad[0].reasons.values()))
+    recovered = [t for t in recorder.good("a") if t > hang_ended[0]]
+    assert recovered and recovered[0] - hang_ended[0] < PERIOD + TIMEOUT + 0.1
+    # No burst after recovery: never more requests in a period than one cycle needs.
+    after = np.array([t for t in a.logic.request_times if t > recovered[0]])
+    per_window = np.histogram(after, bins=np.arange(after[0], after[-1] + PERIOD, PERIOD))[0]
+    assert per_window.max() <= 2 * 3  # 3 blocks a cycle; a window may straddle two cycles
+    assert any(e.kind == "comm_loss" for e in recorder.events if e.source == "a")
+    assert any(e.kind == "comm_restored" for e in recorder.events if e.source == "a")
+
+
+def test_exception_range_is_published_bad_with_reason(servers) -> None:
+    a, _ = servers
+    a.faults.exceptions = [("holding", 10, 10, 4)]
+    recorder = Recorder()
+    run_workers(station(("a", a)), recorder, 0.5)
+    _, batch = recorder.of("a")[-1]
+    assert batch.quality.tolist() == [Quality.GOOD, Quality.BAD, Quality.GOOD]
+    assert np.isnan(batch.values[1])
+    assert "exception 04" in batch.reasons[int(batch.tag_ids[1])]
