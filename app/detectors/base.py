@@ -1,0 +1,45 @@
+"""What every streaming detector offers, and small helpers they share."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Protocol
+
+
+class UnivariateDetector(Protocol):
+    """Scores one signal, one sample at a time, from the past only."""
+
+    name: str
+
+    def update(self, x: float) -> float:
+        """Score of sample ``x`` in [0, 1]; 0.5 is the default alarm level."""
+        ...
+
+    def describe(self) -> str:
+        """Why the last sample scored as it did, in words for a technician."""
+        ...
+
+    def reset(self) -> None:
+        """Forget the baseline and learn again (after maintenance)."""
+        ...
+
+    def state(self) -> dict[str, Any]:
+        """JSON-serialisable state, to persist baselines across restarts."""
+        ...
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Continue from :meth:`state`."""
+        ...
+
+
+def squash(value: float, level: float) -> float:
+    """Map a non-negative statistic to [0, 1) so that ``value == level`` gives 0.5."""
+    if value <= 0.0 or level <= 0.0:
+        return 0.0
+    v2 = value * value
+    return v2 / (v2 + level * level)
+
+
+def finite_or_none(value: float) -> float | None:
+    """JSON has no infinities: store them as null."""
+    return value if math.isfinite(value) else None
