@@ -1,0 +1,200 @@
+"""The station window on real stations (in-process simulated driver, real SQLite)."""
+
+from __future__ import annotations
+
+import time
+import tomllib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
+
+from app.config import StationConfig, parse_config
+from app.model import Event, Severity
+from app.station import Station
+from tests.conftest import CONFIGS
+from widgets.app import run_gui
+from widgets.format import StateClass
+from widgets.main_window import MainWindow
+
+SIM_LINE = CONFIGS / "sim_line.toml"
+
+
+def sim_line(**oven: Any) -> StationConfig:
+    """The test line, optionally with extra settings for the oven device."""
+    data = tomllib.loads(SIM_LINE.read_text(encoding="utf-8"))
+    data["devices"][1].update(oven)
+    return parse_config(data, str(SIM_LINE))
+
+
+@pytest.fixture
+def open_window(qtbot, sqlite_url: str) -> Iterator[Callable[[StationConfig], MainWindow]]:
+    """Build, show and start a window; the window is closed (station stopped) afterwards."""
+    windows: list[MainWindow] = []
+
+    def factory(config: StationConfig) -> MainWindow:
+        window = MainWindow(Station(config, db_url=sqlite_url))
+        qtbot.addWidget(window)
+        window.show()
+        window.station.start()
+        windows.append(window)
+        return window
+
+    yield factory
+    for window in windows:
+        window.close()
+
+
+def test_window_shows_live_values_trend_and_devices(qtbot, open_window) -> None:
+    window = open_window(sim_line())
+    press = window.overview.tiles["press"]
+    oven = window.overview.tiles["oven"]
+
+    qtbot.waitUntil(lambda: press.value_texts()["force"] not in ("—", "?"), timeout=5000)
+    force = float(press.value_texts()["force"].replace(",", ""))
+    assert 80.0 <= force <= 120.0  # sine 100 ± 20
+    assert press.state_text == "Running"
+    assert press.state_class is StateClass.NORMAL
+    qtbot.waitUntil(lambda: oven.value_texts()["temp"] not in ("—", "?"), timeout=5000)
+    assert "Communication OK" in oven.comm_text
+
+    window.tabs.setCurrentWidget(window.trend)
+    assert window.trend.selected() == ["press.force"]  # the key tags by default
+    force_id = window.station.engine.tags.by_name("press.force").id
+    qtbot.waitUntil(lambda: window.trend.plot.points(force_id) >= 5, timeout=5000)
+
+    window.tabs.setCurrentWidget(window.devices)
+    qtbot.waitUntil(
+        lambda: [window.devices.cell(r, "connected") for r in range(2)] == ["Yes", "Yes"],
+        timeout=3000,
+    )
+    assert window.devices.cell(0, "device") == "Press"
+    assert int(window.devices.cell(0, "requests").replace(",", "")) > 0
+    qtbot.waitUntil(lambda: "Devices online 2/2" in window.status.devices.text(), timeout=3000)
+    assert "OK" in window.status.database.text()
+
+
+def test_comm_loss_shows_on_the_tile_devices_and_events(qtbot, open_window) -> None:
+    window = open_window(sim_line(connection={"fail": True}))
+    oven = window.overview.tiles["oven"]
+
+    qtbot.waitUntil(lambda: oven.state_class is StateClass.COMM_LOSS, timeout=3000)
+    assert oven.state_text == "COMMUNICATION LOST"
+    assert "refuses connections" in oven.comm_text
+    assert oven.value_texts()["temp"] == "?"
+    # The healthy machine is unaffected.
+    press = window.overview.tiles["press"]
+    qtbot.waitUntil(lambda: press.state_text == "Running", timeout=3000)
+
+    qtbot.waitUntil(lambda: window.events.model.rowCount() >= 1, timeout=3000)
+    event = window.events.model.event_at(0)
+    assert event.kind == "comm_loss" and event.source == "oven"
+    qtbot.waitUntil(lambda: "refused" in window.devices.cell(1, "errors"), timeout=3000)
+    assert window.devices.cell(1, "connected") == "No"
+    qtbot.waitUntil(lambda: "Devices online 1/2" in window.status.devices.text(), timeout=3000)
+
+
+def test_closing_the_window_stops_the_station_within_two_seconds(qtbot, open_window) -> None:
+    window = open_window(sim_line())
+    station = window.station
+    qtbot.waitUntil(lambda: station.engine.samples_total > 20, timeout=5000)
+    started = time.monotonic()
+    window.close()
+    assert time.monotonic() - started < 2.0
+    assert window.stop_seconds is not None and window.stop_seconds < 2.0
+    assert not station.engine.running
+    assert station.storage.pending == 0
+    assert station.storage.rows_written >= station.engine.samples_total
+
+
+def test_banner_and_extra_tabs(qtbot, open_window) -> None:
+    window = open_window(sim_line())
+    first, second = QLabel("banner one"), QLabel("banner two")
+    window.set_banner(first)
+    window.set_banner(second)
+    assert second.isVisible() and not first.isVisible()
+    index = window.add_tab(QLabel("alarms"), "Alarms")
+    assert window.tabs.tabText(index) == "Alarms"
+    window.tabs.setCurrentIndex(index)
+    assert second.isVisible()  # the banner stays visible on every tab
+
+
+def test_events_newest_first_merges_history_and_caps(qtbot, open_window) -> None:
+    window = open_window(sim_line())
+    model = window.events.model
+    model.limit = 5
+    now = time.time()
+    live = [Event(now + i, "part_scanned", "press", f"part {i}") for i in range(4)]
+    model.add(live)
+    assert [model.event_at(r).message for r in range(4)] == ["part 3", "part 2", "part 1", "part 0"]
+    older = [Event(now - 10, "comm_loss", "oven", "old", Severity.ERROR)]
+    model.add(older + live[:1])  # a duplicate is ignored, the old one sorts to the bottom
+    assert model.rowCount() == 5
+    assert model.event_at(4).message == "old"
+    model.add([Event(now + 10, "part_scanned", "press", "part 10")])
+    assert model.rowCount() == 5
+    assert model.event_at(0).message == "part 10"
+    assert model.data(model.index(0, 2)) == "Press"  # device display name
+
+
+def test_trend_picker_span_and_curve_reuse(qtbot, open_window) -> None:
+    window = open_window(sim_line())
+    window.tabs.setCurrentWidget(window.trend)
+    trend = window.trend
+    trend.select(["press.force", "oven.temp", "no.such"])
+    assert trend.selected() == ["press.force", "oven.temp"]
+    temp_id = window.station.engine.tags.by_name("oven.temp").id
+    curve = trend.plot.curves[temp_id]
+    qtbot.waitUntil(lambda: trend.plot.points(temp_id) >= 3, timeout=5000)
+    trend.select(["press.force"])
+    assert not curve.isVisible()
+    trend.select(["press.force", "oven.temp"])
+    assert trend.plot.curves[temp_id] is curve and curve.isVisible()
+
+    trend.set_span(300)
+    qtbot.waitUntil(lambda: _x_span(trend) == pytest.approx(300, abs=1), timeout=3000)
+    trend.set_span(60)
+    qtbot.waitUntil(lambda: _x_span(trend) == pytest.approx(60, abs=1), timeout=3000)
+
+
+def _x_span(trend) -> float:  # type: ignore[no-untyped-def]
+    low, high = trend.plot.getPlotItem().viewRange()[0]
+    return float(high - low)
+
+
+def test_run_gui_saves_a_screenshot_and_quits(qtbot, tmp_path: Path, sqlite_url: str) -> None:
+    target = tmp_path / "shots" / "window.png"
+    started = time.monotonic()
+    code = run_gui(sim_line(), db_url=sqlite_url, screenshot=str(target), quit_after=2.0)
+    assert code == 0
+    assert time.monotonic() - started < 6.0
+    assert target.stat().st_size > 10_000
+    assert [
+        w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()
+    ] == []
+
+
+@pytest.mark.parametrize(
+    ("url", "detail"),
+    [
+        ("nosuchdialect://user@host/db", "nosuchdialect"),
+        ("sqlite:////proc/no-such-dir/station.db", "no-such-dir"),
+    ],
+)
+def test_unusable_database_shows_a_message_box(qtbot, url: str, detail: str) -> None:
+    seen: list[str] = []
+
+    def capture() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            seen.append(f"{box.text()} | {box.informativeText()}")
+
+    from PySide6.QtCore import QTimer
+
+    QTimer.singleShot(300, capture)
+    assert run_gui(sim_line(), db_url=url, quit_after=0.8) == 1
+    assert len(seen) == 1
+    assert "cannot be used" in seen[0]
+    assert url in seen[0] or detail in seen[0]

@@ -1,0 +1,135 @@
+"""Entry point of the window: ``run_gui(config, ...)`` as the CLI calls it."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QTimer, QTranslator
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.config import StationConfig
+from app.station import Station
+from widgets.i18n import install_translators
+from widgets.main_window import MainWindow
+from widgets.theme import apply_theme
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "ShopFloor Monitor"
+ORGANISATION = "ShopFloor"
+DEFAULT_SCREENSHOT_AFTER_S = 8.0
+SCREENSHOT_LEAD_S = 0.5  # grab this long before quitting, while everything is still live
+
+_prepared: dict[QApplication, list[QTranslator]] = {}
+
+
+def application() -> QApplication:
+    """The process's QApplication, created and themed on first call."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    if app not in _prepared:
+        app.setApplicationName(APP_NAME)
+        app.setApplicationDisplayName(APP_NAME)
+        app.setOrganizationName(ORGANISATION)
+        # Kept here, not as Qt properties: PySide6 6.12 miscounts references of Python
+        # objects stored in QVariants (a fatal error at interpreter exit).
+        _prepared[app] = install_translators(app)
+        apply_theme(app)
+    return app
+
+
+def show_error(title: str, text: str, detail: str = "", quit_after: float | None = None) -> None:
+    """A modal error box (closed by itself after ``quit_after`` seconds, for unattended runs)."""
+    box = QMessageBox(QMessageBox.Icon.Critical, title, text)
+    if detail:
+        box.setInformativeText(detail)
+    if quit_after is not None:
+        QTimer.singleShot(int(quit_after * 1000), box.accept)
+    box.exec()
+
+
+def save_screenshot(window: QWidget, path: str | Path) -> bool:
+    """Grab the window into a PNG; False (and a log line) when it cannot be written."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if window.grab().save(str(target), "PNG"):
+        log.info("screenshot saved to %s", target)
+        return True
+    log.error("could not save the screenshot to %s", target)
+    return False
+
+
+def open_station(config: StationConfig, db_url: str | None) -> Station:
+    """Build the station; raises with a readable message when its database cannot be used."""
+    return Station(config, db_url=db_url)
+
+
+def run_gui(
+    config: StationConfig,
+    *,
+    db_url: str | None = None,
+    screenshot: str | None = None,
+    quit_after: float | None = None,
+) -> int:
+    """Run the station with its window until the window is closed; the process exit code."""
+    app = application()
+    try:
+        station = open_station(config, db_url)
+    except (SQLAlchemyError, OSError, ValueError) as exc:
+        log.debug("database could not be opened", exc_info=True)
+        message = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        url = db_url or config.storage.url or app.translate("app", "the default database")
+        show_error(
+            app.translate("app", "Cannot open the station database"),
+            app.translate("app", "The station database %1 cannot be used.").replace("%1", url),
+            message,
+            quit_after,
+        )
+        return 1
+
+    window = MainWindow(station)
+    window.show()
+    station.start()
+
+    if screenshot is not None:
+        quit_after = quit_after or DEFAULT_SCREENSHOT_AFTER_S
+        shot_ms = int(max(0.0, quit_after - SCREENSHOT_LEAD_S) * 1000)
+        QTimer.singleShot(shot_ms, lambda: save_screenshot(window, screenshot))
+    if quit_after is not None:
+        QTimer.singleShot(int(quit_after * 1000), window.close)
+
+    restore = _close_on_signals(window)
+    try:
+        app.exec()
+    finally:
+        restore()
+        window.shutdown()  # also when the loop ended some other way than closing the window
+    return 0
+
+
+def _close_on_signals(window: MainWindow):  # type: ignore[no-untyped-def]
+    """Ctrl-C and SIGTERM close the window (and so stop the station) instead of killing it."""
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def handler(_signum: int, _frame: object) -> None:
+        QTimer.singleShot(0, window.close)
+
+    for sig in previous:
+        signal.signal(sig, handler)
+    # Python runs signal handlers only between bytecodes; a idle timer lets it in regularly.
+    pulse = QTimer(window)
+    pulse.timeout.connect(lambda: None)
+    pulse.start(200)
+
+    def restore() -> None:
+        pulse.stop()
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+    return restore

@@ -1,0 +1,238 @@
+"""Overview: one tile per machine with its state, key values and communication status."""
+
+from __future__ import annotations
+
+import math
+import time
+
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.config import DeviceConfig
+from app.engine import Engine
+from app.model import Quality
+from app.tags import TagInfo
+from widgets.bridge import DataDigest, EngineBridge
+from widgets.format import (
+    StateClass,
+    classify_state,
+    format_clock,
+    format_value,
+    state_label,
+)
+from widgets.theme import STATE_COLOURS
+
+MAX_FALLBACK_TAGS = 4
+TILE_MIN_WIDTH = 320
+STALE_FACTOR = 3.0  # a value older than this many poll periods (plus the timeout) is stale
+
+
+def tile_tags(engine: Engine, device: DeviceConfig) -> list[TagInfo]:
+    """Tags shown on a tile: the ``key`` ones, else the first few that are not the state."""
+    tags = engine.tags.of_device(device.name)
+    keys = [t for t in tags if t.config.key]
+    if keys:
+        return keys
+    others = [t for t in tags if t.name != device.state_tag]
+    return others[:MAX_FALLBACK_TAGS]
+
+
+class MachineTile(QFrame):
+    """A machine at a glance. Grey while normal; colour only when it needs attention."""
+
+    def __init__(self, engine: Engine, device: DeviceConfig, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("tile")
+        self.engine = engine
+        self.device = device
+        self.state_class = StateClass.UNKNOWN
+        self._state_id = (
+            engine.tags.by_name(f"{device.name}.{device.state_tag}").id
+            if device.state_tag
+            else None
+        )
+        self._all_ids = [t.id for t in engine.tags.of_device(device.name)]
+        self._stale_after = (
+            STALE_FACTOR * max(t.period_s for t in engine.tags.of_device(device.name))
+            + device.timeout_s
+        )
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMinimumWidth(TILE_MIN_WIDTH)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 10)
+        layout.setSpacing(6)
+        head = QHBoxLayout()
+        self.title = QLabel(device.display_name, objectName="tileTitle")
+        head.addWidget(self.title, 1)
+        if device.title and device.title != device.name:
+            head.addWidget(QLabel(device.name, objectName="tileSubtitle"))
+        layout.addLayout(head)
+
+        self.state = QLabel(objectName="tileState")
+        self.state.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        layout.addWidget(self.state)
+
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(10)
+        grid.setVerticalSpacing(2)
+        self._rows: list[tuple[TagInfo, QLabel]] = []
+        for row, info in enumerate(tile_tags(engine, device)):
+            name = QLabel(info.config.description or info.name, objectName="tileTagName")
+            name.setToolTip(info.full_name)
+            value = QLabel("—", objectName="tileValue")
+            value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            unit = QLabel(info.unit, objectName="tileUnit")
+            grid.addWidget(name, row, 0)
+            grid.addWidget(value, row, 1)
+            grid.addWidget(unit, row, 2)
+            self._rows.append((info, value))
+        grid.setColumnStretch(0, 1)
+        layout.addLayout(grid)
+
+        self.comm = QLabel(objectName="tileComm")
+        self.comm.setWordWrap(True)
+        layout.addWidget(self.comm)
+        self.refresh()
+
+    @property
+    def state_text(self) -> str:
+        """The text of the state strip (for tests and tooltips)."""
+        return self.state.text()
+
+    @property
+    def comm_text(self) -> str:
+        """The communication line."""
+        return self.comm.text()
+
+    def value_texts(self) -> dict[str, str]:
+        """``tag name -> shown value`` (for tests)."""
+        return {info.name: label.text() for info, label in self._rows}
+
+    def refresh(self) -> None:
+        """Read the live table and redraw the tile's texts."""
+        live = self.engine.live
+        now = time.time()
+        newest = max(
+            (live.get(i).timestamp for i in self._all_ids),
+            key=lambda t: -math.inf if math.isnan(t) else t,
+        )
+        for info, label in self._rows:
+            value = live.get(info.id)
+            if value.quality == Quality.GOOD:
+                label.setText(format_value(info.config, value.value, value.text))
+                label.setToolTip("")
+                label.setEnabled(True)
+            else:
+                label.setText("?" if value.quality != Quality.UNKNOWN else "—")
+                label.setToolTip(value.reason)
+                label.setEnabled(False)
+
+        reasons = [live.get(i).reason for i in self._all_ids]
+        bad = [r for r in reasons if r]
+        all_bad = len(bad) == len(self._all_ids) and bad
+        stale = not math.isnan(newest) and now - newest > self._stale_after
+        if math.isnan(newest):
+            self._set_state(StateClass.UNKNOWN, self.tr("Connecting…"))
+            self.comm.setText(self.tr("Waiting for the first response"))
+        elif all_bad:
+            self._set_state(StateClass.COMM_LOSS, self.tr("COMMUNICATION LOST"))
+            self.comm.setText(self.tr("No data: %1").replace("%1", bad[0]))
+        elif stale:
+            self._set_state(StateClass.COMM_LOSS, self.tr("NO DATA"))
+            self.comm.setText(self.tr("No update for %1 s").replace("%1", str(int(now - newest))))
+        else:
+            self._set_state(*self._machine_state())
+            if bad:
+                self.comm.setText(
+                    self.tr("Online – %1 bad tag(s): %2")
+                    .replace("%1", str(len(bad)))
+                    .replace("%2", bad[0])
+                )
+            else:
+                self.comm.setText(
+                    self.tr("Communication OK – updated %1").replace("%1", format_clock(newest))
+                )
+
+    def _machine_state(self) -> tuple[StateClass, str]:
+        if self._state_id is None:
+            return StateClass.NORMAL, self.tr("Online")
+        value = self.engine.live.get(self._state_id)
+        if value.quality != Quality.GOOD:
+            return StateClass.UNKNOWN, self.tr("State unknown")
+        label = state_label(self.device, value.value)
+        return classify_state(label), label
+
+    def _set_state(self, state_class: StateClass, text: str) -> None:
+        if text != self.state.text():
+            self.state.setText(text)
+        if state_class is not self.state_class:
+            self.state_class = state_class
+            background, foreground = STATE_COLOURS[state_class]
+            self.state.setStyleSheet(f"background: {background}; color: {foreground};")
+
+
+class OverviewView(QScrollArea):
+    """All machines of the station as a grid of tiles that reflows with the window width."""
+
+    def __init__(self, engine: Engine, bridge: EngineBridge, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.engine = engine
+        inner = QWidget(objectName="central")
+        outer = QVBoxLayout(inner)
+        outer.setContentsMargins(12, 12, 12, 12)
+        self._grid = QGridLayout()
+        self._grid.setSpacing(12)
+        outer.addLayout(self._grid)
+        outer.addStretch(1)
+        self.tiles: dict[str, MachineTile] = {
+            device.name: MachineTile(engine, device)
+            for device in engine.config.devices
+            if device.enabled
+        }
+        self._columns = 0
+        self._reflow()
+        self.setWidget(inner)
+        bridge.dataChanged.connect(self._on_data)
+        # Staleness shows up without new data, so tiles also refresh on a slow clock.
+        self._clock = QTimer(self)
+        self._clock.timeout.connect(self.refresh)
+        self._clock.start(1000)
+
+    @Slot(object)
+    def _on_data(self, digest: DataDigest) -> None:
+        for name in digest.devices:
+            tile = self.tiles.get(name)
+            if tile is not None:
+                tile.refresh()
+
+    @Slot()
+    def refresh(self) -> None:
+        """Redraw every tile."""
+        for tile in self.tiles.values():
+            tile.refresh()
+
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().resizeEvent(event)
+        self._reflow()
+
+    def _reflow(self) -> None:
+        width = max(self.viewport().width(), TILE_MIN_WIDTH)
+        columns = max(1, min(len(self.tiles), 4, width // (TILE_MIN_WIDTH + 12)))
+        if columns == self._columns:
+            return
+        self._columns = columns
+        for index, tile in enumerate(self.tiles.values()):
+            self._grid.removeWidget(tile)
+            self._grid.addWidget(tile, index // columns, index % columns)
