@@ -183,10 +183,12 @@ class ConditionEvaluator:
             prev_v = self._last_v[tag]
             prev_t = self._last_t[tag]
             if not unique:
-                # Within a group the previous sample of the tag is the previous pair.
-                inner = ~group_start
-                prev_v[inner] = v[:-1][inner[1:]]
-                prev_t[inner] = t[:-1][inner[1:]]
+                # Within a group the previous sample is the last good pair before this one.
+                anchor = np.maximum.accumulate(np.where(ok | group_start, np.arange(total), 0))
+                before_idx = np.r_[0, anchor[:-1]]
+                use = ~group_start & ok[before_idx]
+                prev_v[use] = v[before_idx[use]]
+                prev_t[use] = t[before_idx[use]]
             is_rate = kind == _RATE
             with np.errstate(divide="ignore", invalid="ignore"):
                 dt = t[is_rate] - prev_t[is_rate]
