@@ -1,0 +1,116 @@
+"""Texts the views show: values, machine states, ages, and the PySide6 emit guard."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import pytest
+
+from app.config import DeviceConfig, TagConfig
+from tests.conftest import REPO
+from widgets.format import (
+    StateClass,
+    classify_state,
+    format_age,
+    format_number,
+    format_value,
+    state_label,
+)
+from widgets.status import short_url
+
+
+def device(**states: str) -> DeviceConfig:
+    return DeviceConfig(
+        name="cnc",
+        driver="simulated",
+        state_tag="state",
+        states=states,
+        tags=[TagConfig(name="state")],
+    )
+
+
+def test_state_labels_come_from_the_config() -> None:
+    cnc = device(**{"0": "Stopped", "1": "Running", "3": "Fault"})
+    assert state_label(cnc, 1.0) == "Running"
+    assert state_label(cnc, 3) == "Fault"
+    assert state_label(cnc, 7.0) == "7"  # unmapped values show as the number
+    assert state_label(cnc, 2.5) == "2.5"
+    assert state_label(cnc, math.nan) == ""
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("Running", StateClass.NORMAL),
+        ("Stopped", StateClass.NORMAL),
+        ("Idle", StateClass.NORMAL),
+        ("Fault", StateClass.FAULT),
+        ("E-Stop", StateClass.FAULT),
+        ("Alarm 17", StateClass.FAULT),
+        ("Blocked", StateClass.WARNING),
+        ("Maintenance", StateClass.WARNING),
+    ],
+)
+def test_only_abnormal_states_get_colour(label: str, expected: StateClass) -> None:
+    assert classify_state(label) is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (0.0, "0"),
+        (12345.6, "12,346"),
+        (180.04, "180.0"),
+        (3.14159, "3.14"),
+        (0.01234, "0.012"),
+        (-4.5, "-4.50"),
+        (math.nan, "—"),
+        (math.inf, "∞"),
+    ],
+)
+def test_numbers_get_sensible_decimals(value: float, text: str) -> None:
+    assert format_number(value) == text
+
+
+def test_bool_and_string_tags(qapp) -> None:
+    assert format_value(TagConfig(name="door", type="bool"), 1.0) == "On"
+    assert format_value(TagConfig(name="door", type="bool"), 0.0) == "Off"
+    serial = TagConfig(name="sn", type="string", length=8)
+    assert format_value(serial, math.nan, "EV-0042") == "EV-0042"
+    assert format_value(serial, math.nan, None) == "—"
+
+
+def test_ages(qapp) -> None:
+    assert format_age(3.7) == "3 s ago"
+    assert format_age(600) == "10 min ago"
+    assert format_age(3 * 3600) == "3 h ago"
+    assert format_age(-1) == "0 s ago"
+
+
+def test_long_database_urls_are_shortened_in_the_middle() -> None:
+    url = "postgresql://station@historian.plant.example/" + "x" * 80
+    short = short_url(url)
+    assert len(short) <= 60 and short.startswith("postgresql://") and "…" in short
+    assert short_url("sqlite:///a.db") == "sqlite:///a.db"
+
+
+def test_many_signal_emits_do_not_crash_the_interpreter() -> None:
+    # PySide6 6.12.0 drops a reference to True on every emit; without the guard in
+    # widgets.qt_compat this aborts the process ("bool_dealloc") within a few thousand emits.
+    script = (
+        "import widgets\n"
+        "from PySide6.QtCore import QObject, Signal\n"
+        "class P(QObject):\n"
+        "    fired = Signal(object)\n"
+        "p = P()\n"
+        "for i in range(50_000):\n"
+        "    p.fired.emit(i)\n"
+        "print('survived')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "survived" in result.stdout
