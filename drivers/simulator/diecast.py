@@ -172,10 +172,10 @@ class DieCast(Machine):
         """Die opens: the shot's peak is latched and the casting is judged (flash, cold shut)."""
         self.peak_pressure = self._shot_max
         cold = self.melt_temp < 660.0
-        p_reject = 0.012 + (0.7 if self._shot_spiked else 0.0) + (0.5 if cold else 0.0)
+        p_reject = 0.012 + (0.35 if self._shot_spiked else 0.0) + (0.5 if cold else 0.0)
         self._is_reject = bool(self.rng.random() < p_reject)
         porosity = 0.04 * float(self.rng.random())
-        porosity += (0.3 if self._shot_spiked else 0.0) + (0.2 if cold else 0.0)
+        porosity += (0.4 if self._shot_spiked else 0.0) + (0.2 if cold else 0.0)
         self._porosity = porosity
 
     def _finish(self, t: float) -> bool:

@@ -227,3 +227,36 @@ def find_point(machine: str, name: str) -> Point:
         if point.name == name:
             return point
     raise KeyError(f"{machine} has no point '{name}'")
+
+
+TABLE_TITLES = {
+    "holding": "holding register (FC 3)",
+    "input": "input register (FC 4)",
+    "coil": "coil (FC 1)",
+    "discrete": "discrete input (FC 2)",
+}
+
+
+def markdown_table(machine: str) -> str:
+    """The register table of ``machine`` as Markdown (for REGISTER_MAP.md)."""
+    order = {"holding": 0, "input": 1, "discrete": 2, "coil": 3}
+    rows = [
+        "| Address | Point | Type | Table | Unit | Scale | Description |",
+        "|---:|---|---|---|---|---|---|",
+    ]
+    for p in sorted(REGISTER_MAP[machine], key=lambda p: (order[p.table], p.address)):
+        kind = f"{p.type}" if p.type != "string" else "string"
+        scale = f"{p.scale:g}" if p.type == "int16" else ""
+        words = f" ({p.length} regs)" if p.type == "string" else ""
+        rows.append(
+            f"| {p.address} | `{p.name}` | {kind} | {TABLE_TITLES[p.table]} | {p.unit} | "
+            f"{scale} | {p.description}{words} |"
+        )
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    import sys
+
+    for name, device_id in DEVICE_IDS.items():
+        sys.stdout.write(f"### {name} (device id {device_id})\n\n{markdown_table(name)}\n\n")

@@ -123,14 +123,16 @@ class Scenario:
         return out
 
 
+#: The demo's story: one fault at a time, so that each can be seen and explained; the
+#: castings spoilt by the pressure spikes reach the leak tester during its reject burst.
 DEFAULT_FAULTS = (
-    Fault(start_s=120, machine="cnc", kind="bearing_wear", duration_s=420, severity=0.8),
-    Fault(start_s=180, machine="diecast", kind="pressure_spikes", duration_s=240, severity=0.7),
-    Fault(start_s=300, machine="leaktest", kind="reject_burst", duration_s=240, severity=0.9),
-    Fault(start_s=600, machine="washer", kind="silent", duration_s=60, severity=1.0),
-    Fault(start_s=720, machine="cnc", kind="coolant_loss", duration_s=300, severity=0.9),
+    Fault(start_s=120, machine="cnc", kind="bearing_wear", duration_s=360, severity=0.8),
+    Fault(start_s=600, machine="diecast", kind="pressure_spikes", duration_s=180, severity=0.8),
+    Fault(start_s=780, machine="leaktest", kind="reject_burst", duration_s=300, severity=1.0),
+    Fault(start_s=1140, machine="washer", kind="silent", duration_s=60, severity=1.0),
+    Fault(start_s=1260, machine="cnc", kind="coolant_loss", duration_s=300, severity=0.9),
 )
-DEFAULT_REPEAT_S = 1200.0
+DEFAULT_REPEAT_S = 1800.0
 
 #: Durations and severities of the single-fault scenarios named after their kind.
 SINGLE_FAULT: dict[str, tuple[str, float, float]] = {
