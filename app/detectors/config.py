@@ -141,7 +141,8 @@ class MultivariateSettings(_Settings):
     confidence: float = Field(default=0.999999, gt=0.5, lt=1)
     """Control limits of T² and SPE, as a confidence level."""
     threshold: float = Field(default=0.5, gt=0, lt=1)
-    clear_samples: int = Field(default=10, ge=1, le=100_000)
+    clear_samples: int = Field(default=60, ge=1, le=100_000)
+    """Longer than for one tag: a broken correlation shows on some rows, not on all."""
     max_age_s: Seconds = 10.0
     """A tag value older than this makes the row incomplete (not scored)."""
 

@@ -23,6 +23,9 @@ import numpy as np
 from app.detectors.base import squash
 
 _REFRESH = 25  # samples between eigen-decompositions
+#: After an anomalous row, learning pauses this long: a broken correlation must not become
+#: the new normal through the rows of it that happen to look normal.
+_HOLD = 200
 
 
 def chi2_quantile(q: float, dof: float) -> float:
@@ -65,6 +68,7 @@ class PcaDetector:
         self.spe_mean = 0.0
         self.spe_var = 0.0
         self._since = 0
+        self._hold = 0
         self._components = np.zeros((self.p, 1))
         self._eigen = np.ones(1)
         self.t2 = 0.0
@@ -147,11 +151,15 @@ class PcaDetector:
             parts = np.maximum(z * (self._components @ (scores / self._eigen)), 0.0)
         total = float(parts.sum())
         self.contributions = parts / total if total > 0 else parts
-        if score < 0.5:
-            self._learn(x, z)
+        if score >= 0.5:
+            self._hold = _HOLD
+        elif self._hold > 0:
+            self._hold -= 1
+        else:
+            self._learn(z)
         return score
 
-    def _learn(self, x: np.ndarray, z: np.ndarray) -> None:
+    def _learn(self, z: np.ndarray) -> None:
         """Adapt slowly to normal rows only (faults must not become the new normal)."""
         a = self._alpha
         zc = np.clip(z, -4.0, 4.0)
@@ -202,6 +210,7 @@ class PcaDetector:
             "corr": self.corr.tolist(),
             "spe_mean": self.spe_mean,
             "spe_var": self.spe_var,
+            "hold": self._hold,
         }
 
     def restore(self, state: dict[str, Any]) -> None:
@@ -216,6 +225,7 @@ class PcaDetector:
         self.corr = np.asarray(state["corr"], dtype=np.float64)
         self.spe_mean = float(state["spe_mean"])
         self.spe_var = float(state["spe_var"])
+        self._hold = int(state.get("hold", 0))
         if self._learning is None:
             self._decompose()
             self.spe_limit = self._spe_limit()
