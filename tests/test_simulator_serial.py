@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 import shutil
+import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 
@@ -124,3 +126,32 @@ def test_line_formats() -> None:
     assert scale_line(0.0, False) == b"US,GS,+0000.000 kg\r\n"
     assert scale_line(-0.002, True) == b"ST,GS,-0000.002 kg\r\n"
     assert barcode_line("EVH220-2611-000123") == b"SN:EVH220-2611-000123\r\n"
+
+
+def test_stop_closes_every_server_and_thread_within_two_seconds() -> None:
+    rtu_pair, ascii_pair = PtyPair(), PtyPair()
+    try:
+        sim = PlantSimulator(seed=1, scenario="default", speed=5.0).start()
+        tcp = sim.serve_modbus_tcp("127.0.0.1", 0)
+        sim.serve_modbus_rtu(rtu_pair.a, baudrate=115200)
+        sim.serve_ascii(ascii_pair.a)
+        client = ModbusSerialClient(rtu_pair.b, baudrate=115200, timeout=0.5, retries=0)
+        assert client.connect()
+        assert not client.read_holding_registers(0, count=1, device_id=2).isError()
+        started = time.monotonic()
+        sim.stop()
+        assert time.monotonic() - started < 2.0
+        client.close()
+        leftover = [t.name for t in threading.enumerate() if t.name.startswith("plant-sim")]
+        assert leftover == []
+        with pytest.raises(OSError), socket.create_connection(("127.0.0.1", tcp.port), 0.5):
+            pass
+        sim.stop()  # idempotent
+    finally:
+        rtu_pair.close()
+        ascii_pair.close()
+
+
+def test_speed_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="speed must be above 0"):
+        PlantSimulator(speed=0)
