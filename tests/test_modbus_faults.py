@@ -153,3 +153,51 @@ def test_missing_unit_times_out() -> None:
             driver.read(device.tags)
         assert caught.value.kind == "timeout"
         driver.close()
+
+
+def test_after_a_timeout_probes_are_short_so_a_returning_device_is_read_at_once(
+    server: ModbusTcpServer,
+) -> None:
+    driver, device = driver_for(server, [1])
+    driver.device = device.model_copy(update={"timeout_s": 1.0})
+    assert driver.read(device.tags).errors == {}
+    server.faults.hang(0.4)
+    started = time.monotonic()
+    with pytest.raises(DeviceError):
+        driver.read(device.tags)  # the first silence costs the full timeout
+    assert time.monotonic() - started >= 0.9
+    driver.connect()
+    assert driver.current_timeout_s() == pytest.approx(0.05)
+    server.faults.hang(0.0)
+    readings = driver.read(device.tags)
+    assert readings.values.tolist() == [1]
+    assert driver.current_timeout_s() == 1.0
+    driver.close()
+
+
+def test_a_device_that_became_slow_is_found_by_a_full_probe(
+    server: ModbusTcpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import drivers.modbus.tcp as tcp
+
+    monkeypatch.setattr(tcp, "FULL_PROBE_INTERVAL_S", 0.5)
+    driver, device = driver_for(server, [1])
+    driver.device = device.model_copy(update={"timeout_s": 0.4})
+    driver.read(device.tags)
+    server.faults.hang(0.5)
+    with pytest.raises(DeviceError):
+        driver.read(device.tags)
+    server.faults.hang(0.0)
+    server.faults.delay_s = 0.15  # alive, but slower than any short probe allows
+    outcomes = []
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        driver.connect()
+        try:
+            outcomes.append(driver.read(device.tags).values[0])
+            break
+        except DeviceError:
+            outcomes.append("timeout")
+    assert outcomes[-1] == 1
+    assert "timeout" in outcomes  # short probes failed before the full one found it
+    driver.close()
