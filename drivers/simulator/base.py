@@ -221,5 +221,6 @@ def approach(value: float, target: float, rate: float, dt: float) -> float:
 
 
 def lag(value: float, target: float, tau: float, dt: float) -> float:
-    """First-order lag with time constant ``tau``."""
-    return value + (target - value) * min(1.0, dt / tau)
+    """First-order lag with time constant ``tau`` (snaps when within 1e-6, no denormals)."""
+    moved = value + (target - value) * min(1.0, dt / tau)
+    return target if abs(moved - target) < 1e-6 else moved

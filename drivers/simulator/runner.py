@@ -60,7 +60,6 @@ class PlantSimulator:
         self.speed = speed
         lot = lot or dt.datetime.now(dt.UTC).strftime("%y%m")
         self.plant = Plant(seed=seed, scenario=scenario, lot=lot)
-        self._lock = threading.Lock()
         self._snapshot = self._take_snapshot()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -84,9 +83,9 @@ class PlantSimulator:
         max_ticks = max(50, int(self.speed * PUBLISH_PERIOD_S / 0.1 * 4))
         while not self._stop.wait(PUBLISH_PERIOD_S):
             target = origin_sim + (time.monotonic() - origin_real) * self.speed
-            with self._lock:
-                self.plant.advance_to(target, max_ticks=max_ticks)
-                snapshot = self._take_snapshot()
+            # Only this thread touches the plant; everyone else reads the published snapshot.
+            self.plant.advance_to(target, max_ticks=max_ticks)
+            snapshot = self._take_snapshot()
             self._snapshot = snapshot
             if target - snapshot.time > 5.0 and not self._behind_logged:
                 self._behind_logged = True
