@@ -67,15 +67,19 @@ def test_simulate_serves_until_sigterm_and_exits_zero() -> None:
     assert "Stopped after" in out
 
 
-def test_duration_ends_the_run(capsys: pytest.CaptureFixture[str]) -> None:
+def test_duration_ends_the_run_and_faults_are_announced(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    handler_before = signal.getsignal(signal.SIGINT)
     started = time.monotonic()
-    code = main(
-        ["simulate", "--modbus-tcp", "127.0.0.1:0", "--duration", "0.5", "--scenario", "none"]
-    )
+    argv = ["simulate", "--modbus-tcp", "127.0.0.1:0", "--duration", "1.5", "--speed", "100"]
+    code = main([*argv, "--scenario", "bearing_wear"])
     assert code == 0
-    assert time.monotonic() - started < 4.0
+    assert time.monotonic() - started < 5.0
     out = capsys.readouterr().out
-    assert "scenario 'none'" in out and "Stopped after" in out
+    assert "scenario 'bearing_wear'" in out and "Stopped after" in out
+    assert "cnc: bearing_wear begins" in out  # starts at 30 s simulated = 0.3 s here
+    assert signal.getsignal(signal.SIGINT) is handler_before  # handlers given back
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import argparse
 import re
+import signal
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from app.commands.common import stop_on_signals
+
+if TYPE_CHECKING:
+    from drivers.simulator import PlantSimulator
 
 DEFAULT_TCP = "127.0.0.1:5020"
 _HOST_PORT = re.compile(r"^(?:\[(?P<v6>[^\]]+)\]|(?P<host>[^:\[\]]*)):(?P<port>\d{1,5})$")
@@ -86,8 +91,8 @@ def _number(name: str, text: str | None, default: float | None) -> float | None:
     return value
 
 
-def _describe_faults(sim: object) -> list[str]:
-    scenario = sim.plant.scenario  # type: ignore[attr-defined]
+def _describe_faults(sim: PlantSimulator) -> list[str]:
+    scenario = sim.plant.scenario
     lines = []
     for f in sorted(scenario.faults, key=lambda f: f.start_s):
         strength = "" if f.kind in ("silent", "stop", "maintenance") else f", {f.severity:g}"
@@ -99,38 +104,59 @@ def _describe_faults(sim: object) -> list[str]:
     return lines
 
 
+class FaultReporter:
+    """Prints a line when a scripted fault begins or ends (simulated time), for the presenter."""
+
+    def __init__(self, sim: PlantSimulator) -> None:
+        self._sim = sim
+        self._active: set[tuple[str, str]] = set()
+
+    def poll(self) -> None:
+        scenario = self._sim.plant.scenario
+        now = self._sim.time
+        active = {
+            (machine, kind)
+            for machine in ("diecast", "cnc", "leaktest", "washer")
+            for kind in scenario.effects(machine, now)
+        }
+        for machine, kind in sorted(active - self._active):
+            print(f"[{now:7.1f} s] {machine}: {kind} begins", flush=True)
+        for machine, kind in sorted(self._active - active):
+            print(f"[{now:7.1f} s] {machine}: {kind} ends", flush=True)
+        self._active = active
+
+
+def _serve(sim: PlantSimulator, args: argparse.Namespace, tcp: tuple[str, int] | None) -> list[str]:
+    """Start the requested servers; what each serves, for the banner."""
+    served: list[str] = []
+    if tcp is not None:
+        handle = sim.serve_modbus_tcp(*tcp)
+        served.append(f"{handle.description}  device ids 1 diecast, 2 cnc, 3 leaktest, 4 washer")
+    if args.modbus_rtu:
+        served.append(sim.serve_modbus_rtu(args.modbus_rtu, baudrate=args.baud).description)
+    if args.ascii:
+        served.append(sim.serve_ascii(args.ascii, baudrate=args.ascii_baud).description)
+    return served
+
+
 def run(args: argparse.Namespace) -> int:
     """Start the simulator and its servers, wait for Ctrl-C/SIGTERM/--duration, stop."""
     from drivers.simulator import PlantSimulator, ScenarioError, ServeError
 
     try:
-        speed = _number("--speed", args.speed, 1.0)
+        speed = _number("--speed", args.speed, 1.0) or 1.0
         duration = _number("--duration", args.duration, None)
         if args.baud <= 0 or args.ascii_baud <= 0:
             raise UsageError("baud rates must be above zero")
         no_server = not (args.modbus_tcp or args.modbus_rtu or args.ascii)
-        tcp = (
-            parse_host_port(args.modbus_tcp or DEFAULT_TCP)
-            if args.modbus_tcp or no_server
-            else None
-        )
-        sim = PlantSimulator(seed=args.seed, scenario=args.scenario, speed=speed or 1.0)
+        wants_tcp = bool(args.modbus_tcp) or no_server
+        tcp = parse_host_port(args.modbus_tcp or DEFAULT_TCP) if wants_tcp else None
+        sim = PlantSimulator(seed=args.seed, scenario=args.scenario, speed=speed)
     except (UsageError, ScenarioError, ValueError) as exc:
         print(f"shopfloor simulate: {exc}", file=sys.stderr)
         return 2
-
-    stop = stop_on_signals()
-    served: list[str] = []
     try:
-        if tcp is not None:
-            handle = sim.serve_modbus_tcp(*tcp)
-            served.append(
-                f"{handle.description}  device ids 1 diecast, 2 cnc, 3 leaktest, 4 washer"
-            )
-        if args.modbus_rtu:
-            served.append(sim.serve_modbus_rtu(args.modbus_rtu, baudrate=args.baud).description)
-        if args.ascii:
-            served.append(sim.serve_ascii(args.ascii, baudrate=args.ascii_baud).description)
+        served = _serve(sim, args, tcp)
     except ServeError as exc:
         sim.stop()
         print(f"shopfloor simulate: {exc.strerror or exc}", file=sys.stderr)
@@ -138,28 +164,30 @@ def run(args: argparse.Namespace) -> int:
 
     sim.start()
     scenario = sim.plant.scenario
-    print(
-        f"Plant simulator: seed {args.seed}, scenario '{scenario.name}', speed {speed:g}x",
-        flush=True,
-    )
+    print(f"Plant simulator: seed {args.seed}, scenario '{scenario.name}', speed {speed:g}x")
     for line in served:
-        print(f"  serving {line}", flush=True)
+        print(f"  serving {line}")
     if scenario.faults:
         print("  faults (simulated time):")
-        print("\n".join(_describe_faults(sim)), flush=True)
-    until = f"for {duration:g} s" if duration else "until Ctrl-C"
-    print(f"Running {until}.", flush=True)
+        print("\n".join(_describe_faults(sim)))
+    print(f"Running {f'for {duration:g} s' if duration else 'until Ctrl-C'}.", flush=True)
 
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    stop = stop_on_signals()
+    reporter = FaultReporter(sim)
     started = time.monotonic()
     deadline = None if duration is None else started + duration
     try:
         while not stop.is_set():
+            reporter.poll()
             remaining = 0.5 if deadline is None else min(0.5, deadline - time.monotonic())
             if remaining <= 0:
                 break
             stop.wait(remaining)
     finally:
         sim.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     print(
         f"Stopped after {time.monotonic() - started:.1f} s ({sim.time:.1f} s simulated).",
         flush=True,
