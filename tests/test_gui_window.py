@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
@@ -152,6 +153,15 @@ def test_trend_picker_span_and_curve_reuse(qtbot, open_window) -> None:
     assert not curve.isVisible()
     trend.select(["press.force", "oven.temp"])
     assert trend.plot.curves[temp_id] is curve and curve.isVisible()
+
+    # Different units: auto scale draws percent of range (no display range: the data's range).
+    assert trend.plot.percent
+    qtbot.waitUntil(lambda: trend.plot.y_values(temp_id).size >= 3, timeout=3000)
+    qtbot.waitUntil(lambda: float(np.nanmax(trend.plot.y_values(temp_id))) == 100.0, timeout=3000)
+    assert float(np.nanmin(trend.plot.y_values(temp_id))) == 0.0
+    trend.set_scale("units")
+    qtbot.waitUntil(lambda: float(np.nanmax(trend.plot.y_values(temp_id))) > 150, timeout=3000)
+    assert not trend.plot.percent
 
     trend.set_span(300)
     qtbot.waitUntil(lambda: _x_span(trend) == pytest.approx(300, abs=1), timeout=3000)

@@ -20,11 +20,10 @@ class StationHeader(QFrame):
         layout.setContentsMargins(14, 6, 14, 6)
         names = QVBoxLayout()
         names.setSpacing(0)
-        self.title = QLabel(
-            self.tr("Station %1 – Line %2").replace("%1", info.station).replace("%2", info.line),
-            objectName="stationTitle",
+        self.title = QLabel(info.station, objectName="stationTitle")
+        self.path = QLabel(
+            f"{info.company}  /  {info.site}  /  {info.line}", objectName="stationPath"
         )
-        self.path = QLabel(f"{info.company} – {info.site}", objectName="stationPath")
         names.addWidget(self.title)
         names.addWidget(self.path)
         layout.addLayout(names, 1)

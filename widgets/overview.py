@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
+import re
 import time
 
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QScrollArea,
     QSizePolicy,
@@ -22,6 +22,7 @@ from app.engine import Engine
 from app.model import Quality
 from app.tags import TagInfo
 from widgets.bridge import DataDigest, EngineBridge
+from widgets.elided_label import ElidedLabel
 from widgets.format import (
     StateClass,
     classify_state,
@@ -44,6 +45,12 @@ def tile_tags(engine: Engine, device: DeviceConfig) -> list[TagInfo]:
         return keys
     others = [t for t in tags if t.name != device.state_tag]
     return others[:MAX_FALLBACK_TAGS]
+
+
+def short_description(info: TagInfo) -> str:
+    """The first clause of a tag's description (before a comma or bracket), else its name."""
+    text = re.split(r",\s|\s\(", info.config.description, maxsplit=1)[0].strip()
+    return text or info.name
 
 
 class MachineTile(QFrame):
@@ -71,12 +78,9 @@ class MachineTile(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 10)
         layout.setSpacing(6)
-        head = QHBoxLayout()
-        self.title = QLabel(device.display_name, objectName="tileTitle")
-        head.addWidget(self.title, 1)
-        if device.title and device.title != device.name:
-            head.addWidget(QLabel(device.name, objectName="tileSubtitle"))
-        layout.addLayout(head)
+        self.title = ElidedLabel(device.display_name, objectName="tileTitle")
+        self.title.setToolTip(f"{device.display_name} ({device.name})")
+        layout.addWidget(self.title)
 
         self.state = QLabel(objectName="tileState")
         self.state.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
@@ -87,8 +91,8 @@ class MachineTile(QFrame):
         grid.setVerticalSpacing(2)
         self._rows: list[tuple[TagInfo, QLabel]] = []
         for row, info in enumerate(tile_tags(engine, device)):
-            name = QLabel(info.config.description or info.name, objectName="tileTagName")
-            name.setToolTip(info.full_name)
+            name = ElidedLabel(short_description(info), objectName="tileTagName")
+            name.setToolTip(f"{info.config.description or info.name} ({info.full_name})")
             value = QLabel("—", objectName="tileValue")
             value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             unit = QLabel(info.unit, objectName="tileUnit")
@@ -236,3 +240,5 @@ class OverviewView(QScrollArea):
         for index, tile in enumerate(self.tiles.values()):
             self._grid.removeWidget(tile)
             self._grid.addWidget(tile, index // columns, index % columns)
+        for column in range(self._grid.columnCount()):
+            self._grid.setColumnStretch(column, 1 if column < columns else 0)

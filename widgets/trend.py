@@ -1,8 +1,8 @@
-"""Live trend: pick tags by device, choose a time span, watch them scroll.
+"""Live trend screen: pick tags by device, choose a time span and a scale, watch them scroll.
 
-The plot is redrawn from the engine's ring-buffer history on a timer (at most ``max_hz``) and
-only when a shown tag received data or the span changed. Curves are created once per tag and
-reused (hidden when unselected): PySide6 6.12 crashes when plot items are deleted repeatedly.
+The plot is redrawn from the engine's history on a timer (at most ``max_hz``), only while the
+screen is visible and only when a shown tag received data, the span changed, or a second passed
+(so the time axis keeps moving when a device is silent).
 """
 
 from __future__ import annotations
@@ -10,12 +10,10 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
-    QLabel,
+    QFormLayout,
     QSplitter,
     QTreeWidget,
     QTreeWidgetItem,
@@ -24,85 +22,16 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine import Engine
-from app.tags import TagInfo
 from widgets.bridge import DataDigest, EngineBridge
-from widgets.theme import SURFACE, TEXT, TEXT_MUTED, TREND_COLOURS
+from widgets.trend_plot import TrendPlot
 
 SPANS_S = (60, 300, 900)
 TAG_ROLE = Qt.ItemDataRole.UserRole + 1
-
-
-class TrendPlot(pg.PlotWidget):
-    """A time plot of several tags whose curves are kept for the life of the widget."""
-
-    def __init__(self, engine: Engine, parent: QWidget | None = None) -> None:
-        super().__init__(parent, background=SURFACE, axisItems={"bottom": pg.DateAxisItem()})
-        self.engine = engine
-        self.span_s = float(SPANS_S[0])
-        item = self.getPlotItem()
-        item.showGrid(x=True, y=True, alpha=0.25)
-        item.setClipToView(True)
-        item.setDownsampling(auto=True, mode="peak")
-        item.setMenuEnabled(False)
-        item.hideButtons()
-        for name in ("left", "bottom"):
-            axis = item.getAxis(name)
-            axis.setPen(pg.mkPen(TEXT_MUTED))
-            axis.setTextPen(pg.mkPen(TEXT))
-        self.legend = item.addLegend(offset=(10, 10), labelTextColor=TEXT)
-        self.curves: dict[int, pg.PlotDataItem] = {}
-        self.shown: list[int] = []
-        self.redraws = 0
-
-    def curve(self, info: TagInfo) -> pg.PlotDataItem:
-        """The curve of a tag, created on first use and kept afterwards."""
-        curve = self.curves.get(info.id)
-        if curve is None:
-            colour = TREND_COLOURS[len(self.curves) % len(TREND_COLOURS)]
-            label = f"{info.full_name} [{info.unit}]" if info.unit else info.full_name
-            curve = self.plot([], [], pen=pg.mkPen(colour, width=1), name=label, connect="finite")
-            curve.setVisible(False)
-            self.legend.removeItem(curve)
-            self.curves[info.id] = curve
-        return curve
-
-    def set_shown(self, infos: list[TagInfo]) -> None:
-        """Show exactly these tags."""
-        wanted = {info.id for info in infos}
-        for info in infos:
-            self.curve(info)
-        for tag_id, curve in self.curves.items():
-            visible = tag_id in wanted
-            if visible != curve.isVisible():
-                curve.setVisible(visible)
-                if visible:
-                    self.legend.addItem(curve, curve.name())
-                else:
-                    self.legend.removeItem(curve)
-                    curve.setData([], [])
-        self.shown = [info.id for info in infos]
-
-    def redraw(self, now: float | None = None) -> None:
-        """Load the span of every shown tag from history and move the time window."""
-        now = time.time() if now is None else now
-        since = now - self.span_s
-        history = self.engine.history
-        for tag_id in self.shown:
-            t, v = history.window(tag_id, since=since)
-            self.curves[tag_id].setData(t, v, connect="finite")
-        self.getPlotItem().setXRange(since, now, padding=0)
-        self.redraws += 1
-
-    def points(self, tag_id: int) -> int:
-        """Points the curve of a tag currently holds."""
-        curve = self.curves.get(tag_id)
-        if curve is None or curve.xData is None:
-            return 0
-        return int(np.size(curve.xData))
+IDLE_REDRAW_S = 1.0
 
 
 class TrendView(QWidget):
-    """Tag picker, span selector and the plot."""
+    """Tag picker, span and scale selectors, and the plot."""
 
     selectionChanged = Signal(list)  # list[str] full names
 
@@ -125,6 +54,7 @@ class TrendView(QWidget):
         self._items: dict[int, QTreeWidgetItem] = {}
         for device in engine.config.devices:
             parent_item = QTreeWidgetItem(self.tree, [device.display_name, ""])
+            parent_item.setToolTip(0, device.display_name)
             parent_item.setFlags(parent_item.flags() & ~Qt.ItemFlag.ItemIsSelectable)
             for info in engine.tags.of_device(device.name):
                 item = QTreeWidgetItem(parent_item, [info.name, info.unit])
@@ -139,21 +69,29 @@ class TrendView(QWidget):
         for seconds in SPANS_S:
             self.span.addItem(self.tr("%n min").replace("%n", str(seconds // 60)), seconds)
         self.span.currentIndexChanged.connect(self._on_span)
+        self.scale = QComboBox()
+        self.scale.addItem(self.tr("Auto"), "auto")
+        self.scale.addItem(self.tr("Engineering units"), "units")
+        self.scale.addItem(self.tr("Percent of range"), "percent")
+        self.scale.setToolTip(
+            self.tr("Auto: percent of range when the shown tags have different units")
+        )
+        self.scale.currentIndexChanged.connect(self._on_scale)
 
         picker = QWidget()
         side = QVBoxLayout(picker)
         side.setContentsMargins(0, 0, 0, 0)
-        row = QHBoxLayout()
-        row.addWidget(QLabel(self.tr("Time span")))
-        row.addWidget(self.span, 1)
-        side.addLayout(row)
+        form = QFormLayout()
+        form.addRow(self.tr("Time span"), self.span)
+        form.addRow(self.tr("Scale"), self.scale)
+        side.addLayout(form)
         side.addWidget(self.tree, 1)
 
         splitter = QSplitter()
         splitter.addWidget(picker)
         splitter.addWidget(self.plot)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([260, 1000])
+        splitter.setSizes([280, 1000])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(splitter)
@@ -168,9 +106,11 @@ class TrendView(QWidget):
     # -- selection ----------------------------------------------------------------------------
 
     def _default_selection(self) -> list[str]:
-        keys = [t.full_name for t in self.engine.tags if t.config.key]
-        if keys:
-            return keys
+        """The key tags of the first machine that has some, else the first tag."""
+        for device in self.engine.config.devices:
+            keys = [t.full_name for t in self.engine.tags.of_device(device.name) if t.config.key]
+            if keys:
+                return keys
         return [t.full_name for t in list(self.engine.tags)[:1]]
 
     def select(self, full_names: list[str]) -> None:
@@ -192,6 +132,10 @@ class TrendView(QWidget):
         """Select one of :data:`SPANS_S`."""
         self.span.setCurrentIndex(SPANS_S.index(seconds))
 
+    def set_scale(self, mode: str) -> None:
+        """Select ``auto``, ``units`` or ``percent``."""
+        self.scale.setCurrentIndex(self.scale.findData(mode))
+
     @Slot(QTreeWidgetItem, int)
     def _on_item_changed(self, item: QTreeWidgetItem, column: int) -> None:
         if column == 0 and item.data(0, TAG_ROLE) is not None:
@@ -212,6 +156,11 @@ class TrendView(QWidget):
         self.plot.span_s = float(self.span.itemData(index))
         self._dirty = True
 
+    @Slot(int)
+    def _on_scale(self, index: int) -> None:
+        self.plot.set_scale_mode(str(self.scale.itemData(index)))
+        self._dirty = True
+
     # -- redraw -------------------------------------------------------------------------------
 
     @Slot(object)
@@ -221,12 +170,10 @@ class TrendView(QWidget):
 
     @Slot()
     def _tick(self) -> None:
-        # A hidden trend costs nothing; it catches up when shown. Without new data (a device
-        # offline) the time window still scrolls, once a second.
         if not self.isVisible():
-            return
+            return  # a hidden trend costs nothing; it catches up when shown
         now = time.monotonic()
-        if self._dirty or now - self._last_redraw >= 1.0:
+        if self._dirty or now - self._last_redraw >= IDLE_REDRAW_S:
             self._dirty = False
             self._last_redraw = now
             self.plot.redraw()
