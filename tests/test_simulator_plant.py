@@ -267,3 +267,45 @@ def test_bundled_scenario_files_load() -> None:
     assert files
     for path in files:
         assert load_scenario(path).faults
+
+
+# The alarm limits REGISTER_MAP.md suggests: (machine, point, low, high), running state only.
+SUGGESTED_LIMITS = [
+    ("cnc", "vibration_rms", None, 4.5),
+    ("cnc", "spindle_temp", None, 48.0),
+    ("cnc", "coolant_flow", 15.0, None),
+    ("diecast", "peak_pressure", None, 950.0),
+    ("washer", "pump_pressure", 3.0, None),
+    ("washer", "motor_current", None, 5.0),
+    ("washer", "wash_temp", 55.0, 65.0),
+    ("washer", "tank_level", 65.0, None),
+]
+
+
+def limits_crossed(plant: Plant, until: float) -> set[tuple[str, str]]:
+    crossed = set()
+    while plant.time < until:
+        plant.step(1.0)
+        for machine, name, low, high in SUGGESTED_LIMITS:
+            values = plant.values(machine)
+            if values["state"] != MachineState.RUNNING:
+                continue
+            value = values[name]
+            if (low is not None and value < low) or (high is not None and value > high):
+                crossed.add((machine, name))
+    return crossed
+
+
+def test_suggested_limits_are_quiet_on_a_clean_line() -> None:
+    assert limits_crossed(Plant(seed=1, scenario="none"), 1800.0) == set()
+
+
+def test_default_scenario_crosses_the_suggested_limits() -> None:
+    crossed = limits_crossed(Plant(seed=1, scenario="default"), 1800.0)
+    assert {
+        ("cnc", "vibration_rms"),
+        ("cnc", "spindle_temp"),
+        ("cnc", "coolant_flow"),
+        ("diecast", "peak_pressure"),
+    } <= crossed
+    assert ("washer", "wash_temp") not in crossed
