@@ -147,8 +147,21 @@ async def _absent(*_args: Any) -> ExcCodes | None:
     raise NoSuchIdException("no such device")
 
 
+def _register_block(words: list[int]) -> list[SimData]:
+    return [SimData(0, values=list(words) or [0], datatype=DataType.REGISTERS, readonly=True)]
+
+
+def _bit_block(bits: int) -> list[SimData]:
+    size = 16 * max(1, -(-bits // 16))  # whole registers of 16 bits
+    return [SimData(0, values=[False] * size, datatype=DataType.BITS, readonly=True)]
+
+
 def build_devices(source: ImageSource) -> list[SimDevice]:
-    """One pymodbus device per machine, all tables read-only, kept fresh by ``source``."""
+    """One pymodbus device per machine, all tables read-only, kept fresh by ``source``.
+
+    Device id 0 is pymodbus' catch-all: its action refuses every request, so that unknown ids
+    get no answer, as on a real bus.
+    """
     nothing = [SimData(0, count=125, values=0, datatype=DataType.REGISTERS)]
     nothing_bits = [SimData(0, values=[False] * 2000, datatype=DataType.BITS)]
     devices = [
@@ -157,29 +170,16 @@ def build_devices(source: ImageSource) -> list[SimDevice]:
     for machine, device_id in DEVICE_IDS.items():
         points = REGISTER_MAP[machine]
         image = source.image(device_id)
-
-        def block(words: list[int], size: int, datatype: DataType) -> list[SimData]:
-            values: Any = words or [0] * size
-            return [SimData(0, values=values, datatype=datatype, readonly=True)]
-
-        def bit_block(size: int) -> list[SimData]:
-            return [SimData(0, values=[False] * size, datatype=DataType.BITS, readonly=True)]
-
-        holding = block(
-            image.holding if image else [], table_size(points, "holding"), DataType.REGISTERS
+        holding = image.holding if image else [0] * table_size(points, "holding")
+        inputs = image.input if image else [0] * table_size(points, "input")
+        simdata = (
+            _bit_block(table_size(points, "coil")),
+            _bit_block(table_size(points, "discrete")),
+            _register_block(holding),
+            _register_block(inputs),
         )
-        inputs = block(
-            image.input if image else [], table_size(points, "input"), DataType.REGISTERS
-        )
-        coils = bit_block(16 * max(1, -(-table_size(points, "coil") // 16)))
-        discrete = bit_block(16 * max(1, -(-table_size(points, "discrete") // 16)))
-        devices.append(
-            SimDevice(
-                device_id,
-                simdata=(coils, discrete, holding, inputs),
-                action=partial(_refresh, source, device_id),
-            )
-        )
+        action = partial(_refresh, source, device_id)
+        devices.append(SimDevice(device_id, simdata=simdata, action=action))
     return devices
 
 
