@@ -235,6 +235,13 @@ class AlarmManager:
         with self._lock:
             self._listeners.append(listener)
 
+    def attach(self, listener: Listener) -> list[AlarmView]:
+        """Add ``listener`` and return a snapshot of every alarm, atomically: the listener
+        receives exactly the transitions that happen after the snapshot."""
+        with self._lock:
+            self._listeners.append(listener)
+            return self.views()
+
     def remove_listener(self, listener: Listener) -> None:
         """Stop calling ``listener``."""
         with self._lock:

@@ -1,0 +1,201 @@
+"""Operator actions on alarms: acknowledge and shelve, each asking who is acting.
+
+The user is a station user name typed or picked from the recent ones; the access policy of the
+manager decides whether that person may act (:mod:`app.security`). Every refusal or bad input
+is shown in the dialog in plain words; nothing raises out of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QPlainTextEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.alarms.manager import AlarmManager, UnknownAlarmError
+from app.security import Actor
+
+
+class RecentUsers:
+    """Names that acted at this station recently, newest first."""
+
+    def __init__(self, names: Sequence[str] = (), keep: int = 12) -> None:
+        self.keep = keep
+        self.names: list[str] = list(dict.fromkeys(n.strip() for n in names if n.strip()))
+
+    def remember(self, name: str) -> None:
+        """Put ``name`` first."""
+        self.names = [name, *(n for n in self.names if n.casefold() != name.casefold())][
+            : self.keep
+        ]
+
+
+class _ActionDialog(QDialog):
+    """A form with the acting user, the action's own fields and an error line."""
+
+    def __init__(
+        self,
+        manager: AlarmManager,
+        alarm_ids: Sequence[str],
+        users: RecentUsers,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.manager = manager
+        self.alarm_ids = list(alarm_ids)
+        self.users = users
+        self.done_ids: list[str] = []
+        self.user = QComboBox(self)
+        self.user.setEditable(True)
+        self.user.addItems(users.names)
+        self.user.setCurrentText(users.names[0] if users.names else "")
+        self.user.lineEdit().setPlaceholderText(self.tr("Your name"))
+        self.error = QLabel(self)
+        self.error.setObjectName("alarmActionError")
+        self.error.setStyleSheet("color: #c8102e;")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        self.form = QFormLayout()
+        self.form.addRow(self.tr("User"), self.user)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        self.summary = QLabel(self)
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
+        layout.addLayout(self.form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+
+    def show_error(self, text: str) -> None:
+        """Show why the action was not done."""
+        self.error.setText(text)
+        self.error.show()
+
+    def actor(self) -> Actor | None:
+        """The acting user, or None (with the reason shown) when the name is unusable."""
+        try:
+            return Actor.named(self.user.currentText())
+        except ValueError as exc:
+            self.show_error(str(exc).capitalize())
+            return None
+
+    def perform(self, actor: Actor) -> list[str]:
+        """Do the action; raise PermissionError or ValueError to refuse."""
+        raise NotImplementedError
+
+    def accept(self) -> None:
+        actor = self.actor()
+        if actor is None:
+            return
+        try:
+            self.done_ids = self.perform(actor)
+        except UnknownAlarmError as exc:
+            self.show_error(
+                self.tr("These alarms no longer exist: %1").replace("%1", ", ".join(exc.alarm_ids))
+            )
+            return
+        except (PermissionError, ValueError) as exc:
+            self.show_error(str(exc))
+            return
+        self.users.remember(actor.name)
+        super().accept()
+
+
+class AcknowledgeDialog(_ActionDialog):
+    """Acknowledge one or many alarms, with an optional comment."""
+
+    def __init__(
+        self,
+        manager: AlarmManager,
+        alarm_ids: Sequence[str],
+        users: RecentUsers,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(manager, alarm_ids, users, parent)
+        self.setWindowTitle(self.tr("Acknowledge alarms"))
+        self.summary.setText(self.tr("Acknowledge %n alarm(s).", "", len(self.alarm_ids)))
+        self.comment = QPlainTextEdit(self)
+        self.comment.setPlaceholderText(self.tr("Optional: what you saw or did"))
+        self.comment.setTabChangesFocus(True)
+        self.comment.setMaximumHeight(90)
+        self.form.addRow(self.tr("Comment"), self.comment)
+        self.user.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def perform(self, actor: Actor) -> list[str]:
+        return self.manager.acknowledge(self.alarm_ids, actor, self.comment.toPlainText())
+
+
+class ShelveDialog(_ActionDialog):
+    """Shelve alarms for a while (at most the station's maximum), with a reason."""
+
+    def __init__(
+        self,
+        manager: AlarmManager,
+        alarm_ids: Sequence[str],
+        users: RecentUsers,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(manager, alarm_ids, users, parent)
+        self.setWindowTitle(self.tr("Shelve alarms"))
+        self.summary.setText(
+            self.tr(
+                "Shelve %n alarm(s): they are hidden until the time runs out.",
+                "",
+                len(self.alarm_ids),
+            )
+        )
+        settings = manager.settings
+        self.reason = QPlainTextEdit(self)
+        self.reason.setPlaceholderText(self.tr("Required: why these alarms are shelved"))
+        self.reason.setTabChangesFocus(True)
+        self.reason.setMaximumHeight(90)
+        self.minutes = QSpinBox(self)
+        self.minutes.setRange(1, max(1, int(settings.max_shelve_s // 60)))
+        self.minutes.setValue(min(self.minutes.maximum(), int(settings.default_shelve_s // 60)))
+        self.minutes.setSuffix(self.tr(" min"))
+        self.one_shot = QCheckBox(self.tr("Also unshelve when the alarm returns to normal"), self)
+        self.form.addRow(self.tr("Reason"), self.reason)
+        self.form.addRow(self.tr("Duration"), self.minutes)
+        self.form.addRow("", self.one_shot)
+
+    def perform(self, actor: Actor) -> list[str]:
+        return self.manager.shelve(
+            self.alarm_ids,
+            actor,
+            self.reason.toPlainText(),
+            duration_s=self.minutes.value() * 60.0,
+            one_shot=self.one_shot.isChecked(),
+        )
+
+
+class UnshelveDialog(_ActionDialog):
+    """Return shelved alarms to annunciation now."""
+
+    def __init__(
+        self,
+        manager: AlarmManager,
+        alarm_ids: Sequence[str],
+        users: RecentUsers,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(manager, alarm_ids, users, parent)
+        self.setWindowTitle(self.tr("Unshelve alarms"))
+        self.summary.setText(self.tr("Unshelve %n alarm(s).", "", len(self.alarm_ids)))
+
+    def perform(self, actor: Actor) -> list[str]:
+        return self.manager.unshelve(self.alarm_ids, actor)

@@ -1,0 +1,170 @@
+"""Alarm history: journaled transitions between two times, searchable by text."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QCoreApplication,
+    QDateTime,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtWidgets import (
+    QDateTimeEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.alarms.manager import AlarmManager
+from app.alarms.model import Event, Transition
+from widgets.alarms.model import format_time, priority_text, state_text
+
+LIMIT = 5000
+
+
+def _event_text(event: Event) -> str:
+    tr = QCoreApplication.translate
+    return {
+        Event.RAISE: tr("AlarmHistory", "Raised"),
+        Event.CLEAR: tr("AlarmHistory", "Returned to normal"),
+        Event.ACK: tr("AlarmHistory", "Acknowledged"),
+        Event.SHELVE: tr("AlarmHistory", "Shelved"),
+        Event.UNSHELVE: tr("AlarmHistory", "Unshelved"),
+        Event.SUPPRESS: tr("AlarmHistory", "Suppressed"),
+        Event.UNSUPPRESS: tr("AlarmHistory", "Re-enabled"),
+        Event.OUT_OF_SERVICE: tr("AlarmHistory", "Out of service"),
+        Event.IN_SERVICE: tr("AlarmHistory", "Back in service"),
+    }[event]
+
+
+class HistoryModel(QAbstractTableModel):
+    """Transitions, newest first."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[Transition] = []
+        tr = QCoreApplication.translate
+        self.headers = [
+            tr("AlarmHistory", "Time"),
+            tr("AlarmHistory", "Event"),
+            tr("AlarmHistory", "State"),
+            tr("AlarmHistory", "Priority"),
+            tr("AlarmHistory", "Alarm"),
+            tr("AlarmHistory", "Message"),
+            tr("AlarmHistory", "Value"),
+            tr("AlarmHistory", "User"),
+            tr("AlarmHistory", "Comment"),
+        ]
+
+    def set_rows(self, rows: Sequence[Transition]) -> None:
+        """Replace the content."""
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.headers)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.headers[section]
+        return None
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        t = self.rows[index.row()]
+        return [
+            format_time(t.timestamp),
+            _event_text(t.event),
+            state_text(t.state),
+            priority_text(t.priority),
+            t.alarm_id,
+            t.message,
+            "" if t.value is None else f"{t.value:.6g}",
+            t.actor or "",
+            t.comment,
+        ][index.column()]
+
+
+class AlarmHistoryView(QWidget):
+    """Search the alarm journal between two times."""
+
+    def __init__(self, manager: AlarmManager, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.manager = manager
+        self.model = HistoryModel(self)
+        now = QDateTime.currentDateTime()
+        self.start = QDateTimeEdit(now.addDays(-1), self)
+        self.end = QDateTimeEdit(now.addSecs(3600), self)
+        for edit in (self.start, self.end):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText(self.tr("Search alarm, message, user or comment"))
+        self.search.setClearButtonEnabled(True)
+        self.search.returnPressed.connect(self.refresh)
+        self.button = QPushButton(self.tr("Search"), self)
+        self.button.clicked.connect(self.refresh)
+        self.status = QLabel(self)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel(self.tr("From"), self))
+        bar.addWidget(self.start)
+        bar.addWidget(QLabel(self.tr("to"), self))
+        bar.addWidget(self.end)
+        bar.addWidget(self.search, 1)
+        bar.addWidget(self.button)
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setColumnWidth(0, 150)
+        self.table.setColumnWidth(4, 200)
+        self.table.setColumnWidth(5, 280)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.status)
+
+    def refresh(self) -> None:
+        """Run the search (newest first, at most 5,000 rows)."""
+        start = self.start.dateTime().toSecsSinceEpoch()
+        end = self.end.dateTime().toSecsSinceEpoch()
+        if end <= start:
+            self.status.setText(self.tr("The end must be after the start."))
+            return
+        started = time.perf_counter()
+        rows = self.manager.history(float(start), float(end), self.search.text().strip(), LIMIT)
+        self.model.set_rows(rows)
+        text = (
+            self.tr("%1 entries (%2 ms)")
+            .replace("%1", str(len(rows)))
+            .replace("%2", f"{(time.perf_counter() - started) * 1000:.0f}")
+        )
+        if len(rows) >= LIMIT:
+            text += " — " + self.tr("only the newest are shown; narrow the search")
+        status = self.manager.journal_status
+        if not status.ok:
+            text += " — " + self.tr("journal error: %1").replace("%1", status.error)
+        self.status.setText(text)

@@ -1,0 +1,83 @@
+"""Alarm performance screen: the ISA-18.2 / EEMUA 191 figures for a chosen period."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.alarms.manager import AlarmManager
+from app.alarms.performance import PerformanceReport, analyse
+
+
+class AlarmPerformanceView(QWidget):
+    """Alarm rate, floods, standing, chattering and fleeting alarms, bad actors."""
+
+    def __init__(self, manager: AlarmManager, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.manager = manager
+        self.report: PerformanceReport | None = None
+        self.period = QComboBox(self)
+        for label, seconds in (
+            (self.tr("Last 8 hours"), 8 * 3600),
+            (self.tr("Last 24 hours"), 24 * 3600),
+            (self.tr("Last 7 days"), 7 * 86400),
+            (self.tr("Last 30 days"), 30 * 86400),
+        ):
+            self.period.addItem(label, seconds)
+        self.period.setCurrentIndex(1)
+        self.button = QPushButton(self.tr("Calculate"), self)
+        self.button.clicked.connect(self.refresh)
+        self.summary = QLabel(self)
+        self.summary.setWordWrap(True)
+        self.text = QPlainTextEdit(self)
+        self.text.setReadOnly(True)
+        self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        bar = QHBoxLayout()
+        bar.addWidget(self.period)
+        bar.addWidget(self.button)
+        bar.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.text, 1)
+
+    def refresh(self) -> None:
+        """Calculate the figures for the chosen period from the journal."""
+        end = time.time()
+        start = end - float(self.period.currentData())
+        try:
+            self.report = analyse(self.manager.journal.engine, start, end)
+        except SQLAlchemyError as exc:
+            self.summary.setText(
+                self.tr("The alarm journal cannot be read: %1").replace(
+                    "%1", str(exc).splitlines()[0]
+                )
+            )
+            return
+        r = self.report
+        verdict = (
+            self.tr("very likely acceptable")
+            if r.average_per_10min <= 1
+            else self.tr("manageable")
+            if r.average_per_10min <= 2
+            else self.tr("over the EEMUA 191 guideline")
+        )
+        self.summary.setText(
+            self.tr("%1 alarms, %2 per 10 minutes on average (%3), %4 flood periods.")
+            .replace("%1", str(r.alarms))
+            .replace("%2", f"{r.average_per_10min:.2f}")
+            .replace("%3", verdict)
+            .replace("%4", str(len(r.floods)))
+        )
+        self.text.setPlainText(r.format_text())

@@ -1,0 +1,179 @@
+"""The alarm summary: a sortable, filterable table of alarms with the operator actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.alarms.model import Priority
+from widgets.alarms.actions import (
+    AcknowledgeDialog,
+    RecentUsers,
+    ShelveDialog,
+    UnshelveDialog,
+)
+from widgets.alarms.bridge import AlarmBridge
+from widgets.alarms.detail import AlarmDetailDialog, HistoryFunc
+from widgets.alarms.model import ALARM_ID_ROLE, AlarmFilterProxy, Column, priority_text
+
+
+class AlarmSummary(QWidget):
+    """Alarms in a table; acknowledge, shelve and open details from here."""
+
+    def __init__(
+        self,
+        bridge: AlarmBridge,
+        users: RecentUsers | None = None,
+        history: HistoryFunc | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.bridge = bridge
+        self.manager = bridge.manager
+        self.users = users or RecentUsers()
+        self.history = history
+        self.proxy = AlarmFilterProxy(self)
+        self.proxy.setSourceModel(bridge.model)
+        #: Replaced in tests to drive dialogs without a modal loop.
+        self.exec_dialog: Callable[[object], int] = lambda dialog: dialog.exec()  # type: ignore[attr-defined]
+
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText(self.tr("Filter by source or message"))
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.proxy.set_text)
+        self.group = QComboBox(self)
+        self.group.addItem(self.tr("Active alarms"), AlarmFilterProxy.ACTIVE)
+        self.group.addItem(self.tr("Shelved, suppressed, out of service"), AlarmFilterProxy.HIDDEN)
+        self.group.addItem(self.tr("All alarms"), AlarmFilterProxy.ALL)
+        self.group.currentIndexChanged.connect(
+            lambda _i: self.proxy.set_group(str(self.group.currentData()))
+        )
+        self.priority_boxes: dict[Priority, QCheckBox] = {}
+        filters = QHBoxLayout()
+        filters.addWidget(self.search, 2)
+        filters.addWidget(self.group, 1)
+        for priority in Priority:
+            box = QCheckBox(priority_text(priority), self)
+            box.setChecked(True)
+            box.toggled.connect(self._priorities_changed)
+            self.priority_boxes[priority] = box
+            filters.addWidget(box)
+
+        self.table = QTableView(self)
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(Column.TIME, Qt.SortOrder.DescendingOrder)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        # Fixed row heights: no per-row size hints, so 100,000 rows scroll smoothly.
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(Column.MESSAGE, QHeaderView.ResizeMode.Stretch)
+        for column, width in (
+            (Column.TIME, 150),
+            (Column.PRIORITY, 80),
+            (Column.STATE, 170),
+            (Column.SOURCE, 160),
+            (Column.VALUE, 80),
+            (Column.ACKED_BY, 120),
+        ):
+            self.table.setColumnWidth(column, width)
+        self.table.doubleClicked.connect(self._open_detail)
+
+        self.ack_button = QPushButton(self.tr("Acknowledge selected…"), self)
+        self.ack_button.clicked.connect(self.acknowledge_selected)
+        self.ack_all_button = QPushButton(self.tr("Acknowledge all shown…"), self)
+        self.ack_all_button.clicked.connect(self.acknowledge_shown)
+        self.shelve_button = QPushButton(self.tr("Shelve…"), self)
+        self.shelve_button.clicked.connect(self.shelve_selected)
+        self.unshelve_button = QPushButton(self.tr("Unshelve…"), self)
+        self.unshelve_button.clicked.connect(self.unshelve_selected)
+        self.detail_button = QPushButton(self.tr("Details…"), self)
+        self.detail_button.clicked.connect(lambda: self._open_detail(self.table.currentIndex()))
+        buttons = QHBoxLayout()
+        for button in (
+            self.ack_button,
+            self.ack_all_button,
+            self.shelve_button,
+            self.unshelve_button,
+            self.detail_button,
+        ):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+
+    # -- selection ----------------------------------------------------------------------------
+
+    def selected_ids(self) -> list[str]:
+        """Alarm ids of the selected rows, in view order."""
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [str(self.proxy.index(r, 0).data(ALARM_ID_ROLE)) for r in rows]
+
+    def shown_ids(self) -> list[str]:
+        """Alarm ids of every row passing the filter."""
+        return [
+            str(self.proxy.index(r, 0).data(ALARM_ID_ROLE)) for r in range(self.proxy.rowCount())
+        ]
+
+    def _priorities_changed(self) -> None:
+        self.proxy.set_priorities(p for p, box in self.priority_boxes.items() if box.isChecked())
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def acknowledge_selected(self) -> list[str]:
+        """Ask who acknowledges the selected alarms, with a comment."""
+        return self._run(AcknowledgeDialog, self.selected_ids())
+
+    def acknowledge_shown(self) -> list[str]:
+        """Acknowledge every alarm the filter shows that waits for it."""
+        model = self.bridge.model
+        waiting = [a for a in self.shown_ids() if (row := model.row_of(a)) and row.state.needs_ack]
+        return self._run(AcknowledgeDialog, waiting)
+
+    def shelve_selected(self) -> list[str]:
+        """Ask who shelves the selected alarms, why and for how long."""
+        return self._run(ShelveDialog, self.selected_ids())
+
+    def unshelve_selected(self) -> list[str]:
+        """Return the selected shelved alarms to annunciation."""
+        return self._run(UnshelveDialog, self.selected_ids())
+
+    def _run(self, dialog_class: type, alarm_ids: list[str]) -> list[str]:
+        if not alarm_ids:
+            return []
+        dialog = dialog_class(self.manager, alarm_ids, self.users, self)
+        self.exec_dialog(dialog)
+        done = list(dialog.done_ids)
+        dialog.deleteLater()
+        return done
+
+    def _open_detail(self, index: QModelIndex) -> None:
+        if not index.isValid():
+            return
+        alarm_id = str(index.siblingAtColumn(0).data(ALARM_ID_ROLE))
+        dialog = AlarmDetailDialog(self.manager, alarm_id, self.history, self.users, self)
+        self.exec_dialog(dialog)
+        dialog.deleteLater()
