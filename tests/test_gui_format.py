@@ -96,17 +96,23 @@ def test_long_database_urls_are_shortened_in_the_middle() -> None:
     assert short_url("sqlite:///a.db") == "sqlite:///a.db"
 
 
-def test_many_signal_emits_do_not_crash_the_interpreter() -> None:
-    # PySide6 6.12.0 drops a reference to True on every emit; without the guard in
-    # widgets.qt_compat this aborts the process ("bool_dealloc") within a few thousand emits.
+def test_many_emits_and_void_calls_do_not_crash_the_interpreter() -> None:
+    # PySide6 6.12.0 drops a reference to True on every emit and to None on every void call;
+    # without the guard in widgets.qt_compat this aborts the process ("bool_dealloc",
+    # "none_dealloc") once the counts reach zero (here well before the loops end).
     script = (
+        "import sys\n"
+        "budget_true, budget_none = 2 * sys.getrefcount(True), 2 * sys.getrefcount(None)\n"
         "import widgets\n"
         "from PySide6.QtCore import QObject, Signal\n"
+        "from PySide6.QtGui import QStandardItem\n"
         "class P(QObject):\n"
         "    fired = Signal(object)\n"
-        "p = P()\n"
-        "for i in range(50_000):\n"
+        "p, item = P(), QStandardItem()\n"
+        "for i in range(max(50_000, budget_true)):\n"
         "    p.fired.emit(i)\n"
+        "for i in range(max(200_000, budget_none)):\n"
+        "    item.setText('x')\n"
         "print('survived')\n"
     )
     result = subprocess.run(
