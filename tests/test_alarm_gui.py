@@ -262,6 +262,8 @@ def test_performance_screen(qtbot, views, manager, clock) -> None:
     views.performance.refresh()
     assert views.performance.report is not None and views.performance.report.alarms == 2
     assert "2 alarms" in views.performance.summary.text()
+    text = views.performance.text.toPlainText()
+    assert "Annunciated alarms" in text and "Top 10 bad actors (100 % of all alarms)" in text
 
 
 def test_journal_error_shown_in_banner(qtbot, tmp_path, clock) -> None:

@@ -118,6 +118,7 @@ class AlarmManager:
         tag_count = max(tag_ids.values(), default=-1) + 1
         self._evaluator = ConditionEvaluator(definitions, tag_count)
         self._records: dict[str, AlarmRecord] = {}
+        self._anomalies: list[AlarmRecord] = []
         self._by_device: dict[str, list[AlarmRecord]] = {}
         self._by_eval: list[AlarmRecord] = []
         for index, definition in enumerate(self._evaluator.definitions):
@@ -148,6 +149,8 @@ class AlarmManager:
     def _add(self, record: AlarmRecord) -> None:
         self._records[record.definition.alarm_id] = record
         self._by_device.setdefault(record.definition.device, []).append(record)
+        if record.definition.kind == Kind.ANOMALY:
+            self._anomalies.append(record)
 
     def _comm_definition(self, device: str) -> AlarmDefinition:
         title = self.config.device(device).display_name
@@ -305,10 +308,9 @@ class AlarmManager:
                 self._unshelve(record, now, None, "shelve time expired")
             hold = self.settings.anomaly_clear_after_s
             if hold is not None:
-                for record in self._records.values():
+                for record in self._anomalies:
                     if (
-                        record.definition.kind == Kind.ANOMALY
-                        and record.condition
+                        record.condition
                         and record.last_seen is not None
                         and now - record.last_seen >= hold
                     ):

@@ -17,7 +17,9 @@ from PySide6.QtWidgets import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.alarms.manager import AlarmManager
+from app.alarms.model import Priority
 from app.alarms.performance import PerformanceReport, analyse
+from widgets.alarms.model import format_time, priority_text
 
 
 class AlarmPerformanceView(QWidget):
@@ -80,4 +82,61 @@ class AlarmPerformanceView(QWidget):
             .replace("%3", verdict)
             .replace("%4", str(len(r.floods)))
         )
-        self.text.setPlainText(r.format_text())
+        self.text.setPlainText(self.render(r))
+
+    def render(self, r: PerformanceReport) -> str:
+        """The report as translated text, one figure per line."""
+
+        def line(label: str, value: str) -> str:
+            return f"  {label:<34} {value}"
+
+        lines = [
+            self.tr("From %1 to %2")
+            .replace("%1", format_time(r.start))
+            .replace("%2", format_time(r.end)),
+            line(self.tr("Annunciated alarms"), str(r.alarms)),
+            line(self.tr("Average per 10 minutes"), f"{r.average_per_10min:.2f}"),
+            line(self.tr("Peak per 10 minutes"), str(r.peak_per_10min)),
+            line(self.tr("Time in flood"), f"{r.pct_time_in_flood:.1f} %"),
+            line(self.tr("Acknowledged"), str(r.acknowledged)),
+            line(
+                self.tr("Median time to acknowledge"),
+                "" if r.median_ack_s is None else f"{r.median_ack_s:.0f} s",
+            ),
+            line(self.tr("Shelve actions"), str(r.shelved)),
+        ]
+        for priority in Priority:
+            lines.append(line(priority_text(priority), str(r.priorities.get(priority.label, 0))))
+        if r.floods:
+            lines.append(self.tr("Flood periods"))
+            lines += [
+                line(
+                    f"{format_time(f.start)} – {format_time(f.end)}",
+                    self.tr("%1 alarms").replace("%1", str(f.alarms)),
+                )
+                for f in r.floods
+            ]
+        if r.bad_actors:
+            lines.append(
+                self.tr("Top 10 bad actors (%1 % of all alarms)").replace(
+                    "%1", f"{r.top10_share_pct:.0f}"
+                )
+            )
+            lines += [
+                f"  {a.count:6d}  {a.share_pct:5.1f} %  {a.alarm_id}  {a.message}"
+                for a in r.bad_actors
+            ]
+        for title, items in (
+            (self.tr("Chattering alarms"), r.chattering),
+            (self.tr("Fleeting alarms"), r.fleeting),
+        ):
+            if items:
+                lines.append(title)
+                lines += [f"  {a.count:6d}  {a.alarm_id}  {a.message}" for a in items]
+        if r.standing:
+            lines.append(self.tr("Standing alarms"))
+            lines += [
+                f"  {s.hours:7.1f} h  {s.alarm_id}  {format_time(s.since)}  {s.message}"
+                for s in r.standing
+            ]
+        return "\n".join(lines)
