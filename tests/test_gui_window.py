@@ -208,3 +208,37 @@ def test_unusable_database_shows_a_message_box(qtbot, url: str, detail: str) -> 
     assert len(seen) == 1
     assert "cannot be used" in seen[0]
     assert url in seen[0] or detail in seen[0]
+
+
+def test_demo_line_shows_four_machines_with_live_values(qtbot, sqlite_url: str) -> None:
+    from app.commands.demo import point_at
+    from app.config import load_config
+    from drivers.simulator import PlantSimulator
+    from resources import DEMO_CONFIG
+
+    sim = PlantSimulator(seed=1, scenario="none").start()
+    try:
+        server = sim.serve_modbus_tcp("127.0.0.1", 0)
+        config = point_at(load_config(DEMO_CONFIG), "127.0.0.1", server.port)
+        window = MainWindow(Station(config, db_url=sqlite_url))
+        qtbot.addWidget(window)
+        window.show()
+        window.station.start()
+        tiles = window.overview.tiles
+        assert len(tiles) == 4
+
+        def all_live() -> bool:
+            return all(
+                text not in ("—", "?")
+                for tile in tiles.values()
+                for text in tile.value_texts().values()
+            )
+
+        qtbot.waitUntil(all_live, timeout=10_000)
+        for name, tile in tiles.items():
+            assert tile.state_text in config.device(name).states.values(), tile.state_text
+            assert tile.state_class is not StateClass.COMM_LOSS
+        window.close()
+        assert window.stop_seconds is not None and window.stop_seconds < 2.0
+    finally:
+        sim.stop()
