@@ -158,7 +158,7 @@ class ConditionEvaluator:
         counts = self._count[ids]
         total = int(counts.sum())
         if total == 0:
-            self._remember(ids[good], times[good], values[good])
+            self._remember(ids, times, values, good)
             return _NO_CHANGES
 
         # Expand samples into (sample, condition) pairs.
@@ -195,7 +195,7 @@ class ConditionEvaluator:
                 rate = np.where(dt > 0, (v[is_rate] - prev_v[is_rate]) / dt, np.nan)
             sign = self._sign[cond[is_rate]]
             x[is_rate] = np.where(sign == 0, np.abs(rate), sign * rate)
-        self._remember(ids[good], times[good], values[good])
+        self._remember(ids, times, values, good)
         if self._has[_DEVIATION]:
             is_dev = kind == _DEVIATION
             delta = v[is_dev] - self._last_v[self._setpoint[cond[is_dev]]]
@@ -218,7 +218,7 @@ class ConditionEvaluator:
             off = ok & (x <= self._off[cond])
         prior = self._raw[cond]
         if unique:
-            state = np.where(on, True, np.where(off, False, prior))
+            state = on | (prior & ~off)
             before = prior
         else:
             # Forward-fill the last decisive sample within each condition's group; a group
@@ -246,7 +246,10 @@ class ConditionEvaluator:
         ids: npt.NDArray[np.intp],
         times: npt.NDArray[np.float64],
         values: npt.NDArray[np.float64],
+        good: npt.NDArray[np.bool_],
     ) -> None:
+        if not good.all():
+            ids, times, values = ids[good], times[good], values[good]
         self._last_v[ids] = values
         self._last_t[ids] = times
 

@@ -145,14 +145,14 @@ def main() -> None:
     base = python_loop(rng.uniform(20, 80, ids.size), ids, args.seconds)
     print(f"{TAGS} tags x 4 limits (hh/h/l/ll, deadband 1.0); one core")
     print(f"baseline  python per-sample loop      : {base:>12,.0f} samples/s")
-    for size in (10, 100, 1000, 10_000):
+    for size in (10, 50, 100, 1000, 10_000):
         rate = evaluator_rate(config, size, args.seconds)
         print(
             f"evaluator batch {size:>6,} samples      : {rate:>12,.0f} samples/s"
             f"  ({rate / base:5.1f}x baseline)"
         )
     with tempfile.TemporaryDirectory() as tmp:
-        for size in (100, 1000, 10_000):
+        for size in (50, 1000, 10_000):
             rate = manager_rate(config, Path(tmp) / f"m{size}.db", size, args.seconds)
             print(
                 f"manager.on_batch {size:>6,} samples     : {rate:>12,.0f} samples/s"
