@@ -162,6 +162,26 @@ def test_acknowledge_with_comment(qtbot, views, manager, clock, tmp_path) -> Non
     qtbot.waitUntil(lambda: summary.proxy.index(0, Column.ACKED_BY).data() == "Bruno", timeout=2000)
 
 
+def test_banner_button_acknowledges_everything_waiting(qtbot, views, manager, clock) -> None:
+    manager.on_batch(batch("oven", [TEMP, DOOR], [730, 1], clock.now))
+    manager.on_batch(batch("oven", [DOOR], [0], clock.now + 1))  # door: returned, unacked
+    qtbot.waitUntil(lambda: views.banner.ack_button.isEnabled(), timeout=2000)
+    views.summary.search.setText("temp")  # the summary's filter does not matter here
+    asked: list[list[str]] = []
+
+    def accept(dialog: AcknowledgeDialog) -> int:
+        asked.append(dialog.alarm_ids)
+        dialog.accept()  # the recent user "anna", no comment
+        return dialog.result()
+
+    views.summary.exec_dialog = accept
+    views.banner.ack_button.click()
+    assert asked == [["oven.door.open", "oven.temp.h", "oven.temp.hh"]]
+    assert manager.view("oven.door.open").state == AlarmState.NORMAL
+    assert manager.view("oven.temp.hh").acked_by == "anna"
+    qtbot.waitUntil(lambda: not views.banner.ack_button.isEnabled(), timeout=2000)
+
+
 def test_acknowledge_dialog_refuses_bad_input_in_plain_words(qtbot, tmp_path, clock) -> None:
     journal = AlarmJournal(connect(tmp_path / "s.db"), clock=clock)
     manager = AlarmManager(

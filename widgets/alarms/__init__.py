@@ -51,7 +51,7 @@ class AlarmWidgets:
         bridge = AlarmBridge(manager, parent=parent)
         summary = AlarmSummary(bridge, users, history, parent)
         banner = AlarmBanner(bridge, parent)
-        banner.acknowledgeRequested.connect(summary.acknowledge_shown)
+        banner.acknowledgeRequested.connect(summary.acknowledge_all_waiting)
         return cls(
             bridge=bridge,
             banner=banner,

@@ -153,6 +153,10 @@ class AlarmSummary(QWidget):
         waiting = [a for a in self.shown_ids() if (row := model.row_of(a)) and row.state.needs_ack]
         return self._run(AcknowledgeDialog, waiting)
 
+    def acknowledge_all_waiting(self) -> list[str]:
+        """Acknowledge every alarm that waits for it, whatever the filter (the banner's button)."""
+        return self._run(AcknowledgeDialog, sorted(self.bridge.model.unacknowledged_ids()))
+
     def shelve_selected(self) -> list[str]:
         """Ask who shelves the selected alarms, why and for how long."""
         return self._run(ShelveDialog, self.selected_ids())
