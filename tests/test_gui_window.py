@@ -242,3 +242,24 @@ def test_demo_line_shows_four_machines_with_live_values(qtbot, sqlite_url: str) 
         assert window.stop_seconds is not None and window.stop_seconds < 2.0
     finally:
         sim.stop()
+
+
+def test_status_bar_shows_a_failing_database_and_its_recovery(
+    qtbot, open_window, sqlite_url: str
+) -> None:
+    import sqlite3
+
+    window = open_window(sim_line())
+    qtbot.waitUntil(lambda: window.station.storage.rows_written > 0, timeout=5000)
+    assert "OK" in window.status.database.text()
+    # Another process holding the write lock longer than the busy timeout (5 s): commits fail.
+    blocker = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), timeout=1)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        qtbot.waitUntil(lambda: "WRITE FAILING" in window.status.database.text(), timeout=12_000)
+        assert "locked" in window.status.database.text()
+    finally:
+        blocker.rollback()
+        blocker.close()
+    qtbot.waitUntil(lambda: "OK" in window.status.database.text(), timeout=12_000)
+    assert window.station.storage.pending < 1000  # the backlog was written

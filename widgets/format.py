@@ -26,11 +26,6 @@ class StateClass(Enum):
     UNKNOWN = "unknown"
 
 
-def tr(text: str) -> str:
-    """Translate a string of this module's context."""
-    return QCoreApplication.translate("format", text)
-
-
 def state_label(device: DeviceConfig, value: float) -> str:
     """The configured label of a machine state value, or the raw number."""
     if math.isnan(value):
@@ -70,7 +65,9 @@ def format_value(tag: TagConfig, value: float, text: str | None = None) -> str:
     if tag.data_type == "string":
         return text if text is not None else "—"
     if tag.data_type == "bool" and not math.isnan(value):
-        return tr("On") if value else tr("Off")
+        if value:
+            return QCoreApplication.translate("format", "On")
+        return QCoreApplication.translate("format", "Off")
     return format_number(value)
 
 
@@ -92,7 +89,7 @@ def format_age(seconds: float) -> str:
     if seconds < 0:
         seconds = 0
     if seconds < 120:
-        return tr("%n s ago").replace("%n", str(int(seconds)))
+        return QCoreApplication.translate("format", "%n s ago", None, int(seconds))
     if seconds < 7200:
-        return tr("%n min ago").replace("%n", str(int(seconds // 60)))
-    return tr("%n h ago").replace("%n", str(int(seconds // 3600)))
+        return QCoreApplication.translate("format", "%n min ago", None, int(seconds // 60))
+    return QCoreApplication.translate("format", "%n h ago", None, int(seconds // 3600))

@@ -1,8 +1,15 @@
-"""Translations: Qt's own catalogue plus ours from ``resources/translations`` when present."""
+"""Translations: Qt's own catalogue plus ours from ``resources/translations`` when present.
+
+To translate: refresh the catalogue with
+``pyside6-lupdate widgets/*.py -ts resources/translations/shopfloor_ko.ts``, translate it in
+``pyside6-linguist``, then ``pyside6-lrelease`` it to ``shopfloor_ko.qm`` beside it. The
+window loads the ``.qm`` of the system locale at start.
+"""
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtWidgets import QApplication
@@ -15,7 +22,9 @@ TRANSLATIONS_DIR = RESOURCES_DIR / "translations"
 CATALOGUE = "shopfloor"
 
 
-def install_translators(app: QApplication, locale: QLocale | None = None) -> list[QTranslator]:
+def install_translators(
+    app: QApplication, locale: QLocale | None = None, directory: Path = TRANSLATIONS_DIR
+) -> list[QTranslator]:
     """Load ``shopfloor_<locale>.qm`` and Qt's ``qtbase`` for the locale, if they exist.
 
     The translators are returned (and parented to the app) so they stay alive.
@@ -23,7 +32,7 @@ def install_translators(app: QApplication, locale: QLocale | None = None) -> lis
     locale = locale or QLocale()
     installed: list[QTranslator] = []
     sources = [
-        (CATALOGUE, str(TRANSLATIONS_DIR)),
+        (CATALOGUE, str(directory)),
         ("qtbase", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)),
     ]
     for name, directory in sources:

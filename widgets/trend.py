@@ -68,7 +68,7 @@ class TrendView(QWidget):
 
         self.span = QComboBox()
         for seconds in SPANS_S:
-            self.span.addItem(self.tr("%n min").replace("%n", str(seconds // 60)), seconds)
+            self.span.addItem(self.tr("%n min", None, seconds // 60), seconds)
         self.span.currentIndexChanged.connect(self._on_span)
         self.scale = QComboBox()
         self.scale.addItem(self.tr("Auto"), "auto")
