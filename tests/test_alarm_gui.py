@@ -26,7 +26,7 @@ from widgets.alarms import (
     ShelveDialog,
 )
 from widgets.alarms.detail import AlarmDetailDialog
-from widgets.alarms.model import AlarmFilterProxy, Column
+from widgets.alarms.model import ALARM_ID_ROLE, AlarmFilterProxy, Column
 
 CONFIG = station(
     {
@@ -389,6 +389,33 @@ def test_100k_rows_and_a_flood_keep_20_fps(qtbot, views) -> None:
     sort_s = time.perf_counter() - begin
     assert summary.proxy.index(0, Column.PRIORITY).data() == "Critical"
     assert sort_s < 2.0, f"sorting took {sort_s:.2f} s"
+
+
+def test_new_alarms_take_their_sorted_place() -> None:
+    model = AlarmTableModel()
+    proxy = AlarmFilterProxy()
+    proxy.setSourceModel(model)
+    t0 = time.time()
+    model.apply(_transitions(8, 1, t0, AlarmState.UNACK, Event.RAISE))
+    proxy.sort(Column.TIME, Qt.SortOrder.DescendingOrder)
+    newest = _transitions(1, 100, t0 + 10, AlarmState.UNACK, Event.RAISE, offset=50)
+    model.apply(newest)
+    assert proxy.index(0, Column.SOURCE).data() == "dev0.t50"  # newest on top
+    proxy.sort(Column.PRIORITY, Qt.SortOrder.AscendingOrder)
+    critical = _transitions(1, 200, t0 + 20, AlarmState.UNACK, Event.RAISE, offset=60)
+    assert critical[0].priority == Priority.CRITICAL
+    model.apply(critical)
+    order = [proxy.index(r, Column.PRIORITY).data() for r in range(proxy.rowCount())]
+    assert order == sorted(order, key=["Critical", "High", "Medium", "Low"].index)
+    assert proxy.index(0, Column.SOURCE).data() == "dev10.t60"
+    # A flood of new alarms arrives as one block on top, sorted among itself.
+    flood = _transitions(100, 300, t0 + 30, AlarmState.UNACK, Event.RAISE, offset=1000)
+    model.apply(flood)
+    assert model.rowCount() == 110
+    assert proxy.index(0, Column.PRIORITY).data() == "Critical"
+    ids = [model.index(i, 0).data(ALARM_ID_ROLE) for i in range(110)]
+    assert len(set(ids)) == 110
+    assert all(model.row_of(a).alarm_id == a for a in ids)  # the id -> position index holds
 
 
 def test_proxy_group_filters() -> None:

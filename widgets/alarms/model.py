@@ -45,7 +45,8 @@ PRIORITY_COLOURS: dict[Priority, tuple[str, str]] = {
 }
 MUTED = "#5c5c5c"
 
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+#: Up to this many new alarms per batch are inserted at their sorted place, more on top.
+FEW_NEW_ROWS = 32
 ALARM_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
@@ -321,16 +322,39 @@ class AlarmTableModel(QAbstractTableModel):
                 self._count(row, -1)
             row.update(t)
             self._count(row, +1)
-        if new_rows:
-            first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(new_rows) - 1)
-            self._rows.extend(new_rows)
-            for offset, row in enumerate(new_rows):
-                self._index[row.alarm_id] = first + offset
-            self.endInsertRows()
+        # Changed rows first: their positions are valid until rows are inserted.
         for start, end in _runs(sorted(changed)):
             self.dataChanged.emit(self.index(start, 0), self.index(end, Column.COUNT - 1), [])
+        if new_rows:
+            self._insert(new_rows)
         return len(changed) + len(new_rows)
+
+    def _insert(self, rows: list[AlarmRow]) -> None:
+        """New alarms go where the current sort puts them (a few), or as a block on top (a
+        flood: one insertion instead of thousands). Existing rows never move on their own."""
+        if self._sort is None:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+            self._rows.extend(rows)
+            for offset, row in enumerate(rows):
+                self._index[row.alarm_id] = first + offset
+            self.endInsertRows()
+            return
+        column, order = self._sort
+        key = _SORT_KEYS[column]
+        descending = order == Qt.SortOrder.DescendingOrder
+        rows = sorted(rows, key=key, reverse=descending)
+        if len(rows) > FEW_NEW_ROWS:
+            self.beginInsertRows(QModelIndex(), 0, len(rows) - 1)
+            self._rows[0:0] = rows
+            self.endInsertRows()
+        else:
+            for row in rows:
+                position = _position(self._rows, key(row), key, descending)
+                self.beginInsertRows(QModelIndex(), position, position)
+                self._rows.insert(position, row)
+                self.endInsertRows()
+        self._index = {r.alarm_id: i for i, r in enumerate(self._rows)}
 
     def _count(self, row: AlarmRow, step: int) -> None:
         if not row.state.annunciated:
@@ -387,6 +411,19 @@ class AlarmTableModel(QAbstractTableModel):
     def unacknowledged_ids(self) -> list[str]:
         """Ids of every alarm waiting for acknowledgement."""
         return [a for a, r in self._annunciated.items() if r.state.needs_ack]
+
+
+def _position(rows: list[AlarmRow], value: Any, key: Any, descending: bool) -> int:
+    """Where a row with sort key ``value`` goes: before the first row that sorts after it."""
+    lo, hi = 0, len(rows)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        k = key(rows[mid])
+        if (k > value) if descending else (k < value):
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
 
 
 def _runs(positions: list[int]) -> list[tuple[int, int]]:
