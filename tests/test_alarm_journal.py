@@ -229,3 +229,19 @@ def test_history_search(tmp_path: Path) -> None:
     assert [t.event.value for t in newer] == ["ack", "raise"]
     assert all(t.alarm_id.startswith("oven.temp") for t in manager.history(end=t_mid))
     assert len(manager.history(limit=2)) == 2
+
+
+def test_prune_keeps_what_restores_the_state(tmp_path: Path) -> None:
+    clock = Clock()
+    db = tmp_path / "station.db"
+    config = oven_config()
+    manager, _ = make_manager(config, db, clock)
+    for k in range(5):
+        manager.on_batch(batch("oven", [TEMP], [730 if k % 2 == 0 else 500], clock.advance(60)))
+    before = len(rows(db))
+    deleted = manager.journal.prune(clock.now + 1)  # everything is older than this
+    assert deleted > 0 and len(rows(db)) == before - deleted
+    assert sorted(r[1] for r in rows(db)) == ["oven.temp.h", "oven.temp.hh"]  # one each
+    again, _ = make_manager(config, db, clock)
+    assert again.view("oven.temp.hh").state == manager.view("oven.temp.hh").state
+    assert again.view("oven.temp.h").state == AlarmState.UNACK

@@ -29,6 +29,7 @@ from sqlalchemy import (
     Table,
     Text,
     create_engine,
+    delete,
     event,
     func,
     insert,
@@ -257,6 +258,15 @@ class AlarmJournal:
                 written=self._written,
                 dropped=self._dropped,
             )
+
+    def prune(self, before: float) -> int:
+        """Delete transitions older than ``before`` except each alarm's latest (which restores
+        it); returns the rows deleted."""
+        j = journal_table
+        latest = select(func.max(j.c.seq)).group_by(j.c.alarm_id).scalar_subquery()
+        with self._lock, self.engine.begin() as conn:
+            result = conn.execute(delete(j).where(j.c.ts < before, j.c.seq.not_in(latest)))
+        return int(result.rowcount or 0)
 
     # -- reading ----------------------------------------------------------------------------
 
