@@ -61,6 +61,10 @@ def test_window_shows_live_values_trend_and_devices(qtbot, open_window) -> None:
     qtbot.waitUntil(lambda: oven.value_texts()["temp"] not in ("—", "?"), timeout=5000)
     assert "Communication OK" in oven.comm_text
 
+    qtbot.waitUntil(
+        lambda: press.sparkline is not None and press.sparkline.points > 3, timeout=5000
+    )
+
     window.tabs.setCurrentWidget(window.trend)
     assert window.trend.selected() == ["press.force"]  # the key tags by default
     force_id = window.station.engine.tags.by_name("press.force").id

@@ -30,10 +30,12 @@ from widgets.format import (
     format_value,
     state_label,
 )
+from widgets.sparkline import Sparkline
 from widgets.theme import STATE_COLOURS
 
 MAX_FALLBACK_TAGS = 4
 TILE_MIN_WIDTH = 320
+SPARK_SPAN_S = 300.0
 STALE_FACTOR = 3.0  # a value older than this many poll periods (plus the timeout) is stale
 
 
@@ -103,6 +105,20 @@ class MachineTile(QFrame):
         grid.setColumnStretch(0, 1)
         layout.addLayout(grid)
 
+        numeric = [t for t, _ in self._rows if t.config.data_type not in ("string", "bool")]
+        self.spark_tag: TagInfo | None = numeric[0] if numeric else None
+        self.sparkline: Sparkline | None = None
+        if self.spark_tag is not None:
+            caption = ElidedLabel(
+                self.tr("%1, last %2 min")
+                .replace("%1", short_description(self.spark_tag))
+                .replace("%2", str(int(SPARK_SPAN_S // 60))),
+                objectName="tileSubtitle",
+            )
+            self.sparkline = Sparkline()
+            layout.addWidget(caption)
+            layout.addWidget(self.sparkline)
+
         self.comm = QLabel(objectName="tileComm")
         self.comm.setWordWrap(True)
         layout.addWidget(self.comm)
@@ -167,6 +183,16 @@ class MachineTile(QFrame):
                     self.tr("Communication OK – updated %1").replace("%1", format_clock(newest))
                 )
 
+    def refresh_sparkline(self, now: float | None = None) -> None:
+        """Reload the sparkline from history (a copy of a few minutes of one tag)."""
+        if self.sparkline is None or self.spark_tag is None:
+            return
+        now = time.time() if now is None else now
+        since = now - SPARK_SPAN_S
+        t, v = self.engine.history.window(self.spark_tag.id, since=since)
+        config = self.spark_tag.config
+        self.sparkline.set_series(t, v, since, now, config.display_min, config.display_max)
+
     def _machine_state(self) -> tuple[StateClass, str]:
         if self._state_id is None:
             return StateClass.NORMAL, self.tr("Online")
@@ -223,9 +249,13 @@ class OverviewView(QScrollArea):
 
     @Slot()
     def refresh(self) -> None:
-        """Redraw every tile."""
+        """Redraw every tile, sparklines included."""
+        now = time.time()
+        visible = self.isVisible()
         for tile in self.tiles.values():
             tile.refresh()
+            if visible:  # 5 min over ~300 px: one refresh a second moves it by a pixel
+                tile.refresh_sparkline(now)
 
     def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().resizeEvent(event)
