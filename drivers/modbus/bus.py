@@ -18,6 +18,8 @@ from typing import Any
 from pymodbus.client import ModbusSerialClient
 
 from drivers.base import DeviceError
+from drivers.modbus.pdus import use_numpy_answers
+from drivers.modbus.transport import RawCapture
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +73,8 @@ class SerialBus:
         self.line = line
         self.lock = FairLock()
         self.users = 0
-        self.last_rx = b""
+        self.capture = RawCapture()
+        """Last bytes received, to tell a CRC error from silence."""
         self.busy_s = 0.0
         """Time spent holding the line (for utilisation figures)."""
         self.client = ModbusSerialClient(
@@ -82,13 +85,9 @@ class SerialBus:
             stopbits=line.stopbits,
             timeout=1.0,
             retries=0,
-            trace_packet=self._trace,
+            trace_packet=self.capture,
         )
-
-    def _trace(self, sending: bool, data: bytes) -> bytes:
-        # Keep what came back, to tell a CRC error from silence after a timeout.
-        self.last_rx = b"" if sending else data
-        return data
+        use_numpy_answers(self.client)
 
     def ensure_open(self) -> None:
         """Open the port if needed; raise :class:`DeviceError` when it cannot be opened."""

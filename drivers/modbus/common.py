@@ -140,6 +140,7 @@ class ModbusDriver(Driver):
     def __init__(self, device: DeviceConfig) -> None:
         super().__init__(device)
         self._plans: dict[tuple[int, ...], tuple[int, Sequence[TagConfig], ReadPlan]] = {}
+        self._last: tuple[int, Sequence[TagConfig], ReadPlan] | None = None
         self._learned = _Learned()
         self._requests = 0
 
@@ -180,15 +181,25 @@ class ModbusDriver(Driver):
     def plan(self, tags: Sequence[TagConfig]) -> ReadPlan:
         """The (cached) read plan of ``tags`` given what the device has taught so far."""
         self._expire_learned()
+        version = self._learned.version
+        # Fast path: the worker passes the same list object every cycle.
+        last = self._last
+        if (
+            last is not None
+            and last[1] is tags
+            and last[0] == version
+            and last[2].count == len(tags)
+        ):
+            return last[2]
         key = tuple(id(tag) for tag in tags)
         cached = self._plans.get(key)
-        if cached is not None and cached[0] == self._learned.version:
-            return cached[2]
-        plan = self._make_plan(tags)
-        if len(self._plans) > 64:
-            self._plans.clear()
-        self._plans[key] = (self._learned.version, tags, plan)
-        return plan
+        if cached is None or cached[0] != version:
+            if len(self._plans) > 64:
+                self._plans.clear()
+            cached = self._plans[key] = (version, tags, self._make_plan(tags))
+        # Keep the list itself so its id cannot be reused while cached.
+        self._last = (version, tags, cached[2])
+        return cached[2]
 
     def _make_plan(self, tags: Sequence[TagConfig]) -> ReadPlan:
         settings = self.settings

@@ -108,7 +108,7 @@ class ModbusRtuDriver(ModbusDriver):
             raise DeviceError("io", f"serial port {self.line.port}: {exc}") from None
 
     def _classify_silence(self, bus: SerialBus) -> DeviceError:
-        received = bus.last_rx
+        received = bus.capture.data
         unit = self.settings.device_id
         if not received:
             return DeviceError("timeout", f"unit {unit} on {self.line.port} did not answer")

@@ -12,6 +12,7 @@ from pymodbus.client import ModbusTcpClient
 from app.config import DeviceConfig
 from drivers.base import DeviceError
 from drivers.modbus.common import ExceptionAnswer, ModbusDriver, ModbusSettings
+from drivers.modbus.pdus import use_numpy_answers
 from drivers.modbus.transport import Dropped, execute
 
 log = logging.getLogger(__name__)
@@ -68,8 +69,12 @@ class ModbusTcpDriver(ModbusDriver):
         if self._client is None:
             # retries=0: the worker's schedule decides when to try again, never a hidden loop.
             self._client = ModbusTcpClient(
-                settings.host, port=settings.port, timeout=self.device.timeout_s, retries=0
+                settings.host,
+                port=settings.port,
+                timeout=self.device.timeout_s,
+                retries=0,
             )
+            use_numpy_answers(self._client)
         self._client.comm_params.timeout_connect = self.current_timeout_s()
         if not self._client.connect():
             raise DeviceError("refused", f"cannot connect to {settings.host}:{settings.port}")
@@ -99,7 +104,10 @@ class ModbusTcpDriver(ModbusDriver):
     ) -> list[int] | list[bool]:
         """One request with the current timeout; learns response times and probe state."""
         self._requests += 1
-        client.comm_params.timeout_connect = self.current_timeout_s(for_request=True)
+        if self._failed_probes:
+            client.comm_params.timeout_connect = self.current_timeout_s(for_request=True)
+        else:
+            client.comm_params.timeout_connect = self.device.timeout_s
         started = time.monotonic()
         try:
             data = execute(client, table, start, count, self.settings.device_id)

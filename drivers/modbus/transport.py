@@ -17,12 +17,29 @@ READ_METHODS = {
 }
 
 
+class RawCapture:
+    """``trace_packet`` hook that keeps the last bytes received (empty after a send).
+
+    The RTU driver uses it to tell a corrupted answer (bad CRC) from silence.
+    """
+
+    __slots__ = ("data",)
+
+    def __init__(self) -> None:
+        self.data = b""
+
+    def __call__(self, sending: bool, data: bytes) -> bytes:
+        self.data = b"" if sending else data
+        return data
+
+
 class Dropped(Exception):
     """The connection broke during a request (the caller may reconnect and retry once)."""
 
 
-def execute(client: Any, table: str, start: int, count: int, device_id: int) -> list[Any]:
-    """Registers or bits read by one request.
+def execute(client: Any, table: str, start: int, count: int, device_id: int) -> Any:
+    """Registers (uint16) or bits (bool) read by one request (numpy arrays with
+    :func:`drivers.modbus.pdus.use_numpy_answers`, lists otherwise).
 
     Raises :class:`ExceptionAnswer` for a Modbus exception response, :class:`Dropped` when the
     connection broke, and :class:`DeviceError` (``timeout`` / ``protocol``) otherwise.

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -99,7 +100,7 @@ static void serve(modbus_t *ctx) {
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IONBF, 0);
     if (argc < 3) { fprintf(stderr, "usage: see source\n"); return 2; }
-    map = modbus_mapping_new(4096, 4096, 4096, 4096);
+    map = modbus_mapping_new(65536, 65536, 65536, 65536);
     if (!map || load_spec(argv[2]) != 0) return 1;
     if (strcmp(argv[1], "tcp") == 0) {
         modbus_t *ctx = modbus_new_tcp("127.0.0.1", 0);
@@ -108,10 +109,33 @@ int main(int argc, char **argv) {
         struct sockaddr_in addr; socklen_t len = sizeof addr;
         getsockname(server, (struct sockaddr *)&addr, &len);
         printf("PORT %d\n", ntohs(addr.sin_port));
+        /* Several clients at once (select loop, as in libmodbus's own examples). */
+        fd_set all;
+        FD_ZERO(&all);
+        FD_SET(server, &all);
+        int top = server;
+        uint8_t query[MODBUS_TCP_MAX_ADU_LENGTH];
         for (;;) {
-            if (modbus_tcp_accept(ctx, &server) < 0) return 1;
-            serve(ctx);
-            close(modbus_get_socket(ctx));
+            fd_set ready = all;
+            if (select(top + 1, &ready, NULL, NULL, NULL) < 0) return 1;
+            for (int fd = 0; fd <= top; fd++) {
+                if (!FD_ISSET(fd, &ready)) continue;
+                if (fd == server) {
+                    int client = accept(server, NULL, NULL);
+                    if (client < 0) continue;
+                    FD_SET(client, &all);
+                    if (client > top) top = client;
+                    continue;
+                }
+                modbus_set_socket(ctx, fd);
+                int rc = modbus_receive(ctx, query);
+                if (rc > 0) {
+                    modbus_reply(ctx, query, rc, map);
+                } else if (rc == -1) {
+                    close(fd);
+                    FD_CLR(fd, &all);
+                }
+            }
         }
     }
     if (argc < 6) return 2;
