@@ -527,3 +527,20 @@ def test_bad_acknowledge_input(oven, clock) -> None:
         manager.acknowledge(["oven.temp.h"], ANNA, "x" * 2001)
     with pytest.raises(ValueError, match="user name is required"):
         Actor.named("   ")
+
+
+def test_anomaly_monitor_output_in_one_transaction(oven, clock) -> None:
+    from app.detectors.anomaly import Anomaly
+
+    manager, rec = oven
+    spike = Anomaly(clock.now, "oven", "temp", "robust", 0.97, "temp 4.2σ above its baseline")
+    machine = Anomaly(clock.now, "oven", None, "pca", 0.9, "unusual mix of signals")
+    stray = Anomaly(clock.now, "kiln", None, "pca", 0.9, "a device this station lacks")
+    raised = manager.on_anomalies([spike, machine, stray])
+    assert raised == ["oven.temp.@anomaly.robust", "oven.@anomaly.pca"]
+    assert rec.calls == 1 and len(rec.transitions) == 2
+    assert manager.view("oven.temp.@anomaly.robust").message == "temp 4.2σ above its baseline"
+    manager.on_anomalies([], [spike], timestamp=clock.advance(30))
+    assert state(manager, "oven.temp.@anomaly.robust") == AlarmState.RTN_UNACK
+    assert rec.transitions[-1].timestamp == clock.now
+    assert state(manager, "oven.@anomaly.pca") == AlarmState.UNACK

@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 from sqlalchemy import Engine
@@ -54,6 +55,18 @@ from app.security import AccessPolicy, Actor, StationUserPolicy
 log = logging.getLogger(__name__)
 
 Listener = Callable[[Sequence[Transition]], None]
+
+
+class AnomalyLike(Protocol):
+    """What :meth:`AlarmManager.on_anomalies` reads of an anomaly (``app.detectors.Anomaly``)."""
+
+    timestamp: float
+    device: str
+    tag: str | None
+    detector: str
+    score: float
+    message: str
+
 
 MAX_COMMENT = 2000
 
@@ -112,6 +125,7 @@ class AlarmManager:
         self._lock = threading.RLock()
         self._listeners: list[Listener] = []
         self._out: list[Transition] = []
+        self._hold = False
         self._seq = 0
 
         definitions = build_definitions(config, tag_ids)
@@ -374,6 +388,50 @@ class AlarmManager:
             if record.condition:
                 self._set_condition(record, False, timestamp, record.value)
             self._commit()
+
+    def on_anomalies(
+        self,
+        started: Iterable[AnomalyLike],
+        cleared: Iterable[AnomalyLike] = (),
+        timestamp: float | None = None,
+    ) -> list[str]:
+        """Feed the anomaly monitor's output: onsets raise, clearances (at ``timestamp``,
+        default now) return to normal; one journal transaction for all. Anomalies of unknown
+        devices or tags are logged and skipped. Returns the ids raised."""
+        raised: list[str] = []
+        with self._lock:
+            when = self.clock() if timestamp is None else timestamp
+            self._hold = True  # one journal write and one delivery for the whole call
+            try:
+                self._feed_anomalies(started, cleared, when, raised)
+            finally:
+                self._hold = False
+            self._commit()
+        return raised
+
+    def _feed_anomalies(
+        self,
+        started: Iterable[AnomalyLike],
+        cleared: Iterable[AnomalyLike],
+        when: float,
+        raised: list[str],
+    ) -> None:
+        for anomaly in started:
+            try:
+                raised.append(
+                    self.raise_anomaly(
+                        anomaly.timestamp,
+                        anomaly.device,
+                        anomaly.tag,
+                        anomaly.detector,
+                        anomaly.score,
+                        anomaly.message,
+                    )
+                )
+            except ValueError as exc:
+                log.warning("anomaly not raised as an alarm: %s", exc)
+        for anomaly in cleared:
+            self.clear_anomaly(when, anomaly.device, anomaly.tag, anomaly.detector)
 
     def _check_source(self, device: str, tag: str | None) -> None:
         config = self._devices.get(device)
@@ -687,7 +745,7 @@ class AlarmManager:
         )
 
     def _commit(self) -> None:
-        if not self._out:
+        if not self._out or self._hold:
             return
         out, self._out = self._out, []
         self.journal.write(out)  # on failure the journal keeps them and reports its status
