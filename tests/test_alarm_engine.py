@@ -57,9 +57,7 @@ def test_engine_drives_limits_and_comm_loss(tmp_path: Path) -> None:
                 delays.append(now - t.timestamp)
 
     manager.add_listener(listener)
-    engine.subscribe(manager.on_batch)
-    engine.subscribe_events(manager.on_event)
-    engine.subscribe_ticks(manager.tick)
+    manager.connect_engine(engine)
     engine.start()
     try:
         deadline = time.time() + 10

@@ -57,6 +57,14 @@ log = logging.getLogger(__name__)
 Listener = Callable[[Sequence[Transition]], None]
 
 
+class EngineLike(Protocol):
+    """The subscription side of :class:`app.engine.Engine`."""
+
+    def subscribe(self, callback: Callable[[SampleBatch], None]) -> None: ...
+    def subscribe_events(self, callback: Callable[[EngineEvent], None]) -> None: ...
+    def subscribe_ticks(self, callback: Callable[[float], None]) -> None: ...
+
+
 class AnomalyLike(Protocol):
     """What :meth:`AlarmManager.on_anomalies` reads of an anomaly (``app.detectors.Anomaly``)."""
 
@@ -241,6 +249,12 @@ class AlarmManager:
             if record.definition.kind == Kind.ANOMALY:
                 record.last_seen = last.timestamp
         log.info("alarm state restored: %d alarms from the journal", len(latest))
+
+    def connect_engine(self, engine: EngineLike) -> None:
+        """Subscribe to an :class:`app.engine.Engine`: sample batches, events and ticks."""
+        engine.subscribe(self.on_batch)
+        engine.subscribe_events(self.on_event)
+        engine.subscribe_ticks(self.tick)
 
     # -- listeners ----------------------------------------------------------------------------
 
