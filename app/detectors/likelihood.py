@@ -31,7 +31,9 @@ class AnomalyLikelihood:
         history: int = 3000,
         learn: int = 150,
         min_spread: float = 0.02,
+        red_hold: int = 1,
     ) -> None:
+        self.red_hold = red_hold
         self.short = short
         self.history = history
         self.learn = learn
@@ -46,7 +48,7 @@ class AnomalyLikelihood:
         self._hist_sum = 0.0
         self._hist_sq = 0.0
         self.n = 0
-        self._was_red = False
+        self._since_red = 1 << 30
         self.tail = 0.5
 
     def update(self, raw: float) -> float:
@@ -66,11 +68,11 @@ class AnomalyLikelihood:
             tail = 0.5 * math.erfc(z / math.sqrt(2.0)) if z > 0 else 1.0
             if tail <= RED_TAIL:
                 # One red per burst: the rest of the burst is damped to yellow.
-                if self._was_red:
+                if self._since_red < self.red_hold:
                     tail = YELLOW_TAIL
-                self._was_red = True
+                self._since_red = 0
             else:
-                self._was_red = False
+                self._since_red += 1
             self.tail = tail
             score = math.log(max(tail, 1e-10)) / _LOG_FLOOR
         j = n % self.history
@@ -78,6 +80,10 @@ class AnomalyLikelihood:
         self._hist[j] = average
         self._hist_sum += average - old
         self._hist_sq += average * average - old * old
+        if j == self.history - 1:
+            # Re-add from scratch once per lap: running sums drift with rounding errors.
+            self._hist_sum = sum(self._hist)
+            self._hist_sq = sum(v * v for v in self._hist)
         self.n = n + 1
         return score
 
@@ -87,7 +93,7 @@ class AnomalyLikelihood:
             "n": self.n,
             "recent": list(self._recent),
             "hist": list(self._hist),
-            "was_red": self._was_red,
+            "since_red": self._since_red,
         }
 
     def restore(self, state: dict[str, Any]) -> None:
@@ -102,4 +108,4 @@ class AnomalyLikelihood:
         self._hist = hist
         self._hist_sum = sum(hist)
         self._hist_sq = sum(v * v for v in hist)
-        self._was_red = bool(state["was_red"])
+        self._since_red = int(state["since_red"])

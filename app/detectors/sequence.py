@@ -1,11 +1,19 @@
-"""Pattern novelty: has the signal ever moved like this before?
+"""Novelty detector: has the signal ever been here, or moved like this, before?
 
-The last ``window`` samples form a pattern; its distance to the nearest of the patterns seen
-before (a fixed-size ring memory, so O(1) per stream) measures novelty: a spike, a step, a
-changed rhythm or a new level are all patterns the memory has not seen. The raw novelty goes
-through :class:`AnomalyLikelihood`, so a signal that is always a bit novel stops alarming. A
-value beyond the range seen so far (plus a tolerance) scores 1 at once, and after a detection
-scores are damped for a while so that one event is one detection.
+Three views of one signal, each scored on arrival from the past alone:
+
+- range: a value beyond everything seen so far (by more than ``range_tolerance`` of the range);
+- shape: the last ``blocks`` x ``pool`` samples, as block means (the recent shape of the curve),
+  against the shapes seen before;
+- value: the sample itself against the values seen before.
+
+For shape and value, the distance to the nearest remembered pattern (a fixed-size ring memory,
+so O(1) per stream) relative to its usual size is a raw novelty, which goes through
+:class:`AnomalyLikelihood`: a signal that is always a bit novel stops alarming, a rare burst on
+a calm signal alarms at once, and one burst gives one alarm. The score is the largest view.
+
+This is the detector ``shopfloor detect`` uses for one column, scored on NAB in
+``tests/bench/bench_nab.py``; every parameter is the same for every signal.
 """
 
 from __future__ import annotations
@@ -17,6 +25,96 @@ import numpy as np
 
 from app.detectors.likelihood import AnomalyLikelihood
 
+YELLOW = 0.3  # score of a repeat within the hold time (below any sensible threshold)
+
+
+class PatternView:
+    """Novelty of the recent pattern (``blocks`` block means of ``pool`` samples)."""
+
+    def __init__(
+        self,
+        blocks: int,
+        pool: int = 1,
+        memory: int = 1500,
+        scale: float = 8.0,
+        floor: float = 0.03,
+        learn: int = 150,
+        red_hold: int = 200,
+    ) -> None:
+        self.blocks = blocks
+        self.pool = pool
+        self.memory = memory
+        self.scale = scale
+        self.floor = floor
+        self.length = blocks * pool
+        self.likelihood = AnomalyLikelihood(learn=learn, red_hold=red_hold)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every pattern."""
+        self.n = 0
+        self._recent: list[float] = []
+        self._mem = np.zeros((self.memory, self.blocks))
+        self._stored = 0
+        self._pending: list[np.ndarray] = []
+        self._typical = 0.0
+        self.likelihood.reset()
+
+    def update(self, x: float, span: float) -> float:
+        """Likelihood score of the pattern ending with ``x``; ``span`` is the range so far."""
+        self.n += 1
+        recent = self._recent
+        recent.append(x)
+        if len(recent) > self.length:
+            del recent[0]
+        raw = 0.0
+        if len(recent) == self.length:
+            if self.pool > 1:
+                pattern = np.array(recent).reshape(self.blocks, self.pool).mean(axis=1)
+            else:
+                pattern = np.array(recent)
+            if self._stored and span > 0:
+                mem = self._mem[: min(self._stored, self.memory)]
+                diff = mem - pattern
+                dist = math.sqrt(float(np.min(np.einsum("ij,ij->i", diff, diff)))) / span
+                typical = self._typical
+                if typical > 0:
+                    raw = min(dist / (self.scale * max(typical, self.floor)), 1.0)
+                    self._typical = typical + 0.01 * (dist - typical)
+                else:
+                    self._typical = dist
+            # One pattern per pool joins the memory, once it no longer overlaps the newest.
+            if self.n % self.pool == 0:
+                self._pending.append(pattern)
+            if len(self._pending) > self.blocks:
+                self._mem[self._stored % self.memory] = self._pending.pop(0)
+                self._stored += 1
+        return self.likelihood.update(raw)
+
+    def state(self) -> dict[str, Any]:
+        """JSON-serialisable state."""
+        return {
+            "n": self.n,
+            "recent": list(self._recent),
+            "memory": self._mem[: min(self._stored, self.memory)].tolist(),
+            "stored": self._stored,
+            "pending": [p.tolist() for p in self._pending],
+            "typical": self._typical,
+            "likelihood": self.likelihood.state(),
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Continue from :meth:`state`."""
+        self.reset()
+        self.n = int(state["n"])
+        self._recent = [float(v) for v in state["recent"]]
+        memory = np.asarray(state["memory"], dtype=np.float64).reshape(-1, self.blocks)
+        self._mem[: memory.shape[0]] = memory
+        self._stored = int(state["stored"])
+        self._pending = [np.asarray(p, dtype=np.float64) for p in state["pending"]]
+        self._typical = float(state["typical"])
+        self.likelihood.restore(state["likelihood"])
+
 
 class SequenceDetector:
     """Streaming novelty detector for one signal; :meth:`update` scores each sample in [0, 1]."""
@@ -25,30 +123,19 @@ class SequenceDetector:
 
     def __init__(
         self,
-        window: int = 8,
-        memory: int = 1500,
+        blocks: int = 8,
+        pool: int = 8,
         learn: int = 150,
-        history: int = 3000,
-        range_tolerance: float = 0.05,
-        suppress: int = 0,
-        suppress_level: float = 0.5,
-        short: int = 10,
-        min_spread: float = 0.02,
-        spans: tuple[int, ...] = (),
-        graded: bool = False,
+        range_tolerance: float = 0.03,
+        range_hold: int = 50,
     ) -> None:
-        self.graded = graded
-        self.spans = spans
-        self._alphas = [2.0 / (span + 1.0) for span in spans]
-        self.window = window
-        self.memory = memory
         self.learn = learn
         self.range_tolerance = range_tolerance
-        self.suppress = suppress
-        self.suppress_level = suppress_level
-        self.likelihood = AnomalyLikelihood(
-            short=short, history=history, learn=learn, min_spread=min_spread
-        )
+        self.range_hold = range_hold
+        self.views = {
+            "shape": PatternView(blocks, pool, learn=learn),
+            "value": PatternView(1, 1, learn=learn),
+        }
         self.reset()
 
     def reset(self) -> None:
@@ -56,93 +143,66 @@ class SequenceDetector:
         self.n = 0
         self.low = math.inf
         self.high = -math.inf
-        self._recent: list[float] = []
-        self._mem = np.zeros((self.memory, self.window + len(self.spans)))
-        self._ema: list[float] = []
-        self._stored = 0
-        self._pending: list[np.ndarray] = []
-        self._typical = 0.0
-        self._quiet = 0
-        self.likelihood.reset()
-        self.last_raw = 0.0
-        self.last_reason = ""
+        self._since_range = 1 << 30
+        for view in self.views.values():
+            view.reset()
+        self.last = ("", 0.0, 0.0)  # dominant view, its score, the range excess
 
     def update(self, x: float) -> float:
         """Score of sample ``x`` (strictly from the past and ``x`` itself)."""
         self.n += 1
-        outside = False
+        low, high = self.low, self.high
         excess = 0.0
-        if self.high > self.low:
-            span = self.high - self.low
-            tolerance = span * self.range_tolerance
-            outside = x > self.high + tolerance or x < self.low - tolerance
-            excess = max(x - self.high, self.low - x, 0.0) / span
-        self.low = min(self.low, x)
-        self.high = max(self.high, x)
-        recent = self._recent
-        recent.append(x)
-        if len(recent) > self.window:
-            del recent[0]
-        if self._ema:
-            self._ema = [e + a * (x - e) for e, a in zip(self._ema, self._alphas, strict=True)]
-        else:
-            self._ema = [x] * len(self.spans)
-        raw = 0.0
-        if len(recent) == self.window:
-            pattern = np.array(recent + self._ema)
-            span = self.high - self.low
-            if self._stored and span > 0:
-                mem = self._mem[: min(self._stored, self.memory)]
-                # Patterns are compared after removing their own mean, plus the level apart.
-                diff = mem - pattern
-                dist = float(np.sqrt(np.min(np.einsum("ij,ij->i", diff, diff)))) / span
-                typical = self._typical
-                raw = dist / (dist + typical) if typical > 0 else 0.0
-                self._typical = dist if typical == 0 else typical + 0.01 * (dist - typical)
-            # A pattern joins the memory only once it no longer overlaps the newest one.
-            self._pending.append(pattern)
-            if len(self._pending) > self.window:
-                self._mem[self._stored % self.memory] = self._pending.pop(0)
-                self._stored += 1
-        self.last_raw = raw
-        score = self.likelihood.update(raw)
-        if self.graded and self.n > self.learn:
-            if excess > 0:
-                e2 = excess * excess
-                tol2 = self.range_tolerance * self.range_tolerance
-                score = max(score, e2 / (e2 + tol2))
-        elif outside and self.n > self.learn:
-            score = 1.0
-            self.last_reason = "outside its range so far"
-        elif score >= self.suppress_level:
-            self.last_reason = "a pattern not seen before"
-        if self._quiet > 0:
-            self._quiet -= 1
-            score *= 0.5 * self.suppress_level
-        elif score >= self.suppress_level and self.suppress:
-            self._quiet = self.suppress
-        return score
+        if high > low:
+            excess = max(x - high, low - x, 0.0) / (high - low)
+        if x < low:
+            self.low = x
+        if x > high:
+            self.high = x
+        span = self.high - self.low
+        best, why = 0.0, ""
+        for name, view in self.views.items():
+            score = view.update(x, span)
+            if score > best:
+                best, why = score, name
+        if excess > 0.0 and self.n > self.learn:
+            e2 = excess * excess
+            score = e2 / (e2 + self.range_tolerance * self.range_tolerance)
+            if score >= 0.5:
+                # A value climbing to ever new highs is one event, not one per sample.
+                if self._since_range < self.range_hold:
+                    score = YELLOW
+                self._since_range = 0
+            if score > best:
+                best, why = score, "range"
+        self._since_range += 1
+        self.last = (why, best, excess)
+        return best
 
     def describe(self) -> str:
         """Why the last sample scored as it did."""
-        if self.last_reason == "outside its range so far":
-            return f"value outside its range so far ({self.low:.4g} .. {self.high:.4g})"
-        tail = self.likelihood.tail
-        return f"movement pattern not seen before (chance about {tail:.1e} under normal behaviour)"
+        why, _, excess = self.last
+        if why == "range":
+            return (
+                f"value {excess * 100:.0f} % of its range beyond anything seen so far "
+                f"({self.low:.6g} .. {self.high:.6g})"
+            )
+        view = self.views.get(why)
+        if view is None:
+            return "behaving as before"
+        chance = f"chance about {view.likelihood.tail:.0e} under normal behaviour"
+        if why == "shape":
+            return f"the shape of its last {view.length} samples is new ({chance})"
+        return f"a value it has not taken before ({chance})"
 
     def state(self) -> dict[str, Any]:
-        """JSON-serialisable state (the pattern memory included)."""
+        """JSON-serialisable state (the pattern memories included)."""
         return {
             "n": self.n,
             "low": self.low if math.isfinite(self.low) else None,
             "high": self.high if math.isfinite(self.high) else None,
-            "recent": list(self._recent),
-            "memory": self._mem[: min(self._stored, self.memory)].tolist(),
-            "stored": self._stored,
-            "pending": [p.tolist() for p in self._pending],
-            "typical": self._typical,
-            "quiet": self._quiet,
-            "likelihood": self.likelihood.state(),
+            "since_range": self._since_range,
+            "views": {name: view.state() for name, view in self.views.items()},
         }
 
     def restore(self, state: dict[str, Any]) -> None:
@@ -151,11 +211,6 @@ class SequenceDetector:
         self.n = int(state["n"])
         self.low = math.inf if state["low"] is None else float(state["low"])
         self.high = -math.inf if state["high"] is None else float(state["high"])
-        self._recent = [float(v) for v in state["recent"]]
-        memory = np.asarray(state["memory"], dtype=np.float64).reshape(-1, self.window)
-        self._mem[: memory.shape[0]] = memory
-        self._stored = int(state["stored"])
-        self._pending = [np.asarray(p, dtype=np.float64) for p in state["pending"]]
-        self._typical = float(state["typical"])
-        self._quiet = int(state["quiet"])
-        self.likelihood.restore(state["likelihood"])
+        self._since_range = int(state["since_range"])
+        for name, view in self.views.items():
+            view.restore(state["views"][name])
