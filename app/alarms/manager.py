@@ -18,6 +18,7 @@ Wiring into the engine::
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -77,6 +78,8 @@ class AnomalyLike(Protocol):
 
 
 MAX_COMMENT = 2000
+#: The worker announces "<device>: communication lost (<reason>)".
+_COMM_REASON = re.compile(r"communication lost \((.*)\)\s*$")
 
 
 class UnknownAlarmError(KeyError):
@@ -321,7 +324,8 @@ class AlarmManager:
     def on_event(self, event: EngineEvent) -> None:
         """Engine events: ``comm_loss`` and ``comm_restored`` drive the comm-loss alarms."""
         if event.kind == "comm_loss":
-            reason = event.message.split("(", 1)[-1].rstrip(")") if "(" in event.message else ""
+            found = _COMM_REASON.search(event.message)
+            reason = found.group(1) if found else event.message
             self.on_device_status(event.source, False, reason, event.timestamp)
         elif event.kind == "comm_restored":
             self.on_device_status(event.source, True, "", event.timestamp)
