@@ -254,11 +254,14 @@ class ModbusRtuServer:
         logic: ModbusLogic | None = None,
         baudrate: int = 115200,
         emulate_wire: bool = False,
+        bits_per_char: int = 10,
     ) -> None:
         import serial
 
         self.logic = logic or ModbusLogic()
-        self.char_time = 11.0 / baudrate
+        self.char_time = bits_per_char / baudrate
+        # Silence between frames: 3.5 characters, fixed at 1.75 ms above 19200 baud.
+        self.silence = max(3.5 * self.char_time, 0.00175)
         self.emulate_wire = emulate_wire
         self.answers = 0
         self._serial = serial.Serial(port, baudrate=baudrate, timeout=0.05)
@@ -319,6 +322,6 @@ class ModbusRtuServer:
         if faults.delay_s:
             time.sleep(faults.delay_s)
         if self.emulate_wire:
-            time.sleep((len(frame) + len(out) + 7) * self.char_time)
+            time.sleep((len(frame) + len(out)) * self.char_time + 2 * self.silence)
         self._serial.write(out)
         self.answers += 1
