@@ -506,3 +506,56 @@ def test_live_flood_from_the_dispatcher_thread_keeps_the_gui_responsive(qtbot, t
     assert np.percentile(gaps, 95) < 50  # 20 frames a second
     assert gaps.max() < 250  # no freeze (the OS may still pause us on a busy shared machine)
     made.bridge.close()
+
+
+ALARM_TS = """<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="ko_KR">
+<context><name>AlarmTableModel</name>
+  <message><source>Critical</source><translation>긴급</translation></message>
+</context>
+<context><name>AlarmBanner</name>
+  <message><source>Sound</source><translation>소리</translation></message>
+</context>
+<context><name>AlarmActionDialog</name>
+  <message><source>User</source><translation>사용자</translation></message>
+</context>
+<context><name>AcknowledgeDialog</name>
+  <message><source>Comment</source><translation>메모</translation></message>
+</context>
+</TS>
+"""
+
+
+def test_views_use_the_translation_catalogue(qtbot, qapp, tmp_path, manager) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    from PySide6.QtCore import QLocale
+
+    from widgets.alarms.model import priority_text
+    from widgets.i18n import install_translators
+
+    lrelease = shutil.which("pyside6-lrelease", path=str(Path(sys.executable).parent))
+    assert lrelease is not None
+    (tmp_path / "shopfloor_ko.ts").write_text(ALARM_TS, encoding="utf-8")
+    subprocess.run(
+        [lrelease, str(tmp_path / "shopfloor_ko.ts")], check=True, capture_output=True, timeout=60
+    )
+    installed = install_translators(qapp, QLocale("ko_KR"), directory=tmp_path)
+    try:
+        assert priority_text(Priority.CRITICAL) == "긴급"
+        made = AlarmWidgets.create(manager)
+        qtbot.addWidget(made.banner)
+        assert made.banner.sound.text() == "소리"
+        assert made.banner.counts[Priority.CRITICAL].text() == "긴급: 0"
+        dialog = AcknowledgeDialog(manager, ["oven.temp.h"], RecentUsers())
+        qtbot.addWidget(dialog)
+        labels = {dialog.form.labelForField(w).text() for w in (dialog.user, dialog.comment)}
+        assert labels == {"사용자", "메모"}
+        made.bridge.close()
+    finally:
+        for translator in installed:
+            qapp.removeTranslator(translator)
+    assert priority_text(Priority.CRITICAL) == "Critical"

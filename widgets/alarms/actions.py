@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -60,14 +60,16 @@ class _ActionDialog(QDialog):
         self.user.setEditable(True)
         self.user.addItems(users.names)
         self.user.setCurrentText(users.names[0] if users.names else "")
-        self.user.lineEdit().setPlaceholderText(self.tr("Your name"))
+        self.user.lineEdit().setPlaceholderText(
+            QCoreApplication.translate("AlarmActionDialog", "Your name")
+        )
         self.error = QLabel(self)
         self.error.setObjectName("alarmActionError")
         self.error.setStyleSheet("color: #c8102e;")
         self.error.setWordWrap(True)
         self.error.hide()
         self.form = QFormLayout()
-        self.form.addRow(self.tr("User"), self.user)
+        self.form.addRow(QCoreApplication.translate("AlarmActionDialog", "User"), self.user)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -106,7 +108,9 @@ class _ActionDialog(QDialog):
             self.done_ids = self.perform(actor)
         except UnknownAlarmError as exc:
             self.show_error(
-                self.tr("These alarms no longer exist: %1").replace("%1", ", ".join(exc.alarm_ids))
+                QCoreApplication.translate(
+                    "AlarmActionDialog", "These alarms no longer exist: %1"
+                ).replace("%1", ", ".join(exc.alarm_ids))
             )
             return
         except (PermissionError, ValueError) as exc:

@@ -35,17 +35,16 @@ LIMIT = 5000
 
 
 def _event_text(event: Event) -> str:
-    tr = QCoreApplication.translate
     return {
-        Event.RAISE: tr("AlarmHistory", "Raised"),
-        Event.CLEAR: tr("AlarmHistory", "Returned to normal"),
-        Event.ACK: tr("AlarmHistory", "Acknowledged"),
-        Event.SHELVE: tr("AlarmHistory", "Shelved"),
-        Event.UNSHELVE: tr("AlarmHistory", "Unshelved"),
-        Event.SUPPRESS: tr("AlarmHistory", "Suppressed"),
-        Event.UNSUPPRESS: tr("AlarmHistory", "Re-enabled"),
-        Event.OUT_OF_SERVICE: tr("AlarmHistory", "Out of service"),
-        Event.IN_SERVICE: tr("AlarmHistory", "Back in service"),
+        Event.RAISE: QCoreApplication.translate("AlarmHistory", "Raised"),
+        Event.CLEAR: QCoreApplication.translate("AlarmHistory", "Returned to normal"),
+        Event.ACK: QCoreApplication.translate("AlarmHistory", "Acknowledged"),
+        Event.SHELVE: QCoreApplication.translate("AlarmHistory", "Shelved"),
+        Event.UNSHELVE: QCoreApplication.translate("AlarmHistory", "Unshelved"),
+        Event.SUPPRESS: QCoreApplication.translate("AlarmHistory", "Suppressed"),
+        Event.UNSUPPRESS: QCoreApplication.translate("AlarmHistory", "Re-enabled"),
+        Event.OUT_OF_SERVICE: QCoreApplication.translate("AlarmHistory", "Out of service"),
+        Event.IN_SERVICE: QCoreApplication.translate("AlarmHistory", "Back in service"),
     }[event]
 
 
@@ -55,17 +54,16 @@ class HistoryModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.rows: list[Transition] = []
-        tr = QCoreApplication.translate
         self.headers = [
-            tr("AlarmHistory", "Time"),
-            tr("AlarmHistory", "Event"),
-            tr("AlarmHistory", "State"),
-            tr("AlarmHistory", "Priority"),
-            tr("AlarmHistory", "Alarm"),
-            tr("AlarmHistory", "Message"),
-            tr("AlarmHistory", "Value"),
-            tr("AlarmHistory", "User"),
-            tr("AlarmHistory", "Comment"),
+            QCoreApplication.translate("AlarmHistory", "Time"),
+            QCoreApplication.translate("AlarmHistory", "Event"),
+            QCoreApplication.translate("AlarmHistory", "State"),
+            QCoreApplication.translate("AlarmHistory", "Priority"),
+            QCoreApplication.translate("AlarmHistory", "Alarm"),
+            QCoreApplication.translate("AlarmHistory", "Message"),
+            QCoreApplication.translate("AlarmHistory", "Value"),
+            QCoreApplication.translate("AlarmHistory", "User"),
+            QCoreApplication.translate("AlarmHistory", "Comment"),
         ]
 
     def set_rows(self, rows: Sequence[Transition]) -> None:

@@ -50,32 +50,29 @@ FEW_NEW_ROWS = 32
 ALARM_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
-def tr(text: str) -> str:
-    """Translate in this module's context."""
-    return QCoreApplication.translate("AlarmTableModel", text)
-
-
 def priority_text(priority: Priority) -> str:
     """Translated priority name."""
     return {
-        Priority.CRITICAL: tr("Critical"),
-        Priority.HIGH: tr("High"),
-        Priority.MEDIUM: tr("Medium"),
-        Priority.LOW: tr("Low"),
+        Priority.CRITICAL: QCoreApplication.translate("AlarmTableModel", "Critical"),
+        Priority.HIGH: QCoreApplication.translate("AlarmTableModel", "High"),
+        Priority.MEDIUM: QCoreApplication.translate("AlarmTableModel", "Medium"),
+        Priority.LOW: QCoreApplication.translate("AlarmTableModel", "Low"),
     }[priority]
 
 
 def state_text(state: AlarmState) -> str:
     """Translated ISA-18.2 state name."""
     return {
-        AlarmState.NORMAL: tr("Normal"),
-        AlarmState.UNACK: tr("Unacknowledged"),
-        AlarmState.ACKED: tr("Acknowledged"),
-        AlarmState.RTN_UNACK: tr("Returned, unacknowledged"),
-        AlarmState.LATCHED: tr("Latched"),
-        AlarmState.SHELVED: tr("Shelved"),
-        AlarmState.SUPPRESSED: tr("Suppressed"),
-        AlarmState.OUT_OF_SERVICE: tr("Out of service"),
+        AlarmState.NORMAL: QCoreApplication.translate("AlarmTableModel", "Normal"),
+        AlarmState.UNACK: QCoreApplication.translate("AlarmTableModel", "Unacknowledged"),
+        AlarmState.ACKED: QCoreApplication.translate("AlarmTableModel", "Acknowledged"),
+        AlarmState.RTN_UNACK: QCoreApplication.translate(
+            "AlarmTableModel", "Returned, unacknowledged"
+        ),
+        AlarmState.LATCHED: QCoreApplication.translate("AlarmTableModel", "Latched"),
+        AlarmState.SHELVED: QCoreApplication.translate("AlarmTableModel", "Shelved"),
+        AlarmState.SUPPRESSED: QCoreApplication.translate("AlarmTableModel", "Suppressed"),
+        AlarmState.OUT_OF_SERVICE: QCoreApplication.translate("AlarmTableModel", "Out of service"),
     }[state]
 
 
@@ -165,13 +162,13 @@ class Column:
 
 def _headers() -> list[str]:
     return [
-        tr("Time"),
-        tr("Priority"),
-        tr("State"),
-        tr("Source"),
-        tr("Message"),
-        tr("Value"),
-        tr("Acknowledged by"),
+        QCoreApplication.translate("AlarmTableModel", "Time"),
+        QCoreApplication.translate("AlarmTableModel", "Priority"),
+        QCoreApplication.translate("AlarmTableModel", "State"),
+        QCoreApplication.translate("AlarmTableModel", "Source"),
+        QCoreApplication.translate("AlarmTableModel", "Message"),
+        QCoreApplication.translate("AlarmTableModel", "Value"),
+        QCoreApplication.translate("AlarmTableModel", "Acknowledged by"),
     ]
 
 
