@@ -559,3 +559,16 @@ def test_views_use_the_translation_catalogue(qtbot, qapp, tmp_path, manager) -> 
         for translator in installed:
             qapp.removeTranslator(translator)
     assert priority_text(Priority.CRITICAL) == "Critical"
+
+
+def test_a_deleted_bridge_stops_listening(qtbot, manager, clock) -> None:
+    from PySide6.QtCore import QObject
+
+    parent = QObject()
+    bridge = AlarmBridge(manager, parent=parent)
+    assert len(manager._listeners) == 1
+    parent.deleteLater()
+    qtbot.waitUntil(lambda: len(manager._listeners) == 0, timeout=2000)
+    del bridge
+    feed_from_another_thread(manager, "oven", TEMP, 710, clock.now)  # nobody to tell: fine
+    assert manager.view("oven.temp.h").state == AlarmState.UNACK

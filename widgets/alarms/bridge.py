@@ -47,7 +47,10 @@ class AlarmBridge(QObject):
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.flush)
         self._closed = False
-        self.model.reset(manager.attach(self._listener))
+        listener = self._listener
+        self.model.reset(manager.attach(listener))
+        # A bridge deleted with its window stops listening even if nobody called close().
+        self.destroyed.connect(lambda *_: manager.remove_listener(listener))
         self._timer.start()
 
     def close(self) -> None:
@@ -58,8 +61,12 @@ class AlarmBridge(QObject):
 
     def _listener(self, transitions: Sequence[Transition]) -> None:
         # Manager thread: no Qt object is touched, only a queued signal is emitted.
-        if not self._closed:
+        if self._closed:
+            return
+        try:
             self.transitionsArrived.emit(list(transitions))
+        except RuntimeError:  # the C++ side is gone (window closed while alarms arrive)
+            self._closed = True
 
     @Slot(object)
     def _collect(self, transitions: list[Transition]) -> None:
