@@ -279,7 +279,9 @@ def test_history_search(qtbot, views, manager, clock) -> None:
 
 def test_performance_screen(qtbot, views, manager, clock) -> None:
     manager.on_batch(batch("oven", [TEMP], [730], time.time() - 60))
-    views.performance.refresh()
+    with qtbot.waitSignal(views.performance.calculated, timeout=5000):
+        views.performance.refresh()
+        assert not views.performance.button.isEnabled()  # computing on a worker thread
     assert views.performance.report is not None and views.performance.report.alarms == 2
     assert "2 alarms" in views.performance.summary.text()
     text = views.performance.text.toPlainText()

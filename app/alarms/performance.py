@@ -20,7 +20,7 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from sqlalchemy import Engine, func, select
@@ -29,6 +29,17 @@ from app.alarms.journal import AlarmJournal, journal_table, transition_from_row
 from app.alarms.model import AlarmState, Event, Priority, Transition
 
 PERIOD_S = 600.0
+
+
+class _Entry(NamedTuple):
+    """The journal columns the figures need (event and state as their stored strings)."""
+
+    timestamp: float
+    alarm_id: str
+    event: str
+    state: str
+    priority: int
+    message: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,13 +166,20 @@ def analyse(
         raise ValueError("the end of the window must be after its start")
     engine = source.engine if isinstance(source, AlarmJournal) else source
     j = journal_table
+    # Only the columns and events the figures need: a month of journal stays cheap.
+    columns = (j.c.ts, j.c.alarm_id, j.c.event, j.c.state, j.c.priority, j.c.message)
+    wanted = [e.value for e in (Event.RAISE, Event.CLEAR, Event.ACK, Event.SHELVE)]
     with engine.connect() as conn:
-        rows = conn.execute(select(j).where(j.c.ts >= start, j.c.ts < end).order_by(j.c.seq)).all()
+        rows = conn.execute(
+            select(*columns)
+            .where(j.c.ts >= start, j.c.ts < end, j.c.event.in_(wanted))
+            .order_by(j.c.seq)
+        ).all()
         last = select(func.max(j.c.seq)).where(j.c.ts < end).group_by(j.c.alarm_id)
         latest = conn.execute(select(j).where(j.c.seq.in_(last.scalar_subquery()))).all()
-    transitions = [transition_from_row(r) for r in rows]
+    transitions = [_Entry(*row) for row in rows]
     report = PerformanceReport(start=start, end=end)
-    raises = [t for t in transitions if t.event == Event.RAISE and t.state == AlarmState.UNACK]
+    raises = [t for t in transitions if t.event == "raise" and t.state == "unack"]
     report.alarms = len(raises)
 
     periods = max(1, math.ceil((end - start) / PERIOD_S))
@@ -190,9 +208,10 @@ def analyse(
     report.chattering = _chattering(by_alarm, chatter_count, chatter_window_s, messages)
     report.fleeting = _fleeting(transitions, fleeting_s, messages)
     report.standing = _standing([transition_from_row(r) for r in latest], end, standing_s)
+    labels = {int(p): p.label for p in Priority}
     report.priorities = {p.label: 0 for p in Priority}
     for t in raises:
-        report.priorities[t.priority.label] += 1
+        report.priorities[labels[t.priority]] += 1
     ack_delays = _ack_delays(transitions)
     report.acknowledged = len(ack_delays)
     report.median_ack_s = float(np.median(ack_delays)) if ack_delays else None
@@ -233,7 +252,7 @@ def _chattering(
 
 
 def _fleeting(
-    transitions: list[Transition], limit_s: float, messages: dict[str, str]
+    transitions: list[_Entry], limit_s: float, messages: dict[str, str]
 ) -> list[AlarmCount]:
     raised_at: dict[str, float] = {}
     fleeting: Counter[str] = Counter()
@@ -259,7 +278,7 @@ def _standing(latest: list[Transition], end: float, standing_s: float) -> list[S
     return sorted(found, key=lambda s: s.since)
 
 
-def _ack_delays(transitions: list[Transition]) -> list[float]:
+def _ack_delays(transitions: list[_Entry]) -> list[float]:
     raised_at: dict[str, float] = {}
     delays = []
     for t in transitions:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QComboBox,
@@ -14,6 +17,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.alarms.manager import AlarmManager
@@ -25,10 +29,16 @@ from widgets.alarms.model import format_time, priority_text
 class AlarmPerformanceView(QWidget):
     """Alarm rate, floods, standing, chattering and fleeting alarms, bad actors."""
 
+    calculated = Signal()
+    """A report is shown."""
+    _finished = Signal(object)
+
     def __init__(self, manager: AlarmManager, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.manager = manager
         self.report: PerformanceReport | None = None
+        self.busy = False
+        self._finished.connect(self._show, Qt.ConnectionType.QueuedConnection)
         self.period = QComboBox(self)
         for label, seconds in (
             (self.tr("Last 8 hours"), 8 * 3600),
@@ -55,19 +65,39 @@ class AlarmPerformanceView(QWidget):
         layout.addWidget(self.text, 1)
 
     def refresh(self) -> None:
-        """Calculate the figures for the chosen period from the journal."""
+        """Calculate the figures for the chosen period, on a worker thread (a month of
+        journal takes seconds); the result arrives through a queued signal."""
+        if self.busy:
+            return
         end = time.time()
         start = end - float(self.period.currentData())
+        self.busy = True
+        self.button.setEnabled(False)
+        self.summary.setText(self.tr("Calculating…"))
+        engine = self.manager.journal.engine
+        threading.Thread(
+            target=self._compute, args=(engine, start, end), name="alarm-report", daemon=True
+        ).start()
+
+    def _compute(self, engine: Engine, start: float, end: float) -> None:
+        # Worker thread: no widget is touched here.
         try:
-            self.report = analyse(self.manager.journal.engine, start, end)
+            result: PerformanceReport | str = analyse(engine, start, end)
         except SQLAlchemyError as exc:
+            result = str(exc).splitlines()[0]
+        with contextlib.suppress(RuntimeError):  # the view was closed meanwhile
+            self._finished.emit(result)
+
+    @Slot(object)
+    def _show(self, result: PerformanceReport | str) -> None:
+        self.busy = False
+        self.button.setEnabled(True)
+        if isinstance(result, str):
             self.summary.setText(
-                self.tr("The alarm journal cannot be read: %1").replace(
-                    "%1", str(exc).splitlines()[0]
-                )
+                self.tr("The alarm journal cannot be read: %1").replace("%1", result)
             )
             return
-        r = self.report
+        self.report = r = result
         verdict = (
             self.tr("very likely acceptable")
             if r.average_per_10min <= 1
@@ -83,6 +113,7 @@ class AlarmPerformanceView(QWidget):
             .replace("%4", str(len(r.floods)))
         )
         self.text.setPlainText(self.render(r))
+        self.calculated.emit()
 
     def render(self, r: PerformanceReport) -> str:
         """The report as translated text, one figure per line."""
