@@ -104,6 +104,8 @@ class DeviceDiagnostics:
     cycles_published: int = 0
     backoff_s: float = 0.0
     response_times_ms: list[float] = field(default_factory=list)
+    counters: dict[str, int] = field(default_factory=dict)
+    """Driver-specific counts, e.g. serial lines skipped as ``garbage`` or ``overlong``."""
 
     def record_error(self, kind: str, message: str) -> None:
         """Count an error of ``kind``."""
@@ -136,4 +138,5 @@ class DeviceDiagnostics:
             cycles_published=self.cycles_published,
             backoff_s=self.backoff_s,
             response_times_ms=list(self.response_times_ms),
+            counters=dict(self.counters),
         )

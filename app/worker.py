@@ -118,7 +118,12 @@ class DeviceWorker(threading.Thread):
         self._groups = build_groups(device, table)
         self._all_ids = np.concatenate([g.tag_ids for g in self._groups])
         self._stop_event = threading.Event()
-        self._backoff = Backoff(backoff_initial_s, max(backoff_max_s, backoff_initial_s))
+        # Never back off longer than the device's fastest poll period (nor backoff_max_s): a
+        # device that comes back is then read again within about one period. A failed connect
+        # costs only this device's own thread, so retrying that often harms nobody else.
+        fastest = min(g.period_s for g in self._groups)
+        cap = min(backoff_max_s, max(fastest, backoff_initial_s))
+        self._backoff = Backoff(backoff_initial_s, max(cap, backoff_initial_s))
         self._diag = DeviceDiagnostics(device=device.name, driver=device.driver)
         self._diag_lock = threading.Lock()
         self._response_ms: deque[float] = deque(maxlen=RESPONSE_WINDOW)
@@ -136,6 +141,9 @@ class DeviceWorker(threading.Thread):
         """A copy of the current diagnostics, safe to keep on another thread."""
         with self._diag_lock:
             self._diag.response_times_ms = list(self._response_ms)
+            counters = getattr(self._driver, "counters", None)
+            if isinstance(counters, dict):
+                self._diag.counters = dict(counters)  # e.g. serial lines skipped, by reason
             return self._diag.snapshot()
 
     # -- thread -------------------------------------------------------------------------------

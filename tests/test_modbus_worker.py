@@ -147,3 +147,40 @@ def test_exception_range_is_published_bad_with_reason(servers) -> None:
     assert batch.quality.tolist() == [Quality.GOOD, Quality.BAD, Quality.GOOD]
     assert np.isnan(batch.values[1])
     assert "exception 04" in batch.reasons[int(batch.tag_ids[1])]
+
+
+def test_server_restart_is_recovered_within_about_a_period(servers) -> None:
+    a, _ = servers
+    port = a.port
+    recorder = Recorder()
+    marks: dict[str, float] = {}
+    restarted: list[ModbusTcpServer] = []
+
+    def restart() -> None:
+        def go() -> None:
+            time.sleep(0.4)
+            a.stop()
+            time.sleep(2.5)  # refused long enough for an uncapped backoff to reach 2 s
+            server = ModbusTcpServer(port=port)
+            server.memory.holding[[0, 10, 20]] = [1, 2, 3]
+            restarted.append(server.start())
+            marks["up"] = time.monotonic()
+
+        threading.Thread(target=go, daemon=True).start()
+
+    parsed = parse_config(station(("a", a)))
+    worker = DeviceWorker(parsed.devices[0], TagTable(parsed), recorder)  # default backoff
+    worker.start()
+    try:
+        restart()
+        time.sleep(3.6)
+    finally:
+        worker.stop()
+        worker.join(5)
+        for server in restarted:
+            server.stop()
+    reasons = [r for _, b in recorder.of("a") for r in b.reasons.values()]
+    assert any(r.startswith(("refused", "dropped")) for r in reasons)
+    back = [t for t in recorder.good("a") if t > marks["up"]]
+    # The backoff is capped at the device's poll period (0.25 s at least).
+    assert back and back[0] - marks["up"] < 0.25 + PERIOD + 0.1

@@ -210,3 +210,32 @@ def test_config_errors_have_key_paths() -> None:
     assert "devices[1].tags[1].field: no group 'tara' in the pattern (groups: weight)" in report
     assert "devices[2].connection: pattern is not a valid regex" in report
     assert "devices[3].connection.baud: unknown key" in report
+
+
+def test_skipped_lines_show_in_worker_diagnostics(pty: PtyPair, instrument: serial.Serial) -> None:
+    from app.config import parse_config
+    from app.tags import TagTable
+    from app.worker import DeviceWorker
+
+    device = scale_device(pty.a)
+    station = parse_config(
+        {
+            "station": {"company": "c", "site": "s", "line": "l", "station": "st"},
+            "devices": [device.model_dump(by_alias=True, exclude_none=True)],
+        }
+    )
+    published = []
+    worker = DeviceWorker(station.devices[0], TagTable(station), published.append)
+    worker.start()
+    try:
+        time.sleep(0.2)
+        instrument.write(b"junk\r\nST,GS, 1.5 kg\r\n" + b"Z" * 300 + b"\r\n")
+        time.sleep(0.8)
+        diag = worker.diagnostics()
+    finally:
+        worker.stop()
+        worker.join(5)
+    assert diag.counters["garbage"] == 1
+    assert diag.counters["overlong"] == 1
+    batches = [b for b in published if hasattr(b, "values") and len(b)]
+    assert any(b.values[0] == 1.5 for b in batches)

@@ -8,6 +8,8 @@ Run: ``.venv/bin/python tests/bench/bench_modbus_faults.py [--hang 20] [--period
    (hang end -> first good batch), the largest request burst after recovery (requests per poll
    period and per second, vs the steady rate), and the healthy devices' poll jitter during the
    hang (deviation of publish intervals from the period; target < 5 ms).
+3. The server process goes away for ``--down`` seconds (connections refused) and comes back on
+   the same port: recovery time and requests per second after recovery.
 """
 
 from __future__ import annotations
@@ -159,6 +161,39 @@ def hang_scenario(period: float, hang_s: float, timeout: float) -> None:
     print(f"  healthy cycles published: {min(share)}..{max(share)} of ~{expected:.0f} scheduled")
 
 
+def down_scenario(period: float, down_s: float, timeout: float) -> None:
+    print(
+        f"== server process gone for {down_s:g} s (connections refused), then back "
+        f"(period {period:g} s)"
+    )
+    server = ModbusTcpServer().start()
+    port = server.port
+    marks: dict[str, float] = {}
+    holder = {"server": server}
+
+    def outage() -> None:
+        time.sleep(2.0)
+        marks["start"] = time.monotonic()
+        holder["server"].stop()
+        time.sleep(down_s)
+        holder["server"] = ModbusTcpServer(port=port).start()
+        marks["end"] = time.monotonic()
+
+    try:
+        recorder, (worker,) = run({"d": server}, period, timeout, 2.0 + down_s + 4.0, outage)
+    finally:
+        holder["server"].stop()
+    good = recorder.good("d")
+    after = good[good > marks["end"]]
+    recovery = after[0] - marks["end"] if after.size else float("nan")
+    times = np.array(holder["server"].logic.request_times)
+    print(
+        f"  recovery after the server came back: {recovery * 1000:.0f} ms; backoff cap "
+        f"{worker._backoff.maximum:g} s; after recovery max {_max_in_window(times, 1.0)} "
+        f"requests per second (steady {len(ADDRESSES) / period:.0f})"
+    )
+
+
 def _max_in_window(times: np.ndarray, width: float) -> int:
     if times.size == 0:
         return 0
@@ -172,9 +207,11 @@ def main() -> None:
     parser.add_argument("--period", type=float, default=0.1)
     parser.add_argument("--timeout", type=float, default=1.0)
     parser.add_argument("--drop-seconds", type=float, default=10.0)
+    parser.add_argument("--down", type=float, default=20.0)
     args = parser.parse_args()
     drop_scenario(args.period, args.drop_seconds)
     hang_scenario(args.period, args.hang, args.timeout)
+    down_scenario(args.period, args.down, args.timeout)
 
 
 if __name__ == "__main__":
