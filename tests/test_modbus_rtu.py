@@ -25,9 +25,16 @@ def pty() -> Iterator[PtyPair]:
         yield pair
 
 
-def rtu_device(port: str, tags: list[dict], unit: int = 1, name: str = "dev", **conn: object):
+def rtu_device(
+    port: str,
+    tags: list[dict],
+    unit: int = 1,
+    name: str = "dev",
+    poll_period_s: float = 1.0,
+    **conn: object,
+):
     connection = {"port": port, "baudrate": 115200, "parity": "N", "device_id": unit, **conn}
-    return device_config("modbus-rtu", connection, tags, name=name)
+    return device_config("modbus-rtu", connection, tags, name=name, poll_period_s=poll_period_s)
 
 
 def read_all(device) -> object:
@@ -164,3 +171,40 @@ def test_missing_port_is_a_device_error() -> None:
     with pytest.raises(DeviceError) as caught:
         driver.connect()
     assert "/dev/does-not-exist" in caught.value.message
+
+
+def test_silent_unit_on_a_shared_port_is_probed_less_and_less(pty: PtyPair) -> None:
+    from app.config import parse_config
+    from app.tags import TagTable
+    from app.worker import DeviceWorker
+
+    logic = ModbusLogic({1: Memory()})
+    logic.memory.holding[0] = 5
+    tags = [{"name": "a", "type": "uint16", "address": 0}]
+    devices = [
+        rtu_device(pty.a, tags, unit=1, name="alive", poll_period_s=0.1),
+        rtu_device(pty.a, tags, unit=9, name="dead", poll_period_s=0.1, turnaround_s=0.05),
+    ]
+    station = parse_config(
+        {
+            "station": {"company": "c", "site": "s", "line": "l", "station": "st"},
+            "devices": [d.model_dump(by_alias=True, exclude_none=True) for d in devices],
+        }
+    )
+    table = TagTable(station)
+    published = []
+    with ModbusRtuServer(pty.b, logic) as server:
+        workers = [DeviceWorker(d, table, published.append) for d in station.devices]
+        for worker in workers:
+            worker.start()
+        time.sleep(2.5)
+        for worker in workers:
+            worker.stop()
+        for worker in workers:
+            worker.join(5)
+    alive, dead = (w.diagnostics() for w in workers)
+    assert alive.cycles_published >= 20
+    assert not dead.connected
+    assert "silent" in dead.last_error
+    # 0.1, 0.2, 0.4, 0.8 s... apart instead of one timeout slot every 0.1 s.
+    assert 3 <= server.requests_by_unit[9] <= 7

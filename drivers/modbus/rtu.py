@@ -9,6 +9,7 @@ fast ones.
 from __future__ import annotations
 
 import logging
+import time
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field
@@ -36,6 +37,8 @@ class ModbusRtuSettings(ModbusSettings):
     bytesize: Literal[7, 8] = 8
     turnaround_s: float = Field(default=0.1, ge=0, le=10)
     """Time the device may take to start answering, on top of the wire time."""
+    silent_probe_max_s: float = Field(default=5.0, ge=0, le=3600)
+    """On a shared port, longest wait between probes of a unit that stopped answering."""
 
 
 def answer_bytes(table: str, count: int) -> int:
@@ -62,7 +65,14 @@ def crc16(data: bytes) -> int:
 
 
 class ModbusRtuDriver(ModbusDriver):
-    """Reads a Modbus RTU unit over a serial port shared with the other units on it."""
+    """Reads a Modbus RTU unit over a serial port shared with the other units on it.
+
+    A unit that stops answering costs a timeout slot of the shared line at every poll. When
+    other units share the port, a silent unit is therefore probed less and less often (after
+    one, two, four... poll periods, at most ``silent_probe_max_s``): :meth:`connect` refuses
+    until the next probe is due, so the line stays with the units that answer. A unit alone
+    on its port is probed every cycle.
+    """
 
     connection_model: ClassVar[type[BaseModel]] = ModbusRtuSettings
 
@@ -71,8 +81,18 @@ class ModbusRtuDriver(ModbusDriver):
         s = self.settings
         self.line = LineSettings(s.port, s.baudrate, s.bytesize, s.parity, s.stopbits)
         self._bus: SerialBus | None = None
+        self._silences = 0
+        self._next_probe = 0.0
+        self._period_s = min([device.poll_period_s, *device.poll_groups.values()])
 
     def connect(self) -> None:
+        if self._silences and time.monotonic() < self._next_probe:
+            wait = self._next_probe - time.monotonic()
+            raise DeviceError(
+                "timeout",
+                f"unit {self.settings.device_id} on {self.line.port} is silent; "
+                f"next probe in {wait:.1f} s",
+            )
         if self._bus is None:
             self._bus = acquire_bus(self.line)
         try:
@@ -102,10 +122,24 @@ class ModbusRtuDriver(ModbusDriver):
                 raise
 
         try:
-            return bus.run(self.request_timeout_s(table, count), call)  # type: ignore[no-any-return]
+            data = bus.run(self.request_timeout_s(table, count), call)
         except Dropped as exc:
             bus.client.close()
             raise DeviceError("io", f"serial port {self.line.port}: {exc}") from None
+        except DeviceError as exc:
+            if exc.kind == "timeout":
+                self._silent(bus)
+            raise
+        self._silences = 0
+        return data  # type: ignore[no-any-return]
+
+    def _silent(self, bus: SerialBus) -> None:
+        self._silences += 1
+        if bus.users > 1:
+            delay = min(
+                self._period_s * 2 ** (self._silences - 1), self.settings.silent_probe_max_s
+            )
+            self._next_probe = time.monotonic() + delay
 
     def _classify_silence(self, bus: SerialBus) -> DeviceError:
         received = bus.capture.data

@@ -264,6 +264,7 @@ class ModbusRtuServer:
         self.silence = max(3.5 * self.char_time, 0.00175)
         self.emulate_wire = emulate_wire
         self.answers = 0
+        self.requests_by_unit: dict[int, int] = {}
         self._serial = serial.Serial(port, baudrate=baudrate, timeout=0.05)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True, name="mb-rtu")
@@ -306,6 +307,7 @@ class ModbusRtuServer:
     def _handle(self, frame: bytes) -> None:
         logic = self.logic
         number = logic.count_request()
+        self.requests_by_unit[frame[0]] = self.requests_by_unit.get(frame[0], 0) + 1
         answer = logic.answer(frame[0], frame[1:6])
         if answer is None:
             return  # another unit's request: stay silent
