@@ -208,3 +208,24 @@ def test_silent_unit_on_a_shared_port_is_probed_less_and_less(pty: PtyPair) -> N
     assert "silent" in dead.last_error
     # 0.1, 0.2, 0.4, 0.8 s... apart instead of one timeout slot every 0.1 s.
     assert 3 <= server.requests_by_unit[9] <= 7
+
+
+def test_answer_cut_off_mid_frame_is_a_timeout_then_recovers(pty: PtyPair) -> None:
+    logic = ModbusLogic({1: Memory()})
+    logic.memory.holding[:20] = range(20)
+    tags = [{"name": f"r{i}", "type": "uint16", "address": i} for i in range(20)]
+    device = rtu_device(pty.a, tags, turnaround_s=0.05)
+    driver = ModbusRtuDriver(device)
+    with ModbusRtuServer(pty.b, logic):
+        driver.connect()
+        logic.faults.hang(0.3, half_answer=True)
+        started = time.monotonic()
+        with pytest.raises(DeviceError) as caught:
+            driver.read(device.tags)
+        assert time.monotonic() - started < driver.request_timeout_s("holding", 20) + 0.1
+        assert caught.value.kind == "timeout"
+        assert "cut off" in caught.value.message
+        time.sleep(0.3)
+        driver.connect()
+        assert driver.read(device.tags).values.tolist() == list(range(20))
+        driver.close()

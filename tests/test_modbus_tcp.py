@@ -107,3 +107,70 @@ def test_every_type_and_order_from_pymodbus_server() -> None:
         server.stop()
     assert readings.errors == {}
     check_reference(readings.values, readings.texts, tags + typed)
+
+
+def test_config_problems_are_reported_with_key_paths() -> None:
+    from app.config import ConfigError, parse_config
+
+    data = {
+        "station": {"company": "c", "site": "s", "line": "l", "station": "st"},
+        "devices": [
+            {
+                "name": "plc",
+                "driver": "modbus-tcp",
+                "connection": {"host": "10.0.0.5", "max_block": 200, "unit": 3},
+                "tags": [
+                    {"name": "ok", "type": "int16", "address": 1},
+                    {"name": "nowhere", "type": "int16"},
+                    {"name": "flag", "type": "float32", "address": 4, "bit": 2},
+                ],
+            }
+        ],
+    }
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, "plant.toml")
+    problems = caught.value.problems
+    assert "devices[0].connection.max_block: Input should be less than or equal to 125" in problems
+    assert "devices[0].connection.unit: unknown key (is it misspelt?)" in problems
+    assert any(p.startswith("devices[0].tags[1].address: a Modbus tag needs") for p in problems)
+    assert any(p.startswith("devices[0].tags[2].bit: 'bit' selects one bit") for p in problems)
+
+
+def test_poll_groups_share_one_connection_at_their_own_rates(server: ModbusTcpServer) -> None:
+    from app.config import parse_config
+    from app.tags import TagTable
+    from app.worker import DeviceWorker
+
+    station = parse_config(
+        {
+            "station": {"company": "c", "site": "s", "line": "l", "station": "st"},
+            "devices": [
+                {
+                    "name": "plc",
+                    "driver": "modbus-tcp",
+                    "poll_period_s": 0.5,
+                    "poll_groups": {"fast": 0.05},
+                    "connection": {"host": "127.0.0.1", "port": server.port},
+                    "tags": [
+                        {"name": "fast1", "type": "int16", "address": 0, "poll_group": "fast"},
+                        {"name": "slow1", "type": "int16", "address": 1000},
+                    ],
+                }
+            ],
+        }
+    )
+    batches = []
+    worker = DeviceWorker(station.devices[0], TagTable(station), batches.append)
+    worker.start()
+    time.sleep(1.05)
+    worker.stop()
+    worker.join(5)
+    per_tag: dict[int, int] = {}
+    for batch in batches:
+        if hasattr(batch, "tag_ids"):
+            for tag_id in batch.tag_ids.tolist():
+                per_tag[tag_id] = per_tag.get(tag_id, 0) + 1
+    assert server.connections == 1
+    fast, slow = per_tag[0], per_tag[1]  # tag ids follow config order
+    assert 15 <= fast <= 23  # every 50 ms for ~1 s
+    assert 2 <= slow <= 3  # at 0 and 0.5 s (and maybe 1.0 s)

@@ -151,6 +151,10 @@ class ModbusDriver(Driver):
         if tag.address is None:
             return [("address", "a Modbus tag needs 'address' (0-based register or bit number)")]
         problems: list[tuple[str, str]] = []
+        if tag.bit is not None and tag.data_type != "bool":
+            problems.append(
+                ("bit", f"'bit' selects one bit: type must be 'bool', not {tag.data_type}")
+            )
         if tag.table in BIT_TABLES and tag.address > 65535:
             problems.append(("address", f"bit {tag.address} is outside 0..65535"))
         if tag.data_type == "string" and tag.address + tag.register_count - 1 > 65535:

@@ -54,6 +54,15 @@ def frame_time_s(line: LineSettings, table: str, count: int) -> float:
     return chars * line.char_time_s + 2 * silence
 
 
+def expected_length(frame: bytes) -> int | None:
+    """Length of a read (FC 1-4) or exception answer from its first bytes; None if unknown."""
+    if len(frame) < 3:
+        return None
+    if frame[1] & 0x80:
+        return 5
+    return 3 + frame[2] + 2
+
+
 def crc16(data: bytes) -> int:
     """Modbus RTU CRC-16."""
     crc = 0xFFFF
@@ -142,18 +151,19 @@ class ModbusRtuDriver(ModbusDriver):
             self._next_probe = time.monotonic() + delay
 
     def _classify_silence(self, bus: SerialBus) -> DeviceError:
+        """Tell silence, a cut-off answer and a corrupted (bad CRC) answer apart."""
         received = bus.capture.data
         unit = self.settings.device_id
+        where = f"unit {unit} on {self.line.port}"
         if not received:
-            return DeviceError("timeout", f"unit {unit} on {self.line.port} did not answer")
-        if len(received) >= 4 and crc16(received[:-2]) != int.from_bytes(received[-2:], "little"):
-            return DeviceError(
-                "crc", f"unit {unit} on {self.line.port}: bad CRC ({len(received)} bytes)"
-            )
-        return DeviceError(
-            "timeout",
-            f"unit {unit} on {self.line.port}: answer cut off after {len(received)} bytes",
-        )
+            return DeviceError("timeout", f"{where} did not answer")
+        expected = expected_length(received)
+        if expected is None or len(received) < expected:
+            return DeviceError("timeout", f"{where}: answer cut off after {len(received)} bytes")
+        frame = received[:expected]
+        if crc16(frame[:-2]) != int.from_bytes(frame[-2:], "little"):
+            return DeviceError("crc", f"{where}: bad CRC ({len(frame)} bytes)")
+        return DeviceError("protocol", f"{where}: answer not understood: {frame.hex(' ')}")
 
     def close(self) -> None:
         if self._bus is not None:
