@@ -55,4 +55,3 @@ def test_docs_mention_every_connection_key() -> None:
     for model in (ModbusTcpSettings, ModbusRtuSettings, SerialAsciiSettings):
         for key in model.model_fields:
             assert f"`{key}`" in text, f"{model.__name__}.{key} is not documented"
-
