@@ -322,7 +322,9 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> StationConfi
         config = StationConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(source, _problems_from_validation(exc)) from None
-    problems = _driver_problems(data, config)
+    from app.alarms.definitions import reference_problems
+
+    problems = _driver_problems(data, config) + reference_problems(config)
     if problems:
         raise ConfigError(source, problems)
     return config

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 
+from app.alarms.journal import AlarmJournal
+from app.alarms.manager import AlarmManager
 from app.config import StationConfig
 from app.engine import Engine
 from app.storage import StorageWriter, open_database
@@ -35,6 +37,9 @@ class Station:
         )
         self.engine.subscribe(self.storage.on_batch)
         self.engine.subscribe_events(self.storage.on_event)
+        # Alarms after storage: a transition is journaled before any view hears of it.
+        self.alarms = AlarmManager(config, self.engine.tags.ids(), AlarmJournal(self.database))
+        self.alarms.connect_engine(self.engine)
         self._running = False
 
     @property

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from app.alarms.model import AlarmState
 from app.commands.demo import point_at
 from app.config import load_config
 from app.model import Quality
@@ -110,3 +111,38 @@ def test_cli_simulate_and_run_headless(tmp_path: Path) -> None:
     config = load_config(config_path)
     expected = {f"{d.name}.{t.name}" for d in config.devices for t in d.tags}
     assert set(counts) == expected
+
+
+def test_silent_machine_raises_one_comm_alarm_and_recovers(sqlite_url: str) -> None:
+    """The washer stops answering Modbus (scenario 'silent'): one comm-loss alarm, others fine."""
+    sim = PlantSimulator(seed=2, scenario="silent", speed=10)  # silent from 3 s to 9 s real time
+    sim.start()
+    try:
+        server = sim.serve_modbus_tcp("127.0.0.1", 0)
+        config = point_at(load_config(DEMO_CONFIG), "127.0.0.1", server.port)
+        station = Station(config, db_url=sqlite_url)
+        station.start()
+        try:
+            deadline = time.monotonic() + 20
+            seen_active = False
+            while time.monotonic() < deadline:
+                comm = station.alarms.view("washer.@comm")
+                if comm.state in (AlarmState.UNACK, AlarmState.ACKED):
+                    seen_active = True
+                    washer_temp = station.engine.tags.by_name("washer.wash_temp").id
+                    live = station.engine.live.get(washer_temp)
+                    assert live.quality is Quality.BAD and "timeout" in live.reason
+                    cnc = station.engine.tags.by_name("cnc.spindle_temp").id
+                    assert station.engine.live.get(cnc).quality is Quality.GOOD
+                if seen_active and comm.state is AlarmState.RTN_UNACK:
+                    break
+                time.sleep(0.2)
+            assert seen_active, "comm-loss alarm never raised"
+            assert station.alarms.view("washer.@comm").state is AlarmState.RTN_UNACK
+            # The washer's process alarms were suppressed in favour of the one comm alarm.
+            annunciated = [v.alarm_id for v in station.alarms.views(annunciated_only=True)]
+            assert annunciated == ["washer.@comm"]
+        finally:
+            station.stop()
+    finally:
+        sim.stop()
