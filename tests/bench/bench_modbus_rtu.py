@@ -85,6 +85,58 @@ def drivers(port: str, units: list[int], seconds: float) -> tuple[dict[int, int]
     return cycles, time.perf_counter() - started
 
 
+def dead_unit_on_shared_bus(port: str, seconds: float, period: float = 0.1) -> None:
+    """Three units polled by device workers; unit 9 is not on the line and never answers."""
+    import numpy as np
+
+    from app.config import parse_config
+    from app.model import Quality, SampleBatch
+    from app.tags import TagTable
+    from app.worker import DeviceWorker
+
+    small = [{"name": f"w{i}", "type": "uint16", "address": i} for i in range(10)]
+    devices = [
+        device_config(
+            "modbus-rtu",
+            {"port": port, "baudrate": BAUD, "parity": "N", "device_id": u, "turnaround_s": 0.05},
+            small,
+            name=f"u{u}",
+            poll_period_s=period,
+        ).model_dump(by_alias=True, exclude_none=True)
+        for u in (1, 2, 9)
+    ]
+    station = parse_config(
+        {"station": {"company": "b", "site": "b", "line": "b", "station": "b"}, "devices": devices}
+    )
+    times: dict[str, list[float]] = {"u1": [], "u2": []}  # the healthy units
+    lock = threading.Lock()
+
+    def publish(item: object) -> None:
+        good = isinstance(item, SampleBatch) and (item.quality == Quality.GOOD).all()
+        if good and item.device in times:
+            with lock:
+                times[item.device].append(time.monotonic())
+
+    table = TagTable(station)
+    workers = [DeviceWorker(d, table, publish) for d in station.devices]
+    for worker in workers:
+        worker.start()
+    time.sleep(seconds)
+    for worker in workers:
+        worker.stop()
+    for worker in workers:
+        worker.join(5)
+    jitter = np.concatenate([np.abs(np.diff(times[n][5:]) - period) * 1000 for n in times])
+    dead = workers[2].diagnostics()
+    print(
+        f"  shared bus, unit 9 dead (period {period:g} s): healthy units {len(times['u1'])} and "
+        f"{len(times['u2'])} good cycles of ~{seconds / period:.0f}; jitter median "
+        f"{np.median(jitter):.2f} ms, over 5 ms in {100 * np.mean(jitter > 5):.1f} % of cycles, "
+        f"p99 {np.percentile(jitter, 99):.2f} ms, max {jitter.max():.2f} ms; dead unit used the "
+        f"line {dead.requests} times"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Modbus RTU bus utilisation")
     parser.add_argument("--seconds", type=float, default=3.0)
@@ -120,6 +172,7 @@ def main() -> None:
                 f"utilisation {100 * util:5.1f} %  cycles per unit "
                 f"{', '.join(str(done[u]) for u in sorted(done))}"
             )
+            dead_unit_on_shared_bus(pty.a, args.seconds * 2)
             timeout = probe.request_timeout_s("holding", 120)
             print(
                 f"  answer timeout for 120 registers: {timeout * 1000:.1f} ms "
