@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -52,6 +52,10 @@ EXCEPTION_NAMES = {
 ISOLATE_CODES = frozenset({2, 3, 4})
 #: Exception codes that mean the device behind a gateway did not answer at all.
 DEVICE_DOWN_CODES = frozenset({10, 11})
+
+
+#: What one read request returns: uint16 registers or bools, as a numpy array (or a list).
+BlockData = npt.NDArray[Any] | Sequence[int] | Sequence[bool]
 
 
 def exception_reason(code: int) -> str:
@@ -163,7 +167,7 @@ class ModbusDriver(Driver):
 
     # -- transport (subclasses) -----------------------------------------------------------------
 
-    def _request(self, table: str, start: int, count: int) -> list[int] | list[bool]:
+    def _request(self, table: str, start: int, count: int) -> BlockData:
         """One read request; raise :class:`ExceptionAnswer` or :class:`DeviceError`."""
         raise NotImplementedError
 

@@ -18,7 +18,7 @@ from app.config import DeviceConfig
 from drivers.base import DeviceError
 from drivers.modbus.blocks import BIT_TABLES
 from drivers.modbus.bus import LineSettings, SerialBus, acquire_bus
-from drivers.modbus.common import ModbusDriver, ModbusSettings
+from drivers.modbus.common import BlockData, ModbusDriver, ModbusSettings
 from drivers.modbus.transport import Dropped, execute
 
 log = logging.getLogger(__name__)
@@ -115,14 +115,14 @@ class ModbusRtuDriver(ModbusDriver):
         """Answer timeout of one request on this line."""
         return frame_time_s(self.line, table, count) + self.settings.turnaround_s
 
-    def _request(self, table: str, start: int, count: int) -> list[int] | list[bool]:
+    def _request(self, table: str, start: int, count: int) -> BlockData:
         bus = self._bus
         if bus is None:
             raise DeviceError("io", "not connected")
         self._requests += 1
         unit = self.settings.device_id
 
-        def call(client: object) -> list[int] | list[bool]:
+        def call(client: object) -> BlockData:
             try:
                 return execute(client, table, start, count, unit)
             except DeviceError as exc:

@@ -11,7 +11,7 @@ from pymodbus.client import ModbusTcpClient
 
 from app.config import DeviceConfig
 from drivers.base import DeviceError
-from drivers.modbus.common import ExceptionAnswer, ModbusDriver, ModbusSettings
+from drivers.modbus.common import BlockData, ExceptionAnswer, ModbusDriver, ModbusSettings
 from drivers.modbus.pdus import use_numpy_answers
 from drivers.modbus.transport import Dropped, execute
 
@@ -79,7 +79,7 @@ class ModbusTcpDriver(ModbusDriver):
         if not self._client.connect():
             raise DeviceError("refused", f"cannot connect to {settings.host}:{settings.port}")
 
-    def _request(self, table: str, start: int, count: int) -> list[int] | list[bool]:
+    def _request(self, table: str, start: int, count: int) -> BlockData:
         client = self._client
         if client is None:
             raise DeviceError("io", "not connected")
@@ -99,9 +99,7 @@ class ModbusTcpDriver(ModbusDriver):
             client.close()
             raise DeviceError("dropped", f"connection lost again: {exc}") from None
 
-    def _timed(
-        self, client: ModbusTcpClient, table: str, start: int, count: int
-    ) -> list[int] | list[bool]:
+    def _timed(self, client: ModbusTcpClient, table: str, start: int, count: int) -> BlockData:
         """One request with the current timeout; learns response times and probe state."""
         self._requests += 1
         if self._failed_probes:
