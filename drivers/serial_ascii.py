@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 TRUE_WORDS = frozenset({"1", "true", "on", "yes", "ok"})
 FALSE_WORDS = frozenset({"0", "false", "off", "no"})
+READ_SLICE_S = 0.05  # longest a single read blocks: the period's end is never missed by more
 COUNTERS = ("lines", "garbage", "checksum", "overlong", "undecodable")
 
 
@@ -126,6 +127,9 @@ class SerialAsciiDriver(Driver):
         self.counters: dict[str, int] = dict.fromkeys(COUNTERS, 0)
         """Lines seen and skipped, by reason (for diagnostics)."""
         self.period_s = min([device.poll_period_s, *device.poll_groups.values()])
+        # An instrument asked with ``request`` is polled on the schedule like a Modbus device;
+        # only a free-running one is read continuously.
+        self.streaming = s.request is None  # type: ignore[misc]
 
     @classmethod
     def check_config(cls, device: DeviceConfig) -> list[tuple[Location, str]]:
@@ -156,7 +160,7 @@ class SerialAsciiDriver(Driver):
                 parity=s.parity,
                 stopbits=s.stopbits,
                 bytesize=s.bytesize,
-                timeout=0.05,
+                timeout=READ_SLICE_S,
                 write_timeout=self.device.timeout_s,
             )
         except (serial.SerialException, OSError, ValueError) as exc:
@@ -180,6 +184,7 @@ class SerialAsciiDriver(Driver):
         if port is None:
             raise DeviceError("io", "not connected")
         s: SerialAsciiSettings = self.settings
+        port.timeout = READ_SLICE_S
         readings = Readings.empty(len(tags))
         fields = [tag.field or tag.name for tag in tags]
         started = time.monotonic()
@@ -193,7 +198,9 @@ class SerialAsciiDriver(Driver):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
-                port.timeout = min(remaining, 0.05)
+                if remaining < READ_SLICE_S:
+                    # Reconfiguring the port costs a tcsetattr: only for the last slice.
+                    port.timeout = remaining
                 chunk = port.read(max(1, port.in_waiting))
                 if not chunk:
                     continue

@@ -239,3 +239,41 @@ def test_skipped_lines_show_in_worker_diagnostics(pty: PtyPair, instrument: seri
     assert diag.counters["overlong"] == 1
     batches = [b for b in published if hasattr(b, "values") and len(b)]
     assert any(b.values[0] == 1.5 for b in batches)
+
+
+def test_request_mode_is_polled_on_schedule_not_continuously(
+    pty: PtyPair, instrument: serial.Serial
+) -> None:
+    from app.config import parse_config
+    from app.tags import TagTable
+    from app.worker import DeviceWorker
+
+    device = scale_device(pty.a, request="SI\r\n")
+    station = parse_config(
+        {
+            "station": {"company": "c", "site": "s", "line": "l", "station": "st"},
+            "devices": [device.model_dump(by_alias=True, exclude_none=True)],
+        }
+    )
+    asked = []
+    stop = threading.Event()
+
+    def answer() -> None:
+        instrument.timeout = 0.05
+        while not stop.is_set():
+            if instrument.read_until(b"\r\n") == b"SI\r\n":
+                asked.append(time.monotonic())
+                instrument.write(b"ST,GS, 7.00 kg\r\n")
+
+    thread = threading.Thread(target=answer)
+    thread.start()
+    published = []
+    worker = DeviceWorker(station.devices[0], TagTable(station), published.append)
+    worker.start()
+    time.sleep(1.0)
+    worker.stop()
+    worker.join(5)
+    stop.set()
+    thread.join(5)
+    assert 3 <= len(asked) <= 5  # every 0.3 s
+    assert worker.diagnostics().cycles_published >= 3
