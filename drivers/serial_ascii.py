@@ -266,6 +266,7 @@ class SerialAsciiDriver(Driver):
             log.debug("%s: skipped line %r", self.device.name, text[:80])
             return
         readings.requests += 1
+        readings.timestamp = time.time()  # when the latest value arrived, not the period's end
         groups = match.groupdict()
         assert readings.fresh is not None
         for index, (tag, name) in enumerate(zip(tags, fields, strict=True)):
