@@ -122,8 +122,16 @@ def test_a_step_is_reported_once_until_it_clears() -> None:
     signal = np.concatenate(
         [noise(3000), noise(400, 1, mean=7.0), noise(400, 2), noise(400, 3, mean=7.0)]
     )
-    found = run(monitor, batches(1, signal, size=100))
+    found = []
+    cleared = []
+    for batch in batches(1, signal, size=100):
+        found.extend(monitor.process(batch))
+        cleared.extend(monitor.cleared)
     assert [a.detector for a in found] == ["robust", "robust"]
+    # the first step cleared once the level was back (and the baseline had not moved)
+    assert len(cleared) == 1
+    assert cleared[0].key == found[0].key
+    assert 3400 <= cleared[0].timestamp <= 3470
     first, second = found
     assert first.timestamp >= 3000 and first.timestamp <= 3003
     assert 3800 <= second.timestamp <= 3803

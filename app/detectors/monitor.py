@@ -4,7 +4,11 @@ The engine (a subscriber of sample batches) calls :meth:`AnomalyMonitor.process`
 batch; it returns the anomalies that *started* with that batch. An anomaly is reported once
 when its score reaches the threshold and again only after it has cleared (``clear_samples``
 samples below the threshold), so the alarm system is never flooded. Anomalies that cleared in
-the last call are in :attr:`AnomalyMonitor.cleared` (for the alarm's return to normal).
+the last call are in :attr:`AnomalyMonitor.cleared` (the onset's anomaly, stamped with the time
+it cleared), for the alarm's return to normal::
+
+    started = monitor.process(batch)
+    alarms.on_anomalies(started, monitor.cleared)
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -264,7 +268,7 @@ class AnomalyMonitor:
                     latch.onset = anomaly
                     onsets.append(anomaly)
                 elif change < 0 and latch.onset is not None:
-                    self.cleared.append(latch.onset)
+                    self.cleared.append(replace(latch.onset, timestamp=stamp))
                     latch.onset = None
         machine = self._machines.get(batch.device)
         if machine is not None and ids:
@@ -309,7 +313,7 @@ class AnomalyMonitor:
             machine.latch.onset = anomaly
             onsets.append(anomaly)
         elif change < 0 and machine.latch.onset is not None:
-            self.cleared.append(machine.latch.onset)
+            self.cleared.append(replace(machine.latch.onset, timestamp=now))
             machine.latch.onset = None
 
     def relearn(self, device: str, tag: str | None = None) -> None:
