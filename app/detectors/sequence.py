@@ -19,6 +19,7 @@ This is the detector ``shopfloor detect`` uses for one column, scored on NAB in
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, insort
 from typing import Any
 
 import numpy as np
@@ -54,7 +55,10 @@ class PatternView:
         """Forget every pattern."""
         self.n = 0
         self._recent: list[float] = []
+        self._sums: list[float] = [0.0]  # running totals of the recent samples, oldest first
         self._mem = np.zeros((self.memory, self.blocks))
+        self._norms = np.zeros(self.memory)  # squared length of each remembered pattern
+        self._sorted: list[float] = []  # single values: the memory, sorted (bisect search)
         self._stored = 0
         self._pending: list[np.ndarray] = []
         self._typical = 0.0
@@ -65,18 +69,33 @@ class PatternView:
         self.n += 1
         recent = self._recent
         recent.append(x)
+        sums = self._sums
+        sums.append(sums[-1] + x)
         if len(recent) > self.length:
             del recent[0]
+            del sums[0]
+            if self.n % self.length == 0:
+                # Re-base the running totals now and then so that they stay small and exact.
+                base = sums[0]
+                self._sums = sums = [v - base for v in sums]
         raw = 0.0
         if len(recent) == self.length:
             if self.pool > 1:
-                pattern = np.array(recent).reshape(self.blocks, self.pool).mean(axis=1)
+                pool = self.pool
+                pattern = np.array(
+                    [(sums[k + pool] - sums[k]) / pool for k in range(0, self.length, pool)]
+                )
             else:
                 pattern = np.array(recent)
             if self._stored and span > 0:
-                mem = self._mem[: min(self._stored, self.memory)]
-                diff = mem - pattern
-                dist = math.sqrt(float(np.min(np.einsum("ij,ij->i", diff, diff)))) / span
+                if self.blocks == 1:
+                    dist = self._nearest_value(x) / span
+                else:
+                    count = min(self._stored, self.memory)
+                    # |m - q|^2 = |m|^2 - 2 m.q + |q|^2: one matrix-vector product
+                    d2 = self._norms[:count] - 2.0 * (self._mem[:count] @ pattern)
+                    nearest = float(d2.min()) + float(pattern @ pattern)
+                    dist = math.sqrt(nearest if nearest > 0.0 else 0.0) / span
                 typical = self._typical
                 if typical > 0:
                     raw = min(dist / (self.scale * max(typical, self.floor)), 1.0)
@@ -87,9 +106,26 @@ class PatternView:
             if self.n % self.pool == 0:
                 self._pending.append(pattern)
             if len(self._pending) > self.blocks:
-                self._mem[self._stored % self.memory] = self._pending.pop(0)
+                slot = self._stored % self.memory
+                stored = self._pending.pop(0)
+                if self.blocks == 1:
+                    if self._stored >= self.memory:
+                        del self._sorted[bisect_left(self._sorted, float(self._mem[slot, 0]))]
+                    insort(self._sorted, float(stored[0]))
+                self._mem[slot] = stored
+                self._norms[slot] = stored @ stored
                 self._stored += 1
         return self.likelihood.update(raw)
+
+    def _nearest_value(self, x: float) -> float:
+        values = self._sorted
+        i = bisect_left(values, x)
+        best = math.inf
+        if i < len(values):
+            best = values[i] - x
+        if i > 0 and x - values[i - 1] < best:
+            best = x - values[i - 1]
+        return best
 
     def state(self) -> dict[str, Any]:
         """JSON-serialisable state."""
@@ -108,8 +144,14 @@ class PatternView:
         self.reset()
         self.n = int(state["n"])
         self._recent = [float(v) for v in state["recent"]]
+        self._sums = [0.0]
+        for v in self._recent:
+            self._sums.append(self._sums[-1] + v)
         memory = np.asarray(state["memory"], dtype=np.float64).reshape(-1, self.blocks)
         self._mem[: memory.shape[0]] = memory
+        self._norms[: memory.shape[0]] = np.einsum("ij,ij->i", memory, memory)
+        if self.blocks == 1:
+            self._sorted = sorted(float(v) for v in memory[:, 0])
         self._stored = int(state["stored"])
         self._pending = [np.asarray(p, dtype=np.float64) for p in state["pending"]]
         self._typical = float(state["typical"])
