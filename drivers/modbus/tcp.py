@@ -28,6 +28,8 @@ class ModbusTcpSettings(ModbusSettings):
 
     host: str = Field(min_length=1)
     port: int = Field(default=502, ge=1, le=65535)
+    device_id: int = Field(default=1, ge=0, le=255)
+    """Unit id; over TCP 255 (or 0) often means "the device itself, no gateway routing"."""
 
 
 class ModbusTcpDriver(ModbusDriver):
@@ -77,7 +79,10 @@ class ModbusTcpDriver(ModbusDriver):
             use_numpy_answers(self._client)
         self._client.comm_params.timeout_connect = self.current_timeout_s()
         if not self._client.connect():
-            raise DeviceError("refused", f"cannot connect to {settings.host}:{settings.port}")
+            raise DeviceError(
+                "refused",
+                f"cannot connect to {settings.host}:{settings.port} (refused or unreachable)",
+            )
 
     def _request(self, table: str, start: int, count: int) -> BlockData:
         client = self._client
