@@ -119,8 +119,8 @@ class MachineTile(QFrame):
             layout.addWidget(caption)
             layout.addWidget(self.sparkline)
 
-        self.comm = QLabel(objectName="tileComm")
-        self.comm.setWordWrap(True)
+        # One line whatever the reason's length (tiles of a row stay aligned); full text on hover.
+        self.comm = ElidedLabel(objectName="tileComm")
         layout.addWidget(self.comm)
         self.refresh()
 
@@ -209,6 +209,11 @@ class MachineTile(QFrame):
             self.state_class = state_class
             background, foreground = STATE_COLOURS[state_class]
             self.state.setStyleSheet(f"background: {background}; color: {foreground};")
+            # An abnormal machine also gets a border in its colour, visible from a distance.
+            abnormal = state_class in (StateClass.FAULT, StateClass.WARNING, StateClass.COMM_LOSS)
+            self.setStyleSheet(
+                f"QFrame#tile {{ border: 3px solid {background}; }}" if abnormal else ""
+            )
 
 
 class OverviewView(QScrollArea):
@@ -269,6 +274,6 @@ class OverviewView(QScrollArea):
         self._columns = columns
         for index, tile in enumerate(self.tiles.values()):
             self._grid.removeWidget(tile)
-            self._grid.addWidget(tile, index // columns, index % columns)
+            self._grid.addWidget(tile, index // columns, index % columns, Qt.AlignmentFlag.AlignTop)
         for column in range(self._grid.columnCount()):
             self._grid.setColumnStretch(column, 1 if column < columns else 0)
