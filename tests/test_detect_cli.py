@@ -18,7 +18,7 @@ def cli(*argv: str) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     detect.add_parser(sub)
     args = parser.parse_args(["detect", *argv])
-    return int(args.func(args))
+    return int(args.handler(args))
 
 
 def write(path: Path, text: str) -> Path:
@@ -173,6 +173,15 @@ def test_threshold_outside_the_unit_interval_is_a_usage_error(
         cli("a.csv", "b.csv", "--threshold", "1.5")
     assert info.value.code == 2
     assert "1.5 is outside [0, 1]" in capsys.readouterr().err
+
+
+def test_wired_into_the_shopfloor_command(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from app.cli import main
+
+    source = series(tmp_path / "in.csv", 20 + np.random.default_rng(3).normal(size=500))
+    assert main(["detect", str(source), str(tmp_path / "out.csv"), "--detector", "drift"]) == 0
+    assert "500 of 500 rows scored with 'drift'" in capsys.readouterr().err
+    assert main(["detect", str(tmp_path / "missing.csv"), str(tmp_path / "out.csv")]) == 2
 
 
 def test_epoch_and_iso_timestamps() -> None:

@@ -93,7 +93,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         default=DEFAULT_THRESHOLD,
         help="score at or above which a row is anomalous, in [0, 1] (default: %(default)s)",
     )
-    parser.set_defaults(func=run)
+    parser.set_defaults(handler=run)
 
 
 def _unit_interval(text: str) -> float:
