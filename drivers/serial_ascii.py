@@ -184,12 +184,12 @@ class SerialAsciiDriver(Driver):
         if port is None:
             raise DeviceError("io", "not connected")
         s: SerialAsciiSettings = self.settings
-        port.timeout = READ_SLICE_S
         readings = Readings.empty(len(tags))
         fields = [tag.field or tag.name for tag in tags]
         started = time.monotonic()
         deadline = started + (self.device.timeout_s if s.request else self.period_s)
         try:
+            port.timeout = READ_SLICE_S
             if s.request:
                 port.reset_input_buffer()
                 self._buffer.clear()

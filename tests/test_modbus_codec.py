@@ -6,6 +6,8 @@ import random
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from drivers.modbus.blocks import Span, minimum_requests, plan_blocks
 from drivers.modbus.codec import (
@@ -77,3 +79,37 @@ def test_hole_splits_a_block() -> None:
     assert len(plan_blocks("holding", spans, max_gap=8, max_block=125)) == 1
     split = plan_blocks("holding", spans, max_gap=8, max_block=125, holes=[(7, 9)])
     assert [(b.start, b.count) for b in split] == [(0, 6), (10, 2)]
+
+
+@given(
+    data_type=st.sampled_from(["int16", "uint16", "int32", "uint32", "int64", "uint64"]),
+    order=st.sampled_from(["ABCD", "CDAB", "BADC", "DCBA"]),
+    fraction=st.floats(min_value=0, max_value=1),
+)
+def test_integers_round_trip_in_every_order(data_type: str, order: str, fraction: float) -> None:
+    info = np.iinfo(np.dtype(data_type))
+    value = int(info.min + fraction * (float(info.max) - float(info.min)))
+    value = max(info.min, min(info.max, value))
+    registers = encode_value(value, data_type, order)
+    assert decode_values(registers, data_type, order)[0] == float(value)
+
+
+@given(
+    value=st.floats(allow_nan=False, width=32),
+    order=st.sampled_from(["ABCD", "CDAB", "BADC", "DCBA"]),
+)
+def test_float32_round_trips(value: float, order: str) -> None:
+    assert decode_values(encode_value(value, "float32", order), "float32", order)[0] == value
+
+
+@given(
+    spans=st.lists(
+        st.tuples(st.integers(0, 3000), st.sampled_from([1, 2, 4, 20])), min_size=1, max_size=60
+    ),
+    gap=st.integers(0, 50),
+    block=st.integers(20, 125),
+)
+def test_planning_matches_the_minimum(spans: list, gap: int, block: int) -> None:
+    items = [Span(i, start, count) for i, (start, count) in enumerate(spans)]
+    planned = plan_blocks("holding", items, max_gap=gap, max_block=block)
+    assert len(planned) == minimum_requests(items, max_gap=gap, max_block=block)

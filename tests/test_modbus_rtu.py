@@ -229,3 +229,23 @@ def test_answer_cut_off_mid_frame_is_a_timeout_then_recovers(pty: PtyPair) -> No
         driver.connect()
         assert driver.read(device.tags).values.tolist() == list(range(20))
         driver.close()
+
+
+def test_port_vanishing_is_a_device_error_then_reopened() -> None:
+    pair = PtyPair()
+    tags = [{"name": "a", "type": "uint16", "address": 0}]
+    device = rtu_device(pair.a, tags, turnaround_s=0.02)
+    logic = ModbusLogic({1: Memory()})
+    server = ModbusRtuServer(pair.b, logic).start()
+    driver = ModbusRtuDriver(device)
+    driver.connect()
+    assert driver.read(device.tags).errors == {}
+    server.stop()
+    pair.close()
+    with pytest.raises(DeviceError) as caught:
+        driver.read(device.tags)
+    assert caught.value.kind in ("io", "timeout")
+    driver.close()
+    with pytest.raises(DeviceError) as caught:
+        ModbusRtuDriver(device).connect()
+    assert caught.value.kind == "io"

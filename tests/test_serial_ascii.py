@@ -277,3 +277,17 @@ def test_request_mode_is_polled_on_schedule_not_continuously(
     thread.join(5)
     assert 3 <= len(asked) <= 5  # every 0.3 s
     assert worker.diagnostics().cycles_published >= 3
+
+
+def test_port_vanishing_mid_read_is_a_device_error() -> None:
+    pair = PtyPair()
+    device = scale_device(pair.a)
+    driver = connected(device)
+    pair.close()  # the USB adapter is pulled out
+    with pytest.raises(DeviceError) as caught:
+        for _ in range(3):
+            driver.read(device.tags)
+    assert caught.value.kind == "io"
+    with pytest.raises(DeviceError):
+        driver.connect()  # the device node is gone too
+    driver.close()
