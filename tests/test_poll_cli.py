@@ -101,6 +101,24 @@ def test_one_device_only(
     assert "no device named 'nope' (devices: press, dead)" in capsys.readouterr().err
 
 
+def test_disabled_devices_are_skipped_unless_named(
+    server: ModbusTcpServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dead = modbus_device("dead", free_tcp_port()).replace(
+        'driver = "modbus-tcp"', 'driver = "modbus-tcp"\nenabled = false'
+    )
+    config = write(tmp_path, modbus_device("press", server.port) + dead)
+    assert main(["poll", "--config", str(config), "--json"]) == 0
+    assert {r["device"] for r in json.loads(capsys.readouterr().out)} == {"press"}
+    assert main(["poll", "--config", str(config), "--device", "dead"]) == 1
+    assert "refused" in capsys.readouterr().out
+
+
+def test_missing_config_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["poll", "--config", str(tmp_path / "nope.toml")]) == 2
+    assert "file not found" in capsys.readouterr().err
+
+
 def test_bad_config_exits_2_with_key_paths(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -46,7 +46,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "Exit code 0 when every tag is good, 1 otherwise, 2 for a bad config.",
     )
     parser.add_argument("--config", required=True, help="station config (TOML)")
-    parser.add_argument("--device", help="only this device")
+    parser.add_argument("--device", help="only this device (even when it is disabled)")
     parser.add_argument("--json", action="store_true", help="print a JSON list of objects")
     parser.add_argument(
         "--wait",
@@ -62,9 +62,9 @@ def run(args: argparse.Namespace) -> int:
     config = load_config_or_report(args.config)
     if config is None:
         return 2
-    devices = list(config.devices)
+    devices = [d for d in config.devices if d.enabled]  # a named device is polled regardless
     if args.device:
-        devices = [d for d in devices if d.name == args.device]
+        devices = [d for d in config.devices if d.name == args.device]
         if not devices:
             known = ", ".join(d.name for d in config.devices)
             print(f"no device named '{args.device}' (devices: {known})", file=sys.stderr)
