@@ -267,3 +267,28 @@ def test_status_bar_shows_a_failing_database_and_its_recovery(
         blocker.close()
     qtbot.waitUntil(lambda: "OK" in window.status.database.text(), timeout=12_000)
     assert window.station.storage.pending < 1000  # the backlog was written
+
+
+def test_config_problems_are_shown_in_a_message_box(qtbot, tmp_path: Path) -> None:
+    from PySide6.QtCore import QTimer
+
+    from app.config import ConfigError, load_config
+    from widgets.app import show_config_problems
+
+    broken = tmp_path / "broken.toml"
+    text = SIM_LINE.read_text(encoding="utf-8").replace("poll_period_s = 0.1", "poll_period_s = -1")
+    broken.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(broken)
+    seen: list[str] = []
+
+    def capture() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            seen.append(f"{box.text()} | {box.informativeText()}")
+
+    QTimer.singleShot(300, capture)
+    assert show_config_problems(caught.value.report(), quit_after=0.8) == 2
+    assert len(seen) == 1
+    assert "broken.toml: 1 problem" in seen[0]
+    assert "devices[0].poll_period_s:" in seen[0]

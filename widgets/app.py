@@ -54,6 +54,22 @@ def show_error(title: str, text: str, detail: str = "", quit_after: float | None
     box.exec()
 
 
+def show_config_problems(report: str, quit_after: float | None = None) -> int:
+    """Show why a station config cannot be used (``ConfigError.report()``); exit code 2.
+
+    For a window started from a desktop shortcut, where nobody reads stderr.
+    """
+    app = application()
+    lines = report.splitlines()
+    show_error(
+        app.translate("app", "The station configuration has problems"),
+        lines[0] if lines else report,
+        "\n".join(line.strip() for line in lines[1:]),
+        quit_after,
+    )
+    return 2
+
+
 def save_screenshot(window: QWidget, path: str | Path) -> bool:
     """Grab the window into a PNG; False (and a log line) when it cannot be written."""
     target = Path(path)
