@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from pymodbus.client import ModbusSerialClient
+from pymodbus.exceptions import ConnectionException
 
 from drivers.base import DeviceError
 from drivers.modbus.pdus import use_numpy_answers
+from drivers.modbus.rtu_frame import expected_length
 from drivers.modbus.transport import RawCapture
 
 log = logging.getLogger(__name__)
@@ -66,6 +68,43 @@ class FairLock:
             self._cond.notify_all()
 
 
+class FramedSerialClient(ModbusSerialClient):
+    """pymodbus's serial client, reading each answer by its length instead of by silence.
+
+    pymodbus's own ``recv`` polls the port until no new byte arrived for a polling interval
+    (at least 1 ms), which costs every transaction that much line time. An RTU answer's length
+    follows from its first three bytes, so this reads exactly that many bytes and returns the
+    moment the frame is complete, within :attr:`answer_timeout_s`.
+    """
+
+    answer_timeout_s: float = 1.0
+
+    def recv(self, size: int | None) -> bytes:
+        port = self.socket
+        if size is not None or port is None:
+            return super().recv(size)  # type: ignore[no-any-return]
+        deadline = time.monotonic() + self.answer_timeout_s
+        try:
+            self._timeout(port, self.answer_timeout_s)
+            head = port.read(3)
+            length = expected_length(head)
+            if length is None or length <= 3:
+                return head  # silence, or cut off: pymodbus reports the timeout
+            self._timeout(port, max(deadline - time.monotonic(), 0.001))
+            return head + port.read(length - 3)
+        except (BlockingIOError, InterruptedError):
+            raise
+        except OSError:  # pyserial's SerialException too: the port went away
+            self.close()
+            raise ConnectionException(str(self)) from None
+
+    @staticmethod
+    def _timeout(port: Any, seconds: float) -> None:
+        # Setting it reconfigures the port (tcsetattr): only when it changes.
+        if port.timeout != seconds:
+            port.timeout = seconds
+
+
 class SerialBus:
     """The shared client of one port; use :func:`acquire_bus` / :meth:`release`."""
 
@@ -77,7 +116,7 @@ class SerialBus:
         """Last bytes received, to tell a CRC error from silence."""
         self.busy_s = 0.0
         """Time spent holding the line (for utilisation figures)."""
-        self.client = ModbusSerialClient(
+        self.client = FramedSerialClient(
             line.port,
             baudrate=line.baudrate,
             bytesize=line.bytesize,
@@ -99,6 +138,7 @@ class SerialBus:
         with self.lock:
             self.ensure_open()
             self.client.comm_params.timeout_connect = timeout_s
+            self.client.answer_timeout_s = timeout_s
             started = time.perf_counter()
             try:
                 return call(self.client)

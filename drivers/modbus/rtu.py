@@ -16,14 +16,12 @@ from pydantic import BaseModel, Field
 
 from app.config import DeviceConfig
 from drivers.base import DeviceError
-from drivers.modbus.blocks import BIT_TABLES
 from drivers.modbus.bus import LineSettings, SerialBus, acquire_bus
 from drivers.modbus.common import BlockData, ModbusDriver, ModbusSettings
+from drivers.modbus.rtu_frame import REQUEST_BYTES, answer_bytes, crc16, expected_length
 from drivers.modbus.transport import Dropped, execute
 
 log = logging.getLogger(__name__)
-
-REQUEST_BYTES = 8  # unit, function, address (2), count (2), CRC (2)
 
 
 class ModbusRtuSettings(ModbusSettings):
@@ -41,36 +39,11 @@ class ModbusRtuSettings(ModbusSettings):
     """On a shared port, longest wait between probes of a unit that stopped answering."""
 
 
-def answer_bytes(table: str, count: int) -> int:
-    """Length of the RTU answer to a read of ``count`` values."""
-    data = (count + 7) // 8 if table in BIT_TABLES else 2 * count
-    return 5 + data  # unit, function, byte count, data, CRC (2)
-
-
 def frame_time_s(line: LineSettings, table: str, count: int) -> float:
     """Wire time of one request and its answer, with the 3.5-character silences."""
     chars = REQUEST_BYTES + answer_bytes(table, count)
     silence = max(3.5 * line.char_time_s, 0.00175)  # spec: 1.75 ms fixed above 19200 baud
     return chars * line.char_time_s + 2 * silence
-
-
-def expected_length(frame: bytes) -> int | None:
-    """Length of a read (FC 1-4) or exception answer from its first bytes; None if unknown."""
-    if len(frame) < 3:
-        return None
-    if frame[1] & 0x80:
-        return 5
-    return 3 + frame[2] + 2
-
-
-def crc16(data: bytes) -> int:
-    """Modbus RTU CRC-16."""
-    crc = 0xFFFF
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
-    return crc
 
 
 class ModbusRtuDriver(ModbusDriver):
