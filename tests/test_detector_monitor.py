@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from app.config import ConfigError, parse_config
-from app.detectors.monitor import AnomalyMonitor, human_duration
+from app.detectors.monitor import AnomalyMonitor, check_detectors, human_duration
 from app.model import Quality, SampleBatch
 
 IDS = {
@@ -202,8 +202,17 @@ def test_machine_level_anomaly_names_its_contributors() -> None:
 
 def test_multivariate_tags_must_exist() -> None:
     device = {"multivariate": {"tags": ["current", "flwo"]}}
+    config = parse_config(station(device=device))
     with pytest.raises(ValueError, match=r"multivariate.tags: no tag named 'flwo'"):
-        AnomalyMonitor(parse_config(station(device=device)), IDS)
+        AnomalyMonitor(config, IDS)
+    assert check_detectors(config) == [
+        "devices[0].detectors.multivariate.tags: no tag named 'flwo' in device 'press'"
+    ]
+    device = {"multivariate": {"tags": ["current", "recipe"]}}
+    assert check_detectors(parse_config(station(device=device))) == [
+        "devices[0].detectors.multivariate.tags: tag 'recipe' is a string, not a number"
+    ]
+    assert check_detectors(parse_config(station(device={"multivariate": {}}))) == []
 
 
 def test_state_survives_a_restart_through_json() -> None:

@@ -165,6 +165,36 @@ def tag_settings(device: DeviceConfig, tag: TagConfig) -> TagDetectors | None:
     return defaults
 
 
+def multivariate_tags(device: DeviceConfig, settings: MultivariateSettings) -> list[str]:
+    """The tags a device's multivariate detector watches (its list, or every numeric tag)."""
+    if settings.tags is not None:
+        return list(settings.tags)
+    return [t.name for t in device.tags if t.data_type not in _SKIPPED_TYPES]
+
+
+def check_detectors(config: StationConfig) -> list[str]:
+    """Problems pydantic cannot see (they span a device's tags), as ``key.path: message``.
+
+    For ``shopfloor check-config``; :class:`AnomalyMonitor` raises ValueError on the first.
+    """
+    problems: list[str] = []
+    for index, device in enumerate(config.devices):
+        settings = device.detectors.multivariate if device.detectors is not None else None
+        if settings is None or not settings.enabled:
+            continue
+        where = f"devices[{index}].detectors.multivariate.tags"
+        known = {t.name: t for t in device.tags}
+        names = multivariate_tags(device, settings)
+        for name in names:
+            if name not in known:
+                problems.append(f"{where}: no tag named '{name}' in device '{device.name}'")
+            elif known[name].data_type == "string":
+                problems.append(f"{where}: tag '{name}' is a string, not a number")
+        if len(names) < 2:
+            problems.append(f"{where}: needs at least 2 numeric tags")
+    return problems
+
+
 class AnomalyMonitor:
     """Every detector of a station, fed with the engine's sample batches."""
 
@@ -200,10 +230,7 @@ class AnomalyMonitor:
         index: int, device: DeviceConfig, settings: MultivariateSettings, tag_ids: Mapping[str, int]
     ) -> _MachineStream:
         known = {t.name: t for t in device.tags}
-        if settings.tags is None:
-            names = [t.name for t in device.tags if t.data_type not in _SKIPPED_TYPES]
-        else:
-            names = list(settings.tags)
+        names = multivariate_tags(device, settings)
         where = f"devices[{index}].detectors.multivariate.tags"
         for name in names:
             if name not in known:
