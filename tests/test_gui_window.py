@@ -292,3 +292,41 @@ def test_config_problems_are_shown_in_a_message_box(qtbot, tmp_path: Path) -> No
     assert len(seen) == 1
     assert "broken.toml: 1 problem" in seen[0]
     assert "devices[0].poll_period_s:" in seen[0]
+
+
+def test_demo_comm_loss_reaches_the_banner_and_the_alarm_summary(qtbot, sqlite_url: str) -> None:
+    """The washer goes silent (scenario 'silent'): one high alarm in the banner and the summary."""
+    from app.alarms.model import AlarmState
+    from app.commands.demo import point_at
+    from app.config import load_config
+    from app.security import Actor
+    from drivers.simulator import PlantSimulator
+    from resources import DEMO_CONFIG
+
+    sim = PlantSimulator(seed=2, scenario="silent", speed=10).start()  # silent 3..9 s
+    try:
+        server = sim.serve_modbus_tcp("127.0.0.1", 0)
+        config = point_at(load_config(DEMO_CONFIG), "127.0.0.1", server.port)
+        window = MainWindow(Station(config, db_url=sqlite_url))
+        qtbot.addWidget(window)
+        window.show()
+        window.station.start()
+        model = window.alarms.bridge.model
+
+        def comm_alarm_shown() -> bool:
+            row = model.row_of("washer.@comm")
+            return row is not None and row.state is AlarmState.UNACK
+
+        qtbot.waitUntil(comm_alarm_shown, timeout=15_000)
+        assert "washer" in window.alarms.banner.newest.text().lower()
+        assert window.alarms.banner.isVisible()
+        window.alarms.banner.summary_button.click()
+        assert window.tabs.currentWidget() is window.alarms.summary
+        window.station.alarms.acknowledge(["washer.@comm"], Actor("kim.mj"), "checked cable")
+        qtbot.waitUntil(
+            lambda: model.row_of("washer.@comm").state is not AlarmState.UNACK, timeout=3_000
+        )
+        assert model.row_of("washer.@comm").acked_by == "kim.mj"
+        window.close()
+    finally:
+        sim.stop()

@@ -9,6 +9,7 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
 from app.station import Station
+from widgets.alarms import AlarmWidgets
 from widgets.bridge import EngineBridge
 from widgets.devices_view import DevicesView
 from widgets.events_view import EventsView
@@ -51,12 +52,25 @@ class MainWindow(QMainWindow):
         self.trend = TrendView(station.engine, self.bridge)
         self.events = EventsView(station.config, self.bridge, station.storage.events)
         self.devices = DevicesView(station.engine)
+        self.alarms = AlarmWidgets.create(
+            station.alarms,
+            history=lambda tag_id, t0, _t1: station.engine.history.window(tag_id, since=t0),
+            parent=self,
+        )
         self.tabs.addTab(self.overview, self.tr("Overview"))
+        self.tabs.addTab(self.alarms.summary, AlarmWidgets.summary_title())
         self.tabs.addTab(self.trend, self.tr("Trend"))
         self.tabs.addTab(self.events, self.tr("Events"))
+        self.tabs.addTab(self.alarms.history, AlarmWidgets.history_title())
+        self.tabs.addTab(self.alarms.performance, AlarmWidgets.performance_title())
         self.tabs.addTab(self.devices, self.tr("Devices"))
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
+        # The alarm banner is always visible; clicking it opens the alarm summary.
+        self.set_banner(self.alarms.banner)
+        self.alarms.banner.summaryRequested.connect(
+            lambda: self.tabs.setCurrentWidget(self.alarms.summary)
+        )
 
         self.status = StationStatusBar(station)
         self.setStatusBar(self.status)
@@ -92,6 +106,7 @@ class MainWindow(QMainWindow):
             return
         started = time.monotonic()
         self.bridge.close()
+        self.alarms.bridge.close()
         self.station.stop(2.0)
         self.stop_seconds = time.monotonic() - started
         log.info("station stopped in %.2f s", self.stop_seconds)
