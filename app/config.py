@@ -323,8 +323,9 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> StationConfi
     except ValidationError as exc:
         raise ConfigError(source, _problems_from_validation(exc)) from None
     from app.alarms.definitions import reference_problems
+    from app.detectors.monitor import check_detectors
 
-    problems = _driver_problems(data, config) + reference_problems(config)
+    problems = _driver_problems(data, config) + reference_problems(config) + check_detectors(config)
     if problems:
         raise ConfigError(source, problems)
     return config

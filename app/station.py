@@ -7,15 +7,22 @@ exercises the same code as the window does.
 from __future__ import annotations
 
 import logging
+import time
 
 from app.alarms.journal import AlarmJournal
 from app.alarms.manager import AlarmManager
 from app.config import StationConfig
+from app.detectors.monitor import AnomalyMonitor
 from app.engine import Engine
+from app.model import SampleBatch
 from app.storage import StorageWriter, open_database
+from app.storage.state import StateStore
 from app.worker import DriverFactory, default_driver_factory
 
 log = logging.getLogger(__name__)
+
+BASELINES_KEY = "detector_baselines"
+BASELINE_SAVE_INTERVAL_S = 300.0
 
 
 class Station:
@@ -40,12 +47,51 @@ class Station:
         # Alarms after storage: a transition is journaled before any view hears of it.
         self.alarms = AlarmManager(config, self.engine.tags.ids(), AlarmJournal(self.database))
         self.alarms.connect_engine(self.engine)
+        # Anomaly detectors: each onset becomes an alarm with the same lifecycle as any other.
+        self.anomalies = AnomalyMonitor(config, self.engine.tags.ids())
+        self._state = StateStore(self.database)
+        self._restore_baselines()
+        self._baselines_saved = time.time()
+        self.engine.subscribe(self._detect)
+        self.engine.subscribe_ticks(self._save_baselines_now_and_then)
         self._running = False
 
     @property
     def database_url(self) -> str:
         """Where this station stores its data (password hidden)."""
         return self.database.url.render_as_string(hide_password=True)
+
+    def _detect(self, batch: SampleBatch) -> None:
+        started = self.anomalies.process(batch)
+        if started or self.anomalies.cleared:
+            self.alarms.on_anomalies(started, self.anomalies.cleared)
+
+    def relearn(self, device: str, tag: str | None = None) -> None:
+        """Forget the learned baselines of a machine or one tag (after maintenance)."""
+        self.anomalies.relearn(device, tag)
+        log.info("baselines of %s relearned", f"{device}.{tag}" if tag else device)
+
+    def _restore_baselines(self) -> None:
+        try:
+            saved = self._state.load(BASELINES_KEY)
+        except Exception:  # a damaged document must not stop the station
+            log.exception("saved detector baselines unreadable; learning afresh")
+            return
+        if saved:
+            self.anomalies.restore(saved)
+
+    def save_baselines(self) -> None:
+        """Persist the detectors' baselines so that a restart needs no new warm-up."""
+        try:
+            self._state.save(BASELINES_KEY, self.anomalies.state())
+        except Exception:
+            log.exception("detector baselines could not be saved")
+
+    def _save_baselines_now_and_then(self, now: float) -> None:
+        # Periodically as well as on stop: a kill -9 loses at most a few minutes of learning.
+        if now - self._baselines_saved >= BASELINE_SAVE_INTERVAL_S:
+            self._baselines_saved = now
+            self.save_baselines()
 
     def start(self) -> None:
         """Start writing, then start polling."""
@@ -66,6 +112,7 @@ class Station:
             return
         self._running = False
         self.engine.stop(timeout)
+        self.save_baselines()
         self.storage.stop()
         self.database.dispose()
         log.info("station stopped; %d rows written", self.storage.rows_written)
