@@ -38,6 +38,15 @@ class _Stop:
     """Sentinel that ends the dispatcher."""
 
 
+class _Call:
+    """A callable to run on the dispatcher thread."""
+
+    __slots__ = ("action",)
+
+    def __init__(self, action: Callable[[], None]) -> None:
+        self.action = action
+
+
 class Engine:
     """Runs one station: its device workers, history and subscribers."""
 
@@ -55,7 +64,7 @@ class Engine:
         capacity = max(MIN_HISTORY_POINTS, min(MAX_HISTORY_POINTS, capacity))
         self.history = HistoryStore(len(self.tags), capacity)
         self.live = LiveValues(len(self.tags))
-        self._queue: queue.SimpleQueue[SampleBatch | Event | _Stop] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[SampleBatch | Event | _Call | _Stop] = queue.SimpleQueue()
         self._batch_subscribers: list[BatchSubscriber] = []
         self._event_subscribers: list[EventSubscriber] = []
         self._tick_subscribers: list[TickSubscriber] = []
@@ -87,6 +96,11 @@ class Engine:
     def post_event(self, event: Event) -> None:
         """Inject an event (e.g. from a detector or the operator) into the dispatch order."""
         self._queue.put(event)
+
+    def call_on_dispatcher(self, action: Callable[[], None]) -> None:
+        """Run ``action`` on the dispatcher thread, between batches (e.g. an operator's
+        "relearn baseline"), so subscribers' state is only ever touched by one thread."""
+        self._queue.put(_Call(action))
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -161,8 +175,10 @@ class Engine:
             if not isinstance(item, _Stop):
                 self._handle(item)
 
-    def _handle(self, item: SampleBatch | Event) -> None:
-        if isinstance(item, SampleBatch):
+    def _handle(self, item: SampleBatch | Event | _Call) -> None:
+        if isinstance(item, _Call):
+            self._call(lambda _: item.action(), None)
+        elif isinstance(item, SampleBatch):
             self.live.apply(item)
             self.history.extend(item.tag_ids, item.timestamps, item.values)
             self.samples_total += len(item)

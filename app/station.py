@@ -67,9 +67,19 @@ class Station:
             self.alarms.on_anomalies(started, self.anomalies.cleared)
 
     def relearn(self, device: str, tag: str | None = None) -> None:
-        """Forget the learned baselines of a machine or one tag (after maintenance)."""
-        self.anomalies.relearn(device, tag)
-        log.info("baselines of %s relearned", f"{device}.{tag}" if tag else device)
+        """Forget the learned baselines of a machine or one tag (after maintenance).
+
+        Safe from any thread: the detectors are reset on the dispatcher, between batches.
+        """
+
+        def reset() -> None:
+            self.anomalies.relearn(device, tag)
+            log.info("baselines of %s relearned", f"{device}.{tag}" if tag else device)
+
+        if self.engine.running:
+            self.engine.call_on_dispatcher(reset)
+        else:
+            reset()
 
     def _restore_baselines(self) -> None:
         try:

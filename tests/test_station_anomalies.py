@@ -91,3 +91,24 @@ def test_a_step_becomes_an_explained_anomaly_alarm_and_baselines_survive_a_resta
     # A new station on the same database starts from the saved baselines: no warm-up again.
     again = Station(config(server.port), db_url=sqlite_url)
     assert again.anomalies.state()["tags"]["press.force"] == saved["tags"]["press.force"]
+
+
+def test_relearn_from_another_thread_resets_the_baselines_between_batches(
+    sqlite_url: str,
+) -> None:
+    with ModbusTcpServer() as server:
+        signal = NoisySignal(server)
+        signal.start()
+        try:
+            station = Station(config(server.port), db_url=sqlite_url)
+            station.start()
+            time.sleep(1.5)
+            learned = station.anomalies.state()["tags"]["press.force"]
+            station.relearn("press")
+            time.sleep(0.1)
+            relearning = station.anomalies.state()["tags"]["press.force"]
+            station.stop()
+        finally:
+            signal.stop.set()
+    assert learned != relearning
+    assert relearning["robust"]["n"] < learned["robust"]["n"]

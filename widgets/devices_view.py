@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
+    QMessageBox,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -38,10 +42,15 @@ class DevicesView(QWidget):
     """One row per device with connection state, traffic, errors and response times."""
 
     def __init__(
-        self, engine: Engine, parent: QWidget | None = None, refresh_ms: int = 1000
+        self,
+        engine: Engine,
+        parent: QWidget | None = None,
+        refresh_ms: int = 1000,
+        relearn: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.engine = engine
+        self._relearn = relearn
         self._names = {d.name: d.display_name for d in engine.config.devices}
         # Python-side, not in item data: PySide6 6.12 miscounts references of bools in QVariants.
         self._abnormal: dict[tuple[int, int], bool] = {}
@@ -69,10 +78,48 @@ class DevicesView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.table)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.relearn_button = QPushButton(self.tr("Relearn baselines of the selected machine…"))
+        self.relearn_button.setToolTip(
+            self.tr(
+                "After maintenance: the anomaly detectors forget what they learned and learn anew"
+            )
+        )
+        self.relearn_button.setEnabled(relearn is not None)
+        self.relearn_button.clicked.connect(self._ask_relearn)
+        buttons.addWidget(self.relearn_button)
+        layout.addLayout(buttons)
         self.refresh()
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.refresh)
         self._timer.start(refresh_ms)
+
+    def selected_device(self) -> str | None:
+        """Name of the device in the selected row, if any."""
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        diagnostics = self.engine.diagnostics()
+        row = rows[0].row()
+        return diagnostics[row].device if row < len(diagnostics) else None
+
+    @Slot()
+    def _ask_relearn(self) -> None:
+        device = self.selected_device()
+        if device is None or self._relearn is None:
+            QMessageBox.information(
+                self, self.tr("Relearn baselines"), self.tr("Select a machine in the table first.")
+            )
+            return
+        name = self._names.get(device, device)
+        answer = QMessageBox.question(
+            self,
+            self.tr("Relearn baselines"),
+            self.tr("Forget the learned baselines of %1 and learn them anew?").replace("%1", name),
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self._relearn(device)
 
     def cell(self, row: int, column: str) -> str:
         """The text of one cell (for tests)."""

@@ -51,7 +51,7 @@ class MainWindow(QMainWindow):
         self.overview = OverviewView(station.engine, self.bridge)
         self.trend = TrendView(station.engine, self.bridge)
         self.events = EventsView(station.config, self.bridge, station.storage.events)
-        self.devices = DevicesView(station.engine)
+        self.devices = DevicesView(station.engine, relearn=station.relearn)
         self.alarms = AlarmWidgets.create(
             station.alarms,
             history=lambda tag_id, t0, _t1: station.engine.history.window(tag_id, since=t0),
