@@ -186,6 +186,11 @@ class DeviceWorker(threading.Thread):
             skipped = int((now - group.next_due) // group.period_s) + 1
             group.missed += skipped
             group.next_due += skipped * group.period_s
+            # Back from a stall (reconnect, hang): the late poll just made and the next
+            # scheduled one must not come back to back.
+            if group.next_due - now < group.period_s / 2:
+                group.next_due += group.period_s
+                group.missed += 1
 
     def _connect(self) -> bool:
         assert self._driver is not None
