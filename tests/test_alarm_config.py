@@ -11,7 +11,7 @@ import pytest
 from app.alarms.definitions import build_definitions, reference_problems
 from app.alarms.manager import AlarmManager
 from app.alarms.model import Kind, Priority
-from app.config import ConfigError, load_config, parse_config
+from app.config import ConfigError, StationConfig, load_config, parse_config
 from app.security import ALARM_OUT_OF_SERVICE, ALARM_SHELVE, Actor, StationUserPolicy, require
 from app.tags import TagTable
 
@@ -97,29 +97,34 @@ def test_invalid_definitions_name_their_key(alarms: dict[str, Any], expected: st
 
 
 def test_references_to_missing_tags_are_reported_with_paths() -> None:
-    config = parse_config(
-        doc(
-            {
-                "deviation": {"setpoint": "sp", "limit": 2},
-                "suppress_when": {"tag": "press.state", "in": [0]},
-                "h": {"limit": 5, "suppress_when": {"tag": "mode", "in": [1]}},
-            }
-        )
+    data = doc(
+        {
+            "deviation": {"setpoint": "sp", "limit": 2},
+            "suppress_when": {"tag": "press.state", "in": [0]},
+            "h": {"limit": 5, "suppress_when": {"tag": "mode", "in": [1]}},
+        }
     )
-    assert reference_problems(config) == [
+    expected = [
         "devices[0].tags[1].alarms.suppress_when.tag: no tag 'press.state' in this station",
         "devices[0].tags[1].alarms.h.suppress_when.tag: no tag 'oven.mode' in this station",
         "devices[0].tags[1].alarms.deviation.setpoint: no tag 'oven.sp' in this station",
     ]
+    with pytest.raises(ConfigError) as info:
+        parse_config(data)  # what check-config and every command see
+    assert info.value.problems == expected
+    config = StationConfig.model_validate(data)  # structurally valid, references broken
+    assert reference_problems(config) == expected
     with pytest.raises(ConfigError, match=r"no tag 'oven\.sp'"):
         AlarmManager(config, TagTable(config).ids(), journal=_memory_engine())
 
 
 def test_own_setpoint_is_refused() -> None:
-    config = parse_config(doc({"deviation": {"setpoint": "temp", "limit": 2}}))
-    assert reference_problems(config) == [
-        "devices[0].tags[1].alarms.deviation.setpoint: a tag cannot be its own setpoint"
-    ]
+    data = doc({"deviation": {"setpoint": "temp", "limit": 2}})
+    expected = ["devices[0].tags[1].alarms.deviation.setpoint: a tag cannot be its own setpoint"]
+    with pytest.raises(ConfigError) as info:
+        parse_config(data)
+    assert info.value.problems == expected
+    assert reference_problems(StationConfig.model_validate(data)) == expected
 
 
 def _memory_engine():

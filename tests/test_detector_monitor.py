@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from app.config import ConfigError, parse_config
+from app.config import ConfigError, StationConfig, parse_config
 from app.detectors.monitor import AnomalyMonitor, check_detectors, human_duration
 from app.model import Quality, SampleBatch
 
@@ -202,14 +202,16 @@ def test_machine_level_anomaly_names_its_contributors() -> None:
 
 def test_multivariate_tags_must_exist() -> None:
     device = {"multivariate": {"tags": ["current", "flwo"]}}
-    config = parse_config(station(device=device))
+    expected = ["devices[0].detectors.multivariate.tags: no tag named 'flwo' in device 'press'"]
+    with pytest.raises(ConfigError) as info:
+        parse_config(station(device=device))  # what check-config and every command see
+    assert info.value.problems == expected
+    config = StationConfig.model_validate(station(device=device))
     with pytest.raises(ValueError, match=r"multivariate.tags: no tag named 'flwo'"):
         AnomalyMonitor(config, IDS)
-    assert check_detectors(config) == [
-        "devices[0].detectors.multivariate.tags: no tag named 'flwo' in device 'press'"
-    ]
+    assert check_detectors(config) == expected
     device = {"multivariate": {"tags": ["current", "recipe"]}}
-    assert check_detectors(parse_config(station(device=device))) == [
+    assert check_detectors(StationConfig.model_validate(station(device=device))) == [
         "devices[0].detectors.multivariate.tags: tag 'recipe' is a string, not a number"
     ]
     assert check_detectors(parse_config(station(device={"multivariate": {}}))) == []
