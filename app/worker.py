@@ -182,15 +182,11 @@ class DeviceWorker(threading.Thread):
         now = time.monotonic()
         group.next_due += group.period_s
         if group.next_due <= now:
-            # Skip the cycles we could not make: never fire a burst to catch up.
-            skipped = int((now - group.next_due) // group.period_s) + 1
-            group.missed += skipped
-            group.next_due += skipped * group.period_s
-            # Back from a stall (reconnect, hang): the late poll just made and the next
-            # scheduled one must not come back to back.
-            if group.next_due - now < group.period_s / 2:
-                group.next_due += group.period_s
-                group.missed += 1
+            # Late by more than a period (a stall, a hang, a reconnect): skip the cycles we could
+            # not make and start again one full period from now. Never a burst to catch up,
+            # never the late poll and the next one back to back.
+            group.missed += int((now - group.next_due) // group.period_s) + 1
+            group.next_due = now + group.period_s
 
     def _connect(self) -> bool:
         assert self._driver is not None

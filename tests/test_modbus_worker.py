@@ -184,10 +184,10 @@ def test_server_restart_is_recovered_within_about_a_period(servers) -> None:
     back = [t for t in recorder.good("a") if t > marks["up"]]
     # The backoff is capped at the device's poll period (0.25 s at least).
     assert back and back[0] - marks["up"] < 0.25 + PERIOD + 0.1
-    # No catch-up: the first poll after the restart and the next are at least half a period
-    # apart (3 requests a cycle).
+    # No catch-up: the first poll after the restart and the next are a period apart
+    # (3 requests a cycle).
     times = np.array(restarted[0].logic.request_times)
-    ends = np.searchsorted(times, times + 0.45 * PERIOD)
+    ends = np.searchsorted(times, times + 0.9 * PERIOD)
     assert (ends - np.arange(times.size)).max() <= 3
 
 
@@ -200,5 +200,5 @@ def test_after_a_stall_the_next_poll_is_not_back_to_back(servers) -> None:
     # Polled late after a stall; the old grid's next point would be only 1 ms away.
     group.next_due = now - 2 * PERIOD + 0.001
     worker._schedule(group)
-    assert group.next_due - time.monotonic() >= PERIOD / 2 - 0.005
-    assert group.missed == 2
+    assert group.next_due - time.monotonic() >= PERIOD - 0.005
+    assert group.missed == 1
