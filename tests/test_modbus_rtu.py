@@ -249,3 +249,15 @@ def test_port_vanishing_is_a_device_error_then_reopened() -> None:
     with pytest.raises(DeviceError) as caught:
         ModbusRtuDriver(device).connect()
     assert caught.value.kind == "io"
+
+
+def test_adapter_local_echo_is_skipped(pty: PtyPair) -> None:
+    tags = reference_tags()
+    logic = ModbusLogic({2: Memory()})
+    load_reference(logic.units[2], tags)
+    with ModbusRtuServer(pty.b, logic, echo=True):
+        readings = read_all(rtu_device(pty.a, tags, unit=2, local_echo=True))
+        assert readings.errors == {}
+        check_reference(readings.values, readings.texts, tags)
+        with pytest.raises(DeviceError):  # without the option the echo is taken for an answer
+            read_all(rtu_device(pty.a, tags[:1], unit=2, turnaround_s=0.02))

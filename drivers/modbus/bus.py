@@ -20,7 +20,7 @@ from pymodbus.exceptions import ConnectionException
 
 from drivers.base import DeviceError
 from drivers.modbus.pdus import use_numpy_answers
-from drivers.modbus.rtu_frame import expected_length
+from drivers.modbus.rtu_frame import REQUEST_BYTES, expected_length
 from drivers.modbus.transport import RawCapture
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ class LineSettings:
     bytesize: int
     parity: str
     stopbits: int
+    local_echo: bool = False
 
     @property
     def char_time_s(self) -> float:
@@ -43,7 +44,8 @@ class LineSettings:
         return bits / self.baudrate
 
     def describe(self) -> str:
-        return f"{self.baudrate} {self.bytesize}{self.parity}{self.stopbits}"
+        echo = " with local echo" if self.local_echo else ""
+        return f"{self.baudrate} {self.bytesize}{self.parity}{self.stopbits}{echo}"
 
 
 class FairLock:
@@ -86,12 +88,14 @@ class FramedSerialClient(ModbusSerialClient):
         deadline = time.monotonic() + self.answer_timeout_s
         try:
             self._timeout(port, self.answer_timeout_s)
+            # An adapter that echoes what it sends: pymodbus strips the echo from what we return.
+            echo = port.read(REQUEST_BYTES) if self.comm_params.handle_local_echo else b""
             head = port.read(3)
             length = expected_length(head)
             if length is None or length <= 3:
-                return head  # silence, or cut off: pymodbus reports the timeout
+                return echo + head  # silence, or cut off: pymodbus reports the timeout
             self._timeout(port, max(deadline - time.monotonic(), 0.001))
-            return head + port.read(length - 3)
+            return echo + head + port.read(length - 3)
         except (BlockingIOError, InterruptedError):
             raise
         except OSError:  # pyserial's SerialException too: the port went away
@@ -122,6 +126,7 @@ class SerialBus:
             bytesize=line.bytesize,
             parity=line.parity,
             stopbits=line.stopbits,
+            handle_local_echo=line.local_echo,
             timeout=1.0,
             retries=0,
             trace_packet=self.capture,

@@ -35,6 +35,8 @@ class ModbusRtuSettings(ModbusSettings):
     bytesize: Literal[7, 8] = 8
     turnaround_s: float = Field(default=0.1, ge=0, le=10)
     """Time the device may take to start answering, on top of the wire time."""
+    local_echo: bool = False
+    """The RS-485 adapter echoes what it sends (two-wire adapters without echo suppression)."""
     silent_probe_max_s: float = Field(default=5.0, ge=0, le=3600)
     """On a shared port, longest wait between probes of a unit that stopped answering."""
 
@@ -61,7 +63,9 @@ class ModbusRtuDriver(ModbusDriver):
     def __init__(self, device: DeviceConfig) -> None:
         super().__init__(device)
         s = self.settings
-        self.line = LineSettings(s.port, s.baudrate, s.bytesize, s.parity, s.stopbits)
+        self.line = LineSettings(
+            s.port, s.baudrate, s.bytesize, s.parity, s.stopbits, local_echo=s.local_echo
+        )
         self._bus: SerialBus | None = None
         self._silences = 0
         self._next_probe = 0.0

@@ -255,6 +255,7 @@ class ModbusRtuServer:
         baudrate: int = 115200,
         emulate_wire: bool = False,
         bits_per_char: int = 10,
+        echo: bool = False,
     ) -> None:
         import serial
 
@@ -263,6 +264,8 @@ class ModbusRtuServer:
         # Silence between frames: 3.5 characters, fixed at 1.75 ms above 19200 baud.
         self.silence = max(3.5 * self.char_time, 0.00175)
         self.emulate_wire = emulate_wire
+        self.echo = echo
+        """Echo every request back first, like a two-wire adapter without echo suppression."""
         self.answers = 0
         self.requests_by_unit: dict[int, int] = {}
         self._serial = serial.Serial(port, baudrate=baudrate, timeout=0.05)
@@ -306,6 +309,8 @@ class ModbusRtuServer:
 
     def _handle(self, frame: bytes) -> None:
         logic = self.logic
+        if self.echo:
+            self._serial.write(frame)
         number = logic.count_request()
         self.requests_by_unit[frame[0]] = self.requests_by_unit.get(frame[0], 0) + 1
         answer = logic.answer(frame[0], frame[1:6])
