@@ -330,3 +330,28 @@ def test_demo_comm_loss_reaches_the_banner_and_the_alarm_summary(qtbot, sqlite_u
         window.close()
     finally:
         sim.stop()
+
+
+def test_gui_command_with_a_broken_config_reports_on_stderr_and_in_a_box(
+    qtbot, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from PySide6.QtCore import QTimer
+
+    from app.cli import main
+
+    broken = tmp_path / "broken.toml"
+    text = SIM_LINE.read_text(encoding="utf-8").replace(
+        'name = "force"', 'name = "force"\nadress = 3'
+    )
+    broken.write_text(text, encoding="utf-8")
+    seen: list[str] = []
+
+    def capture() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            seen.append(box.informativeText())
+
+    QTimer.singleShot(300, capture)
+    assert main(["gui", "--config", str(broken), "--quit-after", "0.8"]) == 2
+    assert "devices[0].tags[0].adress: unknown key (is it misspelt?)" in capsys.readouterr().err
+    assert seen == ["devices[0].tags[0].adress: unknown key (is it misspelt?)"]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import sys
 from typing import Any
 
-from app.commands.common import load_config_or_report, positive_float
-from app.config import StationConfig
+from app.commands.common import positive_float
+from app.config import ConfigError, StationConfig, load_config
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -33,8 +35,14 @@ def add_window_options(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Load the config and open the window."""
-    config = load_config_or_report(args.config)
-    if config is None:
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(exc.report(), file=sys.stderr)
+        # Started from a desktop shortcut nobody reads stderr: show the problems too.
+        if has_display():
+            gui = importlib.import_module("widgets.app")
+            gui.show_config_problems(exc.report(), quit_after=args.quit_after)
         return 2
     return launch_gui(
         config, db_url=args.db, screenshot=args.screenshot, quit_after=args.quit_after
@@ -46,3 +54,8 @@ def launch_gui(config: StationConfig, **options: Any) -> int:
     # importlib keeps widgets/ out of the core's import graph (see the import-linter contracts).
     gui = importlib.import_module("widgets.app")
     return int(gui.run_gui(config, **options))
+
+
+def has_display() -> bool:
+    """True when a window can be shown (a desktop session, or Qt told to draw offscreen)."""
+    return any(os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
