@@ -67,23 +67,16 @@ def test_writer_keeps_rows_while_the_database_is_locked(tmp_path: Path) -> None:
     assert t.tolist() == [1.0, 2.0, 3.0] and v.tolist() == [1.0, 2.0, 3.0]
 
 
+def headless_process(db: Path, stderr: int) -> subprocess.Popen[str]:
+    """``shopfloor run --headless`` on the test line, as a real process."""
+    command = [sys.executable, "-m", "app", "run", "--headless"]
+    command += ["--config", str(CONFIGS / "sim_line.toml"), "--db", f"sqlite:///{db}"]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, text=True)
+
+
 def test_samples_survive_kill_9(tmp_path: Path) -> None:
     path = tmp_path / "station.db"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "app",
-            "run",
-            "--headless",
-            "--config",
-            str(CONFIGS / "sim_line.toml"),
-            "--db",
-            f"sqlite:///{path}",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = headless_process(path, stderr=subprocess.DEVNULL)
     try:
         time.sleep(3.0)
     finally:
@@ -98,22 +91,7 @@ def test_samples_survive_kill_9(tmp_path: Path) -> None:
 
 def test_sigterm_flushes_everything(tmp_path: Path) -> None:
     path = tmp_path / "station.db"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "app",
-            "run",
-            "--headless",
-            "--config",
-            str(CONFIGS / "sim_line.toml"),
-            "--db",
-            f"sqlite:///{path}",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = headless_process(path, stderr=subprocess.PIPE)
     time.sleep(2.5)
     started = time.monotonic()
     proc.send_signal(signal.SIGTERM)
