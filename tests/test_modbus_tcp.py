@@ -172,5 +172,5 @@ def test_poll_groups_share_one_connection_at_their_own_rates(server: ModbusTcpSe
                 per_tag[tag_id] = per_tag.get(tag_id, 0) + 1
     assert server.connections == 1
     fast, slow = per_tag[0], per_tag[1]  # tag ids follow config order
-    assert 15 <= fast <= 23  # every 50 ms for ~1 s
+    assert 12 <= fast <= 23  # every 50 ms for ~1 s (a loaded machine may skip a few)
     assert 2 <= slow <= 3  # at 0 and 0.5 s (and maybe 1.0 s)

@@ -124,7 +124,9 @@ def test_hang_does_not_delay_the_other_device_and_recovers(servers) -> None:
     times = np.array(recorder.good("b"))
     intervals = np.diff(times)
     assert len(times) >= 20
-    assert np.abs(intervals - PERIOD).max() < 0.03
+    # Far below the hung device's 0.3 s timeout: its waits never reached this thread (the
+    # bench measures the real jitter; this bound only has to survive a loaded CI machine).
+    assert np.abs(intervals - PERIOD).max() < 0.1
     # The hung device went bad with a reason, then recovered within a period plus timeout.
     bad = [b for _, b in recorder.of("a") if (b.quality == Quality.BAD).any()]
     assert bad and "timeout" in next(iter(bad[0].reasons.values()))
