@@ -291,3 +291,39 @@ def test_port_vanishing_mid_read_is_a_device_error() -> None:
     with pytest.raises(DeviceError):
         driver.connect()  # the device node is gone too
     driver.close()
+
+
+def test_scans_reach_the_engine_as_events(pty: PtyPair, instrument: serial.Serial) -> None:
+    from app.config import parse_config
+    from app.engine import Engine
+
+    tags = [{"name": "serial", "type": "string", "field": "serial"}]
+    device = device_config(
+        "serial-ascii",
+        {"port": pty.a, "template": "SN:{serial}", "scan_field": "serial"},
+        tags,
+        name="scanner",
+        poll_period_s=0.2,
+    )
+    config = parse_config(
+        {
+            "station": {"company": "c", "site": "s", "line": "l", "station": "st"},
+            "devices": [device.model_dump(by_alias=True, exclude_none=True)],
+        }
+    )
+    engine = Engine(config)
+    events = []
+    engine.subscribe_events(events.append)
+    engine.start()
+    try:
+        time.sleep(0.3)
+        instrument.write(b"SN:EVH-0001\r\nSN:EVH-0002\r\n")
+        deadline = time.monotonic() + 3
+        while (
+            time.monotonic() < deadline and len([e for e in events if e.kind == "part_scanned"]) < 2
+        ):
+            time.sleep(0.05)
+    finally:
+        engine.stop()
+    scans = [e.data["serial"] for e in events if e.kind == "part_scanned"]
+    assert scans == ["EVH-0001", "EVH-0002"]
