@@ -259,9 +259,13 @@ def test_request_mode_is_polled_on_schedule_not_continuously(
     stop = threading.Event()
 
     def answer() -> None:
+        # Accumulate: under load a read may time out mid-request and return part of it.
         instrument.timeout = 0.05
+        pending = b""
         while not stop.is_set():
-            if instrument.read_until(b"\r\n") == b"SI\r\n":
+            pending += instrument.read_until(b"\r\n")
+            while b"SI\r\n" in pending:
+                _, _, pending = pending.partition(b"SI\r\n")
                 asked.append(time.monotonic())
                 instrument.write(b"ST,GS, 7.00 kg\r\n")
 
@@ -270,12 +274,12 @@ def test_request_mode_is_polled_on_schedule_not_continuously(
     published = []
     worker = DeviceWorker(station.devices[0], TagTable(station), published.append)
     worker.start()
-    time.sleep(1.0)
+    time.sleep(1.5)
     worker.stop()
     worker.join(5)
     stop.set()
     thread.join(5)
-    assert 3 <= len(asked) <= 5  # every 0.3 s
+    assert 3 <= len(asked) <= 7  # every 0.3 s, not continuously
     assert worker.diagnostics().cycles_published >= 3
 
 
