@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-_LOG_FLOOR = math.log(1e-10)
+_SQRT_HALF = math.sqrt(0.5)
 #: Tail probability of a "red" sample; after one, further reds count as "yellow".
 RED_TAIL = 1e-5
 YELLOW_TAIL = 1e-3
@@ -22,7 +22,9 @@ class AnomalyLikelihood:
     """Turns a stream of raw scores in [0, 1] into a log-likelihood score in [0, 1].
 
     ``short`` samples are averaged; their mean and spread are learned over the last ``history``
-    averages (after ``learn`` samples). A score of 0.5 means a tail probability of 1e-5.
+    averages (after ``learn`` samples). A score of 0.5 means a tail probability of ``red_tail``
+    (1e-5 by default), 1 its square; after a red, further reds within ``red_hold`` samples
+    count as yellow.
     """
 
     def __init__(
@@ -32,8 +34,14 @@ class AnomalyLikelihood:
         learn: int = 150,
         min_spread: float = 0.02,
         red_hold: int = 1,
+        red_tail: float = RED_TAIL,
     ) -> None:
+        if not 0.0 < red_tail < 1.0:
+            raise ValueError("red_tail must be a probability")
         self.red_hold = red_hold
+        self.red_tail = red_tail
+        self._log_red2 = 2.0 * math.log(red_tail)
+        self._floor = red_tail * red_tail
         self.short = short
         self.history = history
         self.learn = learn
@@ -54,19 +62,24 @@ class AnomalyLikelihood:
     def update(self, raw: float) -> float:
         """Score of the newest raw score (0 while learning)."""
         n = self.n
-        i = n % self.short
-        self._recent_sum += raw - self._recent[i]
-        self._recent[i] = raw
-        average = self._recent_sum / min(n + 1, self.short)
-        count = min(n, self.history)
+        short = self.short
+        recent = self._recent
+        i = n % short
+        self._recent_sum = recent_sum = self._recent_sum + raw - recent[i]
+        recent[i] = raw
+        average = recent_sum / (n + 1 if n < short else short)
+        history = self.history
         score = 0.0
-        if n >= self.learn and count > 1:
+        if n >= self.learn and n > 1:
+            count = n if n < history else history
             mean = self._hist_sum / count
-            variance = max(self._hist_sq / count - mean * mean, 0.0)
-            spread = max(math.sqrt(variance), self.min_spread)
+            variance = self._hist_sq / count - mean * mean
+            spread = math.sqrt(variance) if variance > 0.0 else 0.0
+            if spread < self.min_spread:
+                spread = self.min_spread
             z = (average - mean) / spread
-            tail = 0.5 * math.erfc(z / math.sqrt(2.0)) if z > 0 else 1.0
-            if tail <= RED_TAIL:
+            tail = 0.5 * math.erfc(z * _SQRT_HALF) if z > 0 else 1.0
+            if tail <= self.red_tail:
                 # One red per burst: the rest of the burst is damped to yellow.
                 if self._since_red < self.red_hold:
                     tail = YELLOW_TAIL
@@ -74,16 +87,17 @@ class AnomalyLikelihood:
             else:
                 self._since_red += 1
             self.tail = tail
-            score = math.log(max(tail, 1e-10)) / _LOG_FLOOR
-        j = n % self.history
-        old = self._hist[j] if n >= self.history else 0.0
-        self._hist[j] = average
+            score = math.log(tail if tail > self._floor else self._floor) / self._log_red2
+        hist = self._hist
+        j = n % history
+        old = hist[j]  # still 0.0 during the first lap
+        hist[j] = average
         self._hist_sum += average - old
         self._hist_sq += average * average - old * old
-        if j == self.history - 1:
+        if j == history - 1:
             # Re-add from scratch once per lap: running sums drift with rounding errors.
-            self._hist_sum = sum(self._hist)
-            self._hist_sq = sum(v * v for v in self._hist)
+            self._hist_sum = math.fsum(hist)
+            self._hist_sq = math.fsum([v * v for v in hist])
         self.n = n + 1
         return score
 
