@@ -280,3 +280,74 @@ def test_human_duration() -> None:
     assert human_duration(300) == "5-minute"
     assert human_duration(45) == "45-second"
     assert human_duration(86400 * 2) == "2-day"
+
+
+def gated_batch(t: float, running: float, vibration: float) -> SampleBatch:
+    return SampleBatch(
+        device="press",
+        tag_ids=np.array([4, 1], dtype=np.int32),
+        timestamps=np.array([t, t]),
+        values=np.array([running, vibration]),
+        quality=np.zeros(2, dtype=np.uint8),
+    )
+
+
+def test_active_when_stops_scoring_and_learning_outside_the_watched_states() -> None:
+    config = parse_config(
+        station(
+            vibration={"warmup_s": 60, "robust": {}, "drift": {"enabled": False}},
+            device={"active_when": {"tag": "running", "in": [1], "settle_s": 0}},
+        )
+    )
+    monitor = AnomalyMonitor(config, IDS)
+    rng = np.random.default_rng(3)
+    t = 0.0
+    # Stopped: wild values are neither scored nor learned.
+    for _ in range(200):
+        assert monitor.process(gated_batch(t, 0, float(rng.normal(50, 20)))) == []
+        t += 1
+    assert monitor.state()["tags"]["press.vibration"]["robust"]["n"] == 0
+    # Running: learns, then a spike is an anomaly.
+    for _ in range(200):
+        assert monitor.process(gated_batch(t, 1, float(rng.normal(5, 0.1)))) == []
+        t += 1
+    onsets = monitor.process(gated_batch(t, 1, 9.0))
+    assert [a.tag for a in onsets] == ["vibration"]
+    # The machine stops while the anomaly is active: it ends, and nothing new is raised.
+    assert monitor.process(gated_batch(t + 1, 0, 9.0)) == []
+    assert [a.tag for a in monitor.cleared] == ["vibration"]
+    assert monitor.process(gated_batch(t + 2, 0, 90.0)) == []
+
+
+def test_active_when_tag_must_exist() -> None:
+    data = station(device={"active_when": {"tag": "state", "in": [1]}})
+    with pytest.raises(ConfigError) as info:
+        parse_config(data)
+    assert info.value.problems == [
+        "devices[0].detectors.active_when.tag: no tag named 'state' in device 'press'"
+    ]
+
+
+def test_active_when_waits_for_the_machine_to_settle_after_a_restart() -> None:
+    config = parse_config(
+        station(
+            vibration={"warmup_s": 60, "robust": {}, "drift": {"enabled": False}},
+            device={"active_when": {"tag": "running", "in": [1], "settle_s": 30}},
+        )
+    )
+    monitor = AnomalyMonitor(config, IDS)
+    rng = np.random.default_rng(4)
+    t = 0.0
+    for _ in range(300):
+        monitor.process(gated_batch(t, 1, float(rng.normal(5, 0.1))))
+        t += 1
+    monitor.process(gated_batch(t, 0, 0.0))  # maintenance
+    t += 100
+    # Back to running: the coolant pump ramps up for 20 s; no anomaly while settling.
+    for i in range(20):
+        assert monitor.process(gated_batch(t, 1, 5.0 * i / 20)) == []
+        t += 1
+    for _ in range(20):
+        assert monitor.process(gated_batch(t, 1, float(rng.normal(5, 0.1)))) == []
+        t += 1
+    assert [a.tag for a in monitor.process(gated_batch(t, 1, 9.0))] == ["vibration"]

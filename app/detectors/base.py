@@ -23,6 +23,11 @@ class UnivariateDetector(Protocol):
         """Forget the baseline and learn again (after maintenance)."""
         ...
 
+    def resume(self) -> None:
+        """Keep the baseline but drop short-term memory (runs, sums, recent means): the
+        samples before a stop must not be compared with those after it."""
+        ...
+
     def state(self) -> dict[str, Any]:
         """JSON-serialisable state, to persist baselines across restarts."""
         ...

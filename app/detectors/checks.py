@@ -30,6 +30,11 @@ class FlatlineDetector:
         self.longest = 0
         self.limit = 0  # 0 while learning; -1 for a constant signal
 
+    def resume(self) -> None:
+        """A stuck run does not span a stop."""
+        self.anchor = math.nan
+        self.run = 0
+
     def update(self, x: float) -> float:
         """1 while the signal is stuck, else 0."""
         self.n += 1
@@ -90,6 +95,10 @@ class LimitCheck:
         """Forget the previous sample."""
         self.previous = math.nan
         self.reason = ""
+
+    def resume(self) -> None:
+        """No step across a stop."""
+        self.previous = math.nan
 
     def update(self, x: float) -> float:
         """1 for an impossible value, else 0."""

@@ -153,8 +153,24 @@ class MultivariateSettings(_Settings):
         return self
 
 
+class ActiveWhen(_Settings):
+    """The machine states in which the detectors watch (and learn)."""
+
+    tag: str = Field(min_length=1)
+    """A tag of the same device, usually the machine state."""
+    in_: list[float] = Field(alias="in", min_length=1)
+    """Values of ``tag`` in which the detectors run, e.g. ``[1]`` for running."""
+    settle_s: float = Field(default=60.0, ge=0, le=3600)
+    """After entering a watched state, wait this long (pumps, heaters and spindles come up
+    to their working point after a restart)."""
+
+
 class DeviceDetectors(_Settings):
     """Detectors that watch a whole machine."""
+
+    active_when: ActiveWhen | None = None
+    """Watch only in these machine states: a stopped, tripped or serviced machine is not
+    anomalous, and must not be learned as normal either."""
 
     all_tags: TagDetectors | None = None
     """Detectors for every numeric tag that has no ``detectors`` key of its own."""

@@ -48,6 +48,12 @@ class DriftDetector:
         self.down = 0.0
         self._run = 0  # samples since the active side of the CUSUM was last zero
 
+    def resume(self) -> None:
+        """The CUSUM starts again from zero; the reference is kept."""
+        self.up = 0.0
+        self.down = 0.0
+        self._run = 0
+
     @property
     def ready(self) -> bool:
         """True once the warm-up is over."""

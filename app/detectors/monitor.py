@@ -83,6 +83,26 @@ class _Latch:
 
 
 @dataclass
+class _Gate:
+    """A device's ``active_when``: the detectors run only while ``tag_id`` holds one of
+    ``allowed`` (unknown counts as closed: nothing is learned before the state is known)."""
+
+    tag_id: int
+    allowed: frozenset[float]
+    settle_s: float
+    value: float = math.nan
+    entered: float = math.inf
+    """When the tag last entered a watched state."""
+
+    @property
+    def in_state(self) -> bool:
+        return self.value in self.allowed
+
+    def open_at(self, t: float) -> bool:
+        return self.in_state and t >= self.entered + self.settle_s
+
+
+@dataclass
 class _TagStream:
     device: str
     tag: str
@@ -179,6 +199,13 @@ def check_detectors(config: StationConfig) -> list[str]:
     """
     problems: list[str] = []
     for index, device in enumerate(config.devices):
+        gate = device.detectors.active_when if device.detectors is not None else None
+        if gate is not None and gate.tag not in {t.name for t in device.tags}:
+            problems.append(
+                f"devices[{index}].detectors.active_when.tag: no tag named '{gate.tag}' "
+                f"in device '{device.name}'"
+            )
+    for index, device in enumerate(config.devices):
         settings = device.detectors.multivariate if device.detectors is not None else None
         if settings is None or not settings.enabled:
             continue
@@ -202,8 +229,18 @@ class AnomalyMonitor:
         self._tags: dict[int, _TagStream] = {}
         self._machines: dict[str, _MachineStream] = {}
         self._by_name: dict[str, _TagStream] = {}
+        self._gates: dict[str, _Gate] = {}
         self.cleared: list[Anomaly] = []
         for index, device in enumerate(config.devices):
+            gate = device.detectors.active_when if device.detectors is not None else None
+            if gate is not None:
+                full = f"{device.name}.{gate.tag}"
+                if full not in tag_ids:
+                    raise ValueError(
+                        f"devices[{index}].detectors.active_when.tag: no tag named "
+                        f"'{gate.tag}' in device '{device.name}'"
+                    )
+                self._gates[device.name] = _Gate(tag_ids[full], frozenset(gate.in_), gate.settle_s)
             for tag in device.tags:
                 settings = tag_settings(device, tag)
                 if settings is None:
@@ -275,6 +312,9 @@ class AnomalyMonitor:
         ids = batch.tag_ids[good].tolist()
         stamps = batch.timestamps[good].tolist()
         values = batch.values[good].tolist()
+        gate = self._gates.get(batch.device)
+        if gate is not None and not self._gate_allows(gate, batch, ids, values):
+            return onsets
         tags = self._tags
         for tag_id, stamp, value in zip(ids, stamps, values, strict=True):
             stream = tags.get(tag_id)
@@ -301,6 +341,44 @@ class AnomalyMonitor:
         if machine is not None and ids:
             self._machine_step(machine, ids, stamps, values, onsets)
         return onsets
+
+    def _gate_allows(
+        self, gate: _Gate, batch: SampleBatch, ids: list[int], values: list[float]
+    ) -> bool:
+        """Follow the device's state; when it leaves the watched states, end its anomalies."""
+        now = float(batch.timestamps.max()) if len(batch) else math.nan
+        was_in_state = gate.in_state
+        if gate.tag_id in ids:
+            gate.value = values[ids.index(gate.tag_id)]
+        if gate.in_state and not was_in_state:
+            gate.entered = now
+            self._resume(batch.device)
+        if gate.open_at(now):
+            return True
+        if was_in_state and not gate.in_state:
+            when = now
+            for stream in self._by_name.values():
+                if stream.device == batch.device:
+                    for _, latch in stream.detectors:
+                        self._end(latch, when)
+            machine = self._machines.get(batch.device)
+            if machine is not None:
+                self._end(machine.latch, when)
+        return False
+
+    def _resume(self, device: str) -> None:
+        for stream in self._by_name.values():
+            if stream.device == device:
+                for detector, _ in stream.detectors:
+                    # The pattern-novelty detector keeps no short-term state across a stop.
+                    resume = getattr(detector, "resume", None)
+                    if resume is not None:
+                        resume()
+
+    def _end(self, latch: _Latch, when: float) -> None:
+        if latch.onset is not None:
+            self.cleared.append(replace(latch.onset, timestamp=when))
+        latch.reset()
 
     def _machine_step(
         self,

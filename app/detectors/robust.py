@@ -69,6 +69,12 @@ class RobustDetector:
         self.last = (0.0, 0.0, 0.0)  # spike z, step z, spread ratio
         self.last_x = 0.0
 
+    def resume(self) -> None:
+        """Short-term statistics start again from the baseline."""
+        if self.ready:
+            self.short_mean = self.mean
+            self.short_var = self.sigma * self.sigma
+
     @property
     def ready(self) -> bool:
         """True once the warm-up is over."""

@@ -54,6 +54,10 @@ class NelsonRules:
         self._mr_sum = 0.0
         self._reset_runs()
 
+    def resume(self) -> None:
+        """Run rules start again; the learned centre and sigma stay."""
+        self._reset_runs()
+
     def _reset_runs(self) -> None:
         self.previous = math.nan
         self._last_diff = 0.0
