@@ -11,6 +11,7 @@ import pytest
 from app.detectors.base import squash
 from app.detectors.checks import FlatlineDetector, LimitCheck
 from app.detectors.drift import DriftDetector
+from app.detectors.likelihood import AnomalyLikelihood
 from app.detectors.multivariate import PcaDetector, chi2_quantile
 from app.detectors.robust import RobustDetector
 from app.detectors.sequence import SequenceDetector
@@ -166,6 +167,35 @@ def test_sequence_detector_finds_a_new_pattern_and_stays_quiet_on_a_repeated_one
     detector = SequenceDetector()
     hit = first_alarm(detector, signal, start=1000)
     assert hit is not None and 4000 <= hit <= 4030
+
+
+@pytest.mark.parametrize("red_tail", [1e-5, 3e-6])
+def test_likelihood_scores_half_at_its_red_tail_and_one_red_per_burst(red_tail: float) -> None:
+    likelihood = AnomalyLikelihood(short=1, learn=100, red_hold=50, red_tail=red_tail)
+    rng = np.random.default_rng(3)
+    for raw in (0.1 + 0.01 * rng.normal(size=500)).tolist():
+        assert likelihood.update(raw) < 0.5
+    burst = [likelihood.update(0.5) for _ in range(5)]
+    assert burst[0] >= 0.5 and likelihood.tail <= 1e-3  # red, then yellow
+    assert all(score < 0.5 for score in burst[1:])
+    # The score is the log of the tail, scaled so that the red tail gives exactly 0.5.
+    quiet = AnomalyLikelihood(short=1, learn=10, red_tail=red_tail)
+    for _ in range(20):
+        quiet.update(0.0)
+    z = 4.0
+    score = quiet.update(z * quiet.min_spread)
+    assert score == pytest.approx(np.log(quiet.tail) / (2 * np.log(red_tail)))
+
+
+def test_sequence_detector_gives_one_alarm_when_two_views_see_one_burst() -> None:
+    t = np.arange(4000)
+    signal = np.sin(2 * np.pi * t / 50) + 0.05 * np.random.default_rng(6).normal(size=t.size)
+    signal[3000:3040] += 2.0  # a level the signal never had: range, value and shape all see it
+    detector = SequenceDetector()
+    scores = np.array([detector.update(x) for x in signal.tolist()])
+    alarms = np.flatnonzero(scores[1000:] >= 0.5) + 1000
+    assert alarms.size >= 1 and 3000 <= alarms[0] <= 3005
+    assert np.all(np.diff(alarms) >= detector.hold)
 
 
 @pytest.mark.parametrize(
