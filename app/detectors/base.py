@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any, Protocol
+
+import numpy as np
+
+#: MAD of a normal distribution is 0.6745 sigma.
+_MAD_TO_SIGMA = 1.4826
 
 
 class UnivariateDetector(Protocol):
@@ -48,3 +54,17 @@ def squash(value: float, level: float) -> float:
 def finite_or_none(value: float) -> float | None:
     """JSON has no infinities: store them as null."""
     return value if math.isfinite(value) else None
+
+
+def robust_baseline(values: Sequence[float]) -> tuple[float, float]:
+    """Level and spread of a warm-up: the median and the MAD in sigmas.
+
+    Quantised or mostly constant signals have a MAD of zero: the standard deviation stands in.
+    The spread never falls below 1e-9 of the level (or of 1), so that it can divide.
+    """
+    data = np.asarray(values)
+    median = float(np.median(data))
+    sigma = float(np.median(np.abs(data - median))) * _MAD_TO_SIGMA
+    if sigma <= 0.0:
+        sigma = float(data.std())
+    return median, max(sigma, 1e-9 * max(abs(median), 1.0))

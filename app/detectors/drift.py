@@ -9,11 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
+from app.detectors.base import robust_baseline, squash
 
-from app.detectors.base import squash
-
-_MAD_TO_SIGMA = 1.4826
 #: Standardised deviations are clipped here: a single spike must not look like a drift.
 _CLIP = 4.0
 
@@ -66,10 +63,7 @@ class DriftDetector:
         if learning is not None:
             learning.append(x)
             if len(learning) >= self.warmup:
-                data = np.asarray(learning)
-                self.mean = float(np.median(data))
-                sigma = float(np.median(np.abs(data - self.mean))) * _MAD_TO_SIGMA
-                self.sigma = max(sigma or float(data.std()), 1e-9 * max(abs(self.mean), 1.0))
+                self.mean, self.sigma = robust_baseline(learning)
                 self._learning = None
             return 0.0
         z = (x - self.mean) / self.sigma

@@ -18,12 +18,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
+from app.detectors.base import robust_baseline, squash
 
-from app.detectors.base import squash
-
-#: MAD of a normal distribution is 0.6745 sigma; mean absolute deviation is 0.7979 sigma.
-_MAD_TO_SIGMA = 1.4826
+#: Mean absolute deviation of a normal distribution is 0.7979 sigma.
 _MEAN_ABS_TO_SIGMA = 1.2533
 #: Deviations are clipped at this many sigmas when the baseline learns from them.
 _CLIP = 3.0
@@ -81,14 +78,7 @@ class RobustDetector:
         return self._learning is None
 
     def _finish_warmup(self, values: list[float]) -> None:
-        data = np.asarray(values)
-        median = float(np.median(data))
-        mad = float(np.median(np.abs(data - median))) * _MAD_TO_SIGMA
-        if mad <= 0.0:
-            # Quantised or mostly constant signals: fall back to the standard deviation.
-            mad = float(data.std())
-        scale = max(abs(median), 1.0)
-        self.sigma = max(mad, 1e-9 * scale)
+        median, self.sigma = robust_baseline(values)
         self.mean = median
         self.short_mean = median
         self.short_var = self.sigma * self.sigma
