@@ -8,9 +8,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QMessageBox,
     QPushButton,
     QTableWidget,
@@ -22,6 +20,7 @@ from PySide6.QtWidgets import (
 from app.engine import Engine
 from app.model import DeviceDiagnostics
 from widgets.format import format_age, format_clock, format_number
+from widgets.tables import setup_read_only_table
 from widgets.theme import COMM_LOSS
 
 COLUMNS = (
@@ -68,13 +67,7 @@ class DevicesView(QWidget):
         ]
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(headers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        setup_read_only_table(self.table)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.table)

@@ -16,13 +16,14 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QTableView, QVBoxLayout, QWidget
 
 from app.config import StationConfig
 from app.model import Event, Severity
 from app.storage.events import EventStore
 from widgets.bridge import EngineBridge
 from widgets.format import format_datetime
+from widgets.tables import setup_read_only_table
 from widgets.theme import FAULT
 
 log = logging.getLogger(__name__)
@@ -133,13 +134,7 @@ class EventsView(QWidget):
         self.model = EventModel(config, parent=self)
         self.table = QTableView()
         self.table.setModel(self.model)
-        self.table.setAlternatingRowColors(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        setup_read_only_table(self.table)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.table)
