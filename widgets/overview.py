@@ -74,7 +74,8 @@ class MachineTile(QFrame):
             STALE_FACTOR * max(t.period_s for t in engine.tags.of_device(device.name))
             + device.timeout_s
         )
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        # Tiles share the screen's height: the sparkline grows into a small trend per machine.
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumWidth(TILE_MIN_WIDTH)
 
         layout = QVBoxLayout(self)
@@ -229,8 +230,7 @@ class OverviewView(QScrollArea):
         outer.setContentsMargins(12, 12, 12, 12)
         self._grid = QGridLayout()
         self._grid.setSpacing(12)
-        outer.addLayout(self._grid)
-        outer.addStretch(1)
+        outer.addLayout(self._grid, 1)
         self.tiles: dict[str, MachineTile] = {
             device.name: MachineTile(engine, device)
             for device in engine.config.devices
@@ -274,6 +274,6 @@ class OverviewView(QScrollArea):
         self._columns = columns
         for index, tile in enumerate(self.tiles.values()):
             self._grid.removeWidget(tile)
-            self._grid.addWidget(tile, index // columns, index % columns, Qt.AlignmentFlag.AlignTop)
+            self._grid.addWidget(tile, index // columns, index % columns)
         for column in range(self._grid.columnCount()):
             self._grid.setColumnStretch(column, 1 if column < columns else 0)

@@ -36,7 +36,7 @@ class Sparkline(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumHeight(48)
         self._t = np.empty(0)
         self._v = np.empty(0)
@@ -91,6 +91,10 @@ class Sparkline(QWidget):
             if hi != lo:
                 polygon.append(QPointF(x, y(hi)))
         painter.setPen(QPen(QColor(TEXT_MUTED), 1))
+        if rect.height() >= 60:  # tall enough to be read as a trend: say what the axis spans
+            metrics = painter.fontMetrics()
+            painter.drawText(rect.topLeft() + QPointF(2, metrics.ascent()), f"{y_high:.4g}")
+            painter.drawText(rect.bottomLeft() + QPointF(2, -metrics.descent() - 2), f"{y_low:.4g}")
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         if polygon.size() == 1:
             painter.drawPoint(polygon.at(0))
