@@ -83,6 +83,14 @@ class _ActionDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
 
+    def text_field(self, placeholder: str) -> QPlainTextEdit:
+        """A few lines of free text (a comment, a reason); Tab moves on to the next field."""
+        field = QPlainTextEdit(self)
+        field.setPlaceholderText(placeholder)
+        field.setTabChangesFocus(True)
+        field.setMaximumHeight(90)
+        return field
+
     def show_error(self, text: str) -> None:
         """Show why the action was not done."""
         self.error.setText(text)
@@ -133,10 +141,7 @@ class AcknowledgeDialog(_ActionDialog):
         super().__init__(manager, alarm_ids, users, parent)
         self.setWindowTitle(self.tr("Acknowledge alarms"))
         self.summary.setText(self.tr("Acknowledge %n alarm(s).", "", len(self.alarm_ids)))
-        self.comment = QPlainTextEdit(self)
-        self.comment.setPlaceholderText(self.tr("Optional: what you saw or did"))
-        self.comment.setTabChangesFocus(True)
-        self.comment.setMaximumHeight(90)
+        self.comment = self.text_field(self.tr("Optional: what you saw or did"))
         self.form.addRow(self.tr("Comment"), self.comment)
         self.user.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -164,10 +169,7 @@ class ShelveDialog(_ActionDialog):
             )
         )
         settings = manager.settings
-        self.reason = QPlainTextEdit(self)
-        self.reason.setPlaceholderText(self.tr("Required: why these alarms are shelved"))
-        self.reason.setTabChangesFocus(True)
-        self.reason.setMaximumHeight(90)
+        self.reason = self.text_field(self.tr("Required: why these alarms are shelved"))
         self.minutes = QSpinBox(self)
         self.minutes.setRange(1, max(1, int(settings.max_shelve_s // 60)))
         self.minutes.setValue(min(self.minutes.maximum(), int(settings.default_shelve_s // 60)))
