@@ -39,9 +39,9 @@ class LiveValues:
             self.values[ids] = batch.values
             self.timestamps[ids] = batch.timestamps
             self.quality[ids] = batch.quality
-            good = ids[batch.quality == Quality.GOOD]
-            for tag_id in good.tolist():
-                self._reasons.pop(tag_id, None)
+            if self._reasons:  # empty while every tag is good: no per-sample loop then
+                for tag_id in ids[batch.quality == Quality.GOOD].tolist():
+                    self._reasons.pop(tag_id, None)
             self._reasons.update(batch.reasons)
             self._texts.update(batch.texts)
 

@@ -62,7 +62,7 @@ class SampleStore:
         texts = [batch.texts.get(i) for i in tag_ids] if batch.texts else [None] * n
         # NaN values become NULL: SQLite does so itself; other databases get None explicitly.
         values: list[float | None] = batch.values.tolist()
-        if self._explicit_null:
+        if self._explicit_null and np.isnan(batch.values).any():
             values = [None if v != v else v for v in values]
         return list(
             zip(
@@ -108,7 +108,7 @@ class SampleStore:
         ts, values, quality = zip(*result, strict=True)
         return (
             np.asarray(ts, dtype=np.float64),
-            np.array([np.nan if v is None else v for v in values], dtype=np.float64),
+            np.asarray(values, dtype=np.float64),  # NULL (None) becomes NaN
             np.asarray(quality, dtype=np.uint8),
         )
 
