@@ -21,7 +21,8 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -460,13 +461,21 @@ class AlarmManager:
 
     # -- operator actions (GUI thread) --------------------------------------------------------
 
+    @contextmanager
+    def _operator_action(
+        self, alarm_ids: Iterable[str]
+    ) -> Iterator[tuple[list[AlarmRecord], float]]:
+        """Under the lock: the alarms acted on (UnknownAlarmError if one is missing) and the
+        time; what the action emitted is journaled and delivered in one commit at the end."""
+        with self._lock:
+            yield self._lookup(alarm_ids), self.clock()
+            self._commit()
+
     def acknowledge(self, alarm_ids: Iterable[str], actor: Actor, comment: str = "") -> list[str]:
         """Acknowledge alarms that wait for it; returns the ids actually acknowledged."""
         security.require(self.policy, actor, security.ALARM_ACKNOWLEDGE)
         comment = _clean_comment(comment)
-        with self._lock:
-            records = self._lookup(alarm_ids)
-            now = self.clock()
+        with self._operator_action(alarm_ids) as (records, now):
             done: list[str] = []
             for record in records:
                 old = record.state
@@ -478,7 +487,6 @@ class AlarmManager:
                 record.ack_comment = comment
                 self._emit(record, Event.ACK, old, now, actor.name, comment, force=True)
                 done.append(record.definition.alarm_id)
-            self._commit()
             return done
 
     def shelve(
@@ -503,30 +511,24 @@ class AlarmManager:
             raise ValueError("the shelve time must be above zero")
         if duration > limit:
             raise ValueError(f"the shelve time {duration:g} s exceeds the maximum of {limit:g} s")
-        with self._lock:
-            records = self._lookup(alarm_ids)
-            now = self.clock()
+        with self._operator_action(alarm_ids) as (records, now):
             for record in records:
                 old = record.state
                 record.shelve = ShelveInfo(actor.name, reason, now, now + duration, one_shot)
                 self._shelved.add(record)
                 self._emit(record, Event.SHELVE, old, now, actor.name, reason, force=True)
-            self._commit()
             return [r.definition.alarm_id for r in records]
 
     def unshelve(self, alarm_ids: Iterable[str], actor: Actor, comment: str = "") -> list[str]:
         """Return shelved alarms to annunciation now."""
         security.require(self.policy, actor, security.ALARM_UNSHELVE)
         comment = _clean_comment(comment)
-        with self._lock:
-            records = self._lookup(alarm_ids)
-            now = self.clock()
+        with self._operator_action(alarm_ids) as (records, now):
             done = []
             for record in records:
                 if record.shelve is not None:
                     self._unshelve(record, now, actor.name, comment)
                     done.append(record.definition.alarm_id)
-            self._commit()
             return done
 
     def set_out_of_service(self, alarm_ids: Iterable[str], actor: Actor, reason: str) -> list[str]:
@@ -535,14 +537,11 @@ class AlarmManager:
         reason = _clean_comment(reason)
         if not reason:
             raise ValueError("a reason is required to take an alarm out of service")
-        with self._lock:
-            records = self._lookup(alarm_ids)
-            now = self.clock()
+        with self._operator_action(alarm_ids) as (records, now):
             for record in records:
                 old = record.state
                 record.oos = actor.name
                 self._emit(record, Event.OUT_OF_SERVICE, old, now, actor.name, reason, force=True)
-            self._commit()
             return [r.definition.alarm_id for r in records]
 
     def return_to_service(
@@ -551,9 +550,7 @@ class AlarmManager:
         """Put out-of-service alarms back in service."""
         security.require(self.policy, actor, security.ALARM_OUT_OF_SERVICE)
         comment = _clean_comment(comment)
-        with self._lock:
-            records = self._lookup(alarm_ids)
-            now = self.clock()
+        with self._operator_action(alarm_ids) as (records, now):
             done = []
             for record in records:
                 if record.oos is None:
@@ -563,7 +560,6 @@ class AlarmManager:
                 record.settle_after_unhide()
                 self._emit(record, Event.IN_SERVICE, old, now, actor.name, comment, force=True)
                 done.append(record.definition.alarm_id)
-            self._commit()
             return done
 
     # -- queries ------------------------------------------------------------------------------
