@@ -73,12 +73,13 @@ class AnomalyLikelihood:
         if n >= self.learn and n > 1:
             count = n if n < history else history
             mean = self._hist_sum / count
-            variance = self._hist_sq / count - mean * mean
-            spread = math.sqrt(variance) if variance > 0.0 else 0.0
-            if spread < self.min_spread:
-                spread = self.min_spread
-            z = (average - mean) / spread
-            tail = 0.5 * math.erfc(z * _SQRT_HALF) if z > 0 else 1.0
+            if average > mean:
+                variance = self._hist_sq / count - mean * mean
+                least = self.min_spread
+                spread = math.sqrt(variance) if variance > least * least else least
+                tail = 0.5 * math.erfc((average - mean) / spread * _SQRT_HALF)
+            else:
+                tail = 1.0
             if tail <= self.red_tail:
                 # One red per burst: the rest of the burst is damped to yellow.
                 if self._since_red < self.red_hold:
@@ -87,7 +88,8 @@ class AnomalyLikelihood:
             else:
                 self._since_red += 1
             self.tail = tail
-            score = math.log(tail if tail > self._floor else self._floor) / self._log_red2
+            if tail < 1.0:
+                score = math.log(tail if tail > self._floor else self._floor) / self._log_red2
         hist = self._hist
         j = n % history
         old = hist[j]  # still 0.0 during the first lap

@@ -55,6 +55,7 @@ class PatternView:
     ) -> None:
         if blocks < 2 or pool < 1 or stride < 1:
             raise ValueError("a shape needs at least 2 blocks of at least 1 sample")
+        self.adapt = 0.01  # rate of the running mean of the nearest distance (per search)
         self.blocks = blocks
         self.stride = stride
         self.pool = pool
@@ -91,20 +92,21 @@ class PatternView:
         sums.append(sums[-1] + x)
         length = self.length
         if len(sums) <= length:
-            return self.likelihood.update(0.0)
+            return 0.0  # the likelihood learns from the first real novelty on
         if len(sums) > length + 1:
             del sums[0]
             if n % length == 0:
                 # Re-base the running totals now and then so that they stay small and exact.
                 base = sums[0]
                 self._sums = sums = [v - base for v in sums]
-        inv = 1.0 / self.pool
+        pool = self.pool
+        if n % self.stride and n % pool and self._searched and self._stored and span > 0:
+            # Between searches the last novelty stands (the shape moves by one sample).
+            return self.likelihood.update(self._raw)
+        inv = 1.0 / pool
         pattern = [(sums[b] - sums[a]) * inv for a, b in self._edges]
         raw = 0.0
         if self._stored and span > 0:
-            if n % self.stride and self._searched:
-                # Between searches the last novelty stands (the shape moves by one sample).
-                return self.likelihood.update(self._raw)
             self._searched = True
             query = self._query
             query[: self.blocks] = pattern
@@ -116,16 +118,18 @@ class PatternView:
                 raw = dist / (self.scale * (typical if typical > self.floor else self.floor))
                 if raw > 1.0:
                     raw = 1.0
-                self._typical = typical + 0.01 * (dist - typical)
+                self._typical = typical + self.adapt * (dist - typical)
             else:
                 self._typical = dist
         self._raw = raw
         # One pattern per pool joins the memory, once it no longer overlaps the newest.
         pending = self._pending
-        if n % self.pool == 0:
+        if n % pool == 0:
             pending.append(pattern)
         if len(pending) > self.blocks:
             self._store(pending.pop(0))
+        if not self._searched:
+            return 0.0  # nothing to compare with yet: not a novelty of 0 either
         return self.likelihood.update(raw)
 
     def _store(self, pattern: list[float]) -> None:
@@ -189,6 +193,7 @@ class ValueView:
         self.memory = memory
         self.scale = scale
         self.floor = floor
+        self.adapt = 0.01  # rate of the running mean of the nearest distance
         self.likelihood = AnomalyLikelihood(learn=learn, red_hold=red_hold, red_tail=red_tail)
         self.reset()
 
@@ -217,7 +222,7 @@ class ValueView:
                 raw = dist / (self.scale * (typical if typical > self.floor else self.floor))
                 if raw > 1.0:
                     raw = 1.0
-                self._typical = typical + 0.01 * (dist - typical)
+                self._typical = typical + self.adapt * (dist - typical)
             else:
                 self._typical = dist
         last = self._last
@@ -268,15 +273,23 @@ class SequenceDetector:
         range_hold: int = 50,
         value_tail: float = 3e-6,
         hold: int = 20,
+        long_pool: int = 32,
+        long_tail: float = 1e-7,
     ) -> None:
         self.learn = learn
         self.range_tolerance = range_tolerance
         self.range_hold = range_hold
         self.hold = hold
-        self._shape = PatternView(blocks, pool, learn=learn)
+        self._shape = PatternView(blocks, pool, floor=0.025, learn=learn)
+        # The same shape over a longer stretch (8 blocks of 32: 256 samples), searched once
+        # per block: a rhythm that stops, a slow excursion the short shape cannot see whole.
+        self._long = PatternView(
+            blocks, long_pool, floor=0.025, learn=learn, red_tail=long_tail, stride=long_pool
+        )
         self._value = ValueView(learn=learn, red_tail=value_tail)
         self.views: dict[str, PatternView | ValueView] = {
             "shape": self._shape,
+            "long": self._long,
             "value": self._value,
         }
         self.reset()
@@ -309,6 +322,9 @@ class SequenceDetector:
         span = high - low
         best = self._shape.update(x, span)
         why = "shape" if best > 0.0 else ""
+        score = self._long.update(x, span)
+        if score > best:
+            best, why = score, "long"
         score = self._value.update(x, span)
         if score > best:
             best, why = score, "value"
@@ -344,7 +360,7 @@ class SequenceDetector:
         if view is None:
             return "behaving as before"
         chance = f"chance about {view.likelihood.tail:.0e} under normal behaviour"
-        if why == "shape":
+        if why in ("shape", "long"):
             return f"the shape of its last {view.length} samples is new ({chance})"
         return f"a value it has not taken before ({chance})"
 
