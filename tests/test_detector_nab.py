@@ -30,6 +30,8 @@ CASES = {
     "realAdExchange/exchange-4_cpm_results.csv": (3, 0),
     "realKnownCause/ec2_request_latency_system_failure.csv": (3, 3),
     "artificialNoAnomaly/art_noisy.csv": (0, 0),
+    # The daily rise that does not come: found by the long-shape view only.
+    "artificialWithAnomaly/art_daily_nojump.csv": (1, 1),
 }
 
 
