@@ -1,16 +1,20 @@
 """Novelty detector: has the signal ever been here, or moved like this, before?
 
-Three views of one signal, each scored on arrival from the past alone:
+Four views of one signal, each scored on arrival from the past alone:
 
 - range: a value beyond everything seen so far (by more than ``range_tolerance`` of the range);
 - shape: the last ``blocks`` x ``pool`` samples, as block means (the recent shape of the curve),
   against the shapes seen before;
+- long shape: the same over ``blocks`` x ``long_pool`` samples (a rhythm that stops, a slow
+  excursion), searched once a block;
 - value: the sample itself against the values seen before.
 
-For shape and value, the distance to the nearest remembered pattern (a fixed-size ring memory,
-so O(1) per stream) relative to its usual size is a raw novelty, which goes through
+For the shapes and the value, the distance to the nearest remembered pattern (a fixed-size ring
+memory, so O(1) per stream) relative to its usual size is a raw novelty, which goes through
 :class:`AnomalyLikelihood`: a signal that is always a bit novel stops alarming, a rare burst on
-a calm signal alarms at once, and one burst gives one alarm. The score is the largest view.
+a calm signal alarms at once, and one burst gives one alarm. The score is the largest view; a
+red from one view within ``hold`` samples of a red from any view counts as yellow (two views
+seeing one burst make one alarm).
 
 This is the detector ``shopfloor detect`` uses for one column, scored on NAB in
 ``tests/bench/bench_nab.py``; every parameter is the same for every signal.
