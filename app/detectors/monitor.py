@@ -370,7 +370,9 @@ class AnomalyMonitor:
         for stream in self._by_name.values():
             if stream.device == device:
                 for detector, _ in stream.detectors:
-                    # The pattern-novelty detector keeps no short-term state across a stop.
+                    # The pattern-novelty detector (off by default) has no resume(): its
+                    # recent window still spans the stop, so its first scores after a restart
+                    # compare across it. Giving it one is open work (docs/DETECTORS.md).
                     resume = getattr(detector, "resume", None)
                     if resume is not None:
                         resume()
