@@ -318,6 +318,11 @@ def test_demo_comm_loss_reaches_the_banner_and_the_alarm_summary(qtbot, sqlite_u
             return row is not None and row.state is AlarmState.UNACK
 
         qtbot.waitUntil(comm_alarm_shown, timeout=15_000)
+        washer = window.overview.tiles["washer"]
+        qtbot.waitUntil(
+            lambda: washer.alarms_text == "1 alarm(s) – 1 unacknowledged – High", timeout=3_000
+        )
+        assert window.overview.tiles["cnc"].alarms_text == ""
         assert "washer" in window.alarms.banner.newest.text().lower()
         assert window.alarms.banner.isVisible()
         window.alarms.banner.summary_button.click()
@@ -327,6 +332,7 @@ def test_demo_comm_loss_reaches_the_banner_and_the_alarm_summary(qtbot, sqlite_u
             lambda: model.row_of("washer.@comm").state is not AlarmState.UNACK, timeout=3_000
         )
         assert model.row_of("washer.@comm").acked_by == "kim.mj"
+        qtbot.waitUntil(lambda: washer.alarms_text == "1 alarm(s) – High", timeout=3_000)
         window.close()
     finally:
         sim.stop()

@@ -66,6 +66,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.devices, self.tr("Devices"))
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
+        self.overview.follow_alarms(self.alarms.bridge.model, self.alarms.bridge.updated)
         # The alarm banner is always visible; clicking it opens the alarm summary.
         self.set_banner(self.alarms.banner)
         self.alarms.banner.summaryRequested.connect(

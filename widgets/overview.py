@@ -6,7 +6,7 @@ import math
 import re
 import time
 
-from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtCore import Qt, QTimer, SignalInstance, Slot
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -17,10 +17,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.alarms.model import Priority
 from app.config import DeviceConfig
 from app.engine import Engine
 from app.model import Quality
 from app.tags import TagInfo
+from widgets.alarms.model import PRIORITY_COLOURS, AlarmTableModel, priority_text
 from widgets.bridge import DataDigest, EngineBridge
 from widgets.elided_label import ElidedLabel
 from widgets.format import (
@@ -89,6 +91,11 @@ class MachineTile(QFrame):
         self.state.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         layout.addWidget(self.state)
 
+        # The machine's active alarms, in the colour of the most urgent (hidden when none).
+        self.alarms = QLabel(objectName="tileAlarms")
+        self.alarms.setVisible(False)
+        layout.addWidget(self.alarms)
+
         grid = QGridLayout()
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(2)
@@ -124,6 +131,28 @@ class MachineTile(QFrame):
         self.comm = ElidedLabel(objectName="tileComm")
         layout.addWidget(self.comm)
         self.refresh()
+
+    def show_alarms(self, total: int, unacked: int, top: Priority | None) -> None:
+        """Show how many alarms of this machine are annunciated (0 hides the line)."""
+        if total == 0 or top is None:
+            self.alarms.setVisible(False)
+            self.alarms.setText("")
+            return
+        text = self.tr("%n alarm(s)", "", total)
+        if unacked:
+            text += " – " + self.tr("%n unacknowledged", "", unacked)
+        text += " – " + priority_text(top)
+        background, foreground = PRIORITY_COLOURS[top]
+        self.alarms.setText(text)
+        self.alarms.setStyleSheet(
+            f"background: {background}; color: {foreground}; padding: 2px 6px; font-weight: bold;"
+        )
+        self.alarms.setVisible(True)
+
+    @property
+    def alarms_text(self) -> str:
+        """The alarm line (empty when none)."""
+        return self.alarms.text()
 
     @property
     def state_text(self) -> str:
@@ -240,10 +269,33 @@ class OverviewView(QScrollArea):
         self._reflow()
         self.setWidget(inner)
         bridge.dataChanged.connect(self._on_data)
+        self._alarm_model: AlarmTableModel | None = None
+        self._alarms_dirty = False
         # Staleness shows up without new data, so tiles also refresh on a slow clock.
         self._clock = QTimer(self)
         self._clock.timeout.connect(self.refresh)
         self._clock.start(1000)
+
+    def follow_alarms(self, model: AlarmTableModel, updated: SignalInstance) -> None:
+        """Show each machine's annunciated alarms on its tile, refreshed at most once a second
+        (a flood of transitions must not recount the summary per transition)."""
+        self._alarm_model = model
+        updated.connect(self._mark_alarms_dirty)
+        self._alarms_dirty = True
+        self._refresh_alarms()
+
+    @Slot()
+    def _mark_alarms_dirty(self) -> None:
+        self._alarms_dirty = True
+
+    def _refresh_alarms(self) -> None:
+        if self._alarm_model is None or not self._alarms_dirty:
+            return
+        self._alarms_dirty = False
+        summary = self._alarm_model.by_device()
+        for name, tile in self.tiles.items():
+            total, unacked, top = summary.get(name, (0, 0, None))
+            tile.show_alarms(total, unacked, top)
 
     @Slot(object)
     def _on_data(self, digest: DataDigest) -> None:
@@ -257,6 +309,7 @@ class OverviewView(QScrollArea):
         """Redraw every tile, sparklines included."""
         now = time.time()
         visible = self.isVisible()
+        self._refresh_alarms()
         for tile in self.tiles.values():
             tile.refresh()
             if visible:  # 5 min over ~300 px: one refresh a second moves it by a pixel

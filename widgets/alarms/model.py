@@ -380,6 +380,21 @@ class AlarmTableModel(QAbstractTableModel):
 
     # -- queries ------------------------------------------------------------------------------
 
+    def by_device(self) -> dict[str, tuple[int, int, Priority]]:
+        """``device -> (annunciated, waiting for acknowledgement, most urgent priority)``."""
+        summary: dict[str, tuple[int, int, Priority]] = {}
+        for row in self._rows:
+            if not row.state.annunciated:
+                continue
+            device = row.source.partition(".")[0]
+            total, unacked, top = summary.get(device, (0, 0, Priority.LOW))
+            summary[device] = (
+                total + 1,
+                unacked + (1 if row.state.needs_ack else 0),
+                min(top, row.priority),
+            )
+        return summary
+
     def row_at(self, position: int) -> AlarmRow:
         """The row object at a source row number."""
         return self._rows[position]
