@@ -26,7 +26,7 @@ BASELINE_SAVE_INTERVAL_S = 300.0
 
 
 class Station:
-    """Engine, storage and (as they arrive) alarms, detectors and sync, wired together."""
+    """Engine, storage, alarms and anomaly detectors wired together (cluster sync comes next)."""
 
     def __init__(
         self,
