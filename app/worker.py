@@ -130,6 +130,7 @@ class DeviceWorker(threading.Thread):
         self._driver: Driver | None = None
         self._online = False
         self._announced_offline = False
+        self._offline_reason = ""
 
     # -- public -------------------------------------------------------------------------------
 
@@ -262,6 +263,7 @@ class DeviceWorker(threading.Thread):
         if self._online:
             return
         self._online = True
+        self._offline_reason = ""
         self._backoff.reset()
         with self._diag_lock:
             self._diag.connected = True
@@ -286,6 +288,9 @@ class DeviceWorker(threading.Thread):
         with self._diag_lock:
             self._diag.connected = False
             self._diag.record_error(kind, message)
+        if not was_online and reason == self._offline_reason:
+            return  # retries of a device that stays down: no new samples, no new event
+        self._offline_reason = reason
         count = self._all_ids.size
         self._publish(
             SampleBatch.uniform(

@@ -88,10 +88,14 @@ def test_failing_device_goes_bad_with_reason_and_others_keep_their_rate() -> Non
     )
     engine = Engine(config)
     events: list[Event] = []
+    batches: list[SampleBatch] = []
     engine.subscribe_events(events.append)
+    engine.subscribe(batches.append)
     engine.start()
     time.sleep(1.5)
     engine.stop()
+    # Retries of a device that stays down add no samples: one bad batch marks the outage.
+    assert len([b for b in batches if b.device == "dead"]) == 1
     for name in ("dead.a", "dead.b"):
         value = engine.live.get(engine.tags.by_name(name).id)
         assert value.quality is Quality.BAD
