@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 
 import numpy as np
+import pytest
 
 from app.alarms.model import AlarmState
 from app.config import StationConfig, parse_config
@@ -56,36 +58,44 @@ class NoisySignal(threading.Thread):
             self.server.memory.set_value("holding", 0, value, "float32")
 
 
-def test_a_step_becomes_an_explained_anomaly_alarm_and_baselines_survive_a_restart(
-    sqlite_url: str,
-) -> None:
+@pytest.fixture
+def noisy_press() -> Iterator[tuple[ModbusTcpServer, NoisySignal]]:
+    """A real Modbus server whose force register carries 100 kN plus noise."""
     with ModbusTcpServer() as server:
         signal = NoisySignal(server)
         signal.start()
         try:
-            station = Station(config(server.port), db_url=sqlite_url)
-            station.start()
-            time.sleep(2.5)  # warm-up (1 s = 50 samples) and some quiet running
-            assert [v.alarm_id for v in station.alarms.views(annunciated_only=True)] == []
-            signal.step = 25.0  # 50 sigma
-            deadline = time.monotonic() + 5
-            anomaly = None
-            while time.monotonic() < deadline and anomaly is None:
-                anomaly = next(
-                    (
-                        v
-                        for v in station.alarms.views()
-                        if v.kind.value == "anomaly" and v.state is AlarmState.UNACK
-                    ),
-                    None,
-                )
-                time.sleep(0.05)
-            station.stop()
-            assert anomaly is not None, "the step raised no anomaly alarm"
-            assert anomaly.alarm_id.startswith("press.force.@anomaly")
-            assert "press force" in anomaly.message and "σ" in anomaly.message
+            yield server, signal
         finally:
             signal.stop.set()
+            signal.join(2)
+
+
+def test_a_step_becomes_an_explained_anomaly_alarm_and_baselines_survive_a_restart(
+    sqlite_url: str, noisy_press: tuple[ModbusTcpServer, NoisySignal]
+) -> None:
+    server, signal = noisy_press
+    station = Station(config(server.port), db_url=sqlite_url)
+    station.start()
+    time.sleep(2.5)  # warm-up (1 s = 50 samples) and some quiet running
+    assert [v.alarm_id for v in station.alarms.views(annunciated_only=True)] == []
+    signal.step = 25.0  # 50 sigma
+    deadline = time.monotonic() + 5
+    anomaly = None
+    while time.monotonic() < deadline and anomaly is None:
+        anomaly = next(
+            (
+                v
+                for v in station.alarms.views()
+                if v.kind.value == "anomaly" and v.state is AlarmState.UNACK
+            ),
+            None,
+        )
+        time.sleep(0.05)
+    station.stop()
+    assert anomaly is not None, "the step raised no anomaly alarm"
+    assert anomaly.alarm_id.startswith("press.force.@anomaly")
+    assert "press force" in anomaly.message and "σ" in anomaly.message
     saved = StateStore(open_database(sqlite_url)).load(BASELINES_KEY)
     assert saved is not None and "press.force" in saved["tags"]
     # A new station on the same database starts from the saved baselines: no warm-up again.
@@ -94,21 +104,16 @@ def test_a_step_becomes_an_explained_anomaly_alarm_and_baselines_survive_a_resta
 
 
 def test_relearn_from_another_thread_resets_the_baselines_between_batches(
-    sqlite_url: str,
+    sqlite_url: str, noisy_press: tuple[ModbusTcpServer, NoisySignal]
 ) -> None:
-    with ModbusTcpServer() as server:
-        signal = NoisySignal(server)
-        signal.start()
-        try:
-            station = Station(config(server.port), db_url=sqlite_url)
-            station.start()
-            time.sleep(1.5)
-            learned = station.anomalies.state()["tags"]["press.force"]
-            station.relearn("press")
-            time.sleep(0.1)
-            relearning = station.anomalies.state()["tags"]["press.force"]
-            station.stop()
-        finally:
-            signal.stop.set()
+    server, _ = noisy_press
+    station = Station(config(server.port), db_url=sqlite_url)
+    station.start()
+    time.sleep(1.5)
+    learned = station.anomalies.state()["tags"]["press.force"]
+    station.relearn("press")
+    time.sleep(0.1)
+    relearning = station.anomalies.state()["tags"]["press.force"]
+    station.stop()
     assert learned != relearning
     assert relearning["robust"]["n"] < learned["robust"]["n"]
