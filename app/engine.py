@@ -16,9 +16,9 @@ from collections import deque
 from collections.abc import Callable
 
 from app.config import StationConfig
-from app.history import HistoryStore
 from app.live import LiveValues
 from app.model import DeviceDiagnostics, Event, SampleBatch
+from app.recent import RecentSamples
 from app.tags import TagTable
 from app.worker import DeviceWorker, DriverFactory, default_driver_factory
 
@@ -62,7 +62,7 @@ class Engine:
         periods = [t.period_s for t in self.tags] or [1.0]
         capacity = int(history_s / min(periods)) + 1
         capacity = max(MIN_HISTORY_POINTS, min(MAX_HISTORY_POINTS, capacity))
-        self.history = HistoryStore(len(self.tags), capacity)
+        self.recent = RecentSamples(len(self.tags), capacity)
         self.live = LiveValues(len(self.tags))
         self._queue: queue.SimpleQueue[SampleBatch | Event | _Call | _Stop] = queue.SimpleQueue()
         self._batch_subscribers: list[BatchSubscriber] = []
@@ -180,7 +180,7 @@ class Engine:
             self._call(lambda _: item.action(), None)
         elif isinstance(item, SampleBatch):
             self.live.apply(item)
-            self.history.extend(item.tag_ids, item.timestamps, item.values)
+            self.recent.extend(item.tag_ids, item.timestamps, item.values)
             self.samples_total += len(item)
             for batch_callback in self._batch_subscribers:
                 self._call(batch_callback, item)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 ENTRY_POINT_GROUP = "shopfloor.drivers"
 
 BUILTIN_DRIVERS: dict[str, str] = {
-    "simulated": "drivers.simulated:SimulatedDriver",
+    "simulated": "drivers.signal_generator:SignalGeneratorDriver",
     "modbus-tcp": "drivers.modbus.tcp:ModbusTcpDriver",
     "modbus-rtu": "drivers.modbus.rtu:ModbusRtuDriver",
     "serial-ascii": "drivers.serial_ascii:SerialAsciiDriver",

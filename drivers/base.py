@@ -14,12 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ValidationError
 
-from app.config import DeviceConfig, TagConfig, format_location
+from app.config import DeviceConfig, Location, StrictModel, TagConfig, validation_problems
 from app.model import Event, FloatArray
-
-Location = tuple[str | int, ...]
 
 
 class DeviceError(Exception):
@@ -62,10 +60,12 @@ class Readings:
         )
 
 
-class NoConnectionSettings(BaseModel):
+class NoConnectionSettings(StrictModel):
     """For drivers that need no connection settings."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+class NoTagAddress(StrictModel):
+    """For drivers whose tags need no addressing keys (any such key is an error)."""
 
 
 class Driver(ABC):
@@ -73,36 +73,57 @@ class Driver(ABC):
 
     #: Pydantic model of the device's ``connection`` table.
     connection_model: ClassVar[type[BaseModel]] = NoConnectionSettings
+    #: Pydantic model of a tag's driver-specific keys (validated with the tag's ``data_type``
+    #: in the context); derive it from :class:`app.config.StrictModel`.
+    tag_model: ClassVar[type[BaseModel]] = NoTagAddress
     #: True for instruments that push data (the worker calls ``read`` continuously).
     streaming: ClassVar[bool] = False
 
     def __init__(self, device: DeviceConfig) -> None:
         self.device = device
         self.settings: Any = self.connection_model.model_validate(device.connection)
+        #: Each tag's validated addressing, by tag name.
+        self.addresses: dict[str, Any] = {tag.name: self.parse_tag(tag) for tag in device.tags}
+
+    @classmethod
+    def parse_tag(cls, tag: TagConfig) -> BaseModel:
+        """A tag's driver-specific keys as this driver's :attr:`tag_model`."""
+        return cls.tag_model.model_validate(tag.addressing, context={"data_type": tag.data_type})
 
     @classmethod
     def check_config(cls, device: DeviceConfig) -> list[tuple[Location, str]]:
         """Every problem with this device's connection settings and tag addressing."""
-        problems: list[tuple[Location, str]] = []
-        try:
-            cls.connection_model.model_validate(device.connection)
-        except ValidationError as exc:
-            for item in exc.errors(include_url=False):
-                if item["type"] == "extra_forbidden":
-                    message = "unknown key (is it misspelt?)"
-                elif item["type"] == "missing":
-                    message = "required key is missing"
-                else:
-                    message = str(item["msg"]).removeprefix("Value error, ")
-                problems.append((("connection", *item["loc"]), message))
+        problems = cls.connection_problems(device.connection)
         for index, tag in enumerate(device.tags):
-            for field_name, message in cls.check_tag(tag):
-                problems.append((("tags", index, field_name), message))
+            problems.extend(
+                (("tags", index, *loc), message) for loc, message in cls.tag_problems(tag)
+            )
+        if not problems:
+            settings = cls.connection_model.model_validate(device.connection)
+            problems.extend(cls.check_device(device, settings))
         return problems
 
     @classmethod
-    def check_tag(cls, tag: TagConfig) -> list[tuple[str, str]]:
-        """Problems with one tag's addressing for this driver, as ``(key, message)``."""
+    def connection_problems(cls, connection: dict[str, Any]) -> list[tuple[Location, str]]:
+        """Problems with a ``connection`` table, as ``(key path, sentence)``."""
+        try:
+            cls.connection_model.model_validate(connection)
+        except ValidationError as exc:
+            return validation_problems(exc, ("connection",))
+        return []
+
+    @classmethod
+    def tag_problems(cls, tag: TagConfig) -> list[tuple[Location, str]]:
+        """Problems with one tag's addressing keys, as ``(key path below the tag, sentence)``."""
+        try:
+            cls.parse_tag(tag)
+        except ValidationError as exc:
+            return validation_problems(exc)
+        return []
+
+    @classmethod
+    def check_device(cls, device: DeviceConfig, settings: Any) -> list[tuple[Location, str]]:
+        """Problems that span the device's tags and settings (override where needed)."""
         return []
 
     @abstractmethod
@@ -123,6 +144,6 @@ __all__ = [
     "Driver",
     "Location",
     "NoConnectionSettings",
+    "NoTagAddress",
     "Readings",
-    "format_location",
 ]

@@ -17,13 +17,13 @@ import logging
 import re
 import time
 from collections.abc import Sequence
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import serial
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
-from app.config import DeviceConfig, TagConfig
+from app.config import DeviceConfig, StrictModel, TagConfig
 from app.model import Event
 from drivers.base import DeviceError, Driver, Location, Readings
 
@@ -44,10 +44,8 @@ def template_to_pattern(template: str) -> str:
     return "".join(out)
 
 
-class SerialAsciiSettings(BaseModel):
+class SerialAsciiSettings(StrictModel):
     """``connection`` table of a ``serial-ascii`` device."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     port: str = Field(min_length=1)
     baudrate: int = Field(default=9600, ge=50, le=4_000_000)
@@ -99,6 +97,19 @@ class SerialAsciiSettings(BaseModel):
         )
 
 
+class SerialTag(StrictModel):
+    """A serial tag's one key: the pattern's group that carries its value (default: its name)."""
+
+    field: str | None = None
+
+    @field_validator("field")
+    @classmethod
+    def _field_is_group_name(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+            raise ValueError(f"{value!r} is not a valid regex group name")
+        return value
+
+
 def line_checksum(payload: bytes, kind: str) -> int:
     """XOR or 8-bit sum of ``payload``."""
     if kind == "xor":
@@ -113,6 +124,7 @@ class SerialAsciiDriver(Driver):
     """Parses an instrument's text lines into tag values and scan events."""
 
     connection_model: ClassVar[type[BaseModel]] = SerialAsciiSettings
+    tag_model: ClassVar[type[BaseModel]] = SerialTag
     streaming: ClassVar[bool] = True
 
     def __init__(self, device: DeviceConfig) -> None:
@@ -132,18 +144,15 @@ class SerialAsciiDriver(Driver):
         self.streaming = s.request is None  # type: ignore[misc]
 
     @classmethod
-    def check_config(cls, device: DeviceConfig) -> list[tuple[Location, str]]:
-        problems = super().check_config(device)
-        try:
-            settings = SerialAsciiSettings.model_validate(device.connection)
-        except Exception:
-            return problems  # already reported by the base class
+    def check_device(cls, device: DeviceConfig, settings: Any) -> list[tuple[Location, str]]:
+        problems: list[tuple[Location, str]] = []
         groups = re.compile(settings.regex).groupindex
         for index, tag in enumerate(device.tags):
-            name = tag.field or tag.name
+            field = cls.parse_tag(tag).field  # type: ignore[attr-defined]
+            name = field or tag.name
             if name not in groups:
                 known = ", ".join(groups)
-                key = "field" if tag.field else "name"
+                key = "field" if field else "name"
                 problems.append(
                     (("tags", index, key), f"no group '{name}' in the pattern (groups: {known})")
                 )
@@ -185,7 +194,7 @@ class SerialAsciiDriver(Driver):
             raise DeviceError("io", "not connected")
         s: SerialAsciiSettings = self.settings
         readings = Readings.empty(len(tags))
-        fields = [tag.field or tag.name for tag in tags]
+        fields = [self.addresses[tag.name].field or tag.name for tag in tags]
         started = time.monotonic()
         deadline = started + (self.device.timeout_s if s.request else self.period_s)
         try:

@@ -11,7 +11,8 @@ import numpy as np
 from app.alarms.journal import AlarmJournal, connect
 from app.alarms.manager import AlarmManager, AlarmSettings
 from app.alarms.model import Transition
-from app.config import StationConfig, parse_config
+from app.config import StationConfig
+from app.config_loader import parse_config
 from app.model import Quality, SampleBatch
 from app.tags import TagTable
 

@@ -10,7 +10,7 @@ import numpy as np
 from app.alarms.journal import AlarmJournal, connect
 from app.alarms.manager import AlarmManager
 from app.alarms.model import AlarmState, Transition
-from app.config import parse_config
+from app.config_loader import parse_config
 from app.engine import Engine
 
 POLL_S = 0.05

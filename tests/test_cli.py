@@ -2,24 +2,47 @@
 
 from __future__ import annotations
 
-import importlib
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from app import __version__
+from app import __version__, commands
 from app.cli import COMMANDS, build_parser, main
+from tests.conftest import REPO
 
 
-def test_every_command_module_loads() -> None:
-    # cli.py tolerates a command module that does not exist yet; the product must have them all.
-    for name in COMMANDS:
-        module = importlib.import_module(f"app.commands.{name}")
-        assert callable(module.add_parser) and callable(module.run)
+def test_every_command_module_is_listed_and_loads() -> None:
+    # Every module in app/commands/ (but the shared helpers) is a command the parser offers.
+    package = Path(commands.__file__).parent
+    modules = {p.stem for p in package.glob("*.py")} - {"__init__", "common"}
+    assert {m.__name__.rsplit(".", 1)[1] for m in COMMANDS} == modules
     help_text = build_parser().format_help()
-    for name in COMMANDS:
-        assert name.replace("_", "-") in help_text
+    for module in COMMANDS:
+        assert callable(module.add_parser) and callable(module.run)
+        assert module.__name__.rsplit(".", 1)[1].replace("_", "-") in help_text
+
+
+def test_a_command_that_cannot_be_imported_is_an_error_not_a_missing_command(
+    tmp_path: Path,
+) -> None:
+    # Plant a broken import in a copy of the package: the CLI must fail loudly at start.
+    copy = tmp_path / "repo"
+    for name in ("app", "drivers"):
+        shutil.copytree(REPO / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+    broken = copy / "app" / "commands" / "detect.py"
+    broken.write_text(broken.read_text(encoding="utf-8") + "\nimport no_such_module_here\n")
+    result = subprocess.run(
+        [sys.executable, "-c", "import sys; sys.path.insert(0, '.'); import app.cli"],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "No module named 'no_such_module_here'" in result.stderr
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:

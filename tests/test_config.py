@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from app.config import ConfigError, load_config
+from app.config import ConfigError
+from app.config_loader import load_config
 from tests.conftest import CONFIGS
 
 HEADER = """
@@ -27,8 +28,21 @@ driver = "simulated"
 """
 
 
+MODBUS_DEVICE = """
+[[devices]]
+name = "press"
+driver = "modbus-tcp"
+connection = { host = "127.0.0.1", port = 5020 }
+"""
+
+
 def tag(name: str, extra: str = "") -> str:
     return f'\n  [[devices.tags]]\n  name = "{name}"\n  signal = "constant"\n{extra}\n'
+
+
+def register(name: str, extra: str = "") -> str:
+    """A Modbus tag: its addressing keys belong to the modbus driver."""
+    return f'\n  [[devices.tags]]\n  name = "{name}"\n  address = 0\n{extra}\n'
 
 
 GOOD_DEVICE = DEVICE + tag("force")
@@ -38,11 +52,11 @@ CASES: list[tuple[str, str]] = [
     (
         HEADER
         + GOOD_DEVICE
-        + DEVICE.replace("press", "mill")
-        + tag("a")
-        + tag("b")
-        + tag("c")
-        + tag("d", "  address = 70000"),
+        + MODBUS_DEVICE.replace("press", "mill")
+        + register("a")
+        + register("b")
+        + register("c")
+        + '\n  [[devices.tags]]\n  name = "d"\n  address = 70000\n',
         "devices[1].tags[3].address: register 70000 is outside 0..65535",
     ),
     (
@@ -58,8 +72,7 @@ CASES: list[tuple[str, str]] = [
         + GOOD_DEVICE.replace(
             'driver = "simulated"', 'driver = "simulated"\npoll_period_s = "fast"'
         ),
-        "devices[0].poll_period_s: Input should be a valid number, "
-        "unable to parse string as a number",
+        "devices[0].poll_period_s: must be a number, not 'fast'",
     ),
     (
         HEADER
@@ -76,12 +89,12 @@ CASES: list[tuple[str, str]] = [
     ),
     (
         HEADER + DEVICE + tag("force", '  type = "float16"'),
-        "devices[0].tags[0].type: Input should be 'bool', 'int16', 'uint16', 'int32', 'uint32', "
-        "'int64', 'uint64', 'float32', 'float64' or 'string'",
+        "devices[0].tags[0].type: 'float16' is not one of 'bool', 'int16', 'uint16', 'int32', "
+        "'uint32', 'int64', 'uint64', 'float32', 'float64' or 'string'",
     ),
     (
-        HEADER + DEVICE + tag("label", '  type = "string"'),
-        "devices[0].tags[0]: a string tag needs 'length' (registers)",
+        HEADER + MODBUS_DEVICE + register("label", '  type = "string"'),
+        "devices[0].tags[0].length: a string tag needs 'length' (registers)",
     ),
     (
         HEADER + DEVICE + tag("2nd-axis"),
@@ -94,16 +107,20 @@ CASES: list[tuple[str, str]] = [
         "devices[0].state_tag: no tag named 'status' in this device",
     ),
     (
-        HEADER + DEVICE + tag("force", "  adress = 12"),
+        HEADER + MODBUS_DEVICE + register("force", "  adress = 12"),
         "devices[0].tags[0].adress: unknown key (is it misspelt?)",
     ),
     (
-        HEADER + DEVICE + tag("force", "  bit = 16"),
+        HEADER + DEVICE + tag("force", "  address = 12"),
+        "devices[0].tags[0].address: unknown key (is it misspelt?)",
+    ),
+    (
+        HEADER + MODBUS_DEVICE + register("force", '  type = "bool"\n  bit = 16'),
         "devices[0].tags[0].bit: bit 16 is outside 0..15",
     ),
     (
-        HEADER + DEVICE + tag("force", '  table = "coil"\n  type = "float32"'),
-        "devices[0].tags[0]: table 'coil' holds bits: type must be 'bool'",
+        HEADER + MODBUS_DEVICE + register("force", '  table = "coil"\n  type = "float32"'),
+        "devices[0].tags[0].type: table 'coil' holds bits: type must be 'bool'",
     ),
     (
         HEADER + GOOD_DEVICE.replace('"simulated"', '"modbus-tcpp"'),
@@ -146,7 +163,12 @@ def test_each_problem_is_reported_with_its_key_path(
 def test_every_problem_is_listed_not_only_the_first(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    body = HEADER + DEVICE + tag("a", "  address = 70000\n  bit = 20") + tag("b", "  unit = 5")
+    body = (
+        HEADER
+        + MODBUS_DEVICE
+        + '\n  [[devices.tags]]\n  name = "a"\n  address = 70000\n  type = "bool"\n  bit = 20\n'
+        + register("b", "  unit = 5")
+    )
     path = tmp_path / "broken.toml"
     path.write_text(body, encoding="utf-8")
     assert main(["check-config", str(path)]) == 2
@@ -154,7 +176,7 @@ def test_every_problem_is_listed_not_only_the_first(
     assert err.splitlines()[0] == f"{path}: 3 problems"
     assert "devices[0].tags[0].address: register 70000 is outside 0..65535" in err
     assert "devices[0].tags[0].bit: bit 20 is outside 0..15" in err
-    assert "devices[0].tags[1].unit: Input should be a valid string" in err
+    assert "devices[0].tags[1].unit: must be text in quotes, not 5" in err
 
 
 def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

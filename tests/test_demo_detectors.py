@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from app.config import load_config
+from app.config_loader import load_config
 
 _PATH = Path(__file__).parent / "bench" / "tune_demo_detectors.py"
 _spec = importlib.util.spec_from_file_location("tune_demo_detectors", _PATH)

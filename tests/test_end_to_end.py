@@ -12,7 +12,7 @@ import pytest
 
 from app.alarms.model import AlarmState
 from app.commands.demo import point_at
-from app.config import load_config
+from app.config_loader import load_config
 from app.model import Quality
 from app.station import Station
 from app.storage import open_database

@@ -9,11 +9,12 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from app.config import DeviceConfig, StationConfig, TagConfig, load_config, parse_config
+from app.config import DeviceConfig, StationConfig, TagConfig
+from app.config_loader import load_config, parse_config
 from app.engine import Engine
 from app.model import Event, Quality, SampleBatch
 from drivers.base import DeviceError, Readings
-from drivers.simulated import SimulatedDriver
+from drivers.signal_generator import SignalGeneratorDriver
 from tests.conftest import CONFIGS
 
 
@@ -41,11 +42,11 @@ def test_batches_reach_live_values_history_and_subscribers() -> None:
     engine.subscribe(batches.append)
     engine.start()
     try:
-        assert wait_for(lambda: engine.history.count(engine.tags.by_name("press.cycles").id) >= 3)
+        assert wait_for(lambda: engine.recent.count(engine.tags.by_name("press.cycles").id) >= 3)
     finally:
         engine.stop()
     force = engine.tags.by_name("press.force").id
-    t, v = engine.history.window(force)
+    t, v = engine.recent.window(force)
     assert len(t) >= 10  # 0.1 s period
     assert np.all(np.diff(t) > 0)
     assert np.all((v >= 80) & (v <= 120))
@@ -55,7 +56,7 @@ def test_batches_reach_live_values_history_and_subscribers() -> None:
     assert {b.device for b in batches} == {"press", "oven"}
     # Poll groups: the slow group (0.5 s) is polled less often than the fast one.
     cycles = engine.tags.by_name("press.cycles").id
-    assert engine.history.count(cycles) < engine.history.count(force) / 3
+    assert engine.recent.count(cycles) < engine.recent.count(force) / 3
 
 
 def test_scale_and_offset_are_applied() -> None:
@@ -70,7 +71,7 @@ def test_scale_and_offset_are_applied() -> None:
     engine = Engine(config)
     engine.start()
     try:
-        assert wait_for(lambda: engine.history.count(0) > 0)
+        assert wait_for(lambda: engine.recent.count(0) > 0)
     finally:
         engine.stop()
     assert engine.live.get(0).value == pytest.approx(3.0)
@@ -101,7 +102,7 @@ def test_failing_device_goes_bad_with_reason_and_others_keep_their_rate() -> Non
         assert value.quality is Quality.BAD
         assert value.reason == "refused: simulated device refuses connections"
     alive = engine.tags.by_name("alive.c").id
-    assert engine.history.count(alive) >= 13  # 1.5 s at 0.1 s despite the dead device
+    assert engine.recent.count(alive) >= 13  # 1.5 s at 0.1 s despite the dead device
     losses = [e for e in events if e.kind == "comm_loss"]
     assert len(losses) == 1 and losses[0].source == "dead"
     diag = {d.device: d for d in engine.diagnostics()}
@@ -109,7 +110,7 @@ def test_failing_device_goes_bad_with_reason_and_others_keep_their_rate() -> Non
     assert diag["alive"].connected and diag["alive"].error_count == 0
 
 
-class FlakyDriver(SimulatedDriver):
+class FlakyDriver(SignalGeneratorDriver):
     """Times out on the reads listed in ``fail_reads`` (a unit-test edge case)."""
 
     fail_reads = range(3, 6)

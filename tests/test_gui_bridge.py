@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.config import StationConfig, parse_config
+from app.config import StationConfig
+from app.config_loader import parse_config
 from app.engine import Engine
 from app.model import Event
 from widgets.bridge import DataDigest, EngineBridge

@@ -7,8 +7,9 @@ import subprocess
 import sys
 
 import pytest
+from pydantic import ValidationError
 
-from app.config import DeviceConfig, TagConfig
+from app.config import DeviceConfig, TagConfig, validation_problems
 from tests.conftest import REPO
 from widgets.format import (
     StateClass,
@@ -49,12 +50,38 @@ def test_state_labels_come_from_the_config() -> None:
         ("Fault", StateClass.FAULT),
         ("E-Stop", StateClass.FAULT),
         ("Alarm 17", StateClass.FAULT),
-        ("Blocked", StateClass.WARNING),
+        ("Blocked", StateClass.NORMAL),  # idle for OEE: waiting on the line, not abnormal
+        ("Setup", StateClass.WARNING),
         ("Maintenance", StateClass.WARNING),
     ],
 )
 def test_only_abnormal_states_get_colour(label: str, expected: StateClass) -> None:
-    assert classify_state(label) is expected
+    state = device(**{"5": label}).state_of(5)
+    assert state is not None
+    assert classify_state(state.category) is expected
+
+
+def test_a_korean_state_label_colours_by_its_category_not_its_words() -> None:
+    cnc = device(
+        **{
+            "1": {"label": "가동", "category": "running"},
+            "3": {"label": "고장", "category": "fault"},
+        }
+    )
+    fault = cnc.state_of(3.0)
+    assert fault is not None and fault.label == "고장"
+    assert classify_state(fault.category) is StateClass.FAULT
+    running = cnc.state_of(1)
+    assert running is not None and classify_state(running.category) is StateClass.NORMAL
+    assert state_label(cnc, 3) == "고장"
+
+
+def test_a_label_without_a_known_word_must_say_its_category() -> None:
+    with pytest.raises(ValidationError) as info:
+        device(**{"3": "고장"})
+    ((loc, message),) = validation_problems(info.value)
+    assert loc == ("states", "3")
+    assert message.startswith("say which category '고장' is:")
 
 
 @pytest.mark.parametrize(

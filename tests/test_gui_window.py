@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
-from app.config import StationConfig, parse_config
+from app.config import StationConfig
+from app.config_loader import parse_config
 from app.model import Event, Severity
 from app.station import Station
 from tests.conftest import CONFIGS
@@ -216,7 +217,7 @@ def test_unusable_database_shows_a_message_box(qtbot, url: str, detail: str) -> 
 
 def test_demo_line_shows_four_machines_with_live_values(qtbot, sqlite_url: str) -> None:
     from app.commands.demo import point_at
-    from app.config import load_config
+    from app.config_loader import load_config
     from drivers.simulator import PlantSimulator
     from resources import DEMO_CONFIG
 
@@ -240,7 +241,8 @@ def test_demo_line_shows_four_machines_with_live_values(qtbot, sqlite_url: str) 
 
         qtbot.waitUntil(all_live, timeout=10_000)
         for name, tile in tiles.items():
-            assert tile.state_text in config.device(name).states.values(), tile.state_text
+            labels = [s.label for s in config.device(name).states.values()]
+            assert tile.state_text in labels, tile.state_text
             assert tile.state_class is not StateClass.COMM_LOSS
         window.close()
         assert window.stop_seconds is not None and window.stop_seconds < 2.0
@@ -272,7 +274,8 @@ def test_status_bar_shows_a_failing_database_and_its_recovery(
 def test_config_problems_are_shown_in_a_message_box(qtbot, tmp_path: Path) -> None:
     from PySide6.QtCore import QTimer
 
-    from app.config import ConfigError, load_config
+    from app.config import ConfigError
+    from app.config_loader import load_config
     from widgets.app import show_config_problems
 
     broken = tmp_path / "broken.toml"
@@ -298,7 +301,7 @@ def test_demo_comm_loss_reaches_the_banner_and_the_alarm_summary(qtbot, sqlite_u
     """The washer goes silent (scenario 'silent'): one high alarm in the banner and the summary."""
     from app.alarms.model import AlarmState
     from app.commands.demo import point_at
-    from app.config import load_config
+    from app.config_loader import load_config
     from app.security import Actor
     from drivers.simulator import PlantSimulator
     from resources import DEMO_CONFIG

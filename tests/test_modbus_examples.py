@@ -7,7 +7,7 @@ import tomllib
 import pytest
 
 from app.commands.poll import poll_station
-from app.config import load_config, parse_config
+from app.config_loader import load_config, parse_config
 from tests.conftest import REPO
 from tests.servers.modbus_server import ModbusTcpServer
 

@@ -174,7 +174,7 @@ def test_missing_port_is_a_device_error() -> None:
 
 
 def test_silent_unit_on_a_shared_port_is_probed_less_and_less(pty: PtyPair) -> None:
-    from app.config import parse_config
+    from app.config_loader import parse_config
     from app.tags import TagTable
     from app.worker import DeviceWorker
 

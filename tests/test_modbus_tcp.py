@@ -110,7 +110,8 @@ def test_every_type_and_order_from_pymodbus_server() -> None:
 
 
 def test_config_problems_are_reported_with_key_paths() -> None:
-    from app.config import ConfigError, parse_config
+    from app.config import ConfigError
+    from app.config_loader import parse_config
 
     data = {
         "station": {"company": "c", "site": "s", "line": "l", "station": "st"},
@@ -137,7 +138,7 @@ def test_config_problems_are_reported_with_key_paths() -> None:
 
 
 def test_poll_groups_share_one_connection_at_their_own_rates(server: ModbusTcpServer) -> None:
-    from app.config import parse_config
+    from app.config_loader import parse_config
     from app.tags import TagTable
     from app.worker import DeviceWorker
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from app.config import parse_config
+from app.config_loader import parse_config
 from app.model import Event, Quality, SampleBatch
 from app.tags import TagTable
 from app.worker import DeviceWorker

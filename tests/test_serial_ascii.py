@@ -10,7 +10,8 @@ from collections.abc import Iterator
 import pytest
 import serial
 
-from app.config import ConfigError, parse_config
+from app.config import ConfigError
+from app.config_loader import parse_config
 from drivers.base import DeviceError
 from drivers.serial_ascii import SerialAsciiDriver, line_checksum, template_to_pattern
 from tests.modbus_helpers import device_config
@@ -213,7 +214,7 @@ def test_config_errors_have_key_paths() -> None:
 
 
 def test_skipped_lines_show_in_worker_diagnostics(pty: PtyPair, instrument: serial.Serial) -> None:
-    from app.config import parse_config
+    from app.config_loader import parse_config
     from app.tags import TagTable
     from app.worker import DeviceWorker
 
@@ -244,7 +245,7 @@ def test_skipped_lines_show_in_worker_diagnostics(pty: PtyPair, instrument: seri
 def test_request_mode_is_polled_on_schedule_not_continuously(
     pty: PtyPair, instrument: serial.Serial
 ) -> None:
-    from app.config import parse_config
+    from app.config_loader import parse_config
     from app.tags import TagTable
     from app.worker import DeviceWorker
 
@@ -298,7 +299,7 @@ def test_port_vanishing_mid_read_is_a_device_error() -> None:
 
 
 def test_scans_reach_the_engine_as_events(pty: PtyPair, instrument: serial.Serial) -> None:
-    from app.config import parse_config
+    from app.config_loader import parse_config
     from app.engine import Engine
 
     tags = [{"name": "serial", "type": "string", "field": "serial"}]

@@ -14,8 +14,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.config import DeviceConfig, StationConfig, load_config
+from app.config import DeviceConfig, StationConfig, TagConfig
+from app.config_loader import load_config
 from drivers import driver_class
+from drivers.modbus.addressing import ModbusPoint
+from drivers.modbus.tcp import ModbusTcpDriver
 from drivers.simulator import DEVICE_IDS, REGISTER_MAP, Fault, PlantSimulator
 from drivers.simulator.registers import Point
 from tests.test_simulator_serial import PtyPair
@@ -35,6 +38,11 @@ def point_of(machine: str, table: str, address: int) -> Point:
     raise AssertionError(f"{machine}: nothing at {table} {address}")
 
 
+def modbus_address(tag: TagConfig) -> ModbusPoint:
+    """The demo line's tags are Modbus tags; their addressing belongs to the driver."""
+    return ModbusPoint.of(tag, ModbusTcpDriver.parse_tag(tag))  # type: ignore[arg-type]
+
+
 def test_line_toml_matches_the_register_map(line: StationConfig) -> None:
     assert [d.name for d in line.devices] == list(DEVICE_IDS)
     for device in line.devices:
@@ -42,13 +50,13 @@ def test_line_toml_matches_the_register_map(line: StationConfig) -> None:
         assert 8 <= len(device.tags) <= 15
         assert 2 <= sum(t.key for t in device.tags) <= 3
         for tag in device.tags:
-            assert tag.address is not None
-            point = point_of(device.name, tag.table, tag.address)
+            where = modbus_address(tag)
+            point = point_of(device.name, where.table, where.address)
             assert tag.data_type == point.type, tag.name
             if point.type == "int16":
                 assert tag.scale == pytest.approx(point.scale), tag.name
             if point.type == "string":
-                assert tag.length == point.length, tag.name
+                assert where.length == point.length, tag.name
             if point.unit and tag.unit and point.type != "uint32":  # counters: parts, shots
                 assert tag.unit == point.unit, tag.name
 
@@ -95,7 +103,8 @@ def test_modbus_tcp_driver_reads_every_demo_tag(line: StationConfig, sim: PlantS
             driver.close()
         assert readings.errors == {}, (device.name, readings.errors)
         for index, tag in enumerate(device.tags):
-            point = point_of(device.name, tag.table, tag.address or 0)
+            where = modbus_address(tag)
+            point = point_of(device.name, where.table, where.address)
             if tag.data_type == "string":
                 assert readings.texts[index].rstrip("\x00") == sim.text(device.name, point.name)
                 continue

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from app.alarms.model import AlarmState
-from app.config import StationConfig, parse_config
+from app.config import StationConfig
+from app.config_loader import parse_config
 from app.station import BASELINES_KEY, Station
 from app.storage import open_database
 from app.storage.state import StateStore

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from app.commands.run import run_headless
-from app.config import load_config
+from app.config_loader import load_config
 from app.model import Quality, SampleBatch
 from app.storage import StorageWriter, open_database
 from app.storage.samples import SampleStore

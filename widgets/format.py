@@ -8,12 +8,19 @@ from enum import Enum
 
 from PySide6.QtCore import QCoreApplication
 
-from app.config import DeviceConfig, TagConfig
+from app.config import DeviceConfig, StateCategory, TagConfig
 
-# Words in a state label that mean the machine needs attention. Labels come from the config, so
-# this is a heuristic; the alarm system remains the authority on what is abnormal.
-_FAULT_WORDS = ("fault", "alarm", "error", "trip", "e-stop", "estop", "emergency", "fail")
-_WARNING_WORDS = ("warn", "blocked", "starved", "maint", "hold", "setup")
+#: How loud each machine state category is drawn. The category comes from the config, never
+#: from the label's words, so a Korean label colours its tile as well as an English one.
+_CATEGORY_CLASS: dict[StateCategory, str] = {
+    StateCategory.RUNNING: "normal",
+    StateCategory.IDLE: "normal",
+    StateCategory.OFF: "normal",
+    StateCategory.PLANNED_STOP: "normal",
+    StateCategory.SETUP: "warning",
+    StateCategory.MAINTENANCE: "warning",
+    StateCategory.FAULT: "fault",
+}
 
 
 class StateClass(Enum):
@@ -30,18 +37,17 @@ def state_label(device: DeviceConfig, value: float) -> str:
     """The configured label of a machine state value, or the raw number."""
     if math.isnan(value):
         return ""
-    key = str(int(value)) if float(value).is_integer() else repr(value)
-    return device.states.get(key, key)
+    state = device.state_of(value)
+    if state is not None:
+        return state.label
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
-def classify_state(label: str) -> StateClass:
-    """Whether a state label is normal, a warning or a fault."""
-    lowered = label.lower()
-    if any(word in lowered for word in _FAULT_WORDS):
-        return StateClass.FAULT
-    if any(word in lowered for word in _WARNING_WORDS):
-        return StateClass.WARNING
-    return StateClass.NORMAL
+def classify_state(category: StateCategory | None) -> StateClass:
+    """Whether a state category is drawn as normal, a warning or a fault (unknown: normal)."""
+    if category is None:
+        return StateClass.NORMAL
+    return StateClass(_CATEGORY_CLASS[category])
 
 
 def format_number(value: float) -> str:

@@ -54,7 +54,7 @@ class MainWindow(QMainWindow):
         self.devices = DevicesView(station.engine, relearn=station.relearn)
         self.alarms = AlarmWidgets.create(
             station.alarms,
-            history=lambda tag_id, t0, _t1: station.engine.history.window(tag_id, since=t0),
+            history=lambda tag_id, t0, _t1: station.engine.recent.window(tag_id, since=t0),
             parent=self,
         )
         self.tabs.addTab(self.overview, self.tr("Overview"))

@@ -219,7 +219,7 @@ class MachineTile(QFrame):
             return
         now = time.time() if now is None else now
         since = now - SPARK_SPAN_S
-        t, v = self.engine.history.window(self.spark_tag.id, since=since)
+        t, v = self.engine.recent.window(self.spark_tag.id, since=since)
         config = self.spark_tag.config
         self.sparkline.set_series(t, v, since, now, config.display_min, config.display_max)
 
@@ -229,8 +229,10 @@ class MachineTile(QFrame):
         value = self.engine.live.get(self._state_id)
         if value.quality != Quality.GOOD:
             return StateClass.UNKNOWN, self.tr("State unknown")
-        label = state_label(self.device, value.value)
-        return classify_state(label), label
+        state = self.device.state_of(value.value)
+        return classify_state(state.category if state else None), state_label(
+            self.device, value.value
+        )
 
     def _set_state(self, state_class: StateClass, text: str) -> None:
         if text != self.state.text():

@@ -105,7 +105,7 @@ class TrendPlot(pg.PlotWidget):
         percent = self.percent
         if percent is not self._percent:
             self._relabel(percent)
-        history = self.engine.history
+        history = self.engine.recent
         for tag_id in self.shown:
             t, v = history.window(tag_id, since=since)
             if percent:

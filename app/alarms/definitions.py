@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from app.alarms.config import (
+from app.alarms.model import AlarmDefinition, Kind, Priority
+from app.config import DeviceConfig, StationConfig, TagConfig
+from app.config.alarms import (
     AlarmOptions,
     DeviationAlarm,
     DiscreteAlarm,
@@ -13,8 +15,7 @@ from app.alarms.config import (
     RateAlarm,
     TagAlarms,
 )
-from app.alarms.model import AlarmDefinition, Kind, Priority
-from app.config import DeviceConfig, StationConfig, TagConfig
+from app.config.checks import resolve_tag
 
 log = logging.getLogger(__name__)
 
@@ -29,47 +30,6 @@ def comm_alarm_id(device: str) -> str:
 def anomaly_alarm_id(device: str, tag: str | None, detector: str) -> str:
     """Id of an anomaly alarm raised by ``detector`` on a tag or a whole device."""
     return f"{device}.{tag}.@anomaly.{detector}" if tag else f"{device}.@anomaly.{detector}"
-
-
-def resolve_tag(ref: str, device: str) -> str:
-    """``"speed_sp"`` within device ``press`` -> ``"press.speed_sp"``; full names unchanged."""
-    return ref if "." in ref else f"{device}.{ref}"
-
-
-def reference_problems(config: StationConfig) -> list[str]:
-    """Setpoint and suppression tags that do not exist, as ``key.path: message`` lines."""
-    known = {f"{d.name}.{t.name}" for d in config.devices for t in d.tags}
-    problems: list[str] = []
-    for d_index, device in enumerate(config.devices):
-        for t_index, tag in enumerate(device.tags):
-            if tag.alarms is None:
-                continue
-            base = f"devices[{d_index}].tags[{t_index}].alarms"
-            checks: list[tuple[str, str]] = []
-            if tag.alarms.suppress_when is not None:
-                checks.append((f"{base}.suppress_when.tag", tag.alarms.suppress_when.tag))
-            for name, alarm in _conditions_with_paths(tag.alarms):
-                if alarm.suppress_when is not None:
-                    checks.append((f"{base}.{name}.suppress_when.tag", alarm.suppress_when.tag))
-                if isinstance(alarm, DeviationAlarm):
-                    checks.append((f"{base}.{name}.setpoint", alarm.setpoint))
-            for path, ref in checks:
-                full = resolve_tag(ref, device.name)
-                if full not in known:
-                    problems.append(f"{path}: no tag '{full}' in this station")
-                elif full == f"{device.name}.{tag.name}" and path.endswith("setpoint"):
-                    problems.append(f"{path}: a tag cannot be its own setpoint")
-    return problems
-
-
-def _conditions_with_paths(alarms: TagAlarms) -> list[tuple[str, AlarmOptions]]:
-    paths: list[tuple[str, AlarmOptions]] = []
-    for name, alarm in alarms.conditions():
-        if isinstance(alarm, DiscreteAlarm):
-            paths.append((f"discrete[{alarms.discrete.index(alarm)}]", alarm))
-        else:
-            paths.append((name, alarm))
-    return paths
 
 
 def build_definitions(config: StationConfig, tag_ids: Mapping[str, int]) -> list[AlarmDefinition]:

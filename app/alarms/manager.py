@@ -34,7 +34,6 @@ from app.alarms.definitions import (
     anomaly_alarm_id,
     build_definitions,
     comm_alarm_id,
-    reference_problems,
 )
 from app.alarms.evaluator import ConditionEvaluator
 from app.alarms.journal import AlarmJournal, JournalStatus
@@ -49,7 +48,7 @@ from app.alarms.model import (
     Transition,
 )
 from app.alarms.record import AlarmRecord
-from app.config import ConfigError, StationConfig
+from app.config import StationConfig
 from app.model import Event as EngineEvent
 from app.model import SampleBatch
 from app.security import AccessPolicy, Actor, StationUserPolicy
@@ -122,9 +121,7 @@ class AlarmManager:
         policy: AccessPolicy | None = None,
         settings: AlarmSettings | None = None,
     ) -> None:
-        problems = reference_problems(config)
-        if problems:
-            raise ConfigError("alarms", problems)
+        # The config was checked once by the loader (app.config.checks); trust it here.
         self.config = config
         self.clock = clock
         self.policy: AccessPolicy = policy or StationUserPolicy()

@@ -171,7 +171,8 @@ def open_journal_database(db: str | None, config_path: str | None) -> Engine:
 
     url = db
     if url is None and config_path is not None:
-        from app.config import ConfigError, load_config
+        from app.config import ConfigError
+        from app.config_loader import load_config
 
         try:
             url = load_config(config_path).storage.url

@@ -7,7 +7,8 @@ import sys
 import threading
 from pathlib import Path
 
-from app.config import ConfigError, StationConfig, load_config
+from app.config import ConfigError, StationConfig
+from app.config_loader import load_config
 
 
 def load_config_or_report(path: str | Path) -> StationConfig | None:

@@ -6,7 +6,8 @@ import argparse
 import sys
 
 from app.commands.gui import add_window_options, launch_gui
-from app.config import ConfigError, StationConfig, load_config
+from app.config import ConfigError, StationConfig
+from app.config_loader import load_config
 from resources import DEMO_CONFIG
 
 

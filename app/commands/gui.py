@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 from typing import Any
 
 from app.commands.common import positive_float
-from app.config import ConfigError, StationConfig, load_config
+from app.config import ConfigError, StationConfig
+from app.config_loader import load_config
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -41,8 +41,9 @@ def run(args: argparse.Namespace) -> int:
         print(exc.report(), file=sys.stderr)
         # Started from a desktop shortcut nobody reads stderr: show the problems too.
         if has_display():
-            gui = importlib.import_module("widgets.app")
-            gui.show_config_problems(exc.report(), quit_after=args.quit_after)
+            from widgets.app import show_config_problems  # Qt only when a window is wanted
+
+            show_config_problems(exc.report(), quit_after=args.quit_after)
         return 2
     return launch_gui(
         config, db_url=args.db, screenshot=args.screenshot, quit_after=args.quit_after
@@ -50,10 +51,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def launch_gui(config: StationConfig, **options: Any) -> int:
-    """Open the window; the Qt code is imported only here, by name, never by the core."""
-    # importlib keeps widgets/ out of the core's import graph (see the import-linter contracts).
-    gui = importlib.import_module("widgets.app")
-    return int(gui.run_gui(config, **options))
+    """Open the window.
+
+    The command line is the layer above the views, so it imports them; it does so here rather
+    than at the top so that headless commands start without loading Qt.
+    """
+    from widgets.app import run_gui
+
+    return int(run_gui(config, **options))
 
 
 def has_display() -> bool:

@@ -21,11 +21,12 @@ from typing import Any
 
 import numpy as np
 
-from app.config import DeviceConfig, StationConfig, TagConfig
+from app.config import DeviceConfig, StationConfig
+from app.config.checks import multivariate_tags, tag_settings
+from app.config.detectors import MultivariateSettings, TagDetectors
 from app.detectors.anomaly import Anomaly, Contributor
 from app.detectors.base import UnivariateDetector
 from app.detectors.checks import FlatlineDetector, LimitCheck
-from app.detectors.config import MultivariateSettings, TagDetectors
 from app.detectors.drift import DriftDetector
 from app.detectors.multivariate import PcaDetector
 from app.detectors.robust import RobustDetector
@@ -37,7 +38,6 @@ log = logging.getLogger(__name__)
 
 STATE_VERSION = 1
 MIN_WARMUP = 30
-_SKIPPED_TYPES = ("bool", "string")
 
 
 def human_duration(seconds: float) -> str:
@@ -175,53 +175,6 @@ def build_tag_detectors(settings: TagDetectors, period: float) -> list[Univariat
     return detectors
 
 
-def tag_settings(device: DeviceConfig, tag: TagConfig) -> TagDetectors | None:
-    """A tag's own detectors, else the device's ``all_tags`` for numeric tags, else none."""
-    if tag.detectors is not None:
-        return tag.detectors if tag.detectors.enabled else None
-    defaults = device.detectors.all_tags if device.detectors is not None else None
-    if defaults is None or not defaults.enabled or tag.data_type in _SKIPPED_TYPES:
-        return None
-    return defaults
-
-
-def multivariate_tags(device: DeviceConfig, settings: MultivariateSettings) -> list[str]:
-    """The tags a device's multivariate detector watches (its list, or every numeric tag)."""
-    if settings.tags is not None:
-        return list(settings.tags)
-    return [t.name for t in device.tags if t.data_type not in _SKIPPED_TYPES]
-
-
-def check_detectors(config: StationConfig) -> list[str]:
-    """Problems pydantic cannot see (they span a device's tags), as ``key.path: message``.
-
-    For ``shopfloor check-config``; :class:`AnomalyMonitor` raises ValueError on the first.
-    """
-    problems: list[str] = []
-    for index, device in enumerate(config.devices):
-        gate = device.detectors.active_when if device.detectors is not None else None
-        if gate is not None and gate.tag not in {t.name for t in device.tags}:
-            problems.append(
-                f"devices[{index}].detectors.active_when.tag: no tag named '{gate.tag}' "
-                f"in device '{device.name}'"
-            )
-    for index, device in enumerate(config.devices):
-        settings = device.detectors.multivariate if device.detectors is not None else None
-        if settings is None or not settings.enabled:
-            continue
-        where = f"devices[{index}].detectors.multivariate.tags"
-        known = {t.name: t for t in device.tags}
-        names = multivariate_tags(device, settings)
-        for name in names:
-            if name not in known:
-                problems.append(f"{where}: no tag named '{name}' in device '{device.name}'")
-            elif known[name].data_type == "string":
-                problems.append(f"{where}: tag '{name}' is a string, not a number")
-        if len(names) < 2:
-            problems.append(f"{where}: needs at least 2 numeric tags")
-    return problems
-
-
 class AnomalyMonitor:
     """Every detector of a station, fed with the engine's sample batches."""
 
@@ -231,15 +184,11 @@ class AnomalyMonitor:
         self._by_name: dict[str, _TagStream] = {}
         self._gates: dict[str, _Gate] = {}
         self.cleared: list[Anomaly] = []
-        for index, device in enumerate(config.devices):
+        for device in config.devices:
             gate = device.detectors.active_when if device.detectors is not None else None
             if gate is not None:
+                # The loader checked that the tag exists (app.config.checks).
                 full = f"{device.name}.{gate.tag}"
-                if full not in tag_ids:
-                    raise ValueError(
-                        f"devices[{index}].detectors.active_when.tag: no tag named "
-                        f"'{gate.tag}' in device '{device.name}'"
-                    )
                 self._gates[device.name] = _Gate(tag_ids[full], frozenset(gate.in_), gate.settle_s)
             for tag in device.tags:
                 settings = tag_settings(device, tag)
@@ -260,25 +209,16 @@ class AnomalyMonitor:
                     self._by_name[full] = stream
             multi = device.detectors.multivariate if device.detectors is not None else None
             if multi is not None and multi.enabled:
-                self._machines[device.name] = self._machine(index, device, multi, tag_ids)
+                self._machines[device.name] = self._machine(device, multi, tag_ids)
 
     @staticmethod
     def _machine(
-        index: int, device: DeviceConfig, settings: MultivariateSettings, tag_ids: Mapping[str, int]
+        device: DeviceConfig, settings: MultivariateSettings, tag_ids: Mapping[str, int]
     ) -> _MachineStream:
+        # The loader checked the tag list (app.config.checks.detector_problems): every tag
+        # exists, is numeric, and there are at least two.
         known = {t.name: t for t in device.tags}
         names = multivariate_tags(device, settings)
-        where = f"devices[{index}].detectors.multivariate.tags"
-        for name in names:
-            if name not in known:
-                raise ValueError(f"{where}: no tag named '{name}' in device '{device.name}'")
-            if known[name].data_type == "string":
-                raise ValueError(f"{where}: tag '{name}' is a string, not a number")
-        if len(names) < 2:
-            raise ValueError(f"{where}: needs at least 2 numeric tags")
-        missing = [n for n in names if f"{device.name}.{n}" not in tag_ids]
-        if missing:
-            raise ValueError(f"{where}: no tag id for {', '.join(missing)}")
         period = min(device.period_of(known[n].poll_group) for n in names)
         warmup = max(_samples(settings.warmup_s, period), MIN_WARMUP)
         detector = PcaDetector(

@@ -21,7 +21,7 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 
-from app.config import REGISTER_COUNT
+from drivers.modbus.addressing import REGISTER_COUNT
 
 #: numpy dtype of each numeric data type in canonical (big-endian) byte order.
 NUMPY_TYPES: dict[str, str] = {

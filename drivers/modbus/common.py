@@ -20,10 +20,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from app.config import DeviceConfig, TagConfig
+from app.config import DeviceConfig, StrictModel, TagConfig
 from drivers.base import DeviceError, Driver, Readings
+from drivers.modbus.addressing import ModbusPoint, ModbusTag
 from drivers.modbus.blocks import (
     BIT_TABLES,
     MAX_BITS,
@@ -71,10 +72,8 @@ class ExceptionAnswer(Exception):
         self.code = code
 
 
-class ModbusSettings(BaseModel):
+class ModbusSettings(StrictModel):
     """Connection settings common to every Modbus transport."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     device_id: int = Field(default=1, ge=0, le=247)
     """Unit / slave id (0 broadcasts and gets no answer: only for gateways that ignore it)."""
@@ -140,30 +139,20 @@ class ModbusDriver(Driver):
     """Base of the Modbus TCP and RTU drivers; subclasses provide the transport."""
 
     connection_model: ClassVar[type[BaseModel]] = ModbusSettings
+    tag_model: ClassVar[type[BaseModel]] = ModbusTag
 
     def __init__(self, device: DeviceConfig) -> None:
         super().__init__(device)
-        self._plans: dict[tuple[int, ...], tuple[int, Sequence[TagConfig], ReadPlan]] = {}
-        self._last: tuple[int, Sequence[TagConfig], ReadPlan] | None = None
+        self.points = {
+            tag.name: ModbusPoint.of(tag, self.addresses[tag.name]) for tag in device.tags
+        }
+        self._point_lists: dict[int, tuple[Sequence[TagConfig], list[ModbusPoint]]] = {}
+        self._plans: dict[tuple[int, ...], tuple[int, Sequence[ModbusPoint], ReadPlan]] = {}
+        self._last: tuple[int, Sequence[ModbusPoint], ReadPlan] | None = None
         self._learned = _Learned()
         self._requests = 0
 
     # -- config -------------------------------------------------------------------------------
-
-    @classmethod
-    def check_tag(cls, tag: TagConfig) -> list[tuple[str, str]]:
-        if tag.address is None:
-            return [("address", "a Modbus tag needs 'address' (0-based register or bit number)")]
-        problems: list[tuple[str, str]] = []
-        if tag.bit is not None and tag.data_type != "bool":
-            problems.append(
-                ("bit", f"'bit' selects one bit: type must be 'bool', not {tag.data_type}")
-            )
-        if tag.table in BIT_TABLES and tag.address > 65535:
-            problems.append(("address", f"bit {tag.address} is outside 0..65535"))
-        if tag.data_type == "string" and tag.address + tag.register_count - 1 > 65535:
-            problems.append(("length", f"string at {tag.address} runs past register 65535"))
-        return problems
 
     # -- transport (subclasses) -----------------------------------------------------------------
 
@@ -173,20 +162,30 @@ class ModbusDriver(Driver):
 
     # -- reading ----------------------------------------------------------------------------
 
+    def _points_of(self, tags: Sequence[TagConfig]) -> list[ModbusPoint]:
+        """The Modbus points of ``tags``; cached per list (the worker reuses its lists)."""
+        cached = self._point_lists.get(id(tags))
+        if cached is not None and cached[0] is tags:
+            return cached[1]
+        points = [self.points[tag.name] for tag in tags]
+        self._point_lists[id(tags)] = (tags, points)
+        return points
+
     def read(self, tags: Sequence[TagConfig]) -> Readings:
-        plan = self.plan(tags)
+        points = self._points_of(tags)
+        plan = self.plan(points)
         self._requests = 0
         registers = np.zeros(plan.register_size, dtype=np.uint16)
         bits = np.zeros(plan.bit_size, dtype=bool)
         errors = dict(plan.skipped)
         for block, offset in zip(plan.blocks, plan.block_offsets, strict=True):
             buffer: np.ndarray = bits if block.table in BIT_TABLES else registers
-            self._read_block(block, offset, buffer, errors, tags)
+            self._read_block(block, offset, buffer, errors, points)
         readings = self._decode(plan, registers, bits, errors)
         readings.requests = self._requests
         return readings
 
-    def plan(self, tags: Sequence[TagConfig]) -> ReadPlan:
+    def plan(self, tags: Sequence[ModbusPoint]) -> ReadPlan:
         """The (cached) read plan of ``tags`` given what the device has taught so far."""
         self._expire_learned()
         version = self._learned.version
@@ -209,14 +208,11 @@ class ModbusDriver(Driver):
         self._last = (version, tags, cached[2])
         return cached[2]
 
-    def _make_plan(self, tags: Sequence[TagConfig]) -> ReadPlan:
+    def _make_plan(self, tags: Sequence[ModbusPoint]) -> ReadPlan:
         settings = self.settings
         by_table: dict[str, list[Span]] = {}
         skipped: dict[int, str] = {}
         for index, tag in enumerate(tags):
-            if tag.address is None:
-                skipped[index] = "no address"
-                continue
             count = 1 if tag.table in BIT_TABLES else tag.register_count
             bad = self._learned.bad.get((tag.table, tag.address, count))
             if bad is not None:
@@ -260,7 +256,7 @@ class ModbusDriver(Driver):
         self._group(plan, tags)
         return plan
 
-    def _group(self, plan: ReadPlan, tags: Sequence[TagConfig]) -> None:
+    def _group(self, plan: ReadPlan, tags: Sequence[ModbusPoint]) -> None:
         grouped: dict[tuple[str, str], list[int]] = {}
         bit_tags: list[int] = []
         for index, position in plan.positions.items():
@@ -290,7 +286,7 @@ class ModbusDriver(Driver):
         offset: int,
         buffer: np.ndarray,
         errors: dict[int, str],
-        tags: Sequence[TagConfig],
+        tags: Sequence[ModbusPoint],
     ) -> bool:
         """Read one block into ``buffer``; isolate exception answers. True if no tag failed."""
         try:

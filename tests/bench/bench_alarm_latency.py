@@ -27,7 +27,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication
 
 from app.alarms.model import AlarmState, Transition
-from app.config import parse_config
+from app.config_loader import parse_config
 from app.station import Station
 from tests.servers.modbus_server import ModbusTcpServer
 from widgets.alarms import AlarmWidgets

@@ -27,7 +27,8 @@ from app.alarms.definitions import build_definitions
 from app.alarms.evaluator import ConditionEvaluator
 from app.alarms.journal import AlarmJournal, connect
 from app.alarms.manager import AlarmManager
-from app.config import StationConfig, parse_config
+from app.config import StationConfig
+from app.config_loader import parse_config
 from app.model import Quality, SampleBatch
 from app.tags import TagTable
 

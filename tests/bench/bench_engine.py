@@ -18,13 +18,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from app.config import StationConfig, parse_config
+from app.config import StationConfig
+from app.config_loader import parse_config
 from app.engine import Engine
 from app.model import Quality, SampleBatch
 from app.station import Station
 from app.storage import StorageWriter, open_database
 from app.worker import build_groups
-from drivers.simulated import SimulatedDriver
+from drivers.signal_generator import SignalGeneratorDriver
 
 DEVICES = 4
 TAGS_PER_DEVICE = 50
@@ -70,7 +71,7 @@ def pipeline(path: Path, polls: int) -> tuple[float, float]:
     engine.subscribe(writer.on_batch)
     drivers = []
     for device in cfg.devices:
-        driver = SimulatedDriver(device)
+        driver = SignalGeneratorDriver(device)
         driver.connect()
         drivers.append((device, driver, build_groups(device, engine.tags)[0]))
     samples = 0

@@ -9,7 +9,7 @@ the screen would show). All figures come from the same run:
   i.e. a trend drawn naively;
 * the trend as the window draws it (peak downsampling, clip-to-view, pen width 1, no
   antialiasing), over a 15-minute span that holds every point, and over a 1-minute span;
-* the history read alone (``HistoryStore.window`` copies), the floor of any redraw.
+* the history read alone (``RecentSamples.window`` copies), the floor of any redraw.
 
 The window redraws at most 10 times a second; the figure that matters is the frame time against
 that 100 ms budget.
@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import numpy as np
 
 import widgets  # noqa: F401  (the PySide6 emit guard)
-from app.config import parse_config
+from app.config_loader import parse_config
 from app.engine import Engine
 from widgets.app import application
 from widgets.trend_plot import TrendPlot
@@ -56,7 +56,7 @@ def build_engine(tags: int, points: int) -> tuple[Engine, float]:
         }
     )
     engine = Engine(config, history_s=SPAN_15_MIN)
-    assert engine.history.capacity >= points, engine.history.capacity
+    assert engine.recent.capacity >= points, engine.recent.capacity
     now = time.time()
     t = now - SPAN_15_MIN + np.arange(points) * period
     rng = np.random.default_rng(1)
@@ -67,7 +67,7 @@ def build_engine(tags: int, points: int) -> tuple[Engine, float]:
         for start in range(0, points, chunk):
             stop = min(points, start + chunk)
             # One tag per call keeps the write path simple; the history is the engine's own.
-            engine.history.extend(
+            engine.recent.extend(
                 np.full(stop - start, ids[tag], dtype=np.int32), t[start:stop], v[start:stop]
             )
     return engine, now
@@ -89,7 +89,7 @@ def history_read_ms(engine: Engine, tags: int, frames: int, now: float) -> float
     started = time.perf_counter()
     for _ in range(frames):
         for tag in range(tags):
-            engine.history.window(tag, since=now - SPAN_15_MIN)
+            engine.recent.window(tag, since=now - SPAN_15_MIN)
     return (time.perf_counter() - started) * 1000.0 / frames
 
 

@@ -24,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from app.config import parse_config
+from app.config_loader import parse_config
 from app.model import Event, Quality, SampleBatch
 from app.tags import TagTable
 from app.worker import DeviceWorker

@@ -89,7 +89,7 @@ def dead_unit_on_shared_bus(port: str, seconds: float, period: float = 0.1) -> N
     """Three units polled by device workers; unit 9 is not on the line and never answers."""
     import numpy as np
 
-    from app.config import parse_config
+    from app.config_loader import parse_config
     from app.model import Quality, SampleBatch
     from app.tags import TagTable
     from app.worker import DeviceWorker

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import numpy as np
 from pymodbus.client import ModbusTcpClient
 
-from app.config import parse_config
+from app.config_loader import parse_config
 from app.model import SampleBatch
 from app.tags import TagTable
 from app.worker import DeviceWorker

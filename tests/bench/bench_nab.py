@@ -113,7 +113,7 @@ def throughput(name: str, samples: int = 300_000) -> float:
 def monitor_throughput(samples: int = 300_000) -> float:
     """Samples per second through AnomalyMonitor with a tag's default detectors
     (robust, drift, flatline), in batches of 1000 as the engine delivers them."""
-    from app.config import parse_config
+    from app.config_loader import parse_config
     from app.detectors.monitor import AnomalyMonitor
     from app.model import SampleBatch
 

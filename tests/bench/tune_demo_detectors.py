@@ -36,11 +36,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from app.config import StationConfig, TagConfig, load_config
+from app.config import StationConfig, TagConfig
+from app.config_loader import load_config
 from app.detectors.monitor import AnomalyMonitor
 from app.model import Quality, SampleBatch
 from app.tags import TagTable
 from app.worker import build_groups
+from drivers.modbus.addressing import ModbusPoint
+from drivers.modbus.tcp import ModbusTcpDriver
 from drivers.simulator.base import TICK_S
 from drivers.simulator.plant import Plant
 from drivers.simulator.registers import REGISTER_MAP, DeviceImage, Point, encode
@@ -75,12 +78,13 @@ def scenario_of(spec: str | Scenario | list[Fault], lead_s: float = 0.0) -> Scen
 
 
 def _decoder(
-    tag: TagConfig, points: dict[tuple[str, int], Point]
+    config: TagConfig, points: dict[tuple[str, int], Point]
 ) -> Callable[[DeviceImage], float]:
     """Reads one tag from a device's register image as the Modbus driver would (raw value;
     the engine applies scale and offset)."""
-    if tag.data_type == "string":
+    if config.data_type == "string":
         return lambda image: float("nan")
+    tag = ModbusPoint.of(config, ModbusTcpDriver.parse_tag(config))  # type: ignore[arg-type]
     point = points.get((tag.table, tag.address or 0))
     if point is None:
         raise ValueError(f"tag {tag.name}: no simulator point at {tag.table} {tag.address}")

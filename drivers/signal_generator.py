@@ -1,4 +1,4 @@
-"""In-process simulated driver: deterministic signals with no I/O, for tests and benchmarks.
+"""The ``simulated`` driver: a signal generator, deterministic, no I/O, for tests and benchmarks.
 
 Each tag's ``signal`` names a shape and its parameters, e.g. ``"sine:mean=50,amplitude=10,
 period=60"``; the shapes are ``sine``, ``square``, ``ramp``, ``noise``, ``random_walk``,
@@ -15,19 +15,18 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field, field_validator
 
-from app.config import TagConfig
+from app.config import StrictModel, TagConfig
 from drivers.base import DeviceError, Driver, Readings
 
 SHAPES = ("sine", "square", "ramp", "noise", "random_walk", "counter", "constant")
 DEFAULTS = {"mean": 0.0, "amplitude": 1.0, "period": 60.0, "noise": 0.0, "step": 1.0}
 
 
-class SimulatedSettings(BaseModel):
+class SimulatedSettings(StrictModel):
     """Connection settings of the simulated driver."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     seed: int = 0
     fail: bool = False
     """Refuse every connection, to exercise the fault path."""
@@ -51,34 +50,40 @@ def parse_signal(spec: str) -> tuple[str, dict[str, float]]:
             params[key] = float(value)
         except ValueError:
             raise ValueError(f"signal parameter '{key}' is not a number: {value!r}") from None
+        if not math.isfinite(params[key]):
+            raise ValueError(f"signal parameter '{key}' must be a finite number, not {value!r}")
     if params["period"] <= 0:
         raise ValueError("signal period must be positive")
     return shape, params
 
 
-class SimulatedDriver(Driver):
+class SignalTag(StrictModel):
+    """A generated tag's one key: the shape of its signal."""
+
+    signal: str = "sine"
+    """e.g. ``"sine:mean=50,amplitude=5,period=60"``; see :func:`parse_signal`."""
+
+    @field_validator("signal")
+    @classmethod
+    def _parses(cls, value: str) -> str:
+        parse_signal(value)  # a ValueError becomes a key-path error at 'signal'
+        return value
+
+
+class SignalGeneratorDriver(Driver):
     """Generates every tag's value from its signal spec and the wall clock."""
 
     connection_model = SimulatedSettings
+    tag_model = SignalTag
 
     def __init__(self, device: Any) -> None:
         super().__init__(device)
-        self._shapes = {tag.name: parse_signal(tag.signal or "sine") for tag in device.tags}
+        self._shapes = {name: parse_signal(tag.signal) for name, tag in self.addresses.items()}
         self._state: dict[str, float] = {}
         seed = self.settings.seed ^ zlib.crc32(device.name.encode())
         self._rng = np.random.default_rng(seed)
         self._connected = False
         self._start = time.time()
-
-    @classmethod
-    def check_tag(cls, tag: TagConfig) -> list[tuple[str, str]]:
-        if tag.signal is None:
-            return []
-        try:
-            parse_signal(tag.signal)
-        except ValueError as exc:
-            return [("signal", str(exc))]
-        return []
 
     def connect(self) -> None:
         if self.settings.fail:

@@ -6,11 +6,11 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.history import HistoryStore
+from app.recent import RecentSamples
 
 
 def test_keeps_the_newest_samples_in_order_after_wrapping() -> None:
-    store = HistoryStore(tag_count=2, capacity=5)
+    store = RecentSamples(tag_count=2, capacity=5)
     for i in range(12):
         store.extend(
             np.array([0, 1], dtype=np.int32), np.array([i, i], float), np.array([i, -i], float)
@@ -22,7 +22,7 @@ def test_keeps_the_newest_samples_in_order_after_wrapping() -> None:
 
 
 def test_window_since() -> None:
-    store = HistoryStore(tag_count=1, capacity=10)
+    store = RecentSamples(tag_count=1, capacity=10)
     store.extend(np.zeros(4, np.int32), np.arange(4.0), np.arange(4.0) * 10)
     t, v = store.window(0, since=2.0)
     assert t.tolist() == [2.0, 3.0]
@@ -35,7 +35,7 @@ def test_window_since() -> None:
 )
 def test_matches_a_plain_list_model(samples: list[tuple[int, float]], capacity: int) -> None:
     """Batches in which a tag occurs several times keep per-tag order, like appending one by one."""
-    store = HistoryStore(tag_count=4, capacity=capacity)
+    store = RecentSamples(tag_count=4, capacity=capacity)
     ids = np.array([s[0] for s in samples], dtype=np.int32)
     ts = np.arange(len(samples), dtype=float)
     values = np.array([s[1] for s in samples])

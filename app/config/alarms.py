@@ -20,19 +20,21 @@ its own::
 docs/ALARMS.md describes every key.
 
 Cross references (setpoint and suppression tags) are checked against the whole station by
-:func:`app.alarms.definitions.reference_problems`.
+:func:`app.config.checks.reference_problems`.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from app.config.base import Identifier, StrictModel
+from app.config.errors import LocatedError
 
 Priority = Literal["critical", "high", "medium", "low"]
 Direction = Literal["both", "above", "below"]
 
-IDENTIFIER = r"^[A-Za-z][A-Za-z0-9_\-]*$"
 #: Condition names a discrete alarm may not take (they name the built-in conditions).
 RESERVED_NAMES = frozenset({"hh", "h", "l", "ll", "deviation", "rate"})
 
@@ -41,21 +43,7 @@ Delay = Annotated[float, Field(ge=0, le=3600)]
 TagRef = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*(\.[A-Za-z][A-Za-z0-9_\-]*)?$")]
 
 
-def _located(loc: tuple[str | int, ...], message: str) -> ValueError:
-    """A ValueError that the station loader reports at ``loc`` below this model.
-
-    Imported lazily: ``app.config`` imports this module while it is itself being imported.
-    """
-    from app.config import _LocatedError
-
-    return _LocatedError(loc, message)
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class SuppressWhen(_Strict):
+class SuppressWhen(StrictModel):
     """Suppress by design while another tag (usually the machine state) holds one of ``in``."""
 
     tag: TagRef
@@ -63,7 +51,7 @@ class SuppressWhen(_Strict):
     values: list[float] = Field(alias="in", min_length=1)
 
 
-class AlarmOptions(_Strict):
+class AlarmOptions(StrictModel):
     """What every alarm of a tag has; unset values inherit the tag-level default."""
 
     priority: Priority = "medium"
@@ -104,7 +92,7 @@ class RateAlarm(AlarmOptions):
 class DiscreteAlarm(AlarmOptions):
     """Active while the value equals one value, is in a set, or has a bit set (fault words)."""
 
-    name: Annotated[str, Field(pattern=IDENTIFIER, max_length=64)]
+    name: Identifier
     equals: float | None = None
     values: list[float] | None = Field(default=None, alias="in", min_length=1)
     bit: int | None = Field(default=None, ge=0, le=63)
@@ -115,11 +103,11 @@ class DiscreteAlarm(AlarmOptions):
         if len(given) != 1:
             raise ValueError("a discrete alarm needs exactly one of 'equals', 'in' or 'bit'")
         if self.name in RESERVED_NAMES:
-            raise _located(("name",), f"'{self.name}' is reserved for the built-in conditions")
+            raise LocatedError(("name",), f"'{self.name}' is reserved for the built-in conditions")
         return self
 
 
-class TagAlarms(_Strict):
+class TagAlarms(StrictModel):
     """Alarm definitions of one tag, with defaults shared by all of them."""
 
     hh: LimitAlarm | None = None
@@ -144,7 +132,7 @@ class TagAlarms(_Strict):
         for index, (name, alarm) in enumerate(present):
             for lower_name, lower in present[index + 1 :]:
                 if alarm.limit <= lower.limit:
-                    raise _located(
+                    raise LocatedError(
                         (name, "limit"),
                         f"{name.upper()} limit {alarm.limit:g} must be above the "
                         f"{lower_name.upper()} limit {lower.limit:g}",
@@ -152,7 +140,7 @@ class TagAlarms(_Strict):
         seen: set[str] = set()
         for index, discrete in enumerate(self.discrete):
             if discrete.name in seen:
-                raise _located(
+                raise LocatedError(
                     ("discrete", index, "name"), f"duplicate discrete alarm '{discrete.name}'"
                 )
             seen.add(discrete.name)

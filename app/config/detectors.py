@@ -21,16 +21,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from app.config.base import StrictModel
 
 Seconds = Annotated[float, Field(gt=0, le=366 * 86400)]
 
 
-class _Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class RobustSettings(_Settings):
+class RobustSettings(StrictModel):
     """Spikes, steps and variance changes against an adaptive baseline."""
 
     enabled: bool = True
@@ -44,7 +42,7 @@ class RobustSettings(_Settings):
     """Span of the short-term average (default: 10 samples)."""
 
 
-class DriftSettings(_Settings):
+class DriftSettings(StrictModel):
     """Slow trends (CUSUM against a slowly adapting reference)."""
 
     enabled: bool = True
@@ -56,7 +54,7 @@ class DriftSettings(_Settings):
     """Time constant of the reference level (default: ten times the baseline)."""
 
 
-class FlatlineSettings(_Settings):
+class FlatlineSettings(StrictModel):
     """A sensor stuck at one value."""
 
     enabled: bool = True
@@ -66,7 +64,7 @@ class FlatlineSettings(_Settings):
     """Changes up to this much count as unchanged (engineering units)."""
 
 
-class LimitSettings(_Settings):
+class LimitSettings(StrictModel):
     """Values that cannot physically occur."""
 
     min: float | None = None
@@ -81,7 +79,7 @@ class LimitSettings(_Settings):
         return self
 
 
-class SpcSettings(_Settings):
+class SpcSettings(StrictModel):
     """SPC run rules (Nelson 1-8; Western Electric are rules 1, 2, 5, 6)."""
 
     enabled: bool = True
@@ -96,13 +94,13 @@ class SpcSettings(_Settings):
     """Points in a row on one side for rule 2 (Nelson 9, Western Electric 8)."""
 
 
-class NoveltySettings(_Settings):
+class NoveltySettings(StrictModel):
     """Pattern novelty with an anomaly likelihood (the detector scored on NAB)."""
 
     enabled: bool = True
 
 
-class TagDetectors(_Settings):
+class TagDetectors(StrictModel):
     """Detectors that watch one tag."""
 
     enabled: bool = True
@@ -128,7 +126,7 @@ class TagDetectors(_Settings):
         return self
 
 
-class MultivariateSettings(_Settings):
+class MultivariateSettings(StrictModel):
     """Online PCA over several tags of one machine (Hotelling T² and Q/SPE)."""
 
     enabled: bool = True
@@ -153,7 +151,7 @@ class MultivariateSettings(_Settings):
         return self
 
 
-class ActiveWhen(_Settings):
+class ActiveWhen(StrictModel):
     """The machine states in which the detectors watch (and learn)."""
 
     tag: str = Field(min_length=1)
@@ -165,7 +163,7 @@ class ActiveWhen(_Settings):
     to their working point after a restart)."""
 
 
-class DeviceDetectors(_Settings):
+class DeviceDetectors(StrictModel):
     """Detectors that watch a whole machine."""
 
     active_when: ActiveWhen | None = None

@@ -1,4 +1,6 @@
-"""Recent history of every tag in preallocated numpy ring buffers.
+"""The last minutes of every tag in preallocated numpy ring buffers (for live trends).
+
+Not the historian: what is kept for good lives in the database (:mod:`app.storage`).
 
 One 2-D array per quantity (``tags x capacity``) with a write index per tag: a poll batch, in which
 each tag appears once, is stored with a handful of fancy-indexed assignments, never ``np.roll``
@@ -14,8 +16,8 @@ import numpy as np
 from app.model import FloatArray, IntArray
 
 
-class HistoryStore:
-    """Fixed-capacity (timestamp, value) history for ``tag_count`` tags."""
+class RecentSamples:
+    """Fixed-capacity (timestamp, value) ring buffers of the last samples of ``tag_count`` tags."""
 
     def __init__(self, tag_count: int, capacity: int) -> None:
         if capacity < 2:
