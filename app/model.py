@@ -7,11 +7,13 @@ dispatcher fans them out to subscribers (storage, alarms, detectors, the GUI bri
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from app.messages import Message
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int32]
@@ -77,16 +79,49 @@ class Severity(IntEnum):
     ERROR = 2
 
 
+class EventKind(StrEnum):
+    """What an engine event is about; its ``data`` holds the facts (see each member)."""
+
+    COMM_LOSS = "comm_loss"
+    """A device stopped answering: ``fault`` (a ``DeviceError.kind``) and ``detail`` (the
+    driver's own words, for the tooltip and the log)."""
+    COMM_RESTORED = "comm_restored"
+    """A device answers again."""
+    PART_SCANNED = "part_scanned"
+    """A barcode was read: ``serial``."""
+    STATE_CHANGED = "state_changed"
+    """A machine's state tag changed: ``from_value``, ``to_value``, ``from_label``,
+    ``to_label``, ``from_category``, ``to_category``."""
+    DEVICE_WRITE = "device_write"
+    """A value was written to a device: ``tag``, ``value``, ``before``, ``after``, ``user``."""
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
-    """Something that happened once: communication lost, a part scanned, a limit crossed."""
+    """Something that happened once: communication lost, a part scanned, a machine stopped.
+
+    Typed: a :class:`EventKind` and structured ``data``; the sentence is made only when someone
+    reads it (:attr:`message`, rendered in the reader's language by the view).
+    """
 
     timestamp: float
-    kind: str
+    kind: EventKind
     source: str
-    message: str
-    severity: Severity = Severity.INFO
     data: dict[str, Any] = field(default_factory=dict)
+    severity: Severity = Severity.INFO
+    source_title: str = ""
+    """The source as people name it (a device's title), for messages."""
+
+    @property
+    def message(self) -> Message:
+        """What to say about this event (render it with the reader's translator)."""
+        params = {"device": self.source_title or self.source, "kind": str(self.kind), **self.data}
+        return Message(f"event.{self.kind}", params)
+
+    @property
+    def text(self) -> str:
+        """The message in English (logs, command line, the database's readable column)."""
+        return self.message.render()
 
 
 @dataclass(slots=True)

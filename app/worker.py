@@ -21,6 +21,7 @@ from app.config import DeviceConfig, TagConfig
 from app.model import (
     DeviceDiagnostics,
     Event,
+    EventKind,
     FloatArray,
     IntArray,
     Quality,
@@ -273,9 +274,9 @@ class DeviceWorker(threading.Thread):
             self._publish(
                 Event(
                     timestamp=time.time(),
-                    kind="comm_restored",
+                    kind=EventKind.COMM_RESTORED,
                     source=self.device.name,
-                    message=f"{self.device.display_name}: communication restored",
+                    source_title=self.device.display_name,
                 )
             )
 
@@ -307,11 +308,11 @@ class DeviceWorker(threading.Thread):
             self._publish(
                 Event(
                     timestamp=now,
-                    kind="comm_loss",
+                    kind=EventKind.COMM_LOSS,
                     source=self.device.name,
-                    message=f"{self.device.display_name}: communication lost ({reason})",
+                    source_title=self.device.display_name,
                     severity=Severity.ERROR,
-                    data={"kind": kind},
+                    data={"fault": kind, "detail": message},
                 )
             )
 

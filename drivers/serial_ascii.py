@@ -24,7 +24,7 @@ import serial
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from app.config import DeviceConfig, StrictModel, TagConfig
-from app.model import Event
+from app.model import Event, EventKind
 from drivers.base import DeviceError, Driver, Location, Readings
 
 log = logging.getLogger(__name__)
@@ -288,9 +288,9 @@ class SerialAsciiDriver(Driver):
             readings.events.append(
                 Event(
                     timestamp=time.time(),
-                    kind="part_scanned",
+                    kind=EventKind.PART_SCANNED,
                     source=self.device.name,
-                    message=f"{self.device.display_name}: part {serial_number} scanned",
+                    source_title=self.device.display_name,
                     data={"serial": serial_number},
                 )
             )

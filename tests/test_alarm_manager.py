@@ -430,23 +430,24 @@ def test_good_data_ends_a_comm_loss_nobody_announced(oven, clock) -> None:
 
 
 def test_engine_events_drive_the_comm_alarm(oven, clock) -> None:
-    from app.model import Event, Severity
+    from app.model import Event, EventKind, Severity
 
     manager, _ = oven
     manager.on_event(
         Event(
             clock.now,
-            "comm_loss",
+            EventKind.COMM_LOSS,
             "oven",
-            "Oven (zone 1): communication lost (timeout: no answer (3 tries))",
+            {"fault": "timeout", "detail": "no answer (3 tries)"},
             Severity.ERROR,
+            source_title="Oven (zone 1)",
         )
     )
     assert manager.view("oven.@comm").message == (
         "No communication with oven: timeout: no answer (3 tries)"
     )
     assert state(manager, "oven.@comm") == AlarmState.UNACK
-    manager.on_event(Event(clock.now + 1, "comm_restored", "oven", "restored"))
+    manager.on_event(Event(clock.now + 1, EventKind.COMM_RESTORED, "oven"))
     assert state(manager, "oven.@comm") == AlarmState.RTN_UNACK
 
 

@@ -12,7 +12,7 @@ import pytest
 from app.config import DeviceConfig, StationConfig, TagConfig
 from app.config_loader import load_config, parse_config
 from app.engine import Engine
-from app.model import Event, Quality, SampleBatch
+from app.model import Event, EventKind, Quality, SampleBatch
 from drivers.base import DeviceError, Readings
 from drivers.signal_generator import SignalGeneratorDriver
 from tests.conftest import CONFIGS
@@ -139,7 +139,10 @@ def test_device_recovers_by_itself_after_timeouts() -> None:
         assert wait_for(lambda: engine.live.get(0).quality is Quality.GOOD)
     finally:
         engine.stop()
-    assert "timeout: no answer within 1.0 s" in events[0].message
+    assert events[0].kind is EventKind.COMM_LOSS
+    assert events[0].data["fault"] == "timeout"  # a fact, not prose to parse
+    assert "no answer within 1.0 s" in events[0].data["detail"]
+    assert events[0].text.endswith("communication lost (no answer)")
 
 
 def test_stop_is_bounded_even_with_a_slow_device() -> None:

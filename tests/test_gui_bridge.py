@@ -7,7 +7,7 @@ import numpy as np
 from app.config import StationConfig
 from app.config_loader import parse_config
 from app.engine import Engine
-from app.model import Event
+from app.model import Event, EventKind
 from widgets.bridge import DataDigest, EngineBridge
 
 DEVICES = 20
@@ -50,7 +50,7 @@ def test_many_batches_arrive_as_few_coalesced_deliveries(qtbot) -> None:
     engine.start()
     try:
         qtbot.wait(2000)
-        engine.post_event(Event(0.0, "part_scanned", "d0", "part 1"))
+        engine.post_event(Event(0.0, EventKind.PART_SCANNED, "d0", {"serial": "P-1"}))
     finally:
         engine.stop()
     qtbot.waitUntil(lambda: sum(d.samples for d in digests) == engine.samples_total, timeout=2000)
@@ -64,7 +64,7 @@ def test_many_batches_arrive_as_few_coalesced_deliveries(qtbot) -> None:
     assert set().union(*(d.devices for d in digests)) == {f"d{i}" for i in range(DEVICES)}
     reported = np.unique(np.concatenate([d.tag_ids for d in digests]))
     assert reported.tolist() == list(range(2 * DEVICES))
-    assert events[0].message == "part 1"
+    assert events[0].data == {"serial": "P-1"}
 
 
 def test_a_closed_bridge_forwards_nothing(qtbot) -> None:

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from app.config import StationConfig
 from app.config_loader import parse_config
-from app.model import Event, Severity
+from app.model import Event, EventKind, Severity
 from app.station import Station
 from tests.conftest import CONFIGS
 from widgets.app import run_gui
@@ -132,16 +132,22 @@ def test_events_newest_first_merges_history_and_caps(qtbot, open_window) -> None
     model = window.events.model
     model.limit = 5
     now = time.time()
-    live = [Event(now + i, "part_scanned", "press", f"part {i}") for i in range(4)]
+    def scan(t: float, serial: str) -> Event:
+        return Event(t, EventKind.PART_SCANNED, "press", {"serial": serial}, source_title="Press")
+
+    live = [scan(now + i, f"P{i}") for i in range(4)]
     model.add(live)
-    assert [model.event_at(r).message for r in range(4)] == ["part 3", "part 2", "part 1", "part 0"]
-    older = [Event(now - 10, "comm_loss", "oven", "old", Severity.ERROR)]
+    serials = [model.event_at(r).data["serial"] for r in range(4)]
+    assert serials == ["P3", "P2", "P1", "P0"]
+    assert model.data(model.index(0, 3)) == "Press: part P3 scanned"
+    older = [Event(now - 10, EventKind.COMM_LOSS, "oven", {"fault": "timeout"}, Severity.ERROR)]
     model.add(older + live[:1])  # a duplicate is ignored, the old one sorts to the bottom
     assert model.rowCount() == 5
-    assert model.event_at(4).message == "old"
-    model.add([Event(now + 10, "part_scanned", "press", "part 10")])
+    assert model.event_at(4).kind is EventKind.COMM_LOSS
+    assert model.data(model.index(4, 3)) == "oven: communication lost (no answer)"
+    model.add([scan(now + 10, "P10")])
     assert model.rowCount() == 5
-    assert model.event_at(0).message == "part 10"
+    assert model.event_at(0).data["serial"] == "P10"
     assert model.data(model.index(0, 2)) == "Press"  # device display name
 
 

@@ -23,6 +23,7 @@ from app.model import Event, Severity
 from app.storage.events import EventStore
 from widgets.bridge import EngineBridge
 from widgets.format import format_datetime
+from widgets.i18n import translate_message
 from widgets.tables import setup_read_only_table
 from widgets.theme import FAULT
 
@@ -79,11 +80,12 @@ class EventModel(QAbstractTableModel):
                 return self._severity.get(event.severity, str(event.severity))
             if column == "source":
                 return self._names.get(event.source, event.source)
-            return event.message
+            return event.message.render(translate_message)
         if role == Qt.ItemDataRole.ForegroundRole and event.severity >= Severity.ERROR:
             return QColor(FAULT)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{event.kind} – {event.source}"
+            detail = event.data.get("detail")
+            return f"{event.kind} – {event.source}" + (f"\n{detail}" if detail else "")
         return None
 
     def headerData(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 from PySide6.QtWidgets import QApplication
 
 from resources import RESOURCES_DIR
@@ -43,3 +43,12 @@ def install_translators(
         else:
             translator.deleteLater()
     return installed
+
+
+#: Translation context of the core's message templates (``app/messages.py``).
+MESSAGES_CONTEXT = "messages"
+
+
+def translate_message(template: str) -> str:
+    """The reader's language for one of the core's English message templates."""
+    return QCoreApplication.translate(MESSAGES_CONTEXT, template)

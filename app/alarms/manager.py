@@ -18,7 +18,6 @@ Wiring into the engine::
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -50,7 +49,7 @@ from app.alarms.model import (
 from app.alarms.record import AlarmRecord
 from app.config import StationConfig
 from app.model import Event as EngineEvent
-from app.model import SampleBatch
+from app.model import EventKind, SampleBatch
 from app.security import AccessPolicy, Actor, StationUserPolicy
 
 log = logging.getLogger(__name__)
@@ -79,9 +78,6 @@ class AnomalyLike(Protocol):
 
 MAX_COMMENT = 2000
 #: The worker announces "<device>: communication lost (<reason>)".
-_COMM_REASON = re.compile(r"communication lost \((.*)\)\s*$")
-
-
 class UnknownAlarmError(KeyError):
     """An alarm id that the manager does not know."""
 
@@ -320,12 +316,11 @@ class AlarmManager:
             self._commit()
 
     def on_event(self, event: EngineEvent) -> None:
-        """Engine events: ``comm_loss`` and ``comm_restored`` drive the comm-loss alarms."""
-        if event.kind == "comm_loss":
-            found = _COMM_REASON.search(event.message)
-            reason = found.group(1) if found else event.message
+        """Engine events: comm loss and restoration drive the comm-loss alarms."""
+        if event.kind == EventKind.COMM_LOSS:
+            reason = f"{event.data.get('fault', 'io')}: {event.data.get('detail', '')}"
             self.on_device_status(event.source, False, reason, event.timestamp)
-        elif event.kind == "comm_restored":
+        elif event.kind == EventKind.COMM_RESTORED:
             self.on_device_status(event.source, True, "", event.timestamp)
 
     def tick(self, now: float | None = None) -> None:

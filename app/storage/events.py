@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select
 
-from app.model import Event, Severity
+from app.model import Event, EventKind, Severity
 from app.storage.schema import events, metadata
 
 
@@ -26,9 +26,9 @@ class EventStore:
             "ts": event.timestamp,
             "kind": event.kind,
             "source": event.source,
-            "message": event.message,
+            "message": event.text,  # readable in SQL; views render kind + data themselves
             "severity": int(event.severity),
-            "data": json.dumps(event.data, default=str),
+            "data": json.dumps({**event.data, "source_title": event.source_title}, default=str),
         }
 
     def write(self, rows: Sequence[dict[str, Any]]) -> None:
@@ -43,14 +43,22 @@ class EventStore:
         if kind is not None:
             query = query.where(events.c.kind == kind)
         with self.engine.connect() as conn:
-            return [
-                Event(
-                    timestamp=row.ts,
-                    kind=row.kind,
-                    source=row.source,
-                    message=row.message,
-                    severity=Severity(row.severity),
-                    data=json.loads(row.data),
-                )
-                for row in conn.execute(query)
-            ]
+            return [event for row in conn.execute(query) if (event := _event(row)) is not None]
+
+
+def _event(row: Any) -> Event | None:
+    """An event read back; None for a kind this version does not know (written by a newer one)."""
+    try:
+        kind = EventKind(row.kind)
+    except ValueError:
+        return None
+    data = json.loads(row.data) if row.data else {}
+    title = str(data.pop("source_title", "") or "")
+    return Event(
+        timestamp=row.ts,
+        kind=kind,
+        source=row.source,
+        data=data,
+        severity=Severity(row.severity),
+        source_title=title,
+    )
