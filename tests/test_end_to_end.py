@@ -20,6 +20,7 @@ from app.storage.samples import SampleStore
 from drivers.simulator import PlantSimulator
 from resources import DEMO_CONFIG
 from tests.conftest import free_tcp_port
+from tests.waiting import read_until, wait_until
 
 
 @pytest.fixture
@@ -35,9 +36,16 @@ def test_headless_station_stores_what_the_simulator_serves(plant, sqlite_url: st
     sim, port = plant
     config = point_at(load_config(DEMO_CONFIG), "127.0.0.1", port)
     station = Station(config, db_url=sqlite_url)
+    store = SampleStore(open_database(sqlite_url))
+    expected = {info.full_name for info in station.engine.tags}
+
+    def every_tag_stored_thrice() -> bool:
+        counts = store.counts(good_only=True)
+        return set(counts) == expected and min(counts.values()) >= 3
+
     station.start()
     try:
-        time.sleep(4.0)
+        wait_until(every_tag_stored_thrice, timeout=30, what="3 good samples of every tag")
         # While it runs: live values match what the simulator holds right now.
         for info in station.engine.tags:
             if info.config.data_type in ("float32", "float64") and "temp" in info.name:
@@ -47,9 +55,7 @@ def test_headless_station_stores_what_the_simulator_serves(plant, sqlite_url: st
                 assert live.value == pytest.approx(served, rel=0.05, abs=2.0), info.full_name
     finally:
         station.stop()
-    store = SampleStore(open_database(sqlite_url))
     counts = store.counts(good_only=True)
-    expected = {info.full_name for info in station.engine.tags}
     assert set(counts) == expected, expected - set(counts)
     assert min(counts.values()) >= 3
     for info in station.engine.tags:
@@ -82,7 +88,8 @@ def test_cli_simulate_and_run_headless(tmp_path: Path) -> None:
         text=True,
     )
     try:
-        time.sleep(1.5)
+        assert sim.stdout is not None
+        read_until(sim.stdout, "Running ")  # printed once every server listens
         assert sim.poll() is None, sim.stderr.read() if sim.stderr else ""
         run = subprocess.run(
             [

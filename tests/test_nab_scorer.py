@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.nab_corpus import require_corpus
+
 _PATH = Path(__file__).parent / "bench" / "nab_scorer.py"
 _spec = importlib.util.spec_from_file_location("nab_scorer", _PATH)
 assert _spec is not None and _spec.loader is not None
@@ -100,7 +102,7 @@ def test_threshold_sweep_agrees_with_direct_scoring() -> None:
 
 
 def test_profiles_file_matches_builtin_weights() -> None:
-    path = Path(__file__).resolve().parents[2] / "shared" / "nab" / "config" / "profiles.json"
+    path = require_corpus() / "config" / "profiles.json"
     assert nab.load_profiles(path) == nab.PROFILES
 
 

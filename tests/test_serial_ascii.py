@@ -16,6 +16,7 @@ from drivers.base import DeviceError
 from drivers.serial_ascii import SerialAsciiDriver, line_checksum, template_to_pattern
 from tests.modbus_helpers import device_config
 from tests.servers.ptypair import PtyPair
+from tests.waiting import wait_until
 
 SCALE = r"(?P<status>ST|US),GS,\s*(?P<weight>[-+]?\d+(\.\d+)?)\s*kg"
 
@@ -229,9 +230,18 @@ def test_skipped_lines_show_in_worker_diagnostics(pty: PtyPair, instrument: seri
     worker = DeviceWorker(station.devices[0], TagTable(station), published.append)
     worker.start()
     try:
-        time.sleep(0.2)
+        wait_until(lambda: worker.diagnostics().connected, what="the port open")
         instrument.write(b"junk\r\nST,GS, 1.5 kg\r\n" + b"Z" * 300 + b"\r\n")
-        time.sleep(0.8)
+
+        def all_lines_seen() -> bool:
+            counters = worker.diagnostics().counters
+            return counters.get("garbage", 0) >= 1 and counters.get("overlong", 0) >= 1
+
+        wait_until(all_lines_seen, what="the garbage and over-long lines counted")
+        wait_until(
+            lambda: any(hasattr(b, "values") and len(b) and b.values[0] == 1.5 for b in published),
+            what="the good line published",
+        )
         diag = worker.diagnostics()
     finally:
         worker.stop()
@@ -321,13 +331,9 @@ def test_scans_reach_the_engine_as_events(pty: PtyPair, instrument: serial.Seria
     engine.subscribe_events(events.append)
     engine.start()
     try:
-        time.sleep(0.3)
+        wait_until(lambda: all(d.connected for d in engine.diagnostics()), what="the port open")
         instrument.write(b"SN:EVH-0001\r\nSN:EVH-0002\r\n")
-        deadline = time.monotonic() + 3
-        while (
-            time.monotonic() < deadline and len([e for e in events if e.kind == "part_scanned"]) < 2
-        ):
-            time.sleep(0.05)
+        wait_until(lambda: len([e for e in events if e.kind == "part_scanned"]) >= 2, timeout=3)
     finally:
         engine.stop()
     scans = [e.data["serial"] for e in events if e.kind == "part_scanned"]

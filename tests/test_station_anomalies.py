@@ -16,6 +16,7 @@ from app.station import BASELINES_KEY, Station
 from app.storage import open_database
 from app.storage.state import StateStore
 from tests.servers.modbus_server import ModbusTcpServer
+from tests.waiting import wait_until
 
 
 def config(port: int) -> StationConfig:
@@ -72,13 +73,19 @@ def noisy_press() -> Iterator[tuple[ModbusTcpServer, NoisySignal]]:
             signal.join(2)
 
 
+def learned_samples(station: Station) -> int:
+    """Samples the force baseline has learned so far."""
+    return int(station.anomalies.state()["tags"]["press.force"]["robust"]["n"])
+
+
 def test_a_step_becomes_an_explained_anomaly_alarm_and_baselines_survive_a_restart(
     sqlite_url: str, noisy_press: tuple[ModbusTcpServer, NoisySignal]
 ) -> None:
     server, signal = noisy_press
     station = Station(config(server.port), db_url=sqlite_url)
     station.start()
-    time.sleep(2.5)  # warm-up (1 s = 50 samples) and some quiet running
+    # Warm-up (1 s = 50 samples), then some quiet running.
+    wait_until(lambda: learned_samples(station) >= 120, what="120 samples learned")
     assert [v.alarm_id for v in station.alarms.views(annunciated_only=True)] == []
     signal.step = 25.0  # 50 sigma
     deadline = time.monotonic() + 5
@@ -110,10 +117,10 @@ def test_relearn_from_another_thread_resets_the_baselines_between_batches(
     server, _ = noisy_press
     station = Station(config(server.port), db_url=sqlite_url)
     station.start()
-    time.sleep(1.5)
+    wait_until(lambda: learned_samples(station) >= 60, what="60 samples learned")
     learned = station.anomalies.state()["tags"]["press.force"]
     station.relearn("press")
-    time.sleep(0.1)
+    wait_until(lambda: learned_samples(station) < learned["robust"]["n"], what="the reset")
     relearning = station.anomalies.state()["tags"]["press.force"]
     station.stop()
     assert learned != relearning
