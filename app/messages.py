@@ -39,6 +39,59 @@ CATALOGUE: dict[str, str] = {
     "event.state_changed": "{device}: {from_label} → {to_label}",
     "event.device_write": "{device}: {tag} set to {value} by {user}",
     "event.unknown": "{device}: {kind}",
+    # Anomaly explanations: the subject (a tag's description or a machine's title) and why.
+    "anomaly.tag": "{subject} {detail}",
+    "anomaly.machine": "{subject}: {detail}",
+    "duration.second": "{n:g}-second",
+    "duration.minute": "{n}-minute",
+    "duration.hour": "{n}-hour",
+    "duration.day": "{n}-day",
+    "duration.samples": "{n}-sample",
+    "robust.spread": "spread {ratio:.1f}x that of its {baseline} baseline",
+    "robust.step_above": "level {sigma:.1f}σ above its {baseline} baseline (step)",
+    "robust.step_below": "level {sigma:.1f}σ below its {baseline} baseline (step)",
+    "robust.spike_above": "{sigma:.1f}σ above its {baseline} baseline (spike)",
+    "robust.spike_below": "{sigma:.1f}σ below its {baseline} baseline (spike)",
+    "drift.up": (
+        "drifting upwards: about {sigma:.1f}σ from its {reference} reference over the last "
+        "{samples} samples"
+    ),
+    "drift.down": (
+        "drifting downwards: about {sigma:.1f}σ from its {reference} reference over the last "
+        "{samples} samples"
+    ),
+    "flatline.stuck": "stuck at {value:.6g} for {samples} samples (sensor or wiring fault?)",
+    "limits.not_a_number": "value {value} is not a number",
+    "limits.below": "value {value:.6g} below the possible minimum {limit:.6g}",
+    "limits.above": "value {value:.6g} above the possible maximum {limit:.6g}",
+    "limits.jump": "jumped by {step:+.6g} in one sample (at most {limit:.6g} is possible)",
+    "limits.ok": "within its possible range",
+    "spc.fired": "Nelson rule {rule}: {text} ({z:+.1f}σ from the centre {center:.6g})",
+    "spc.fired_now": "Nelson rule {rule}: {text} (now {z:+.1f}σ from the centre {center:.6g})",
+    "spc.in_control": "in control",
+    "spc.rule1": "one point beyond 3σ",
+    "spc.rule2": "{run} points in a row on one side of the centre line",
+    "spc.rule3_rising": "6 points in a row steadily rising",
+    "spc.rule3_falling": "6 points in a row steadily falling",
+    "spc.rule4": "14 points in a row alternating up and down",
+    "spc.rule5": "2 of 3 points beyond 2σ on one side",
+    "spc.rule6": "4 of 5 points beyond 1σ on one side",
+    "spc.rule7": "15 points in a row within 1σ (stratification)",
+    "spc.rule8": "8 points in a row beyond 1σ on either side (mixture)",
+    "sequence.range": (
+        "value {percent:.0f} % of its range beyond anything seen so far ({low:.6g} .. {high:.6g})"
+    ),
+    "sequence.shape": (
+        "the shape of its last {length} samples is new (chance about {chance:.0e} under normal "
+        "behaviour)"
+    ),
+    "sequence.value": (
+        "a value it has not taken before (chance about {chance:.0e} under normal behaviour)"
+    ),
+    "sequence.normal": "behaving as before",
+    "pca.spe": "tags no longer move together as they normally do (Q/SPE {ratio:.1f}x its limit)",
+    "pca.t2": "tags jointly far from their normal operating point (T² {ratio:.1f}x its limit)",
+    "pca.contributors": "{what}; contributors: {parts}",
 }
 
 
@@ -65,17 +118,43 @@ class Message:
         template = CATALOGUE.get(self.id)
         if template is None:
             return f"{self.id} {dict(self.params)}"
-        params = _Lenient(self.params)
+        params = _Lenient(
+            {
+                k: v.render(translate) if isinstance(v, Message) else v
+                for k, v in self.params.items()
+            }
+        )
         fault = params.get("fault")
         if isinstance(fault, str) and "fault_text" not in params:
             params["fault_text"] = translate(FAULTS.get(fault, fault))
-        return translate(template).format_map(params)
+        try:
+            return translate(template).format_map(params)
+        except (ValueError, TypeError, IndexError):  # a parameter of the wrong kind: still say it
+            return f"{translate(template)} {dict(self.params)}"
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (id and parameters) for the database."""
-        return {"id": self.id, "params": dict(self.params)}
+        """JSON-ready form (id and parameters, nested messages included) for the database."""
+        return {"id": self.id, "params": {k: _to_json(v) for k, v in self.params.items()}}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Message:
         """The inverse of :meth:`to_dict`."""
-        return cls(str(data["id"]), dict(data.get("params") or {}))
+        params = data.get("params") or {}
+        return cls(str(data["id"]), {k: _from_json(v) for k, v in params.items()})
+
+
+def _rendered(value: Any, translate: Translator) -> Any:
+    return value.render(translate) if isinstance(value, Message) else value
+
+
+_NESTED = "$message"
+
+
+def _to_json(value: Any) -> Any:
+    return {_NESTED: value.to_dict()} if isinstance(value, Message) else value
+
+
+def _from_json(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {_NESTED}:
+        return Message.from_dict(value[_NESTED])
+    return value

@@ -8,6 +8,7 @@ import pytest
 
 from app.alarms.manager import AlarmManager, AlarmSettings, UnknownAlarmError
 from app.alarms.model import AlarmState, Priority
+from app.messages import Message
 from app.model import Quality
 from app.security import AccessDenied, Actor, StationUserPolicy
 from tests.alarm_support import Clock, Recorder, batch, make_manager, station
@@ -540,13 +541,31 @@ def test_anomaly_monitor_output_in_one_transaction(oven, clock) -> None:
     from app.detectors.anomaly import Anomaly
 
     manager, rec = oven
-    spike = Anomaly(clock.now, "oven", "temp", "robust", 0.97, "temp 4.2σ above its baseline")
-    machine = Anomaly(clock.now, "oven", None, "pca", 0.9, "unusual mix of signals")
-    stray = Anomaly(clock.now, "kiln", None, "pca", 0.9, "a device this station lacks")
+    why = Message("robust.spike_above", {"sigma": 4.2, "baseline": "1-hour"})
+    spike = Anomaly(
+        clock.now,
+        "oven",
+        "temp",
+        "robust",
+        0.97,
+        Message("anomaly.tag", {"subject": "temp", "detail": why}),
+    )
+    odd = Message("pca.t2", {"ratio": 3.0})
+    machine = Anomaly(
+        clock.now,
+        "oven",
+        None,
+        "pca",
+        0.9,
+        Message("anomaly.machine", {"subject": "Oven", "detail": odd}),
+    )
+    stray = Anomaly(clock.now, "kiln", None, "pca", 0.9, Message("pca.t2", {"ratio": 2.0}))
     raised = manager.on_anomalies([spike, machine, stray])
     assert raised == ["oven.temp.@anomaly.robust", "oven.@anomaly.pca"]
     assert rec.calls == 1 and len(rec.transitions) == 2
-    assert manager.view("oven.temp.@anomaly.robust").message == "temp 4.2σ above its baseline"
+    assert manager.view("oven.temp.@anomaly.robust").message == (
+        "temp 4.2σ above its 1-hour baseline (spike)"
+    )
     manager.on_anomalies([], [spike], timestamp=clock.advance(30))
     assert state(manager, "oven.temp.@anomaly.robust") == AlarmState.RTN_UNACK
     assert rec.transitions[-1].timestamp == clock.now

@@ -277,10 +277,10 @@ def test_no_anomaly_on_100k_samples_of_clean_noise() -> None:
 
 
 def test_human_duration() -> None:
-    assert human_duration(3600) == "1-hour"
-    assert human_duration(300) == "5-minute"
-    assert human_duration(45) == "45-second"
-    assert human_duration(86400 * 2) == "2-day"
+    assert human_duration(3600).render() == "1-hour"
+    assert human_duration(300).render() == "5-minute"
+    assert human_duration(45).render() == "45-second"
+    assert human_duration(86400 * 2).render() == "2-day"
 
 
 def gated_batch(t: float, running: float, vibration: float) -> SampleBatch:

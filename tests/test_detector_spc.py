@@ -34,7 +34,7 @@ def test_each_rule_fires_on_its_pattern(rule: int) -> None:
     values, at = CASES[rule]
     checker = NelsonRules(center=0.0, sigma=1.0)
     assert fire(checker, values) == (at, rule)
-    assert f"Nelson rule {rule}:" in checker.describe()
+    assert f"Nelson rule {rule}:" in checker.describe().render()
     # one point less and the rule has not fired yet
     assert fire(NelsonRules(center=0.0, sigma=1.0), values[:-1]) is None
 
@@ -65,4 +65,4 @@ def test_limits_are_learned_from_the_warmup_with_the_moving_range() -> None:
 def test_rule_one_side_and_distance_in_the_message() -> None:
     checker = NelsonRules(center=100.0, sigma=2.0)
     assert fire(checker, [100.0, 93.0]) == (2, 1)
-    assert "-3.5σ" in checker.describe() and "centre 100" in checker.describe()
+    assert "-3.5σ" in checker.describe().render() and "centre 100" in checker.describe().render()

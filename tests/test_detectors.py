@@ -55,7 +55,7 @@ def test_spike_is_detected_at_once_and_explained() -> None:
     signal[START] += 9.0
     detector = RobustDetector(baseline=1000, warmup=200)
     assert_quiet_then_found(detector, signal, max_delay=0)
-    message = detector.describe()
+    message = detector.describe().render()
     assert "above its 1000-sample baseline (spike)" in message
     assert message.startswith("9.") or message.startswith("8.")
 
@@ -65,7 +65,7 @@ def test_step_is_detected_within_a_few_samples() -> None:
     signal[START:] += 3.0  # 3 sigma: small for a spike test, plain for a step test
     detector = RobustDetector(baseline=1000, warmup=200)
     assert_quiet_then_found(detector, signal, max_delay=15)
-    assert "step" in detector.describe() and "above" in detector.describe()
+    assert "step" in detector.describe().render() and "above" in detector.describe().render()
 
 
 def test_variance_change_is_detected() -> None:
@@ -74,7 +74,7 @@ def test_variance_change_is_detected() -> None:
     signal[START:] = 50.0 + 3.5 * rng.normal(size=signal.size - START)
     detector = RobustDetector(baseline=1000, warmup=200, spike_sigma=50, step_sigma=50)
     assert_quiet_then_found(detector, signal, max_delay=60)
-    assert "spread" in detector.describe()
+    assert "spread" in detector.describe().render()
 
 
 def test_slow_drift_is_caught_by_cusum_not_by_the_adaptive_baseline() -> None:
@@ -83,7 +83,7 @@ def test_slow_drift_is_caught_by_cusum_not_by_the_adaptive_baseline() -> None:
     signal[START:] += 0.002 * np.arange(n - START)  # 1 sigma after 500 samples
     drift = DriftDetector(reference=20000, warmup=300)
     hit = assert_quiet_then_found(drift, signal, max_delay=1500)
-    assert "drifting upwards" in drift.describe()
+    assert "drifting upwards" in drift.describe().render()
     assert hit > START
     robust = RobustDetector(baseline=500, warmup=300)
     assert first_alarm(robust, signal[: hit + 1]) is None
@@ -95,7 +95,7 @@ def test_flatline_is_detected_after_the_configured_run() -> None:
     detector = FlatlineDetector(samples=50, warmup=300)
     hit = assert_quiet_then_found(detector, signal, max_delay=50)
     assert hit - START == 49  # the 50th identical sample
-    assert "stuck at" in detector.describe()
+    assert "stuck at" in detector.describe().render()
 
 
 def test_flatline_ignores_a_constant_set_point_and_quantised_signals() -> None:
@@ -110,10 +110,11 @@ def test_impossible_values() -> None:
     check = LimitCheck(low=0.0, high=100.0, max_step=10.0)
     assert check.update(50.0) == 0.0
     assert check.update(55.0) == 0.0
-    assert check.update(70.0) == 1.0 and "jumped by +15" in check.describe()
-    assert check.update(101.0) == 1.0 and "above the possible maximum 100" in check.describe()
-    assert check.update(-1.0) == 1.0 and "below the possible minimum 0" in check.describe()
-    assert check.update(float("nan")) == 1.0 and "not a number" in check.describe()
+    assert check.update(70.0) == 1.0 and "jumped by +15" in check.describe().render()
+    assert check.update(101.0) == 1.0
+    assert "above the possible maximum 100" in check.describe().render()
+    assert check.update(-1.0) == 1.0 and "below the possible minimum 0" in check.describe().render()
+    assert check.update(float("nan")) == 1.0 and "not a number" in check.describe().render()
 
 
 def correlated_rows(n: int, seed: int = 3) -> np.ndarray:
@@ -136,7 +137,7 @@ def test_correlation_break_is_found_and_attributed() -> None:
     assert pca.dominant == "spe"
     top = pca.top_contributors()
     assert top[0][0] == "flow" and top[0][1] > 0.4
-    assert "contributors: flow" in pca.describe()
+    assert "contributors: flow" in pca.describe().render()
     # the break is invisible to a univariate detector on flow alone
     assert first_alarm(RobustDetector(baseline=2000, warmup=500), rows[:, 1]) is None
 

@@ -77,6 +77,8 @@ class AnomalyLike(Protocol):
 
 
 MAX_COMMENT = 2000
+
+
 #: The worker announces "<device>: communication lost (<reason>)".
 class UnknownAlarmError(KeyError):
     """An alarm id that the manager does not know."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.messages import Message
+
 
 @dataclass(frozen=True, slots=True)
 class Contributor:
@@ -18,8 +20,9 @@ class Contributor:
 class Anomaly:
     """One anomaly, reported when it starts; the alarm system raises an alarm of type anomaly.
 
-    ``tag`` is None for a machine-level (multivariate) anomaly. ``message`` is the sentence for
-    a technician, e.g. "vibration RMS 4.2σ above its 1-hour baseline (spike)".
+    ``tag`` is None for a machine-level (multivariate) anomaly. ``explanation`` says why as a
+    message id with parameters, rendered in the reader's language where it is shown; in English,
+    e.g. "vibration RMS 4.2σ above its 1-hour baseline (spike)".
     """
 
     timestamp: float
@@ -27,8 +30,13 @@ class Anomaly:
     tag: str | None
     detector: str
     score: float
-    message: str
+    explanation: Message
     contributors: tuple[Contributor, ...] = field(default=())
+
+    @property
+    def message(self) -> str:
+        """The explanation in English (logs, the command line)."""
+        return self.explanation.render()
 
     @property
     def key(self) -> tuple[str, str | None, str]:
@@ -49,5 +57,6 @@ class Anomaly:
             "detector": self.detector,
             "score": self.score,
             "message": self.message,
+            "explanation": self.explanation.to_dict(),
             "contributors": [{"tag": c.tag, "share": c.share} for c in self.contributors],
         }

@@ -8,6 +8,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from app.messages import Message
+
 #: MAD of a normal distribution is 0.6745 sigma.
 _MAD_TO_SIGMA = 1.4826
 
@@ -21,7 +23,7 @@ class UnivariateDetector(Protocol):
         """Score of sample ``x`` in [0, 1]; 0.5 is the default alarm level."""
         ...
 
-    def describe(self) -> str:
+    def describe(self) -> Message:
         """Why the last sample scored as it did, in words for a technician."""
         ...
 

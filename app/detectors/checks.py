@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from app.messages import Message
+
 
 class FlatlineDetector:
     """A signal that stops changing.
@@ -51,9 +53,9 @@ class FlatlineDetector:
             return 0.0
         return 1.0 if 0 < self.limit <= self.run else 0.0
 
-    def describe(self) -> str:
+    def describe(self) -> Message:
         """How long the value has not changed."""
-        return f"stuck at {self.anchor:.6g} for {self.run} samples (sensor or wiring fault?)"
+        return Message("flatline.stuck", {"value": self.anchor, "samples": self.run})
 
     def state(self) -> dict[str, Any]:
         """JSON-serialisable state."""
@@ -94,7 +96,7 @@ class LimitCheck:
     def reset(self) -> None:
         """Forget the previous sample."""
         self.previous = math.nan
-        self.reason = ""
+        self.reason: Message | None = None
 
     def resume(self) -> None:
         """No step across a stop."""
@@ -105,23 +107,20 @@ class LimitCheck:
         previous = self.previous
         self.previous = x
         if not math.isfinite(x):
-            self.reason = f"value {x} is not a number"
+            self.reason = Message("limits.not_a_number", {"value": x})
         elif x < self.low:
-            self.reason = f"value {x:.6g} below the possible minimum {self.low:.6g}"
+            self.reason = Message("limits.below", {"value": x, "limit": self.low})
         elif x > self.high:
-            self.reason = f"value {x:.6g} above the possible maximum {self.high:.6g}"
+            self.reason = Message("limits.above", {"value": x, "limit": self.high})
         elif abs(x - previous) > self.max_step:
-            self.reason = (
-                f"jumped by {x - previous:+.6g} in one sample (at most {self.max_step:.6g} "
-                "is possible)"
-            )
+            self.reason = Message("limits.jump", {"step": x - previous, "limit": self.max_step})
         else:
             return 0.0
         return 1.0
 
-    def describe(self) -> str:
+    def describe(self) -> Message:
         """Which limit the last value broke."""
-        return self.reason or "within its possible range"
+        return self.reason or Message("limits.ok")
 
     def state(self) -> dict[str, Any]:
         """JSON-serialisable state."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.detectors.base import robust_baseline, squash
+from app.messages import Message
 
 #: Standardised deviations are clipped here: a single spike must not look like a drift.
 _CLIP = 4.0
@@ -26,12 +27,12 @@ class DriftDetector:
         warmup: int = 300,
         k_sigma: float = 0.5,
         h_sigma: float = 20.0,
-        reference_label: str = "",
+        reference_label: Message | None = None,
     ) -> None:
         self.warmup = max(warmup, 10)
         self.k = k_sigma
         self.h = h_sigma
-        self.reference_label = reference_label or f"{reference}-sample"
+        self.reference_label = reference_label or Message("duration.samples", {"n": reference})
         self._alpha = 2.0 / (reference + 1.0)
         self.reset()
 
@@ -92,14 +93,11 @@ class DriftDetector:
             return self.k + self.up / self._run
         return -(self.k + self.down / self._run)
 
-    def describe(self) -> str:
+    def describe(self) -> Message:
         """Direction and size of the drift."""
         shift = self.shift()
-        side = "upwards" if shift >= 0 else "downwards"
-        return (
-            f"drifting {side}: about {abs(shift):.1f}σ from its {self.reference_label} "
-            f"reference over the last {self._run} samples"
-        )
+        params = {"sigma": abs(shift), "reference": self.reference_label, "samples": self._run}
+        return Message("drift.up" if shift >= 0 else "drift.down", params)
 
     def state(self) -> dict[str, Any]:
         """JSON-serialisable state."""

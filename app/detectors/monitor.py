@@ -32,6 +32,7 @@ from app.detectors.multivariate import PcaDetector
 from app.detectors.robust import RobustDetector
 from app.detectors.sequence import SequenceDetector
 from app.detectors.spc import NelsonRules
+from app.messages import Message
 from app.model import Quality, SampleBatch
 
 log = logging.getLogger(__name__)
@@ -40,12 +41,12 @@ STATE_VERSION = 1
 MIN_WARMUP = 30
 
 
-def human_duration(seconds: float) -> str:
-    """3600 -> '1-hour', 300 -> '5-minute', 45 -> '45-second' (for messages)."""
+def human_duration(seconds: float) -> Message:
+    """3600 -> '1-hour', 300 -> '5-minute', 45 -> '45-second' (rendered where shown)."""
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds >= size and seconds % size == 0:
-            return f"{int(seconds // size)}-{unit}"
-    return f"{seconds:g}-second"
+            return Message(f"duration.{unit}", {"n": int(seconds // size)})
+    return Message("duration.second", {"n": seconds})
 
 
 class _Latch:
@@ -270,7 +271,10 @@ class AnomalyMonitor:
                         tag=stream.tag,
                         detector=detector.name,
                         score=min(max(score, 0.0), 1.0),
-                        message=f"{stream.subject} {detector.describe()}",
+                        explanation=Message(
+                            "anomaly.tag",
+                            {"subject": stream.subject, "detail": detector.describe()},
+                        ),
                     )
                     latch.onset = anomaly
                     onsets.append(anomaly)
@@ -352,7 +356,9 @@ class AnomalyMonitor:
                 tag=None,
                 detector=detector.name,
                 score=min(max(score, 0.0), 1.0),
-                message=f"{machine.subject}: {detector.describe()}",
+                explanation=Message(
+                    "anomaly.machine", {"subject": machine.subject, "detail": detector.describe()}
+                ),
                 contributors=tuple(
                     Contributor(tag, share) for tag, share in detector.top_contributors()
                 ),

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from app.detectors.base import squash
+from app.messages import Message
 
 _REFRESH = 25  # samples between eigen-decompositions
 #: After an anomalous row, learning pauses this long: a broken correlation must not become
@@ -186,18 +187,14 @@ class PcaDetector:
             if self.contributions[i] >= minimum
         ]
 
-    def describe(self) -> str:
-        """Which statistic is out and how far."""
+    def describe(self) -> Message:
+        """Which statistic is out and how far, and the tags behind it."""
         if self.dominant == "spe":
-            ratio = self.spe / self.spe_limit
-            what = "tags no longer move together as they normally do"
-            stat = f"Q/SPE {ratio:.1f}x its limit"
+            what = Message("pca.spe", {"ratio": self.spe / self.spe_limit})
         else:
-            ratio = self.t2 / self.t2_limit
-            what = "tags jointly far from their normal operating point"
-            stat = f"T² {ratio:.1f}x its limit"
+            what = Message("pca.t2", {"ratio": self.t2 / self.t2_limit})
         parts = ", ".join(f"{name} {share * 100:.0f} %" for name, share in self.top_contributors())
-        return f"{what} ({stat}); contributors: {parts}" if parts else f"{what} ({stat})"
+        return Message("pca.contributors", {"what": what, "parts": parts}) if parts else what
 
     def state(self) -> dict[str, Any]:
         """JSON-serialisable state."""

@@ -19,6 +19,7 @@ import math
 from typing import Any
 
 from app.detectors.base import robust_baseline, squash
+from app.messages import Message
 
 #: Mean absolute deviation of a normal distribution is 0.7979 sigma.
 _MEAN_ABS_TO_SIGMA = 1.2533
@@ -40,14 +41,14 @@ class RobustDetector:
         spike_sigma: float = 6.0,
         step_sigma: float = 6.0,
         variance_ratio: float = 2.5,
-        baseline_label: str = "",
+        baseline_label: Message | None = None,
     ) -> None:
         self.baseline = baseline
         self.warmup = max(warmup, 10)
         self.spike_sigma = spike_sigma
         self.step_sigma = step_sigma
         self.variance_ratio = variance_ratio
-        self.baseline_label = baseline_label or f"{baseline}-sample"
+        self.baseline_label = baseline_label or Message("duration.samples", {"n": baseline})
         self._alpha = 2.0 / (baseline + 1.0)
         self._alpha_short = 2.0 / (short + 1.0)
         self._alpha_var = 2.0 / (variance_window + 1.0)
@@ -127,21 +128,21 @@ class RobustDetector:
                 best = spread
         return best
 
-    def describe(self) -> str:
+    def describe(self) -> Message:
         """The dominant reason for the last score, in baseline sigmas."""
         z, z_step, ratio = self.last
         spike = squash(abs(z), self.spike_sigma)
         step = squash(abs(z_step), self.step_sigma)
         spread = squash(ratio - 1.0, self.variance_ratio - 1.0) if ratio > 1.0 else 0.0
-        where = f"its {self.baseline_label} baseline"
+        baseline = self.baseline_label
         if spread >= max(spike, step):
-            return f"spread {ratio:.1f}x that of {where}"
+            return Message("robust.spread", {"ratio": ratio, "baseline": baseline})
         if step > spike:
             shift = (self.short_mean - self.mean) / self.sigma
             side = "above" if shift > 0 else "below"
-            return f"level {abs(shift):.1f}σ {side} {where} (step)"
+            return Message(f"robust.step_{side}", {"sigma": abs(shift), "baseline": baseline})
         side = "above" if z > 0 else "below"
-        return f"{abs(z):.1f}σ {side} {where} (spike)"
+        return Message(f"robust.spike_{side}", {"sigma": abs(z), "baseline": baseline})
 
     def state(self) -> dict[str, Any]:
         """JSON-serialisable state."""

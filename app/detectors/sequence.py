@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from app.detectors.likelihood import AnomalyLikelihood
+from app.messages import Message
 
 YELLOW = 0.3  # score of a repeat within the hold time (below any sensible threshold)
 
@@ -352,21 +353,19 @@ class SequenceDetector:
         self.last = (why, best, excess)
         return best
 
-    def describe(self) -> str:
+    def describe(self) -> Message:
         """Why the last sample scored as it did."""
         why, _, excess = self.last
         if why == "range":
-            return (
-                f"value {excess * 100:.0f} % of its range beyond anything seen so far "
-                f"({self.low:.6g} .. {self.high:.6g})"
-            )
+            params = {"percent": excess * 100, "low": self.low, "high": self.high}
+            return Message("sequence.range", params)
         view = self.views.get(why)
         if view is None:
-            return "behaving as before"
-        chance = f"chance about {view.likelihood.tail:.0e} under normal behaviour"
+            return Message("sequence.normal")
+        chance = view.likelihood.tail
         if why in ("shape", "long"):
-            return f"the shape of its last {view.length} samples is new ({chance})"
-        return f"a value it has not taken before ({chance})"
+            return Message("sequence.shape", {"length": view.length, "chance": chance})
+        return Message("sequence.value", {"chance": chance})
 
     def state(self) -> dict[str, Any]:
         """JSON-serialisable state (the pattern memories included)."""

@@ -10,18 +10,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-_D2 = 1.128  # average moving range of two normal samples, in sigmas
+from app.messages import Message
 
-RULES: dict[int, str] = {
-    1: "one point beyond 3σ",
-    2: "{run} points in a row on one side of the centre line",
-    3: "6 points in a row steadily {direction}",
-    4: "14 points in a row alternating up and down",
-    5: "2 of 3 points beyond 2σ on one side",
-    6: "4 of 5 points beyond 1σ on one side",
-    7: "15 points in a row within 1σ (stratification)",
-    8: "8 points in a row beyond 1σ on either side (mixture)",
-}
+_D2 = 1.128  # average moving range of two normal samples, in sigmas
 
 
 class NelsonRules:
@@ -69,7 +60,7 @@ class NelsonRules:
         self.inner_run = 0
         self.outer_run = 0
         self.fired = 0
-        self.detail = ""
+        self.detail: Message | None = None
 
     @property
     def ready(self) -> bool:
@@ -122,11 +113,14 @@ class NelsonRules:
         rule = self._first_rule(z)
         self.fired = rule
         if rule:
-            text = RULES[rule].format(
-                run=self.run_length, direction="rising" if self.trend_run > 0 else "falling"
+            name = f"spc.rule{rule}"
+            if rule == 3:
+                name += "_rising" if self.trend_run > 0 else "_falling"
+            text = Message(name, {"run": self.run_length})
+            fired = "spc.fired" if rule == 1 else "spc.fired_now"
+            self.detail = Message(
+                fired, {"rule": rule, "text": text, "z": z, "center": self.center}
             )
-            where = f"{z:+.1f}σ" if rule == 1 else f"now {z:+.1f}σ"
-            self.detail = f"Nelson rule {rule}: {text} ({where} from the centre {self.center:.6g})"
             return 1.0
         return 0.0
 
@@ -150,9 +144,9 @@ class NelsonRules:
             return 7
         return 0
 
-    def describe(self) -> str:
+    def describe(self) -> Message:
         """The rule that fired last."""
-        return self.detail or "in control"
+        return self.detail or Message("spc.in_control")
 
     def state(self) -> dict[str, Any]:
         """JSON-serialisable state."""
