@@ -91,11 +91,16 @@ def decode_values(
 
 
 def decode_string(
-    raw: npt.NDArray[np.uint8], byte_offset: int, length: int, order: str, encoding: str = "latin-1"
+    raw: npt.NDArray[np.uint8],
+    byte_offset: int,
+    length: int,
+    order: str,
+    encoding: str = "latin-1",
+    errors: str = "replace",
 ) -> str:
     """A string of ``length`` registers; trailing NULs and spaces are dropped."""
     index = gather_index(np.array([byte_offset], dtype=np.intp), length, order)
-    text = raw[index].tobytes().decode(encoding, errors="replace")
+    text = raw[index].tobytes().decode(encoding, errors=errors)
     return text.rstrip("\x00 ")
 
 
