@@ -130,7 +130,7 @@ class DeviceWorker(threading.Thread):
         self._driver: Driver | None = None
         self._online = False
         self._announced_offline = False
-        self._offline_reason = ""
+        self._offline_kind = ""
 
     # -- public -------------------------------------------------------------------------------
 
@@ -263,13 +263,14 @@ class DeviceWorker(threading.Thread):
         if self._online:
             return
         self._online = True
-        self._offline_reason = ""
+        self._offline_kind = ""
         self._backoff.reset()
         with self._diag_lock:
             self._diag.connected = True
             self._diag.backoff_s = 0.0
         if self._announced_offline:
             self._announced_offline = False
+            log.warning("device %s: communication restored", self.device.name)
             self._publish(
                 Event(
                     timestamp=time.time(),
@@ -288,9 +289,11 @@ class DeviceWorker(threading.Thread):
         with self._diag_lock:
             self._diag.connected = False
             self._diag.record_error(kind, message)
-        if not was_online and reason == self._offline_reason:
-            return  # retries of a device that stays down: no new samples, no new event
-        self._offline_reason = reason
+        if not was_online and kind == self._offline_kind:
+            # Retries of a device that stays down: no new samples, no new event. The kind, not
+            # the text: a library's message may change mid-outage (a count, a port state).
+            return
+        self._offline_kind = kind
         count = self._all_ids.size
         self._publish(
             SampleBatch.uniform(
@@ -304,6 +307,7 @@ class DeviceWorker(threading.Thread):
         )
         if was_online or not self._announced_offline:
             self._announced_offline = True
+            log.warning("device %s: communication lost (%s)", self.device.name, reason)
             self._publish(
                 Event(
                     timestamp=now,

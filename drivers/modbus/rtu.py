@@ -71,6 +71,7 @@ class ModbusRtuDriver(ModbusDriver):
         self._silences = 0
         self._next_probe = 0.0
         self._period_s = min([device.poll_period_s, *device.poll_groups.values()])
+        self._counters = {"rejected": 0, "drained": 0}
 
     def connect(self) -> None:
         if self._silences and time.monotonic() < self._next_probe:
@@ -88,6 +89,11 @@ class ModbusRtuDriver(ModbusDriver):
         except DeviceError:
             self.close()
             raise
+
+    @property
+    def counters(self) -> dict[str, int]:
+        """Line health for diagnostics: answers rejected as not ours, bytes drained."""
+        return dict(self._counters)
 
     def request_timeout_s(self, table: str, count: int) -> float:
         """Answer timeout of one request on this line."""
@@ -109,6 +115,8 @@ class ModbusRtuDriver(ModbusDriver):
         if bus is None:
             raise DeviceError("io", "not connected")
         self._requests += 1
+        link = bus.link
+        rejected, drained = link.rejected, link.drained
         try:
             frame: bytes = bus.run(lambda link: link.transact(request, expect, timeout_s))
         except (DeviceError, BadAnswer) as exc:
@@ -117,6 +125,9 @@ class ModbusRtuDriver(ModbusDriver):
             exc.message = f"unit {self.settings.device_id} on {exc.message}"
             exc.args = (exc.message,)
             raise
+        finally:
+            self._counters["rejected"] += link.rejected - rejected
+            self._counters["drained"] += link.drained - drained
         self._silences = 0
         return frame
 
