@@ -39,7 +39,7 @@ DataType = Literal[
     "string",
 ]
 Table = Literal["coil", "discrete", "input", "holding"]
-ByteOrder = Literal["ABCD", "CDAB", "BADC", "DCBA"]
+ByteOrder = Literal["ABCD", "CDAB", "BADC", "DCBA", "EFGHABCD"]
 
 #: Registers each data type occupies (strings take ``length`` registers).
 REGISTER_COUNT: dict[str, int] = {

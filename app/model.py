@@ -33,6 +33,8 @@ class SampleBatch:
 
     ``reasons`` maps the tag id of every non-good sample to why it is not good.
     ``texts`` carries the value of string tags (their numeric value is NaN).
+    ``integers`` carries the exact value of 64-bit integer tags whose engineering value is an
+    integer (``values`` holds them as float64, exact only up to 2**53).
     """
 
     device: str
@@ -42,6 +44,7 @@ class SampleBatch:
     quality: QualityArray
     reasons: dict[int, str] = field(default_factory=dict)
     texts: dict[int, str] = field(default_factory=dict)
+    integers: dict[int, int] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return int(self.tag_ids.shape[0])
@@ -56,6 +59,7 @@ class SampleBatch:
         quality: QualityArray,
         reasons: dict[int, str] | None = None,
         texts: dict[int, str] | None = None,
+        integers: dict[int, int] | None = None,
     ) -> SampleBatch:
         """A batch whose samples share one timestamp (one poll of one group)."""
         return cls(
@@ -66,6 +70,7 @@ class SampleBatch:
             quality=quality,
             reasons=reasons or {},
             texts=texts or {},
+            integers=integers or {},
         )
 
 

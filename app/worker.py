@@ -80,6 +80,17 @@ def build_groups(device: DeviceConfig, table: TagTable) -> list[PollGroup]:
     return result
 
 
+def exact_integers(group: PollGroup, readings: Readings) -> dict[int, int]:
+    """Tag index -> exact engineering value of 64-bit integer tags with an integral scaling."""
+    exact: dict[int, int] = {}
+    for index, raw in readings.integers.items():
+        scale, offset = float(group.scale[index]), float(group.offset[index])
+        if index in readings.errors or not (scale.is_integer() and offset.is_integer()):
+            continue  # a fractional scale makes the value a float anyway
+        exact[index] = raw * int(scale) + int(offset)
+    return exact
+
+
 class Backoff:
     """Capped exponential backoff: initial, 2x, 4x ... up to ``maximum``."""
 
@@ -236,6 +247,7 @@ class DeviceWorker(threading.Thread):
             values[index] = np.nan
             reasons[int(group.tag_ids[index])] = reason
         texts = {int(group.tag_ids[i]): text for i, text in readings.texts.items()}
+        integers = {int(group.tag_ids[i]): v for i, v in exact_integers(group, readings).items()}
         ids = group.tag_ids
         if readings.fresh is not None:
             mask = readings.fresh
@@ -243,12 +255,15 @@ class DeviceWorker(threading.Thread):
             kept = set(ids.tolist())
             reasons = {k: v for k, v in reasons.items() if k in kept}
             texts = {k: v for k, v in texts.items() if k in kept}
+            integers = {k: v for k, v in integers.items() if k in kept}
         for event in readings.events:
             self._publish(event)
         if ids.size == 0:
             return
         self._publish(
-            SampleBatch.uniform(self.device.name, ids, timestamp, values, quality, reasons, texts)
+            SampleBatch.uniform(
+                self.device.name, ids, timestamp, values, quality, reasons, texts, integers
+            )
         )
         with self._diag_lock:
             self._diag.cycles_published += 1

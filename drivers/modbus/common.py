@@ -34,7 +34,15 @@ from drivers.modbus.blocks import (
     plan_blocks,
     sub_block,
 )
-from drivers.modbus.codec import decode_bits, decode_gathered, decode_string, gather_index
+from drivers.modbus.codec import (
+    EXACT_INTEGER_TYPES,
+    HALF_SWAPPED,
+    decode_bits,
+    decode_exact,
+    decode_gathered,
+    decode_string,
+    gather_index,
+)
 
 log = logging.getLogger(__name__)
 
@@ -188,6 +196,14 @@ class ModbusDriver(Driver):
             )
         if tag.table in BIT_TABLES and tag.address > 65535:
             problems.append(("address", f"bit {tag.address} is outside 0..65535"))
+        if tag.byte_order == HALF_SWAPPED and tag.data_type not in ("int64", "uint64", "float64"):
+            problems.append(
+                (
+                    "byte_order",
+                    f"{HALF_SWAPPED} swaps the halves of 64-bit values: "
+                    f"type must be int64, uint64 or float64, not {tag.data_type}",
+                )
+            )
         if tag.data_type == "string" and tag.address + tag.register_count - 1 > 65535:
             problems.append(("length", f"string at {tag.address} runs past register 65535"))
         return problems
@@ -378,8 +394,14 @@ class ModbusDriver(Driver):
     ) -> Readings:
         values = np.full(plan.count, np.nan)
         raw = registers.astype(">u2").view(np.uint8)
+        integers: dict[int, int] = {}
         for group in plan.groups:
             decoded = decode_gathered(raw, group.gather, group.data_type)
+            if group.data_type in EXACT_INTEGER_TYPES:
+                exact = decode_exact(raw, group.gather, group.data_type)
+                for index, number in zip(group.tag_index.tolist(), exact, strict=True):
+                    if index not in errors:
+                        integers[index] = number
             if group.bits is not None:
                 decoded = decode_bits(decoded, group.bits)
             values[group.tag_index] = decoded
@@ -396,7 +418,7 @@ class ModbusDriver(Driver):
                 errors[index] = f"text is not {encoding}: {exc}"
         if errors:
             values[list(errors)] = np.nan
-        return Readings(values=values, errors=errors, texts=texts)
+        return Readings(values=values, errors=errors, texts=texts, integers=integers)
 
     # -- learning -----------------------------------------------------------------------------
 
