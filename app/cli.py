@@ -24,6 +24,7 @@ COMMANDS = (
     "poll",
     "detect",
     "alarms",
+    "write",
 )
 
 

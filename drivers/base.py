@@ -116,6 +116,15 @@ class Driver(ABC):
     def read(self, tags: Sequence[TagConfig]) -> Readings:
         """Read ``tags`` once; raise :class:`DeviceError` when the device does not answer."""
 
+    def write(self, tag: TagConfig, raw: float | int | str | bool) -> None:
+        """Write one tag's *raw* value (before scale and offset) to the device.
+
+        Raise :class:`DeviceError` when the device does not take it (kind ``config`` when the
+        driver or the tag cannot be written at all) and :class:`ValueError` for a value the
+        tag's type cannot hold. Callers read the tag back to confirm.
+        """
+        raise DeviceError("config", f"driver '{self.device.driver}' cannot write to devices")
+
     @abstractmethod
     def close(self) -> None:
         """Release the connection; must not raise."""

@@ -37,10 +37,13 @@ from drivers.modbus.blocks import (
 from drivers.modbus.codec import (
     EXACT_INTEGER_TYPES,
     HALF_SWAPPED,
+    NUMPY_TYPES,
     decode_bits,
     decode_exact,
     decode_gathered,
     decode_string,
+    encode_string,
+    encode_value,
     gather_index,
 )
 
@@ -93,6 +96,46 @@ class BadAnswer(Exception):
         self.message = message
 
 
+def _as_bool(raw: float | int | str | bool) -> bool:
+    if isinstance(raw, str):
+        text = raw.strip().lower()
+        if text in ("1", "true", "on", "yes"):
+            return True
+        if text in ("0", "false", "off", "no"):
+            return False
+        raise ValueError(f"not a bool: {raw!r} (use 1/0, true/false, on/off)")
+    if raw not in (0, 1):
+        raise ValueError(f"not a bool: {raw!r} (use 1 or 0)")
+    return bool(raw)
+
+
+def encode_raw(tag: TagConfig, raw: float | int | str | bool, encoding: str) -> list[int]:
+    """Registers holding ``raw`` as ``tag``'s type and order; ValueError if it cannot."""
+    if tag.data_type == "string":
+        text = str(raw)
+        data = text.encode(encoding)
+        if len(data) > 2 * tag.register_count:
+            raise ValueError(f"{text!r} is longer than {2 * tag.register_count} bytes")
+        return encode_string(text, tag.register_count, tag.byte_order, encoding)
+    if tag.data_type == "bool":
+        return [int(_as_bool(raw))]
+    if tag.data_type in ("float32", "float64"):
+        number = float(raw)
+        if tag.data_type == "float32" and np.isfinite(number) and abs(number) > 3.4028235e38:
+            raise ValueError(f"{number} does not fit a float32")
+        return encode_value(number, tag.data_type, tag.byte_order)
+    if isinstance(raw, str):
+        raw = int(raw) if raw.strip().lstrip("+-").isdigit() else float(raw)
+    if isinstance(raw, float):
+        if not raw.is_integer():
+            raise ValueError(f"{raw} is not a whole number ({tag.data_type})")
+        raw = int(raw)
+    info = np.iinfo(NUMPY_TYPES[tag.data_type])
+    if not info.min <= raw <= info.max:
+        raise ValueError(f"{raw} is outside {tag.data_type} ({info.min}..{info.max})")
+    return encode_value(int(raw), tag.data_type, tag.byte_order)
+
+
 class ModbusSettings(BaseModel):
     """Connection settings common to every Modbus transport."""
 
@@ -112,6 +155,8 @@ class ModbusSettings(BaseModel):
     """How often a tag that answered "illegal data address" is tried again."""
     string_encoding: str = "latin-1"
     """Text encoding of string tags."""
+    write_multiple: bool = False
+    """Write with FC 15 / 16 even for one coil / register (devices without FC 5 / 6)."""
 
     @field_validator("string_encoding")
     @classmethod
@@ -213,6 +258,41 @@ class ModbusDriver(Driver):
     def _request(self, table: str, start: int, count: int) -> BlockData:
         """One read request; raise :class:`ExceptionAnswer` or :class:`DeviceError`."""
         raise NotImplementedError
+
+    def _write(self, function: int, address: int, values: list[int]) -> None:
+        """One write request (FC 5, 6, 15, 16; coils as 0/1); raise like :meth:`_request`."""
+        raise NotImplementedError
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def write(self, tag: TagConfig, raw: float | int | str | bool) -> None:
+        """Write one tag: coils with FC 5, registers with FC 6 (one) or 16 (several).
+
+        ``write_multiple`` uses FC 15 / 16 throughout. A bit of a holding register is written
+        by reading the register, changing the bit and writing it back.
+        """
+        if tag.address is None:
+            raise DeviceError("config", f"tag {tag.name} has no address")
+        if tag.table not in ("coil", "holding"):
+            raise DeviceError("config", f"{tag.table} table is read-only; write coils or holding")
+        multiple = self.settings.write_multiple
+        try:
+            if tag.table == "coil":
+                self._write(15 if multiple else 5, tag.address, [int(_as_bool(raw))])
+                return
+            if tag.data_type == "bool" and tag.bit is not None:
+                current = int(self._checked_request(Block("holding", tag.address, 1, []))[0])
+                mask = 1 << tag.bit
+                word = current | mask if _as_bool(raw) else current & ~mask
+                registers = [word]
+            else:
+                registers = encode_raw(tag, raw, self.settings.string_encoding)
+            function = 16 if multiple or len(registers) > 1 else 6
+            self._write(function, tag.address, registers)
+        except BadAnswer as bad:
+            raise DeviceError(bad.kind, bad.message) from None
+        except ExceptionAnswer as answer:
+            raise DeviceError("exception", f"{self.device.name}: write refused: {answer}") from None
 
     # -- reading ----------------------------------------------------------------------------
 

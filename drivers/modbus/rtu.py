@@ -9,6 +9,7 @@ fast ones.
 from __future__ import annotations
 
 import logging
+import struct
 import time
 from typing import ClassVar, Literal
 
@@ -20,7 +21,7 @@ from drivers.base import DeviceError
 from drivers.modbus.blocks import BIT_TABLES
 from drivers.modbus.bus import LineSettings, SerialBus, acquire_bus
 from drivers.modbus.common import BadAnswer, BlockData, ModbusDriver, ModbusSettings
-from drivers.modbus.rtu_frame import REQUEST_BYTES, answer_bytes, read_request
+from drivers.modbus.rtu_frame import REQUEST_BYTES, answer_bytes, read_request, with_crc
 from drivers.modbus.rtu_link import Expect
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,23 @@ class ModbusRtuDriver(ModbusDriver):
         if table in BIT_TABLES:
             return np.unpackbits(data, bitorder="little").astype(bool)
         return data.view(">u2")
+
+    def _write(self, function: int, address: int, values: list[int]) -> None:
+        unit = self.settings.device_id
+        if function in (5, 6):
+            value = (0xFF00 if values[0] else 0) if function == 5 else values[0]
+            request = with_crc(struct.pack(">BBHH", unit, function, address, value))
+        else:
+            if function == 15:
+                data = np.packbits(np.array(values, dtype=bool), bitorder="little").tobytes()
+            else:
+                data = np.array(values, dtype=">u2").tobytes()
+            head = struct.pack(">BBHHB", unit, function, address, len(values), len(data))
+            request = with_crc(head + data)
+        # The normal answer echoes unit, function, address and value / quantity.
+        expect = Expect(unit, function, 8, echo=request[:6])
+        timeout = (len(request) + 8) * self.line.char_time_s + 2 * self.line.silence_s
+        self._transact(request, expect, timeout + self.settings.turnaround_s)
 
     def _transact(self, request: bytes, expect: Expect, timeout_s: float) -> bytes:
         """One exchange on the shared line; learns whether the unit fell silent."""
