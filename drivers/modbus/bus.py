@@ -18,7 +18,7 @@ from typing import Any
 import serial
 
 from drivers.base import DeviceError
-from drivers.modbus.rtu_link import RtuLink
+from drivers.modbus.rtu_link import PORT_ERRORS, RtuLink
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ class SerialBus:
             return
         try:
             self.port.open()
-        except (OSError, ValueError) as exc:  # SerialException is an OSError
+        except PORT_ERRORS as exc:  # SerialException is an OSError
             raise DeviceError("io", f"cannot open serial port {self.line.port}: {exc}") from None
 
     def run(self, call: Callable[[RtuLink], Any]) -> Any:
@@ -119,7 +119,7 @@ class SerialBus:
         """Close the port (it is reopened by the next request)."""
         try:
             self.port.close()
-        except OSError:
+        except PORT_ERRORS:
             log.debug("error closing %s", self.line.port, exc_info=True)
 
     def release(self) -> None:

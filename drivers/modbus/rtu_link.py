@@ -26,6 +26,13 @@ from drivers.base import DeviceError
 from drivers.modbus.common import BadAnswer, ExceptionAnswer
 from drivers.modbus.rtu_frame import crc_ok, expected_length
 
+try:  # POSIX: pyserial lets termios.error (not an OSError) through from tcsetattr
+    from termios import error as _TermiosError
+
+    PORT_ERRORS: tuple[type[Exception], ...] = (OSError, ValueError, _TermiosError)
+except ImportError:  # Windows
+    PORT_ERRORS = (OSError, ValueError)
+
 #: Longest drain of a line that keeps sending (a babbling unit cannot hold the bus forever).
 MAX_DRAIN_S = 0.5
 
@@ -123,7 +130,7 @@ class RtuLink:
             frame = self._answer(expect, deadline)
             if unsettled:
                 frame = self._newest(frame, expect, timeout_s)
-        except OSError as exc:  # pyserial's SerialException too: the port went away
+        except PORT_ERRORS as exc:  # SerialException too: the port went away
             raise DeviceError("io", f"serial port {self.name}: {exc}") from None
         if frame[1] & 0x80:
             raise ExceptionAnswer(frame[2])
