@@ -144,6 +144,9 @@ class RtuLink:
                 return frame
             self.rejected += 1
             skipped.append(frame)
+            if time.monotonic() >= deadline:  # a line that keeps talking: bounded too
+                mark_unsettled(self.name, ANY_UNIT)
+                raise BadAnswer("protocol", self._mismatch(skipped))
 
     def _frame(self, deadline: float, skipped: list[bytes]) -> bytes:
         """The next whole frame with a good CRC, before ``deadline``."""
@@ -191,6 +194,8 @@ class RtuLink:
             self.rejected += 1
             if expect.matches(later):
                 frame = later
+            if time.monotonic() >= deadline:
+                raise BadAnswer("protocol", f"{self.name}: the line keeps sending after the answer")
 
     def _mismatch(self, skipped: list[bytes]) -> str:
         last = skipped[-1]
