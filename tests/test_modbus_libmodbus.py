@@ -85,7 +85,7 @@ def test_writes_are_taken_by_libmodbus_and_read_back(
                 finally:
                     driver.close()
                 assert readings.errors == {}
-                expected = values[:3] + [0.0 if multiple else 1.0]
+                expected = [*values[:3], 0.0 if multiple else 1.0]
                 assert readings.values.tolist()[:3:2] == [expected[0], expected[2]]
                 assert readings.integers[1] == values[1]
                 assert readings.values[3] == expected[3]
