@@ -37,15 +37,13 @@ from drivers.modbus.blocks import (
 from drivers.modbus.codec import (
     EXACT_INTEGER_TYPES,
     HALF_SWAPPED,
-    NUMPY_TYPES,
     decode_bits,
     decode_exact,
     decode_gathered,
     decode_string,
-    encode_string,
-    encode_value,
     gather_index,
 )
+from drivers.modbus.writes import as_bool, encode_raw
 
 log = logging.getLogger(__name__)
 
@@ -94,46 +92,6 @@ class BadAnswer(Exception):
         super().__init__(message)
         self.kind = kind
         self.message = message
-
-
-def _as_bool(raw: float | int | str | bool) -> bool:
-    if isinstance(raw, str):
-        text = raw.strip().lower()
-        if text in ("1", "true", "on", "yes"):
-            return True
-        if text in ("0", "false", "off", "no"):
-            return False
-        raise ValueError(f"not a bool: {raw!r} (use 1/0, true/false, on/off)")
-    if raw not in (0, 1):
-        raise ValueError(f"not a bool: {raw!r} (use 1 or 0)")
-    return bool(raw)
-
-
-def encode_raw(tag: TagConfig, raw: float | int | str | bool, encoding: str) -> list[int]:
-    """Registers holding ``raw`` as ``tag``'s type and order; ValueError if it cannot."""
-    if tag.data_type == "string":
-        text = str(raw)
-        data = text.encode(encoding)
-        if len(data) > 2 * tag.register_count:
-            raise ValueError(f"{text!r} is longer than {2 * tag.register_count} bytes")
-        return encode_string(text, tag.register_count, tag.byte_order, encoding)
-    if tag.data_type == "bool":
-        return [int(_as_bool(raw))]
-    if tag.data_type in ("float32", "float64"):
-        number = float(raw)
-        if tag.data_type == "float32" and np.isfinite(number) and abs(number) > 3.4028235e38:
-            raise ValueError(f"{number} does not fit a float32")
-        return encode_value(number, tag.data_type, tag.byte_order)
-    if isinstance(raw, str):
-        raw = int(raw) if raw.strip().lstrip("+-").isdigit() else float(raw)
-    if isinstance(raw, float):
-        if not raw.is_integer():
-            raise ValueError(f"{raw} is not a whole number ({tag.data_type})")
-        raw = int(raw)
-    info = np.iinfo(NUMPY_TYPES[tag.data_type])
-    if not info.min <= raw <= info.max:
-        raise ValueError(f"{raw} is outside {tag.data_type} ({info.min}..{info.max})")
-    return encode_value(int(raw), tag.data_type, tag.byte_order)
 
 
 class ModbusSettings(BaseModel):
@@ -278,12 +236,12 @@ class ModbusDriver(Driver):
         multiple = self.settings.write_multiple
         try:
             if tag.table == "coil":
-                self._write(15 if multiple else 5, tag.address, [int(_as_bool(raw))])
+                self._write(15 if multiple else 5, tag.address, [int(as_bool(raw))])
                 return
             if tag.data_type == "bool" and tag.bit is not None:
                 current = int(self._checked_request(Block("holding", tag.address, 1, []))[0])
                 mask = 1 << tag.bit
-                word = current | mask if _as_bool(raw) else current & ~mask
+                word = current | mask if as_bool(raw) else current & ~mask
                 registers = [word]
             else:
                 registers = encode_raw(tag, raw, self.settings.string_encoding)
