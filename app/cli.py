@@ -18,10 +18,20 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from app import __version__
-from app.commands import alarms, check_config, demo, detect, gui, poll, run, simulate
+from app.commands import alarms, check_config, demo, detect, gui, poll, run, simulate, write
 
 #: Every subcommand module, in the order ``--help`` lists them.
-COMMANDS: tuple[ModuleType, ...] = (demo, gui, run, simulate, check_config, poll, detect, alarms)
+COMMANDS: tuple[ModuleType, ...] = (
+    demo,
+    gui,
+    run,
+    simulate,
+    check_config,
+    poll,
+    detect,
+    alarms,
+    write,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -37,7 +37,10 @@ CATALOGUE: dict[str, str] = {
     "event.comm_restored": "{device}: communication restored",
     "event.part_scanned": "{device}: part {serial} scanned",
     "event.state_changed": "{device}: {from_label} → {to_label}",
-    "event.device_write": "{device}: {tag} set to {value} by {user}",
+    "event.device_write.confirmed": "{device}: {user} wrote {tag} = {value} (was {before})",
+    "event.device_write.differs": "{device}: {user} wrote {tag} = {value}, but it reads {after}",
+    "event.device_write.failed": "{device}: {user} could not write {tag} = {value} ({error})",
+    "event.device_write_refused.refused": "{device}: write of {tag} = {value} refused ({error})",
     "event.unknown": "{device}: {kind}",
     # Anomaly explanations: the subject (a tag's description or a machine's title) and why.
     "anomaly.tag": "{subject} {detail}",

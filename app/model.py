@@ -35,6 +35,8 @@ class SampleBatch:
 
     ``reasons`` maps the tag id of every non-good sample to why it is not good.
     ``texts`` carries the value of string tags (their numeric value is NaN).
+    ``integers`` carries the exact value of 64-bit integer tags whose engineering value is an
+    integer (``values`` holds them as float64, exact only up to 2**53).
     """
 
     device: str
@@ -44,6 +46,7 @@ class SampleBatch:
     quality: QualityArray
     reasons: dict[int, str] = field(default_factory=dict)
     texts: dict[int, str] = field(default_factory=dict)
+    integers: dict[int, int] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return int(self.tag_ids.shape[0])
@@ -58,6 +61,7 @@ class SampleBatch:
         quality: QualityArray,
         reasons: dict[int, str] | None = None,
         texts: dict[int, str] | None = None,
+        integers: dict[int, int] | None = None,
     ) -> SampleBatch:
         """A batch whose samples share one timestamp (one poll of one group)."""
         return cls(
@@ -68,6 +72,7 @@ class SampleBatch:
             quality=quality,
             reasons=reasons or {},
             texts=texts or {},
+            integers=integers or {},
         )
 
 
@@ -93,7 +98,10 @@ class EventKind(StrEnum):
     """A machine's state tag changed: ``from_value``, ``to_value``, ``from_label``,
     ``to_label``, ``from_category``, ``to_category``."""
     DEVICE_WRITE = "device_write"
-    """A value was written to a device: ``tag``, ``value``, ``before``, ``after``, ``user``."""
+    """A value was written to a device: ``tag``, ``value``, ``before``, ``after``, ``user``,
+    ``outcome`` (confirmed, differs, failed) and ``error``."""
+    DEVICE_WRITE_REFUSED = "device_write_refused"
+    """A write that the user may not make: ``user``, ``tag``, ``value``, ``error``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +124,8 @@ class Event:
     def message(self) -> Message:
         """What to say about this event (render it with the reader's translator)."""
         params = {"device": self.source_title or self.source, "kind": str(self.kind), **self.data}
-        return Message(f"event.{self.kind}", params)
+        outcome = self.data.get("outcome")  # one sentence per outcome, each translatable
+        return Message(f"event.{self.kind}" + (f".{outcome}" if outcome else ""), params)
 
     @property
     def text(self) -> str:

@@ -1,8 +1,9 @@
 """Who is acting, and may they do this?
 
-The alarm code asks only :meth:`AccessPolicy.may` (or :func:`require`) with an :class:`Actor`
-and an action name. Today :class:`StationUserPolicy` lets any named station user acknowledge
-and shelve; the later users-and-roles work supplies another policy without touching callers.
+The alarm code and device writes ask only :meth:`AccessPolicy.may` (or :func:`require`) with an
+:class:`Actor` and an action name. Today :class:`StationUserPolicy` lets any named station user
+acknowledge and shelve, and users with the engineer or supervisor role write to devices; the
+later users-and-roles work supplies another policy without touching callers.
 """
 
 from __future__ import annotations
@@ -16,9 +17,13 @@ ALARM_ACKNOWLEDGE = "alarm.acknowledge"
 ALARM_SHELVE = "alarm.shelve"
 ALARM_UNSHELVE = "alarm.unshelve"
 ALARM_OUT_OF_SERVICE = "alarm.out_of_service"
+#: Writing to devices: setpoints, acknowledging a machine's fault ("write to devices").
+DEVICE_WRITE = "device.write"
 
 #: Role that may take alarms out of service under the station policy.
 SUPERVISOR = "supervisor"
+#: Role that may write to devices (so may a supervisor) under the station policy.
+ENGINEER = "engineer"
 
 MAX_NAME_LENGTH = 64
 
@@ -75,7 +80,8 @@ class StationUserPolicy:
     """Any named station user may acknowledge, shelve and unshelve alarms.
 
     ``users`` restricts the accepted names (None accepts any name typed at the station);
-    taking alarms out of service needs one of ``privileged_roles``.
+    taking alarms out of service needs one of ``privileged_roles``, writing to devices one of
+    ``writer_roles``.
     """
 
     OPEN_ACTIONS = frozenset({ALARM_ACKNOWLEDGE, ALARM_SHELVE, ALARM_UNSHELVE})
@@ -84,9 +90,11 @@ class StationUserPolicy:
         self,
         users: Collection[str] | None = None,
         privileged_roles: Collection[str] = (SUPERVISOR,),
+        writer_roles: Collection[str] = (SUPERVISOR, ENGINEER),
     ) -> None:
         self.users = None if users is None else frozenset(u.strip().casefold() for u in users)
         self.privileged_roles = frozenset(privileged_roles)
+        self.writer_roles = frozenset(writer_roles)
 
     def why_not(self, actor: Actor, action: str) -> str:
         """A short reason for a refusal (empty when allowed)."""
@@ -99,6 +107,10 @@ class StationUserPolicy:
                 return ""
             roles = ", ".join(sorted(self.privileged_roles))
             return f"needs the role {roles}"
+        if action == DEVICE_WRITE:
+            if actor.roles & self.writer_roles:
+                return ""
+            return f"needs one of the roles {', '.join(sorted(self.writer_roles))}"
         return "unknown action"
 
     def may(self, actor: Actor, action: str) -> bool:

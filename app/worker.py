@@ -81,6 +81,17 @@ def build_groups(device: DeviceConfig, table: TagTable) -> list[PollGroup]:
     return result
 
 
+def exact_integers(group: PollGroup, readings: Readings) -> dict[int, int]:
+    """Tag index -> exact engineering value of 64-bit integer tags with an integral scaling."""
+    exact: dict[int, int] = {}
+    for index, raw in readings.integers.items():
+        scale, offset = float(group.scale[index]), float(group.offset[index])
+        if index in readings.errors or not (scale.is_integer() and offset.is_integer()):
+            continue  # a fractional scale makes the value a float anyway
+        exact[index] = raw * int(scale) + int(offset)
+    return exact
+
+
 class Backoff:
     """Capped exponential backoff: initial, 2x, 4x ... up to ``maximum``."""
 
@@ -131,7 +142,7 @@ class DeviceWorker(threading.Thread):
         self._driver: Driver | None = None
         self._online = False
         self._announced_offline = False
-        self._offline_reason = ""
+        self._offline_kind = ""
 
     # -- public -------------------------------------------------------------------------------
 
@@ -237,6 +248,7 @@ class DeviceWorker(threading.Thread):
             values[index] = np.nan
             reasons[int(group.tag_ids[index])] = reason
         texts = {int(group.tag_ids[i]): text for i, text in readings.texts.items()}
+        integers = {int(group.tag_ids[i]): v for i, v in exact_integers(group, readings).items()}
         ids = group.tag_ids
         if readings.fresh is not None:
             mask = readings.fresh
@@ -244,12 +256,15 @@ class DeviceWorker(threading.Thread):
             kept = set(ids.tolist())
             reasons = {k: v for k, v in reasons.items() if k in kept}
             texts = {k: v for k, v in texts.items() if k in kept}
+            integers = {k: v for k, v in integers.items() if k in kept}
         for event in readings.events:
             self._publish(event)
         if ids.size == 0:
             return
         self._publish(
-            SampleBatch.uniform(self.device.name, ids, timestamp, values, quality, reasons, texts)
+            SampleBatch.uniform(
+                self.device.name, ids, timestamp, values, quality, reasons, texts, integers
+            )
         )
         with self._diag_lock:
             self._diag.cycles_published += 1
@@ -264,13 +279,14 @@ class DeviceWorker(threading.Thread):
         if self._online:
             return
         self._online = True
-        self._offline_reason = ""
+        self._offline_kind = ""
         self._backoff.reset()
         with self._diag_lock:
             self._diag.connected = True
             self._diag.backoff_s = 0.0
         if self._announced_offline:
             self._announced_offline = False
+            log.warning("device %s: communication restored", self.device.name)
             self._publish(
                 Event(
                     timestamp=time.time(),
@@ -289,9 +305,11 @@ class DeviceWorker(threading.Thread):
         with self._diag_lock:
             self._diag.connected = False
             self._diag.record_error(kind, message)
-        if not was_online and reason == self._offline_reason:
-            return  # retries of a device that stays down: no new samples, no new event
-        self._offline_reason = reason
+        if not was_online and kind == self._offline_kind:
+            # Retries of a device that stays down: no new samples, no new event. The kind, not
+            # the text: a library's message may change mid-outage (a count, a port state).
+            return
+        self._offline_kind = kind
         count = self._all_ids.size
         self._publish(
             SampleBatch.uniform(
@@ -305,6 +323,7 @@ class DeviceWorker(threading.Thread):
         )
         if was_online or not self._announced_offline:
             self._announced_offline = True
+            log.warning("device %s: communication lost (%s)", self.device.name, reason)
             self._publish(
                 Event(
                     timestamp=now,

@@ -39,13 +39,16 @@ class Readings:
 
     ``values`` holds raw numbers (NaN where a tag failed or is a string); ``errors`` maps the
     index of every failed tag to its reason; ``fresh`` marks which tags got a new value (a
-    streaming instrument may send only some fields); ``texts`` carries string values.
+    streaming instrument may send only some fields); ``texts`` carries string values;
+    ``integers`` the exact raw value of 64-bit integer tags (``values`` holds them as float64,
+    exact only up to 2**53).
     """
 
     values: FloatArray
     errors: dict[int, str] = field(default_factory=dict)
     fresh: np.ndarray | None = None
     texts: dict[int, str] = field(default_factory=dict)
+    integers: dict[int, int] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
     requests: int = 1
     timestamp: float | None = None
@@ -133,6 +136,15 @@ class Driver(ABC):
     @abstractmethod
     def read(self, tags: Sequence[TagConfig]) -> Readings:
         """Read ``tags`` once; raise :class:`DeviceError` when the device does not answer."""
+
+    def write(self, tag: TagConfig, raw: float | int | str | bool) -> None:
+        """Write one tag's *raw* value (before scale and offset) to the device.
+
+        Raise :class:`DeviceError` when the device does not take it (kind ``config`` when the
+        driver or the tag cannot be written at all) and :class:`ValueError` for a value the
+        tag's type cannot hold. Callers read the tag back to confirm.
+        """
+        raise DeviceError("config", f"driver '{self.device.driver}' cannot write to devices")
 
     @abstractmethod
     def close(self) -> None:

@@ -154,9 +154,16 @@ def test_stop_is_bounded_even_with_a_slow_device() -> None:
             "tags": [{"name": "x"}],
         }
     )
-    engine = Engine(config)
+    reading = threading.Event()
+
+    class SignallingDriver(SignalGeneratorDriver):
+        def read(self, tags: Sequence[TagConfig]) -> Readings:
+            reading.set()  # the worker is about to block in its 5 s read
+            return super().read(tags)
+
+    engine = Engine(config, driver_factory=SignallingDriver)
     engine.start()
-    time.sleep(0.3)  # the worker is now inside a 5 s read
+    assert reading.wait(5)
     started = time.monotonic()
     engine.stop(timeout=2.0)
     assert time.monotonic() - started < 2.2

@@ -113,3 +113,27 @@ def test_planning_matches_the_minimum(spans: list, gap: int, block: int) -> None
     items = [Span(i, start, count) for i, (start, count) in enumerate(spans)]
     planned = plan_blocks("holding", items, max_gap=gap, max_block=block)
     assert len(planned) == minimum_requests(items, max_gap=gap, max_block=block)
+
+
+def test_efghabcd_swaps_the_32_bit_halves_of_64_bit_values() -> None:
+    # 0x0102030405060708 with its low 32 bits (0x05060708) in the first register pair.
+    wire = [0x0506, 0x0708, 0x0102, 0x0304]
+    assert decode_values(wire, "uint64", "EFGHABCD")[0] == 0x0102030405060708
+    assert encode_value(0x0102030405060708, "uint64", "EFGHABCD") == wire
+    assert encode_value(-2.5, "float64", "EFGHABCD")[2:] == encode_value(-2.5, "float64")[:2]
+    with pytest.raises(ValueError, match="64-bit"):
+        decode_values([1, 2], "uint32", "EFGHABCD")
+
+
+@pytest.mark.parametrize("order", ["ABCD", "CDAB", "BADC", "DCBA", "EFGHABCD"])
+@pytest.mark.parametrize(
+    ("data_type", "value"),
+    [("int64", -(2**63)), ("int64", 2**63 - 1), ("uint64", 2**64 - 1), ("uint64", 2**53 + 1)],
+)
+def test_64_bit_integers_decode_exactly(data_type: str, value: int, order: str) -> None:
+    from drivers.modbus.codec import decode_exact, gather_index
+
+    raw = register_bytes(encode_value(value, data_type, order))
+    index = gather_index(np.array([0], dtype=np.intp), 4, order)
+    assert decode_exact(raw, index, data_type) == [value]
+    assert float(value) != value or value == -(2**63)  # why floats do not do

@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from drivers.base import DeviceError
@@ -103,23 +104,38 @@ def test_units_share_one_port_fairly(pty: PtyPair) -> None:
     assert max(counts.values()) <= 1.2 * min(counts.values()) + 2
 
 
-def test_crc_errors_are_reported_and_values_recover(pty: PtyPair) -> None:
+def test_a_bad_crc_is_retried_once_then_only_that_block_goes_bad(pty: PtyPair) -> None:
     logic = ModbusLogic({1: Memory()})
     logic.memory.holding[0] = 42
-    tags = [{"name": "a", "type": "uint16", "address": 0}]
+    logic.memory.holding[200] = 7
+    tags = [
+        {"name": "a", "type": "uint16", "address": 0},
+        {"name": "b", "type": "uint16", "address": 200},
+    ]
     device = rtu_device(pty.a, tags)
     driver = ModbusRtuDriver(device)
     with ModbusRtuServer(pty.b, logic):
         driver.connect()
         logic.faults.corrupt_crc_every = 2
-        outcomes = []
-        for _ in range(6):
-            try:
-                outcomes.append(driver.read(device.tags).values[0])
-            except DeviceError as exc:
-                outcomes.append(exc.kind)
-        assert outcomes.count("crc") == 3
-        assert outcomes.count(42.0) == 3
+        before = logic.requests
+        requests = 0
+        for _ in range(6):  # every second answer is corrupt: each retry gets a good one
+            readings = driver.read(device.tags)
+            assert readings.errors == {}
+            assert readings.values.tolist() == [42.0, 7.0]
+            requests += readings.requests
+        assert logic.requests - before == requests
+        assert 6 * 2 < requests <= 6 * 2 * 2  # retries, at most one per block
+        # Only block "a" is corrupted (twice in a row): "b" is still read in the same cycle.
+        logic.faults.corrupt_crc_every = 0
+        logic.faults.corrupt_crc_addresses = [("holding", 0)]
+        readings = driver.read(device.tags)
+        assert set(readings.errors) == {0}
+        assert readings.errors[0].startswith("crc: unit 1 on ")
+        assert "bad CRC" in readings.errors[0]
+        assert np.isnan(readings.values[0]) and readings.values[1] == 7.0
+        logic.faults.corrupt_crc_addresses = []
+        assert driver.read(device.tags).values.tolist() == [42.0, 7.0]
         driver.close()
 
 
@@ -259,5 +275,8 @@ def test_adapter_local_echo_is_skipped(pty: PtyPair) -> None:
         readings = read_all(rtu_device(pty.a, tags, unit=2, local_echo=True))
         assert readings.errors == {}
         check_reference(readings.values, readings.texts, tags)
-        with pytest.raises(DeviceError):  # without the option the echo is taken for an answer
-            read_all(rtu_device(pty.a, tags[:1], unit=2, turnaround_s=0.02))
+        # Without the option the echo is taken for an answer: never a value, and said so.
+        readings = read_all(rtu_device(pty.a, tags[:1], unit=2, turnaround_s=0.02))
+        assert set(readings.errors) == {0}
+        assert "adapter echo" in readings.errors[0]
+        assert np.isnan(readings.values[0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 
@@ -175,3 +176,102 @@ def test_poll_groups_share_one_connection_at_their_own_rates(server: ModbusTcpSe
     fast, slow = per_tag[0], per_tag[1]  # tag ids follow config order
     assert 12 <= fast <= 23  # every 50 ms for ~1 s (a loaded machine may skip a few)
     assert 2 <= slow <= 3  # at 0 and 0.5 s (and maybe 1.0 s)
+
+
+def test_64_bit_integers_are_exact_through_driver_worker_and_poll(
+    server: ModbusTcpServer, tmp_path
+) -> None:
+    from app.config_loader import parse_config
+    from app.model import SampleBatch
+    from app.tags import TagTable
+    from app.worker import DeviceWorker
+
+    big = 2**63 - 25  # float64 would make it 2**63 - 0
+    server.memory.set_value("holding", 0, big, "uint64", "EFGHABCD")
+    server.memory.set_value("holding", 4, -(2**62) - 3, "int64")
+    tags = [
+        {"name": "serial", "type": "uint64", "address": 0, "byte_order": "EFGHABCD"},
+        {"name": "counter", "type": "int64", "address": 4},
+        {"name": "scaled", "type": "int64", "address": 4, "scale": 0.5},
+    ]
+    device = device_config("modbus-tcp", {"host": "127.0.0.1", "port": server.port}, tags)
+    driver = ModbusTcpDriver(device)
+    driver.connect()
+    readings = driver.read(device.tags)
+    driver.close()
+    assert readings.integers == {0: big, 1: -(2**62) - 3, 2: -(2**62) - 3}
+    assert float(readings.values[0]) != big  # the float64 side is not exact: hence the channel
+
+    parsed = parse_config(
+        {
+            "station": {"company": "c", "site": "s", "line": "l", "station": "st"},
+            "devices": [device.model_dump(by_alias=True, exclude_none=True)],
+        }
+    )
+    batches: list[SampleBatch] = []
+    got = threading.Event()
+
+    def publish(item: object) -> None:
+        if isinstance(item, SampleBatch):
+            batches.append(item)
+            got.set()
+
+    worker = DeviceWorker(parsed.devices[0], TagTable(parsed), publish)
+    worker.start()
+    assert got.wait(5)
+    worker.stop()
+    worker.join(5)
+    # Scale 0.5 makes a float: only integral scalings keep the exact side channel.
+    assert batches[0].integers == {0: big, 1: -(2**62) - 3}
+    from app.storage.database import open_database
+    from app.storage.samples import SampleStore
+
+    store = SampleStore(open_database(f"sqlite:///{tmp_path / 'samples.db'}"))
+    store.register_tags(TagTable(parsed))
+    texts = [row[5] for row in store.rows(batches[0])]
+    assert texts == [str(big), str(-(2**62) - 3), None]  # stored beside the float64 value
+
+    from app.commands.poll import poll_station
+
+    (result_serial, result_counter, result_scaled) = poll_station(parsed, list(parsed.devices))
+    assert result_serial.value == big and isinstance(result_serial.value, int)
+    assert result_counter.value == -(2**62) - 3
+    assert isinstance(result_scaled.value, float)
+
+
+def test_efghabcd_needs_a_64_bit_type_and_encodings_are_checked() -> None:
+    from app.config import DeviceConfig
+
+    config = DeviceConfig.model_validate(
+        {
+            "name": "d",
+            "driver": "modbus-tcp",
+            "connection": {"host": "h", "string_encoding": "utf-9"},
+            "tags": [{"name": "a", "type": "uint32", "address": 0, "byte_order": "EFGHABCD"}],
+        }
+    )
+    problems = dict(ModbusTcpDriver.check_config(config))
+    assert "unknown text encoding 'utf-9'" in problems[("connection", "string_encoding")]
+    assert "int64, uint64 or float64" in problems[("tags", 0, "byte_order")]
+
+
+def test_a_string_that_does_not_decode_is_one_bad_tag(server: ModbusTcpServer) -> None:
+    server.memory.holding[10:12] = [0xC328, 0x4F4B]  # "\xc3(" is not UTF-8
+    server.memory.set_value("holding", 20, "fine", "string", length=2)
+    server.memory.holding[0] = 5
+    tags = [
+        {"name": "bad", "type": "string", "address": 10, "length": 2},
+        {"name": "good", "type": "string", "address": 20, "length": 2},
+        {"name": "n", "type": "uint16", "address": 0},
+    ]
+    device = device_config(
+        "modbus-tcp", {"host": "127.0.0.1", "port": server.port, "string_encoding": "utf-8"}, tags
+    )
+    driver = ModbusTcpDriver(device)
+    driver.connect()
+    readings = driver.read(device.tags)
+    driver.close()
+    assert set(readings.errors) == {0}
+    assert readings.errors[0].startswith("text is not utf-8")
+    assert readings.texts == {1: "fine"}
+    assert readings.values[2] == 5

@@ -204,3 +204,58 @@ def test_after_a_stall_the_next_poll_is_not_back_to_back(servers) -> None:
     worker._schedule(group)
     assert group.next_due - time.monotonic() >= PERIOD - 0.005
     assert group.missed == 1
+
+
+def test_an_outage_whose_message_text_changes_stores_one_bad_batch(
+    servers, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A library's timeout text may change mid-outage (a count in it): same kind, one batch."""
+    from drivers.base import DeviceError
+    from drivers.modbus.tcp import ModbusTcpDriver
+
+    class CountingTimeouts(ModbusTcpDriver):
+        failures = 0
+
+        def read(self, tags):  # type: ignore[no-untyped-def]
+            if self.failing.is_set():
+                CountingTimeouts.failures += 1
+                raise DeviceError("timeout", f"no answer ({CountingTimeouts.failures} retries)")
+            return super().read(tags)
+
+    a, _ = servers
+    failing = threading.Event()
+    CountingTimeouts.failing = failing  # type: ignore[attr-defined]
+    parsed = parse_config(station(("a", a)))
+    recorder = Recorder()
+    worker = DeviceWorker(
+        parsed.devices[0],
+        TagTable(parsed),
+        recorder,
+        driver_factory=CountingTimeouts,
+        backoff_initial_s=0.02,
+        backoff_max_s=0.02,
+    )
+    caplog.set_level("WARNING", logger="app.worker")
+    worker.start()
+    try:
+        deadline = time.monotonic() + 3
+        while not recorder.good("a") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        failing.set()
+        while CountingTimeouts.failures < 10 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        failing.clear()
+        count = len(recorder.good("a"))
+        while len(recorder.good("a")) == count and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        worker.stop()
+        worker.join(5)
+    assert CountingTimeouts.failures >= 10
+    bad = [b for _, b in recorder.of("a") if (b.quality == Quality.BAD).all()]
+    assert len(bad) == 1
+    assert [e.kind for e in recorder.events] == ["comm_loss", "comm_restored"]
+    # Headless stderr (default level WARNING) tells both.
+    messages = [r.getMessage() for r in caplog.records if r.name == "app.worker"]
+    assert any("device a: communication lost (timeout: no answer" in m for m in messages)
+    assert "device a: communication restored" in messages

@@ -21,7 +21,7 @@ import numpy as np
 from app.commands.common import load_config_or_report, positive_float
 from app.config import DeviceConfig, StationConfig
 from app.tags import TagTable
-from app.worker import PollGroup, build_groups, default_driver_factory
+from app.worker import PollGroup, build_groups, default_driver_factory, exact_integers
 from drivers.base import DeviceError, Driver
 
 
@@ -31,7 +31,7 @@ class TagResult:
 
     device: str
     tag: str
-    value: float | str | None
+    value: float | int | str | None
     unit: str
     quality: str
     error: str | None
@@ -113,6 +113,7 @@ def _read_group(
     count = len(group.tags)
     values = np.full(count, np.nan)
     texts: dict[int, str] = {}
+    integers: dict[int, int] = {}
     errors: dict[int, str] = {}
     got = np.zeros(count, dtype=bool)
     wait = wait_s if wait_s is not None else max(2.0, 3 * group.period_s)
@@ -126,6 +127,7 @@ def _read_group(
             errors.pop(int(index), None)
             if index in readings.texts:
                 texts[int(index)] = readings.texts[int(index)]
+        integers.update(exact_integers(group, readings))
         for index, reason in readings.errors.items():
             if fresh[index]:
                 errors[index] = reason
@@ -139,7 +141,7 @@ def _read_group(
         elif index in errors:
             out[tag.name] = _bad(device, tag.name, tag.unit, errors[index])
         else:
-            value: float | str | None = texts.get(index)
+            value: float | int | str | None = texts.get(index, integers.get(index))
             if value is None:
                 number = float(scaled[index])
                 value = None if math.isnan(number) else number
@@ -168,9 +170,9 @@ def format_table(results: list[TagResult]) -> str:
     return "\n".join(lines)
 
 
-def _format_value(value: float | str | None) -> str:
+def _format_value(value: float | int | str | None) -> str:
     if value is None:
         return "-"
-    if isinstance(value, str):
-        return value
+    if isinstance(value, str | int):
+        return str(value)
     return f"{value:.6g}"

@@ -60,6 +60,11 @@ class SampleStore:
         tag_ids = batch.tag_ids.tolist()
         reasons = [batch.reasons.get(i) for i in tag_ids] if batch.reasons else [None] * n
         texts = [batch.texts.get(i) for i in tag_ids] if batch.texts else [None] * n
+        if batch.integers:  # exact 64-bit integers: their decimal text beside the float64
+            texts = [
+                str(batch.integers[i]) if i in batch.integers else text
+                for i, text in zip(tag_ids, texts, strict=True)
+            ]
         # NaN values become NULL: SQLite does so itself; other databases get None explicitly.
         values: list[float | None] = batch.values.tolist()
         if self._explicit_null and np.isnan(batch.values).any():

@@ -16,7 +16,9 @@ from app.config import LocatedError, StrictModel, TagConfig
 from drivers.modbus.blocks import BIT_TABLES
 
 Table = Literal["coil", "discrete", "input", "holding"]
-ByteOrder = Literal["ABCD", "CDAB", "BADC", "DCBA"]
+ByteOrder = Literal["ABCD", "CDAB", "BADC", "DCBA", "EFGHABCD"]
+#: The word order that swaps the 32-bit halves of a 64-bit value (64-bit types only).
+HALF_SWAPPED = "EFGHABCD"
 
 #: Registers each data type occupies (strings take ``length`` registers).
 REGISTER_COUNT: dict[str, int] = {
@@ -76,6 +78,12 @@ class ModbusTag(StrictModel):
         if self.bit is not None and data_type != "bool":
             raise LocatedError(
                 ("bit",), f"'bit' selects one bit: type must be 'bool', not {data_type}"
+            )
+        if self.byte_order == HALF_SWAPPED and data_type not in ("int64", "uint64", "float64"):
+            raise LocatedError(
+                ("byte_order",),
+                f"{HALF_SWAPPED} swaps the halves of 64-bit values: "
+                f"type must be int64, uint64 or float64, not {data_type}",
             )
         if self.table in BIT_TABLES and data_type != "bool":
             raise LocatedError(("type",), f"table '{self.table}' holds bits: type must be 'bool'")

@@ -1,7 +1,7 @@
 """One serial port shared by every Modbus RTU device (unit id) wired to it.
 
 An RS-485 line carries one request at a time. All drivers on a port share one :class:`SerialBus`
-(one pymodbus client, opened once) and take turns per request through a FIFO ticket lock, so
+(one serial port, opened once) and take turns per request through a FIFO ticket lock, so
 a device polled often cannot starve the others and a silent unit only ever costs its own
 timeout slots.
 """
@@ -15,13 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pymodbus.client import ModbusSerialClient
-from pymodbus.exceptions import ConnectionException
+import serial
 
 from drivers.base import DeviceError
-from drivers.modbus.pdus import use_numpy_answers
-from drivers.modbus.rtu_frame import REQUEST_BYTES, expected_length
-from drivers.modbus.transport import RawCapture
+from drivers.modbus.rtu_link import PORT_ERRORS, RtuLink
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +39,11 @@ class LineSettings:
         """Seconds one character takes on the wire (start, data, parity and stop bits)."""
         bits = 1 + self.bytesize + (0 if self.parity == "N" else 1) + self.stopbits
         return bits / self.baudrate
+
+    @property
+    def silence_s(self) -> float:
+        """Inter-frame silence: 3.5 characters, fixed at 1.75 ms above 19200 baud."""
+        return max(3.5 * self.char_time_s, 0.00175)
 
     def describe(self) -> str:
         echo = " with local echo" if self.local_echo else ""
@@ -70,85 +72,55 @@ class FairLock:
             self._cond.notify_all()
 
 
-class FramedSerialClient(ModbusSerialClient):
-    """pymodbus's serial client, reading each answer by its length instead of by silence.
-
-    pymodbus's own ``recv`` polls the port until no new byte arrived for a polling interval
-    (at least 1 ms), which costs every transaction that much line time. An RTU answer's length
-    follows from its first three bytes, so this reads exactly that many bytes and returns the
-    moment the frame is complete, within :attr:`answer_timeout_s`.
-    """
-
-    answer_timeout_s: float = 1.0
-
-    def recv(self, size: int | None) -> bytes:
-        port = self.socket
-        if size is not None or port is None:
-            return super().recv(size)  # type: ignore[no-any-return]
-        deadline = time.monotonic() + self.answer_timeout_s
-        try:
-            self._timeout(port, self.answer_timeout_s)
-            # An adapter that echoes what it sends: pymodbus strips the echo from what we return.
-            echo = port.read(REQUEST_BYTES) if self.comm_params.handle_local_echo else b""
-            head = port.read(3)
-            length = expected_length(head)
-            if length is None or length <= 3:
-                return echo + head  # silence, or cut off: pymodbus reports the timeout
-            self._timeout(port, max(deadline - time.monotonic(), 0.001))
-            return echo + head + port.read(length - 3)
-        except (BlockingIOError, InterruptedError):
-            raise
-        except OSError:  # pyserial's SerialException too: the port went away
-            self.close()
-            raise ConnectionException(str(self)) from None
-
-    @staticmethod
-    def _timeout(port: Any, seconds: float) -> None:
-        # Setting it reconfigures the port (tcsetattr): only when it changes.
-        if port.timeout != seconds:
-            port.timeout = seconds
-
-
 class SerialBus:
-    """The shared client of one port; use :func:`acquire_bus` / :meth:`release`."""
+    """The shared port of one line; use :func:`acquire_bus` / :meth:`release`."""
 
     def __init__(self, line: LineSettings) -> None:
         self.line = line
         self.lock = FairLock()
         self.users = 0
-        self.capture = RawCapture()
-        """Last bytes received, to tell a CRC error from silence."""
         self.busy_s = 0.0
         """Time spent holding the line (for utilisation figures)."""
-        self.client = FramedSerialClient(
-            line.port,
+        self.port = serial.Serial(
+            None,
             baudrate=line.baudrate,
             bytesize=line.bytesize,
             parity=line.parity,
             stopbits=line.stopbits,
-            handle_local_echo=line.local_echo,
             timeout=1.0,
-            retries=0,
-            trace_packet=self.capture,
         )
-        use_numpy_answers(self.client)
+        self.port.port = line.port
+        self.link = RtuLink(self.port, line.port, line.silence_s, line.local_echo)
 
     def ensure_open(self) -> None:
         """Open the port if needed; raise :class:`DeviceError` when it cannot be opened."""
-        if not self.client.connected and not self.client.connect():
-            raise DeviceError("io", f"cannot open serial port {self.line.port}")
+        if self.port.is_open:
+            return
+        try:
+            self.port.open()
+        except PORT_ERRORS as exc:  # SerialException is an OSError
+            raise DeviceError("io", f"cannot open serial port {self.line.port}: {exc}") from None
 
-    def run(self, timeout_s: float, call: Callable[[Any], Any]) -> Any:
-        """Run ``call(client)`` with the line to ourselves and the given answer timeout."""
+    def run(self, call: Callable[[RtuLink], Any]) -> Any:
+        """Run ``call(link)`` with the line to ourselves."""
         with self.lock:
             self.ensure_open()
-            self.client.comm_params.timeout_connect = timeout_s
-            self.client.answer_timeout_s = timeout_s
             started = time.perf_counter()
             try:
-                return call(self.client)
+                return call(self.link)
+            except DeviceError as exc:
+                if exc.kind == "io":
+                    self.close_port()
+                raise
             finally:
                 self.busy_s += time.perf_counter() - started
+
+    def close_port(self) -> None:
+        """Close the port (it is reopened by the next request)."""
+        try:
+            self.port.close()
+        except PORT_ERRORS:
+            log.debug("error closing %s", self.line.port, exc_info=True)
 
     def release(self) -> None:
         with _registry_lock:
@@ -156,7 +128,7 @@ class SerialBus:
             if self.users <= 0:
                 _buses.pop(self.line.port, None)
                 with self.lock:
-                    self.client.close()
+                    self.close_port()
 
 
 _buses: dict[str, SerialBus] = {}

@@ -12,6 +12,8 @@ Orders, named after a 32-bit value ``0xAABBCCDD`` (A is the most significant byt
 - ``DCBA``: fully little-endian
 
 For 64-bit values the word swap reverses all four words; 16-bit values only see the byte swap.
+``EFGHABCD`` (64-bit types only) swaps the two 32-bit halves and keeps each half big-endian:
+the register pair holding the least significant 32 bits comes first.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 
-from drivers.modbus.addressing import REGISTER_COUNT
+from drivers.modbus.addressing import HALF_SWAPPED, REGISTER_COUNT
 
 #: numpy dtype of each numeric data type in canonical (big-endian) byte order.
 NUMPY_TYPES: dict[str, str] = {
@@ -37,13 +39,23 @@ NUMPY_TYPES: dict[str, str] = {
 }
 
 WORD_SWAPPED = frozenset({"CDAB", "DCBA"})
+#: Integer types that float64 cannot hold exactly beyond 2**53.
+EXACT_INTEGER_TYPES = frozenset({"int64", "uint64"})
 BYTE_SWAPPED = frozenset({"BADC", "DCBA"})
 
 
 @cache
 def byte_permutation(registers: int, order: str) -> npt.NDArray[np.intp]:
     """Positions, within a value's raw register bytes, of its canonical big-endian bytes."""
-    words = range(registers - 1, -1, -1) if order in WORD_SWAPPED else range(registers)
+    words: list[int] | range
+    if order == HALF_SWAPPED:
+        if registers != 4:
+            raise ValueError(f"{HALF_SWAPPED} applies to 64-bit values only")
+        words = [2, 3, 0, 1]
+    elif order in WORD_SWAPPED:
+        words = range(registers - 1, -1, -1)
+    else:
+        words = range(registers)
     pair = (1, 0) if order in BYTE_SWAPPED else (0, 1)
     perm = np.array([2 * w + b for w in words for b in pair], dtype=np.intp)
     perm.setflags(write=False)
@@ -70,6 +82,14 @@ def decode_gathered(
     return chunk.view(NUMPY_TYPES[data_type]).reshape(-1).astype(np.float64)
 
 
+def decode_exact(
+    raw: npt.NDArray[np.uint8], index: npt.NDArray[np.intp], data_type: str
+) -> list[int]:
+    """64-bit integers as exact Python ints (float64 holds them exactly only up to 2**53)."""
+    chunk = np.ascontiguousarray(raw[index])
+    return [int(v) for v in chunk.view(NUMPY_TYPES[data_type]).reshape(-1).tolist()]
+
+
 def decode_bits(
     words: npt.NDArray[np.float64], bits: npt.NDArray[np.int16]
 ) -> npt.NDArray[np.float64]:
@@ -91,11 +111,16 @@ def decode_values(
 
 
 def decode_string(
-    raw: npt.NDArray[np.uint8], byte_offset: int, length: int, order: str, encoding: str = "latin-1"
+    raw: npt.NDArray[np.uint8],
+    byte_offset: int,
+    length: int,
+    order: str,
+    encoding: str = "latin-1",
+    errors: str = "replace",
 ) -> str:
     """A string of ``length`` registers; trailing NULs and spaces are dropped."""
     index = gather_index(np.array([byte_offset], dtype=np.intp), length, order)
-    text = raw[index].tobytes().decode(encoding, errors="replace")
+    text = raw[index].tobytes().decode(encoding, errors=errors)
     return text.rstrip("\x00 ")
 
 

@@ -12,6 +12,7 @@ readable tags become holes that later blocks do not cover, so the next cycle is 
 
 from __future__ import annotations
 
+import codecs
 import logging
 import time
 from collections.abc import Sequence
@@ -20,7 +21,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from app.config import DeviceConfig, StrictModel, TagConfig
 from drivers.base import DeviceError, Driver, Readings
@@ -34,7 +35,15 @@ from drivers.modbus.blocks import (
     plan_blocks,
     sub_block,
 )
-from drivers.modbus.codec import decode_bits, decode_gathered, decode_string, gather_index
+from drivers.modbus.codec import (
+    EXACT_INTEGER_TYPES,
+    decode_bits,
+    decode_exact,
+    decode_gathered,
+    decode_string,
+    gather_index,
+)
+from drivers.modbus.writes import as_bool, encode_raw
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +81,19 @@ class ExceptionAnswer(Exception):
         self.code = code
 
 
+class BadAnswer(Exception):
+    """An answer that cannot be used (bad CRC, wrong length, unit or function).
+
+    The device is talking, so only the block concerned fails: it is retried once, then its
+    tags go bad with ``kind`` (``crc`` or ``protocol``) as the reason; the cycle goes on.
+    """
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
 class ModbusSettings(StrictModel):
     """Connection settings common to every Modbus transport."""
 
@@ -89,6 +111,21 @@ class ModbusSettings(StrictModel):
     """How often a tag that answered "illegal data address" is tried again."""
     string_encoding: str = "latin-1"
     """Text encoding of string tags."""
+    write_multiple: bool = False
+    """Write with FC 15 / 16 even for one coil / register (devices without FC 5 / 6)."""
+
+    @field_validator("string_encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        try:
+            info = codecs.lookup(value)
+        except LookupError:
+            raise ValueError(
+                f"unknown text encoding {value!r} (e.g. latin-1, utf-8, ascii)"
+            ) from None
+        if not isinstance(info, codecs.CodecInfo) or not getattr(info, "_is_text_encoding", 1):
+            raise ValueError(f"{value!r} is not a text encoding")
+        return value
 
 
 @dataclass(slots=True)
@@ -159,6 +196,40 @@ class ModbusDriver(Driver):
     def _request(self, table: str, start: int, count: int) -> BlockData:
         """One read request; raise :class:`ExceptionAnswer` or :class:`DeviceError`."""
         raise NotImplementedError
+
+    def _write(self, function: int, address: int, values: list[int]) -> None:
+        """One write request (FC 5, 6, 15, 16; coils as 0/1); raise like :meth:`_request`."""
+        raise NotImplementedError
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def write(self, config: TagConfig, raw: float | int | str | bool) -> None:
+        """Write one tag: coils with FC 5, registers with FC 6 (one) or 16 (several).
+
+        ``write_multiple`` uses FC 15 / 16 throughout. A bit of a holding register is written
+        by reading the register, changing the bit and writing it back.
+        """
+        tag = self.points[config.name]
+        if tag.table not in ("coil", "holding"):
+            raise DeviceError("config", f"{tag.table} table is read-only; write coils or holding")
+        multiple = self.settings.write_multiple
+        try:
+            if tag.table == "coil":
+                self._write(15 if multiple else 5, tag.address, [int(as_bool(raw))])
+                return
+            if tag.data_type == "bool" and tag.bit is not None:
+                current = int(self._checked_request(Block("holding", tag.address, 1, []))[0])
+                mask = 1 << tag.bit
+                word = current | mask if as_bool(raw) else current & ~mask
+                registers = [word]
+            else:
+                registers = encode_raw(tag, raw, self.settings.string_encoding)
+            function = 16 if multiple or len(registers) > 1 else 6
+            self._write(function, tag.address, registers)
+        except BadAnswer as bad:
+            raise DeviceError(bad.kind, bad.message) from None
+        except ExceptionAnswer as answer:
+            raise DeviceError("exception", f"{self.device.name}: write refused: {answer}") from None
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -290,14 +361,18 @@ class ModbusDriver(Driver):
     ) -> bool:
         """Read one block into ``buffer``; isolate exception answers. True if no tag failed."""
         try:
-            data = self._request(block.table, block.start, block.count)
+            data = self._checked_request(block)
+        except BadAnswer as bad:
+            for span in block.members:
+                errors[span.index] = f"{bad.kind}: {bad.message}"
+            return False
         except ExceptionAnswer as answer:
             if answer.code in DEVICE_DOWN_CODES:
                 raise DeviceError("timeout", f"{self.device.name}: {answer}") from None
             if answer.code not in ISOLATE_CODES or len(block.members) == 1:
                 for span in block.members:
                     errors[span.index] = str(answer)
-                if answer.code == 2 and len(block.members) == 1:
+                if answer.code in ISOLATE_CODES:
                     self._learn_bad(block, str(answer))
                 return False
             middle = len(block.members) // 2
@@ -314,36 +389,60 @@ class ModbusDriver(Driver):
                 right_start = halves[1][0].start
                 self._learn_hole(block.table, min(left_end, right_start), right_start)
             return False
-        if len(data) < block.count:
-            raise DeviceError(
-                "protocol",
-                f"{self.device.name}: asked {block.count} {block.table} values at {block.start},"
-                f" got {len(data)}",
-            )
         buffer[offset : offset + block.count] = data[: block.count]
         return True
+
+    def _checked_request(self, block: Block) -> BlockData:
+        """One block's data, exactly as long as asked; an unusable answer is retried once."""
+        for attempt in (1, 2):
+            try:
+                data = self._request(block.table, block.start, block.count)
+                expected = block.count
+                if block.table in BIT_TABLES:
+                    expected = (block.count + 7) // 8 * 8  # bits come in whole bytes
+                if len(data) != expected:
+                    raise BadAnswer(
+                        "protocol",
+                        f"{self.device.name}: asked {block.count} {block.table} values at "
+                        f"{block.start}, got {len(data)}",
+                    )
+                return data
+            except BadAnswer as bad:
+                if attempt == 2:
+                    raise
+                log.debug("%s: %s; retrying once", self.device.name, bad)
+        raise AssertionError("unreachable")
 
     def _decode(
         self, plan: ReadPlan, registers: np.ndarray, bits: np.ndarray, errors: dict[int, str]
     ) -> Readings:
         values = np.full(plan.count, np.nan)
         raw = registers.astype(">u2").view(np.uint8)
+        integers: dict[int, int] = {}
         for group in plan.groups:
             decoded = decode_gathered(raw, group.gather, group.data_type)
+            if group.data_type in EXACT_INTEGER_TYPES:
+                exact = decode_exact(raw, group.gather, group.data_type)
+                for index, number in zip(group.tag_index.tolist(), exact, strict=True):
+                    if index not in errors:
+                        integers[index] = number
             if group.bits is not None:
                 decoded = decode_bits(decoded, group.bits)
             values[group.tag_index] = decoded
         if plan.bit_tags.size:
             values[plan.bit_tags] = bits[plan.bit_positions]
         texts: dict[int, str] = {}
+        encoding = self.settings.string_encoding
         for index, byte_offset, length, order in plan.strings:
-            if index not in errors:
-                texts[index] = decode_string(
-                    raw, byte_offset, length, order, self.settings.string_encoding
-                )
+            if index in errors:
+                continue
+            try:
+                texts[index] = decode_string(raw, byte_offset, length, order, encoding, "strict")
+            except (UnicodeDecodeError, LookupError) as exc:  # one bad tag, never the device
+                errors[index] = f"text is not {encoding}: {exc}"
         if errors:
             values[list(errors)] = np.nan
-        return Readings(values=values, errors=errors, texts=texts)
+        return Readings(values=values, errors=errors, texts=texts, integers=integers)
 
     # -- learning -----------------------------------------------------------------------------
 

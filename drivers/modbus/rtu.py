@@ -9,17 +9,20 @@ fast ones.
 from __future__ import annotations
 
 import logging
+import struct
 import time
 from typing import ClassVar, Literal
 
+import numpy as np
 from pydantic import BaseModel, Field
 
 from app.config import DeviceConfig
 from drivers.base import DeviceError
+from drivers.modbus.blocks import BIT_TABLES
 from drivers.modbus.bus import LineSettings, SerialBus, acquire_bus
-from drivers.modbus.common import BlockData, ModbusDriver, ModbusSettings
-from drivers.modbus.rtu_frame import REQUEST_BYTES, answer_bytes, crc16, expected_length
-from drivers.modbus.transport import Dropped, execute
+from drivers.modbus.common import BadAnswer, BlockData, ModbusDriver, ModbusSettings
+from drivers.modbus.rtu_frame import REQUEST_BYTES, answer_bytes, read_request, with_crc
+from drivers.modbus.rtu_link import Expect
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +47,7 @@ class ModbusRtuSettings(ModbusSettings):
 def frame_time_s(line: LineSettings, table: str, count: int) -> float:
     """Wire time of one request and its answer, with the 3.5-character silences."""
     chars = REQUEST_BYTES + answer_bytes(table, count)
-    silence = max(3.5 * line.char_time_s, 0.00175)  # spec: 1.75 ms fixed above 19200 baud
-    return chars * line.char_time_s + 2 * silence
+    return chars * line.char_time_s + 2 * line.silence_s
 
 
 class ModbusRtuDriver(ModbusDriver):
@@ -70,6 +72,7 @@ class ModbusRtuDriver(ModbusDriver):
         self._silences = 0
         self._next_probe = 0.0
         self._period_s = min([device.poll_period_s, *device.poll_groups.values()])
+        self._counters = {"rejected": 0, "drained": 0}
 
     def connect(self) -> None:
         if self._silences and time.monotonic() < self._next_probe:
@@ -88,36 +91,63 @@ class ModbusRtuDriver(ModbusDriver):
             self.close()
             raise
 
+    @property
+    def counters(self) -> dict[str, int]:
+        """Line health for diagnostics: answers rejected as not ours, bytes drained."""
+        return dict(self._counters)
+
     def request_timeout_s(self, table: str, count: int) -> float:
         """Answer timeout of one request on this line."""
         return frame_time_s(self.line, table, count) + self.settings.turnaround_s
 
     def _request(self, table: str, start: int, count: int) -> BlockData:
+        unit = self.settings.device_id
+        request = read_request(unit, table, start, count)
+        expect = Expect(unit, request[1], answer_bytes(table, count))
+        frame = self._transact(request, expect, self.request_timeout_s(table, count))
+        data = np.frombuffer(frame, dtype=np.uint8, count=frame[2], offset=3)
+        if table in BIT_TABLES:
+            return np.unpackbits(data, bitorder="little").astype(bool)
+        return data.view(">u2")
+
+    def _write(self, function: int, address: int, values: list[int]) -> None:
+        unit = self.settings.device_id
+        if function in (5, 6):
+            value = (0xFF00 if values[0] else 0) if function == 5 else values[0]
+            request = with_crc(struct.pack(">BBHH", unit, function, address, value))
+        else:
+            if function == 15:
+                data = np.packbits(np.array(values, dtype=bool), bitorder="little").tobytes()
+            else:
+                data = np.array(values, dtype=">u2").tobytes()
+            head = struct.pack(">BBHHB", unit, function, address, len(values), len(data))
+            request = with_crc(head + data)
+        # The normal answer echoes unit, function, address and value / quantity.
+        expect = Expect(unit, function, 8, echo=request[:6])
+        timeout = (len(request) + 8) * self.line.char_time_s + 2 * self.line.silence_s
+        self._transact(request, expect, timeout + self.settings.turnaround_s)
+
+    def _transact(self, request: bytes, expect: Expect, timeout_s: float) -> bytes:
+        """One exchange on the shared line; learns whether the unit fell silent."""
         bus = self._bus
         if bus is None:
             raise DeviceError("io", "not connected")
         self._requests += 1
-        unit = self.settings.device_id
-
-        def call(client: object) -> BlockData:
-            try:
-                return execute(client, table, start, count, unit)
-            except DeviceError as exc:
-                if exc.kind == "timeout":
-                    raise self._classify_silence(bus) from None
-                raise
-
+        link = bus.link
+        rejected, drained = link.rejected, link.drained
         try:
-            data = bus.run(self.request_timeout_s(table, count), call)
-        except Dropped as exc:
-            bus.client.close()
-            raise DeviceError("io", f"serial port {self.line.port}: {exc}") from None
-        except DeviceError as exc:
+            frame: bytes = bus.run(lambda link: link.transact(request, expect, timeout_s))
+        except (DeviceError, BadAnswer) as exc:
             if exc.kind == "timeout":
                 self._silent(bus)
+            exc.message = f"unit {self.settings.device_id} on {exc.message}"
+            exc.args = (exc.message,)
             raise
+        finally:
+            self._counters["rejected"] += link.rejected - rejected
+            self._counters["drained"] += link.drained - drained
         self._silences = 0
-        return data  # type: ignore[no-any-return]
+        return frame
 
     def _silent(self, bus: SerialBus) -> None:
         self._silences += 1
@@ -126,21 +156,6 @@ class ModbusRtuDriver(ModbusDriver):
                 self._period_s * 2 ** (self._silences - 1), self.settings.silent_probe_max_s
             )
             self._next_probe = time.monotonic() + delay
-
-    def _classify_silence(self, bus: SerialBus) -> DeviceError:
-        """Tell silence, a cut-off answer and a corrupted (bad CRC) answer apart."""
-        received = bus.capture.data
-        unit = self.settings.device_id
-        where = f"unit {unit} on {self.line.port}"
-        if not received:
-            return DeviceError("timeout", f"{where} did not answer")
-        expected = expected_length(received)
-        if expected is None or len(received) < expected:
-            return DeviceError("timeout", f"{where}: answer cut off after {len(received)} bytes")
-        frame = received[:expected]
-        if crc16(frame[:-2]) != int.from_bytes(frame[-2:], "little"):
-            return DeviceError("crc", f"{where}: bad CRC ({len(frame)} bytes)")
-        return DeviceError("protocol", f"{where}: answer not understood: {frame.hex(' ')}")
 
     def close(self) -> None:
         if self._bus is not None:

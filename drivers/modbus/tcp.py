@@ -13,7 +13,7 @@ from app.config import DeviceConfig
 from drivers.base import DeviceError
 from drivers.modbus.common import BlockData, ExceptionAnswer, ModbusDriver, ModbusSettings
 from drivers.modbus.pdus import use_numpy_answers
-from drivers.modbus.transport import Dropped, execute
+from drivers.modbus.transport import Dropped, execute, execute_write
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +103,21 @@ class ModbusTcpDriver(ModbusDriver):
         except Dropped as exc:
             client.close()
             raise DeviceError("dropped", f"connection lost again: {exc}") from None
+
+    def _write(self, function: int, address: int, values: list[int]) -> None:
+        client = self._client
+        if client is None:
+            raise DeviceError("io", "not connected")
+        self._requests += 1
+        client.comm_params.timeout_connect = self.device.timeout_s
+        try:
+            execute_write(client, function, address, values, self.settings.device_id)
+        except Dropped as exc:
+            client.close()  # never repeated: the device may have taken it
+            raise DeviceError("dropped", f"connection lost during a write: {exc}") from None
+        except DeviceError:
+            client.close()  # a late answer must not be taken for the next request's
+            raise
 
     def _timed(self, client: ModbusTcpClient, table: str, start: int, count: int) -> BlockData:
         """One request with the current timeout; learns response times and probe state."""

@@ -17,22 +17,6 @@ READ_METHODS = {
 }
 
 
-class RawCapture:
-    """``trace_packet`` hook that keeps the last bytes received (empty after a send).
-
-    The RTU driver uses it to tell a corrupted answer (bad CRC) from silence.
-    """
-
-    __slots__ = ("data",)
-
-    def __init__(self) -> None:
-        self.data = b""
-
-    def __call__(self, sending: bool, data: bytes) -> bytes:
-        self.data = b"" if sending else data
-        return data
-
-
 class Dropped(Exception):
     """The connection broke during a request (the caller may reconnect and retry once)."""
 
@@ -61,6 +45,34 @@ def execute(client: Any, table: str, start: int, count: int, device_id: int) -> 
         code = getattr(response, "exception_code", 0)
         raise ExceptionAnswer(int(code))
     return response.bits if table in ("coil", "discrete") else response.registers
+
+
+def execute_write(
+    client: Any, function: int, address: int, values: list[int], device_id: int
+) -> None:
+    """One write (FC 5, 6, 15 or 16) on a pymodbus sync client; raises like :func:`execute`."""
+    try:
+        if function == 5:
+            response = client.write_coil(address, bool(values[0]), device_id=device_id)
+        elif function == 15:
+            bits = [bool(v) for v in values]
+            response = client.write_coils(address, bits, device_id=device_id)
+        elif function == 6:
+            response = client.write_register(address, values[0], device_id=device_id)
+        else:
+            response = client.write_registers(address, values, device_id=device_id)
+    except ConnectionException as exc:
+        raise Dropped(str(exc)) from None
+    except ModbusIOException as exc:
+        raise DeviceError(
+            "timeout", f"no answer to FC {function} at {address}: {_short(exc)}"
+        ) from None
+    except ModbusException as exc:
+        raise DeviceError("protocol", f"FC {function} at {address}: {_short(exc)}") from None
+    except OSError as exc:
+        raise Dropped(str(exc)) from None
+    if response.isError():
+        raise ExceptionAnswer(int(getattr(response, "exception_code", 0)))
 
 
 def _short(exc: Exception) -> str:

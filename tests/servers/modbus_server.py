@@ -1,8 +1,9 @@
 """A small threaded Modbus TCP/RTU server (not pymodbus) with fault injection.
 
-It serves function codes 1-4 from numpy memories and can delay answers, drop the connection
-every K requests, hang for T seconds (optionally after sending half an answer), answer an
-exception for an address range, corrupt RTU CRCs, and refuse ranges as "illegal data address".
+It serves function codes 1-4 and the writes 5, 6, 15, 16 from numpy memories and can delay
+answers, drop the connection every K requests, hang for T seconds (optionally after sending half
+an answer), answer an exception for an address range, refuse ranges as "illegal data address",
+and, on RTU, corrupt CRCs, answer late after a stall and send well-formed wrong answers.
 Counters (``requests``, ``connections``, ``request_times``) let tests and benchmarks measure
 what the client did.
 """
@@ -21,6 +22,7 @@ import numpy as np
 from drivers.modbus.codec import encode_string, encode_value
 
 TABLE_OF_FC = {1: "coil", 2: "discrete", 3: "holding", 4: "input"}
+WRITE_FCS = frozenset({5, 6, 15, 16})
 
 
 @dataclass
@@ -38,6 +40,15 @@ class Faults:
     """(table, first, last, code): a request touching first..last gets exception ``code``."""
     corrupt_crc_every: int = 0
     """RTU: corrupt the CRC of every K-th answer."""
+    corrupt_crc_addresses: list[tuple[str, int]] = field(default_factory=list)
+    """RTU: corrupt the CRC of every answer to a read starting at (table, address)."""
+    late: list[tuple[str, int, float]] = field(default_factory=list)
+    """RTU: (table, address, seconds): the next read starting there is answered that late,
+    while the server reads nothing else (a stall); each entry is used once."""
+    mangle_every: int = 0
+    """RTU: every K-th answer is well formed (good CRC) but wrong in ``mangle``."""
+    mangle: str = "count"
+    """``count`` (one register / byte too many), ``function`` or ``unit``."""
 
     def hang(self, seconds: float, half_answer: bool = False) -> None:
         self.hang_half_answer = half_answer
@@ -82,14 +93,21 @@ class Memory:
         self.holes[table][first : last + 1] = True
 
 
+def _reflect(value: int, bits: int) -> int:
+    return int(f"{value:0{bits}b}"[::-1], 2)
+
+
 def crc16(data: bytes) -> int:
-    """Modbus RTU CRC-16 (poly 0xA001, init 0xFFFF)."""
+    """CRC-16/MODBUS written independently of the driver's: the textbook MSB-first shift
+    register with polynomial 0x8005 on bit-reflected input, reflected at the end (check value
+    of ``b"123456789"``: 0x4B37)."""
     crc = 0xFFFF
     for byte in data:
-        crc ^= byte
+        crc ^= _reflect(byte, 8) << 8
         for _ in range(8):
-            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
-    return crc
+            crc = ((crc << 1) ^ 0x8005) if crc & 0x8000 else crc << 1
+            crc &= 0xFFFF
+    return _reflect(crc, 16)
 
 
 class ModbusLogic:
@@ -100,6 +118,8 @@ class ModbusLogic:
         self.faults = Faults()
         self.requests = 0
         self.request_times: list[float] = []
+        self.writes: list[tuple[str, int, int]] = []
+        """(table, start, count) of every write served."""
         self.lock = threading.Lock()
 
     @property
@@ -112,6 +132,8 @@ class ModbusLogic:
         if memory is None:
             return None
         fc = pdu[0]
+        if fc in WRITE_FCS and len(pdu) >= 5:
+            return self._write(memory, pdu)
         if fc not in TABLE_OF_FC or len(pdu) < 5:
             return bytes([fc | 0x80, 1])
         start, count = struct.unpack(">HH", pdu[1:5])
@@ -130,6 +152,30 @@ class ModbusLogic:
             return bytes([fc, len(packed)]) + packed
         regs = getattr(memory, table)[start : start + count].astype(">u2").tobytes()
         return bytes([fc, len(regs)]) + regs
+
+    def _write(self, memory: Memory, pdu: bytes) -> bytes:
+        """FC 5 / 6 / 15 / 16: store, and echo the address and value / quantity."""
+        fc = pdu[0]
+        start, value = struct.unpack(">HH", pdu[1:5])
+        table = "coil" if fc in (5, 15) else "holding"
+        count = 1 if fc in (5, 6) else value
+        if start + count > 65536 or memory.holes[table][start : start + count].any():
+            return bytes([fc | 0x80, 2])
+        if fc == 5:
+            if value not in (0x0000, 0xFF00):
+                return bytes([fc | 0x80, 3])
+            memory.coil[start] = value == 0xFF00
+        elif fc == 6:
+            memory.holding[start] = value
+        elif fc == 15:
+            packed = np.frombuffer(pdu[6 : 6 + pdu[5]], dtype=np.uint8)
+            bits = np.unpackbits(packed, bitorder="little")[:count].astype(bool)
+            memory.coil[start : start + count] = bits
+        else:
+            regs = np.frombuffer(pdu[6 : 6 + pdu[5]], dtype=">u2")[:count]
+            memory.holding[start : start + count] = regs
+        self.writes.append((table, start, count))
+        return pdu[:5]
 
     def count_request(self) -> int:
         with self.lock:
@@ -267,7 +313,12 @@ class ModbusRtuServer:
         self.echo = echo
         """Echo every request back first, like a two-wire adapter without echo suppression."""
         self.answers = 0
+        self.late_answers = 0
         self.requests_by_unit: dict[int, int] = {}
+        self.request_arrived = threading.Event()
+        """Set whenever a request for any unit was read (tests clear it, then wait on it)."""
+        self.served: list[tuple[int, str, int, bytes]] = []
+        """(unit, table, start, answer PDU) of every answer sent."""
         self._serial = serial.Serial(port, baudrate=baudrate, timeout=0.05)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True, name="mb-rtu")
@@ -298,13 +349,17 @@ class ModbusRtuServer:
                 buffer += self._serial.read(max(1, self._serial.in_waiting))
             except Exception:  # port closed under us: the test is ending
                 return
-            # Read requests (FC 1-4) are 8 bytes; resynchronise on CRC by dropping a byte.
+            # Requests are 8 bytes, FC 15/16 carry a byte count; resynchronise on CRC by
+            # dropping a byte.
             while len(buffer) >= 8:
-                frame = buffer[:8]
-                if crc16(frame[:6]) != int.from_bytes(frame[6:8], "little"):
+                size = 9 + buffer[6] if buffer[1] in (15, 16) else 8
+                if len(buffer) < size:
+                    break
+                frame = buffer[:size]
+                if crc16(frame[:-2]) != int.from_bytes(frame[-2:], "little"):
                     buffer = buffer[1:]
                     continue
-                buffer = buffer[8:]
+                buffer = buffer[size:]
                 self._handle(frame)
 
     def _handle(self, frame: bytes) -> None:
@@ -313,15 +368,35 @@ class ModbusRtuServer:
             self._serial.write(frame)
         number = logic.count_request()
         self.requests_by_unit[frame[0]] = self.requests_by_unit.get(frame[0], 0) + 1
-        answer = logic.answer(frame[0], frame[1:6])
+        self.request_arrived.set()
+        answer = logic.answer(frame[0], frame[1:-2])
         if answer is None:
             return  # another unit's request: stay silent
         faults = logic.faults
-        body = bytes([frame[0]]) + answer
+        table = TABLE_OF_FC.get(frame[1], "")
+        start = int.from_bytes(frame[2:4], "big")
+        unit = frame[0]
+        if faults.mangle_every and number % faults.mangle_every == 0 and not answer[0] & 0x80:
+            if faults.mangle == "count":
+                extra = b"\x00" if frame[1] <= 2 else b"\x00\x00"
+                answer = bytes([answer[0], answer[1] + len(extra)]) + answer[2:] + extra
+            elif faults.mangle == "function":
+                answer = bytes([4 if answer[0] == 3 else 3]) + answer[1:]
+            else:
+                unit = (unit % 247) + 1
+        body = bytes([unit]) + answer
         crc = crc16(body)
         if faults.corrupt_crc_every and number % faults.corrupt_crc_every == 0:
             crc ^= 0x5555
+        if (table, start) in faults.corrupt_crc_addresses:
+            crc ^= 0x5555
         out = body + crc.to_bytes(2, "little")
+        for entry in list(faults.late):
+            if entry[:2] == (table, start):
+                faults.late.remove(entry)
+                time.sleep(entry[2])  # a stall: nothing else is read meanwhile
+                self.late_answers += 1
+                break
         if time.monotonic() < faults.hang_until:
             if faults.hang_half_answer:
                 self._serial.write(out[: len(out) // 2])
@@ -332,3 +407,4 @@ class ModbusRtuServer:
             time.sleep((len(frame) + len(out)) * self.char_time + 2 * self.silence)
         self._serial.write(out)
         self.answers += 1
+        self.served.append((unit, table, start, answer))
