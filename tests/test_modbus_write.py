@@ -155,7 +155,7 @@ tags = [{{ name = "mode", type = "uint16", address = 40 }}]
         assert server.memory.holding[40] == 2
         args = [*base, "--tag", "mode", "--value", "5", "--user", "anna", "--role", "engineer"]
         assert main(args) == 0
-        assert "anna wrote press.mode = 5 (was 2" in capsys.readouterr().out
+        assert "press: anna wrote mode = 5 (was 2" in capsys.readouterr().out
         assert server.memory.holding[40] == 5
         assert main([*base, "--tag", "nope", "--value", "1", "--role", "engineer"]) == 2
         assert main([*base, "--tag", "mode", "--value", "x", "--role", "engineer"]) == 2
