@@ -12,7 +12,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 import widgets  # noqa: F401  (applies the PySide6 work-arounds first)
-from app.alarms.journal import AlarmJournal, connect
+from app.alarms.journal import AlarmJournal
+from tests.alarm_support import open_gateway
 from app.alarms.manager import AlarmManager
 from app.alarms.model import AlarmState, Event, Priority, Transition
 from app.security import StationUserPolicy
@@ -60,7 +61,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def manager(tmp_path: Path, clock: Clock) -> AlarmManager:
-    journal = AlarmJournal(connect(tmp_path / "station.db"), clock=clock)
+    journal = AlarmJournal(open_gateway(tmp_path / "station.db"), clock=clock)
     return AlarmManager(CONFIG, tag_ids(CONFIG), journal, clock=clock)
 
 
@@ -183,7 +184,7 @@ def test_banner_button_acknowledges_everything_waiting(qtbot, views, manager, cl
 
 
 def test_acknowledge_dialog_refuses_bad_input_in_plain_words(qtbot, tmp_path, clock) -> None:
-    journal = AlarmJournal(connect(tmp_path / "s.db"), clock=clock)
+    journal = AlarmJournal(open_gateway(tmp_path / "s.db"), clock=clock)
     manager = AlarmManager(
         CONFIG, tag_ids(CONFIG), journal, clock=clock, policy=StationUserPolicy(users=["anna"])
     )
@@ -290,7 +291,7 @@ def test_performance_screen(qtbot, views, manager, clock) -> None:
 
 def test_journal_error_shown_in_banner(qtbot, tmp_path, clock) -> None:
     db = tmp_path / "s.db"
-    journal = AlarmJournal(connect(db, busy_timeout_ms=20), clock=clock)
+    journal = AlarmJournal(open_gateway(db, busy_timeout_ms=20), clock=clock)
     manager = AlarmManager(CONFIG, tag_ids(CONFIG), journal, clock=clock)
     made = AlarmWidgets.create(manager)
     qtbot.addWidget(made.banner)
@@ -466,7 +467,7 @@ def test_live_flood_from_the_dispatcher_thread_keeps_the_gui_responsive(qtbot, t
     config = station(
         {"line": [{"name": f"t{i}", "alarms": {"h": {"limit": 1}}} for i in range(tags)]}
     )
-    manager = AlarmManager(config, tag_ids(config), AlarmJournal(connect(tmp_path / "f.db")))
+    manager = AlarmManager(config, tag_ids(config), open_gateway(tmp_path / "f.db"))
     made = AlarmWidgets.create(manager)
     qtbot.addWidget(made.summary)
     qtbot.addWidget(made.banner)

@@ -60,9 +60,9 @@ def journal_db(tmp_path: Path) -> Path:
 
 
 def test_figures(journal_db: Path) -> None:
-    from app.alarms.journal import connect
+    from app.storage import open_database
 
-    report = analyse(connect(journal_db), T0, T0 + HOUR)
+    report = analyse(open_database(journal_db), T0, T0 + HOUR)
     assert report.alarms == 14 + 4 + 1
     assert report.periods == 6
     assert report.per_period == [14, 0, 0, 0, 4, 1]
@@ -85,13 +85,13 @@ def test_figures(journal_db: Path) -> None:
 
 
 def test_window_without_alarms(journal_db: Path) -> None:
-    from app.alarms.journal import connect
+    from app.storage import open_database
 
-    report = analyse(connect(journal_db), T0 + 10 * HOUR, T0 + 11 * HOUR)
+    report = analyse(open_database(journal_db), T0 + 10 * HOUR, T0 + 11 * HOUR)
     assert (report.alarms, report.floods, report.bad_actors) == (0, [], [])
     assert [s.alarm_id for s in report.standing] == ["line.t19.h"]  # still active
     with pytest.raises(ValueError, match="end of the window must be after"):
-        analyse(connect(journal_db), T0, T0)
+        analyse(open_database(journal_db), T0, T0)
 
 
 def cli(*argv: str) -> argparse.Namespace:

@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from app.alarms.definitions import build_definitions
 from app.alarms.evaluator import ConditionEvaluator
-from app.alarms.journal import AlarmJournal, connect
+from app.alarms.journal import AlarmJournal
+from tests.alarm_support import open_gateway
 from app.alarms.manager import AlarmManager
 from app.config import StationConfig, parse_config
 from app.model import Quality, SampleBatch
@@ -100,7 +101,7 @@ def evaluator_rate(config: StationConfig, batch_size: int, seconds: float) -> fl
 
 
 def manager_rate(config: StationConfig, db: Path, batch_size: int, seconds: float) -> float:
-    manager = AlarmManager(config, TagTable(config).ids(), AlarmJournal(connect(db)))
+    manager = AlarmManager(config, TagTable(config).ids(), open_gateway(db))
     rng = np.random.default_rng(2)
     batches = []
     for k in range(16):
@@ -118,7 +119,7 @@ def manager_rate(config: StationConfig, db: Path, batch_size: int, seconds: floa
 def flood(tags: int, db: Path) -> tuple[int, float]:
     """10,000 transitions: every tag's h and hh raise, then clear (2,500 tags x 2 x 2)."""
     config = station(tags)
-    manager = AlarmManager(config, TagTable(config).ids(), AlarmJournal(connect(db)))
+    manager = AlarmManager(config, TagTable(config).ids(), open_gateway(db))
     ids = np.arange(tags)
     count = 0
 
