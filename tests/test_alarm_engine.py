@@ -7,12 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
-from app.alarms.journal import AlarmJournal
-from tests.alarm_support import open_gateway
 from app.alarms.manager import AlarmManager
 from app.alarms.model import AlarmState, Transition
 from app.config import parse_config
 from app.engine import Engine
+from tests.alarm_support import open_gateway
 
 POLL_S = 0.05
 

@@ -13,11 +13,10 @@ from PySide6.QtCore import Qt
 
 import widgets  # noqa: F401  (applies the PySide6 work-arounds first)
 from app.alarms.journal import AlarmJournal
-from tests.alarm_support import open_gateway
 from app.alarms.manager import AlarmManager
 from app.alarms.model import AlarmState, Event, Priority, Transition
 from app.security import StationUserPolicy
-from tests.alarm_support import Clock, batch, station, tag_ids
+from tests.alarm_support import Clock, batch, open_gateway, station, tag_ids
 from widgets.alarms import (
     AcknowledgeDialog,
     AlarmBridge,
@@ -152,6 +151,7 @@ def test_acknowledge_with_comment(qtbot, views, manager, clock, tmp_path) -> Non
         "burner reset, temperature falling",
     )
     assert views.users.names[:2] == ["Bruno", "anna"]
+    assert manager.wait_journaled()  # the writer thread commits it; the dialog did not wait
     with sqlite3.connect(tmp_path / "station.db") as db:
         rows = db.execute(
             "SELECT alarm_id, actor, comment FROM alarm_journal WHERE event = 'ack' ORDER BY seq"
@@ -271,7 +271,10 @@ def test_history_search(qtbot, views, manager, clock) -> None:
     manager.on_batch(batch("oven", [TEMP], [730], clock.now))
     manager.acknowledge(["oven.temp.h"], Actor.named("anna"), "checked the burner")
     views.history.search.setText("burner")
-    views.history.refresh()
+    with qtbot.waitSignal(views.history.searched, timeout=5000):
+        views.history.refresh()
+        assert views.history.busy and not views.history.spinner.isHidden()  # on the reader
+    assert not views.history.busy and views.history.spinner.isHidden()
     assert views.history.model.rowCount() == 1
     assert views.history.model.index(0, 8).data() == "checked the burner"
     assert views.history.model.index(0, 1).data() == "Acknowledged"

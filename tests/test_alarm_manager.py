@@ -323,8 +323,7 @@ def test_shelve_rules(oven, clock) -> None:
 def test_policy_refuses_unknown_users_and_out_of_service_without_role(
     tmp_path: Path, clock: Clock
 ) -> None:
-    from tests.alarm_support import open_gateway
-    from tests.alarm_support import tag_ids
+    from tests.alarm_support import open_gateway, tag_ids
 
     config = oven_config()
     manager = AlarmManager(

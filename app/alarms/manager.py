@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+
 from app import security
 from app.alarms.definitions import (
     anomaly_alarm_id,

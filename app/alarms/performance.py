@@ -26,8 +26,8 @@ import numpy as np
 from sqlalchemy import func, select
 
 from app.alarms.journal import AlarmJournal, journal_table, transition_from_row
-from app.storage.database import Database
 from app.alarms.model import AlarmState, Event, Priority, Transition
+from app.storage.database import Database
 
 PERIOD_S = 600.0
 

@@ -20,8 +20,8 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.alarms.journal import history, journal_table
-from app.storage.database import Database
 from app.alarms.performance import analyse
+from app.storage.database import Database
 
 EXIT_OK = 0
 EXIT_FAILED = 1

@@ -140,9 +140,7 @@ def check_database_url(url: str | Path | None) -> str | None:
         dialect.import_dbapi()
     except ImportError as exc:
         module = getattr(exc, "name", None) or str(exc)
-        return (
-            f"'{shown}' needs the Python database driver '{module}', which is not installed"
-        )
+        return f"'{shown}' needs the Python database driver '{module}', which is not installed"
     path = sqlite_path(parsed)
     return None if path is None else _check_sqlite_file(path)
 

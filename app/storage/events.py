@@ -8,9 +8,8 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from app.storage.database import Database
-
 from app.model import Event, Severity
+from app.storage.database import Database
 from app.storage.schema import events, metadata
 
 

@@ -11,9 +11,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from sqlalchemy import Connection, func, insert, select
 
-from app.storage.database import Database
-
 from app.model import FloatArray, Quality, SampleBatch
+from app.storage.database import Database
 from app.storage.schema import metadata, samples, tags
 from app.tags import TagTable
 

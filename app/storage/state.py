@@ -12,8 +12,18 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Column, Connection, Float, MetaData, String, Table, Text, delete, insert
-from sqlalchemy import select
+from sqlalchemy import (
+    Column,
+    Connection,
+    Float,
+    MetaData,
+    String,
+    Table,
+    Text,
+    delete,
+    insert,
+    select,
+)
 
 from app.storage.database import Database
 from app.storage.gateway import DatabaseGateway, WriteKind

@@ -25,12 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from app.alarms.definitions import build_definitions
 from app.alarms.evaluator import ConditionEvaluator
-from app.alarms.journal import AlarmJournal
-from tests.alarm_support import open_gateway
 from app.alarms.manager import AlarmManager
 from app.config import StationConfig, parse_config
 from app.model import Quality, SampleBatch
 from app.tags import TagTable
+from tests.alarm_support import open_gateway
 
 TAGS = 2000
 

@@ -205,7 +205,9 @@ class AlarmHistoryView(QWidget):
             rows = future.result()
         except Exception as exc:  # the database cannot be read: say so, keep the old rows
             first = (str(exc).splitlines() or [type(exc).__name__])[0]
-            self.status.setText(self.tr("The alarm journal cannot be read: %1").replace("%1", first))
+            self.status.setText(
+                self.tr("The alarm journal cannot be read: %1").replace("%1", first)
+            )
             self.searched.emit()
             return
         self.model.set_rows(rows)
