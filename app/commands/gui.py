@@ -8,7 +8,7 @@ import os
 import sys
 from typing import Any
 
-from app.commands.common import positive_float
+from app.commands.common import database_problem, positive_float
 from app.config import ConfigError, StationConfig, load_config
 
 
@@ -50,7 +50,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def launch_gui(config: StationConfig, **options: Any) -> int:
-    """Open the window; the Qt code is imported only here, by name, never by the core."""
+    """Open the window; the Qt code is imported only here, by name, never by the core.
+    2 (one sentence on stderr) when the database cannot be used."""
+    if database_problem(options.get("db_url"), config):
+        return 2
     # importlib keeps widgets/ out of the core's import graph (see the import-linter contracts).
     gui = importlib.import_module("widgets.app")
     return int(gui.run_gui(config, **options))

@@ -129,7 +129,7 @@ def check_database_url(url: str | Path | None) -> str | None:
     text = as_url(url) if url is not None else default_database_url()
     try:
         parsed = make_url(text)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: e.g. a port that is not a number
         return f"'{text}' is not a database URL (expected e.g. sqlite:////path/station.db)"
     shown = parsed.render_as_string(hide_password=True)
     try:
