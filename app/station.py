@@ -43,7 +43,8 @@ class Station:
         # Every write of the station goes through the gateway's one writer thread; nothing
         # else (dispatcher, GUI thread) ever waits for the database.
         self.gateway = DatabaseGateway(self.db, flush_interval_s=config.storage.flush_interval_s)
-        self.gateway.add_maintenance(Retention(config.storage.retention_days))
+        self.retention = Retention(config.storage.retention_days)
+        self.gateway.add_maintenance(self.retention)
         self.storage = StorageWriter(self.gateway, self.engine.tags)
         self.engine.subscribe(self.storage.on_batch)
         self.engine.subscribe_events(self.storage.on_event)

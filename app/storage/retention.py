@@ -9,6 +9,7 @@ a restart and is the record of who acknowledged what.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 
@@ -39,6 +40,9 @@ class Retention(Maintenance):
         self.chunk = chunk
         self.clock = clock
         self.deleted = 0
+        self.runs = 0
+        self.finished = threading.Event()
+        """Set after each complete run (for tests and diagnostics)."""
         self._todo: list[int | None] | None = None  # tag ids left, then None for the events
         self._cutoff = 0.0
         self._run_deleted = 0
@@ -51,6 +55,8 @@ class Retention(Maintenance):
                 self._todo = [*conn.execute(select(tags.c.id)).scalars(), None]
         if not self._todo:
             self._todo = None
+            self.runs += 1
+            self.finished.set()
             return False
         target = self._todo[0]
         if target is None:
@@ -83,5 +89,7 @@ class Retention(Maintenance):
                     "retention: %d rows older than %g days deleted", self._run_deleted, self.days
                 )
             self._todo = None
+            self.runs += 1
+            self.finished.set()
             return False
         return True
