@@ -115,7 +115,7 @@ def test_references_to_missing_tags_are_reported_with_paths() -> None:
     config = StationConfig.model_validate(data)  # structurally valid, references broken
     assert reference_problems(config) == expected
     with pytest.raises(ConfigError, match=r"no tag 'oven\.sp'"):
-        AlarmManager(config, TagTable(config).ids(), journal=_memory_engine())
+        AlarmManager(config, TagTable(config).ids(), journal=_memory_gateway())
 
 
 def test_own_setpoint_is_refused() -> None:
@@ -127,10 +127,10 @@ def test_own_setpoint_is_refused() -> None:
     assert reference_problems(StationConfig.model_validate(data)) == expected
 
 
-def _memory_engine():
-    from sqlalchemy import create_engine
+def _memory_gateway():
+    from tests.alarm_support import open_gateway
 
-    return create_engine("sqlite://")
+    return open_gateway("sqlite://")
 
 
 TOML = """

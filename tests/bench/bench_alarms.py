@@ -130,6 +130,7 @@ def flood(tags: int, db: Path) -> tuple[int, float]:
     start = time.perf_counter()
     manager.on_batch(make_batch(ids, np.full(tags, 99.0), 2e9))
     manager.on_batch(make_batch(ids, np.full(tags, 50.0), 2e9 + 0.5))
+    assert manager.wait_journaled(60)  # until committed by the writer and delivered
     elapsed = time.perf_counter() - start
     assert manager.journal_status.ok and manager.journal_status.pending == 0
     return count, elapsed
