@@ -349,7 +349,8 @@ class AlarmManager:
             self.on_device_status(event.source, True, "", event.timestamp)
 
     def tick(self, now: float | None = None) -> None:
-        """Timers: on/off delays, shelve expiry, anomaly auto-clear, journal retry."""
+        """Timers: on/off delays, shelve expiry, anomaly auto-clear (the gateway retries
+        journal writes by itself)."""
         with self._lock:
             now = self.clock() if now is None else now
             if self._pending:
