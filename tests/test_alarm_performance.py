@@ -56,6 +56,7 @@ def journal_db(tmp_path: Path) -> Path:
     clock.now = T0 + 3100
     manager.shelve(["line.t02.h"], Actor.named("anna"), "known", duration_s=600)
     set_value(manager, clock, T0 + 3200, 2, 50)
+    assert manager.wait_journaled()  # the gateway's writer thread commits
     return db
 
 

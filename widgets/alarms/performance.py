@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.alarms.manager import AlarmManager
 from app.alarms.model import Priority
 from app.alarms.performance import PerformanceReport, analyse
+from app.storage.database import Database
 from widgets.alarms.model import format_time, priority_text
 
 
@@ -73,7 +74,15 @@ class AlarmPerformanceView(QWidget):
         self.busy = True
         self.button.setEnabled(False)
         self.summary.setText(self.tr("Calculating…"))
-        future = self.manager.journal.gateway.read(lambda db: analyse(db, start, end))
+        journal = self.manager.journal
+
+        def report(db: Database) -> PerformanceReport:
+            # Reader thread: let the transitions just shown land first (bounded: a locked
+            # database delays the report, never the window).
+            journal.wait_journaled(2.0)
+            return analyse(db, start, end)
+
+        future = journal.gateway.read(report)
         future.add_done_callback(self._computed)
 
     def _computed(self, future: Future[PerformanceReport]) -> None:
