@@ -150,3 +150,25 @@ def test_demo_refuses_an_unusable_database(tmp_path: Path) -> None:
     result = shopfloor("demo", "--db", "postgresql://anna@db.example/station", "--quit-after", "1")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "needs the Python database driver 'psycopg2', which is not installed" in result.stderr
+
+
+def test_run_cannot_create_its_tables_in_a_locked_database_and_says_so(tmp_path: Path) -> None:
+    from tests.db_support import LockHolder
+
+    db = tmp_path / "station.db"
+    open_database(db).dispose()  # an empty database: the station must create its tables
+    with LockHolder(db, 30.0):
+        result = shopfloor(
+            "run",
+            "--headless",
+            "--duration",
+            "1",
+            "--config",
+            str(CONFIGS / "sim_line.toml"),
+            "--db",
+            f"sqlite:///{db}",
+        )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        "shopfloor: cannot open the station database: database is locked"
+    )

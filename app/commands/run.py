@@ -6,6 +6,8 @@ import argparse
 import sys
 import time
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from app.commands.common import (
     database_problem,
     load_config_or_report,
@@ -49,7 +51,12 @@ def run_headless(config, *, db_url: str | None, duration: float | None) -> int: 
     if database_problem(db_url, config):
         return 2
     stop = stop_on_signals()
-    station = Station(config, db_url=db_url)
+    try:
+        station = Station(config, db_url=db_url)
+    except SQLAlchemyError as exc:  # e.g. locked by another process for longer than 5 s
+        reason = (str(getattr(exc, "orig", None) or exc).splitlines() or ["unknown error"])[0]
+        print(f"shopfloor: cannot open the station database: {reason}", file=sys.stderr)
+        return 2
     station.start()
     print(
         f"running station {config.station.station}: {len(config.devices)} devices, "
