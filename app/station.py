@@ -137,6 +137,5 @@ class Station:
         self.save_baselines()
         if not self.gateway.stop(timeout=5.0):
             log.error("station stopped with %d rows not written", self.gateway.pending())
-        self.alarms.journal.close()
         self.db.dispose()
         log.info("station stopped; %d rows written", self.storage.rows_written)

@@ -17,7 +17,8 @@ from app.model import Quality, SampleBatch
 from app.storage import DatabaseGateway, open_database
 from app.tags import TagTable
 
-#: How to close what tests opened (gateways, journals); ``tests/conftest.py`` calls them.
+#: How to close what tests opened (gateways close their journals); ``tests/conftest.py`` calls
+#: them after each test.
 OPENED: list[Callable[[], None]] = []
 
 
@@ -30,7 +31,7 @@ def open_gateway(db: Path | str, busy_timeout_ms: int = 5000, **options: Any) ->
 
 
 def close_gateways() -> None:
-    """Close journals, then gateways (newest first)."""
+    """Close what tests opened, newest first."""
     while OPENED:
         OPENED.pop()()
 
@@ -151,8 +152,7 @@ def make_plain_manager(
     """A manager journaling through a started gateway into a real SQLite file."""
     settings = settings or AlarmSettings()
     gateway = open_gateway(db_path, busy_timeout_ms=busy_timeout_ms)
-    journal = AlarmJournal(gateway, grace_s=settings.journal_grace_s, clock=clock)
-    OPENED.append(journal.close)
+    journal = AlarmJournal(gateway, grace_s=settings.journal_grace_s)
     return AlarmManager(
         config, tag_ids(config), journal, clock=clock, settings=settings, **manager_options
     )

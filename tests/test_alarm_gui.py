@@ -60,7 +60,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def manager(tmp_path: Path, clock: Clock) -> AlarmManager:
-    journal = AlarmJournal(open_gateway(tmp_path / "station.db"), clock=clock)
+    journal = AlarmJournal(open_gateway(tmp_path / "station.db"))
     return AlarmManager(CONFIG, tag_ids(CONFIG), journal, clock=clock)
 
 
@@ -184,7 +184,7 @@ def test_banner_button_acknowledges_everything_waiting(qtbot, views, manager, cl
 
 
 def test_acknowledge_dialog_refuses_bad_input_in_plain_words(qtbot, tmp_path, clock) -> None:
-    journal = AlarmJournal(open_gateway(tmp_path / "s.db"), clock=clock)
+    journal = AlarmJournal(open_gateway(tmp_path / "s.db"))
     manager = AlarmManager(
         CONFIG, tag_ids(CONFIG), journal, clock=clock, policy=StationUserPolicy(users=["anna"])
     )
@@ -294,7 +294,7 @@ def test_performance_screen(qtbot, views, manager, clock) -> None:
 
 def test_journal_error_shown_in_banner(qtbot, tmp_path, clock) -> None:
     db = tmp_path / "s.db"
-    journal = AlarmJournal(open_gateway(db, busy_timeout_ms=20), clock=clock)
+    journal = AlarmJournal(open_gateway(db, busy_timeout_ms=20))
     manager = AlarmManager(CONFIG, tag_ids(CONFIG), journal, clock=clock)
     made = AlarmWidgets.create(manager)
     qtbot.addWidget(made.banner)

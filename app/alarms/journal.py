@@ -202,26 +202,23 @@ class JournalKind(WriteKind[Transition]):
     def committed(self, items: Sequence[Transition]) -> None:
         self.journal._committed(items[-1].seq)
 
+    def stopped(self) -> None:
+        self.journal.close()
+
 
 class AlarmJournal:
     """The alarm manager's way to the ``alarm_journal`` table; thread safe, never blocking."""
 
-    def __init__(
-        self,
-        gateway: DatabaseGateway,
-        grace_s: float = 0.75,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
+    def __init__(self, gateway: DatabaseGateway, grace_s: float = 0.75) -> None:
         self.gateway = gateway
         self.grace_s = grace_s
-        self.clock = clock
         self.deliver: Deliver | None = None
         """Set by the manager: called with each group on the thread ``alarm-notify``."""
         self._cond = threading.Condition()
         self._groups: deque[_Group] = deque()
         self._backlog: deque[Transition] = deque()  # handed over, not yet committed
         self._journaled_seq = 0
-        self._stop = False
+        self._generation = 0  # a notify thread runs while its generation is current
         self._thread: threading.Thread | None = None
         self._kind = gateway.register(JournalKind(self))
 
@@ -239,8 +236,10 @@ class AlarmJournal:
         with self._cond:
             self._backlog.extend(group)
             self._groups.append(_Group(group, time.monotonic() + self.grace_s))
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="alarm-notify", daemon=True)
+            if self._thread is None:  # first use, or used again after close
+                self._thread = threading.Thread(
+                    target=self._run, args=(self._generation,), name="alarm-notify", daemon=True
+                )
                 self._thread.start()
             self._cond.notify_all()
         self.gateway.submit(self._kind, group)
@@ -254,11 +253,11 @@ class AlarmJournal:
                 backlog.popleft()
             self._cond.notify_all()
 
-    def _run(self) -> None:
+    def _run(self, generation: int) -> None:
         while True:
             with self._cond:
                 while True:
-                    if self._stop:
+                    if generation != self._generation:  # closed
                         return
                     if self._groups:
                         head = self._groups[0]
@@ -305,10 +304,12 @@ class AlarmJournal:
         return self.wait_delivered(max(0.0, deadline - time.monotonic()))
 
     def close(self, timeout: float = 2.0) -> None:
-        """Deliver what is queued, then stop the notify thread."""
+        """Deliver what is queued, then stop the notify thread (the gateway calls it when it
+        stops)."""
         self.wait_delivered(timeout)
         with self._cond:
-            self._stop = True
+            self._generation += 1
+            self._thread = None
             self._cond.notify_all()
 
     @property

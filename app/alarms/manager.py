@@ -137,7 +137,7 @@ class AlarmManager:
         self.policy: AccessPolicy = policy or StationUserPolicy()
         self.settings = settings or AlarmSettings()
         if isinstance(journal, DatabaseGateway):
-            journal = AlarmJournal(journal, grace_s=self.settings.journal_grace_s, clock=clock)
+            journal = AlarmJournal(journal, grace_s=self.settings.journal_grace_s)
         self.journal = journal
         journal.deliver = self._deliver
         self._lock = threading.RLock()

@@ -69,6 +69,9 @@ class WriteKind(Generic[T]):
     def committed(self, items: Sequence[T]) -> None:
         """Called on the writer thread after ``items`` were committed."""
 
+    def stopped(self) -> None:
+        """Called once when the gateway stops, after its last write."""
+
 
 class Maintenance:
     """A periodic job on the writer thread, done in small steps between write rounds."""
@@ -243,15 +246,24 @@ class DatabaseGateway:
             self._cond.notify_all()
         if self._thread is not None:
             self._thread.join(max(0.0, deadline - time.monotonic()))
-        with self._io:  # the thread is gone (or stuck in a commit we cannot interrupt)
-            pass
-        while self.pending() and time.monotonic() < deadline:
-            if not self._round(urgent_only=False):
-                time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+        # The writer may be stuck in a commit that waits out the busy timeout: wait for it no
+        # longer than the deadline, then write what is left on this thread.
+        if self._io.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            self._io.release()
+            while self.pending() and time.monotonic() < deadline:
+                if not self._round(urgent_only=False):
+                    time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
         with self._reader_lock:
             if self._reader is not None:
                 self._reader.shutdown(wait=False, cancel_futures=True)
                 self._reader = None
+        with self._cond:
+            kinds = list(self._kinds.values())
+        for kind in kinds:
+            try:
+                kind.stopped()
+            except Exception:
+                log.exception("stop hook of %s failed", kind.name)
         return self.pending() == 0
 
     def close(self) -> None:
