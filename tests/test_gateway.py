@@ -81,6 +81,11 @@ def test_the_dispatcher_never_waits_for_a_database_locked_by_another_process(
             window = [t for t in batches if t >= locked_at]
             tick_window = [t for t in ticks if t >= locked_at]
             holder.wait_released()
+        print(
+            f"locked 8 s by another process: {len(window)} batches (largest gap "
+            f"{np.diff(window).max() * 1000:.0f} ms), {len(during)} transitions delivered, "
+            f"journal_status read in at most {max(status_reads) * 1000:.1f} ms"
+        )
         # Alarms kept being evaluated and delivered, marked as not yet on disk.
         assert len(during) >= 6, f"only {len(during)} transitions while locked"
         assert any(not t.journaled for t in during)
