@@ -10,12 +10,13 @@ import logging
 import time
 
 from app.alarms.journal import AlarmJournal
-from app.alarms.manager import AlarmManager
+from app.alarms.manager import AlarmManager, AlarmSettings
 from app.config import StationConfig
 from app.detectors.monitor import AnomalyMonitor
 from app.engine import Engine
 from app.model import SampleBatch
-from app.storage import StorageWriter, open_database
+from app.storage import DatabaseGateway, StorageWriter, open_database
+from app.storage.retention import Retention
 from app.storage.state import StateStore
 from app.worker import DriverFactory, default_driver_factory
 
@@ -38,18 +39,28 @@ class Station:
     ) -> None:
         self.config = config
         self.engine = Engine(config, history_s=history_s, driver_factory=driver_factory)
-        self.database = open_database(db_url or config.storage.url)
-        self.storage = StorageWriter(
-            self.database, self.engine.tags, config.storage.flush_interval_s
-        )
+        self.db = open_database(db_url or config.storage.url)
+        # Every write of the station goes through the gateway's one writer thread; nothing
+        # else (dispatcher, GUI thread) ever waits for the database.
+        self.gateway = DatabaseGateway(self.db, flush_interval_s=config.storage.flush_interval_s)
+        self.retention = Retention(config.storage.retention_days)
+        self.gateway.add_maintenance(self.retention)
+        self.storage = StorageWriter(self.gateway, self.engine.tags)
         self.engine.subscribe(self.storage.on_batch)
         self.engine.subscribe_events(self.storage.on_event)
-        # Alarms after storage: a transition is journaled before any view hears of it.
-        self.alarms = AlarmManager(config, self.engine.tags.ids(), AlarmJournal(self.database))
+        # A transition is journaled before any view hears of it (or after a short grace,
+        # marked not yet journaled, when the database is locked or failing).
+        settings = AlarmSettings()
+        self.alarms = AlarmManager(
+            config,
+            self.engine.tags.ids(),
+            AlarmJournal(self.gateway, grace_s=settings.journal_grace_s),
+            settings=settings,
+        )
         self.alarms.connect_engine(self.engine)
         # Anomaly detectors: each onset becomes an alarm with the same lifecycle as any other.
         self.anomalies = AnomalyMonitor(config, self.engine.tags.ids())
-        self._state = StateStore(self.database)
+        self._state = StateStore(self.gateway)
         self._restore_baselines()
         self._baselines_saved = time.time()
         self.engine.subscribe(self._detect)
@@ -59,7 +70,7 @@ class Station:
     @property
     def database_url(self) -> str:
         """Where this station stores its data (password hidden)."""
-        return self.database.url.render_as_string(hide_password=True)
+        return self.db.url.render_as_string(hide_password=True)
 
     def _detect(self, batch: SampleBatch) -> None:
         started = self.anomalies.process(batch)
@@ -91,7 +102,8 @@ class Station:
             self.anomalies.restore(saved)
 
     def save_baselines(self) -> None:
-        """Persist the detectors' baselines so that a restart needs no new warm-up."""
+        """Hand the detectors' baselines to the gateway so that a restart needs no new
+        warm-up (returns at once; the writer thread commits them)."""
         try:
             self._state.save(BASELINES_KEY, self.anomalies.state())
         except Exception:
@@ -105,7 +117,7 @@ class Station:
 
     def start(self) -> None:
         """Start writing, then start polling."""
-        self.storage.start()
+        self.gateway.start()
         self.engine.start()
         self._running = True
         log.info(
@@ -123,6 +135,7 @@ class Station:
         self._running = False
         self.engine.stop(timeout)
         self.save_baselines()
-        self.storage.stop()
-        self.database.dispose()
+        if not self.gateway.stop(timeout=5.0):
+            log.error("station stopped with %d rows not written", self.gateway.pending())
+        self.db.dispose()
         log.info("station stopped; %d rows written", self.storage.rows_written)

@@ -1,20 +1,40 @@
-"""Helpers shared by the alarm tests: a hand-driven clock, station configs and sample batches."""
+"""Helpers shared by the alarm tests: a hand-driven clock, station configs, sample batches and
+managers journaling through the production database gateway into a real SQLite file."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from app.alarms.journal import AlarmJournal, connect
+from app.alarms.journal import AlarmJournal
 from app.alarms.manager import AlarmManager, AlarmSettings
 from app.alarms.model import Transition
 from app.config import StationConfig
 from app.config_loader import parse_config
 from app.model import Quality, SampleBatch
+from app.storage import DatabaseGateway, open_database
 from app.tags import TagTable
+
+#: How to close what tests opened (gateways close their journals); ``tests/conftest.py`` calls
+#: them after each test.
+OPENED: list[Callable[[], None]] = []
+
+
+def open_gateway(db: Path | str, busy_timeout_ms: int = 5000, **options: Any) -> DatabaseGateway:
+    """The production gateway on a real SQLite file, started."""
+    gateway = DatabaseGateway(open_database(db, busy_timeout_ms=busy_timeout_ms), **options)
+    gateway.start()
+    OPENED.append(gateway.close)
+    return gateway
+
+
+def close_gateways() -> None:
+    """Close what tests opened, newest first."""
+    while OPENED:
+        OPENED.pop()()
 
 
 class Clock:
@@ -32,15 +52,34 @@ class Clock:
 
 
 class Recorder:
-    """An alarm listener that keeps every transition (and the thread it came on)."""
+    """An alarm listener that keeps every transition.
 
-    def __init__(self) -> None:
-        self.transitions: list[Transition] = []
-        self.calls = 0
+    Listeners hear of transitions on the journal's notify thread after the commit; reading
+    ``transitions`` or ``calls`` first waits until the manager delivered everything so far.
+    """
+
+    def __init__(self, manager: AlarmManager | None = None) -> None:
+        self.manager = manager
+        self._transitions: list[Transition] = []
+        self._calls = 0
 
     def __call__(self, transitions: Sequence[Transition]) -> None:
-        self.calls += 1
-        self.transitions.extend(transitions)
+        self._calls += 1
+        self._transitions.extend(transitions)
+
+    def _settle(self) -> None:
+        if self.manager is not None:
+            assert self.manager.wait_delivered(10.0), "transitions not delivered within 10 s"
+
+    @property
+    def transitions(self) -> list[Transition]:
+        self._settle()
+        return self._transitions
+
+    @property
+    def calls(self) -> int:
+        self._settle()
+        return self._calls
 
     def events(self, alarm_id: str | None = None) -> list[tuple[str, str, str]]:
         """(alarm id, event, new state) of every transition, optionally of one alarm."""
@@ -97,8 +136,24 @@ def make_manager(
     settings: AlarmSettings | None = None,
 ) -> tuple[AlarmManager, Recorder]:
     """A manager journaling into a real SQLite file, with a recording listener."""
-    journal = AlarmJournal(connect(db_path), clock=clock, retry_interval_s=5.0)
-    manager = AlarmManager(config, tag_ids(config), journal, clock=clock, settings=settings)
-    recorder = Recorder()
+    manager = make_plain_manager(config, db_path, clock, settings)
+    recorder = Recorder(manager)
     manager.add_listener(recorder)
     return manager, recorder
+
+
+def make_plain_manager(
+    config: StationConfig,
+    db_path: Path,
+    clock: Clock,
+    settings: AlarmSettings | None = None,
+    busy_timeout_ms: int = 5000,
+    **manager_options: Any,
+) -> AlarmManager:
+    """A manager journaling through a started gateway into a real SQLite file."""
+    settings = settings or AlarmSettings()
+    gateway = open_gateway(db_path, busy_timeout_ms=busy_timeout_ms)
+    journal = AlarmJournal(gateway, grace_s=settings.journal_grace_s)
+    return AlarmManager(
+        config, tag_ids(config), journal, clock=clock, settings=settings, **manager_options
+    )

@@ -25,3 +25,12 @@ def free_tcp_port() -> int:
 def sqlite_url(tmp_path: Path) -> str:
     """A real SQLite file in the test's temporary directory."""
     return f"sqlite:///{tmp_path / 'station.db'}"
+
+
+@pytest.fixture(autouse=True)
+def _close_gateways():  # type: ignore[no-untyped-def]
+    """Stop every database gateway a test opened (tests/alarm_support.py), after the test."""
+    yield
+    from tests.alarm_support import close_gateways
+
+    close_gateways()

@@ -126,10 +126,10 @@ def test_own_setpoint_is_refused() -> None:
     assert reference_problems(StationConfig.model_validate(data)) == expected
 
 
-def _memory_engine():
-    from sqlalchemy import create_engine
+def _memory_gateway():
+    from tests.alarm_support import open_gateway
 
-    return create_engine("sqlite://")
+    return open_gateway("sqlite://")
 
 
 TOML = """

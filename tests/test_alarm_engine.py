@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
-from app.alarms.journal import AlarmJournal, connect
 from app.alarms.manager import AlarmManager
 from app.alarms.model import AlarmState, Transition
 from app.config_loader import parse_config
 from app.engine import Engine
+from tests.alarm_support import open_gateway
 
 POLL_S = 0.05
 
@@ -45,7 +45,7 @@ def test_engine_drives_limits_and_comm_loss(tmp_path: Path) -> None:
         }
     )
     engine = Engine(config)
-    manager = AlarmManager(config, engine.tags.ids(), AlarmJournal(connect(tmp_path / "s.db")))
+    manager = AlarmManager(config, engine.tags.ids(), open_gateway(tmp_path / "s.db"))
     delays: list[float] = []
     seen: list[Transition] = []
 

@@ -324,14 +324,13 @@ def test_shelve_rules(oven, clock) -> None:
 def test_policy_refuses_unknown_users_and_out_of_service_without_role(
     tmp_path: Path, clock: Clock
 ) -> None:
-    from app.alarms.journal import AlarmJournal, connect
-    from tests.alarm_support import tag_ids
+    from tests.alarm_support import open_gateway, tag_ids
 
     config = oven_config()
     manager = AlarmManager(
         config,
         tag_ids(config),
-        AlarmJournal(connect(tmp_path / "s.db")),
+        open_gateway(tmp_path / "s.db"),
         clock=clock,
         policy=StationUserPolicy(users=["anna", "bea"]),
     )

@@ -56,13 +56,14 @@ def journal_db(tmp_path: Path) -> Path:
     clock.now = T0 + 3100
     manager.shelve(["line.t02.h"], Actor.named("anna"), "known", duration_s=600)
     set_value(manager, clock, T0 + 3200, 2, 50)
+    assert manager.wait_journaled()  # the gateway's writer thread commits
     return db
 
 
 def test_figures(journal_db: Path) -> None:
-    from app.alarms.journal import connect
+    from app.storage import open_database
 
-    report = analyse(connect(journal_db), T0, T0 + HOUR)
+    report = analyse(open_database(journal_db), T0, T0 + HOUR)
     assert report.alarms == 14 + 4 + 1
     assert report.periods == 6
     assert report.per_period == [14, 0, 0, 0, 4, 1]
@@ -85,13 +86,13 @@ def test_figures(journal_db: Path) -> None:
 
 
 def test_window_without_alarms(journal_db: Path) -> None:
-    from app.alarms.journal import connect
+    from app.storage import open_database
 
-    report = analyse(connect(journal_db), T0 + 10 * HOUR, T0 + 11 * HOUR)
+    report = analyse(open_database(journal_db), T0 + 10 * HOUR, T0 + 11 * HOUR)
     assert (report.alarms, report.floods, report.bad_actors) == (0, [], [])
     assert [s.alarm_id for s in report.standing] == ["line.t19.h"]  # still active
     with pytest.raises(ValueError, match="end of the window must be after"):
-        analyse(connect(journal_db), T0, T0)
+        analyse(open_database(journal_db), T0, T0)
 
 
 def cli(*argv: str) -> argparse.Namespace:

@@ -14,7 +14,7 @@ from app.config import StationConfig
 from app.config_loader import parse_config
 from app.station import BASELINES_KEY, Station
 from app.storage import open_database
-from app.storage.state import StateStore
+from app.storage.state import load_state
 from tests.servers.modbus_server import ModbusTcpServer
 from tests.waiting import wait_until
 
@@ -104,7 +104,7 @@ def test_a_step_becomes_an_explained_anomaly_alarm_and_baselines_survive_a_resta
     assert anomaly is not None, "the step raised no anomaly alarm"
     assert anomaly.alarm_id.startswith("press.force.@anomaly")
     assert "press force" in anomaly.message and "σ" in anomaly.message
-    saved = StateStore(open_database(sqlite_url)).load(BASELINES_KEY)
+    saved = load_state(open_database(sqlite_url), BASELINES_KEY)
     assert saved is not None and "press.force" in saved["tags"]
     # A new station on the same database starts from the saved baselines: no warm-up again.
     again = Station(config(server.port), db_url=sqlite_url)

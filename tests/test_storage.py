@@ -15,7 +15,7 @@ import numpy as np
 from app.commands.run import run_headless
 from app.config_loader import load_config
 from app.model import Quality, SampleBatch
-from app.storage import StorageWriter, open_database
+from app.storage import DatabaseGateway, StorageWriter, open_database
 from app.storage.samples import SampleStore
 from app.tags import TagTable
 from tests.conftest import CONFIGS
@@ -49,7 +49,8 @@ def test_writer_keeps_rows_while_the_database_is_locked(tmp_path: Path) -> None:
     path = tmp_path / "station.db"
     url = f"sqlite:///{path}"
     table = TagTable(load_config(CONFIGS / "sim_line.toml"))
-    writer = StorageWriter(open_database(url, busy_timeout_ms=50), table)
+    # Not started: flush() runs the gateway's write round on this thread.
+    writer = StorageWriter(DatabaseGateway(open_database(url, busy_timeout_ms=50)), table)
     writer.on_batch(batch(table, 1.0, 1.0))
     assert writer.flush()
     blocker = sqlite3.connect(path, timeout=0.1)
@@ -74,25 +75,48 @@ def headless_process(db: Path, stderr: int) -> subprocess.Popen[str]:
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, text=True)
 
 
+def committed_samples(db: Path) -> int:
+    """Samples another connection sees (committed ones only); 0 before the table exists."""
+    if not db.exists():
+        return 0
+    conn = sqlite3.connect(db, timeout=5)
+    try:
+        return int(conn.execute("SELECT count(*) FROM samples").fetchone()[0])
+    except sqlite3.OperationalError:  # the station has not created its tables yet
+        return 0
+    finally:
+        conn.close()
+
+
+def wait_for_samples(db: Path, proc: subprocess.Popen[str], at_least: int) -> int:
+    """Readiness: wait until the running station has committed ``at_least`` samples."""
+    deadline = time.monotonic() + 20
+    while (count := committed_samples(db)) < at_least:
+        assert proc.poll() is None, "the station exited early"
+        assert time.monotonic() < deadline, f"only {count} samples committed after 20 s"
+        time.sleep(0.05)  # polling a condition, not waiting for time to pass
+    return count
+
+
 def test_samples_survive_kill_9(tmp_path: Path) -> None:
     path = tmp_path / "station.db"
     proc = headless_process(path, stderr=subprocess.DEVNULL)
     try:
-        time.sleep(3.0)
+        seen = wait_for_samples(path, proc, at_least=20)
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     count = db.execute("SELECT count(*) FROM samples").fetchone()[0]
-    assert count > 20  # committed every 0.5 s, so at most the last half second is missing
+    assert count >= seen > 20  # every commit that another reader saw survives kill -9
     db.close()
 
 
 def test_sigterm_flushes_everything(tmp_path: Path) -> None:
     path = tmp_path / "station.db"
     proc = headless_process(path, stderr=subprocess.PIPE)
-    time.sleep(2.5)
+    wait_for_samples(path, proc, at_least=20)
     started = time.monotonic()
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=10)

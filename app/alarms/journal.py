@@ -1,26 +1,35 @@
-"""The alarm journal: every transition, written before anyone sees it, and read back on restart.
+"""The alarm journal: every transition goes to the database through the gateway, and is read
+back on restart.
 
-Writes of one call go into one transaction (a flood of thousands of transitions is one
-``executemany``). When the database refuses a write, the transitions stay in memory, the error
-is reported through :attr:`AlarmJournal.status`, and the backlog is retried no more often than
-``retry_interval_s`` so that a locked database never stalls the caller on every batch.
+Writing never blocks the caller. :meth:`AlarmJournal.submit` (called by the alarm manager under
+its lock, on the dispatcher or the GUI thread) hands a group of transitions to the gateway's
+``alarm_journal`` write kind, committed at once on the writer thread (a flood of thousands of
+transitions is one ``executemany``). The thread ``alarm-notify`` then delivers each group to the
+manager's listeners, in sequence order, one call per group:
+
+* normally right after its commit, so a view never shows what is not on disk;
+* if the commit has not landed within ``grace_s`` (database locked, failing or full), anyway,
+  with every transition marked ``journaled=False``: the operator still sees the alarm. The rows
+  stay in memory and are retried until they land, never dropped; :attr:`AlarmJournal.status`
+  says how many wait and why, and changes back when they land.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Column,
-    Engine,
+    Connection,
     Float,
     Index,
     Integer,
@@ -28,9 +37,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
     delete,
-    event,
     func,
     insert,
     or_,
@@ -39,6 +46,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.alarms.model import AlarmState, Event, Priority, Transition
+from app.storage.database import Database
+from app.storage.gateway import DatabaseGateway, WriteKind
 
 log = logging.getLogger(__name__)
 
@@ -67,39 +76,6 @@ Index("ix_alarm_journal_ts", journal_table.c.ts)
 Index("ix_alarm_journal_alarm", journal_table.c.alarm_id, journal_table.c.seq)
 
 
-def connect(url_or_path: str | Path, busy_timeout_ms: int = 5000) -> Engine:
-    """An engine for a URL or an SQLite file path; SQLite gets WAL mode and a busy timeout."""
-    text = str(url_or_path)
-    url = text if "://" in text else f"sqlite:///{Path(text).expanduser()}"
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
-
-        return engine
-    return create_engine(url)
-
-
-@dataclass(frozen=True, slots=True)
-class JournalStatus:
-    """Health of the journal, for the GUI's status line."""
-
-    ok: bool
-    pending: int
-    """Transitions kept in memory, not yet written."""
-    error: str = ""
-    since: float | None = None
-    """When the current error started."""
-    written: int = 0
-    dropped: int = 0
-
-
 def _row(t: Transition) -> dict[str, Any]:
     return {
         "seq": t.seq,
@@ -118,6 +94,30 @@ def _row(t: Transition) -> dict[str, Any]:
         "comment": t.comment,
         "flags": t.flags,
     }
+
+
+_COLUMNS = tuple(c.name for c in journal_table.columns)
+
+
+def _tuple(t: Transition) -> tuple[Any, ...]:
+    """The row of ``t`` in column order (``flags`` as the JSON text SQLAlchemy would write)."""
+    return (
+        t.seq,
+        t.timestamp,
+        t.alarm_id,
+        t.event.value,
+        t.state.value,
+        t.previous.value,
+        int(t.priority),
+        t.device,
+        t.tag,
+        t.condition,
+        t.message,
+        t.value,
+        t.actor,
+        t.comment,
+        json.dumps(t.flags),
+    )
 
 
 def transition_from_row(row: Any) -> Transition:
@@ -142,145 +142,206 @@ def transition_from_row(row: Any) -> Transition:
     )
 
 
-class AlarmJournal:
-    """Writes transitions to the ``alarm_journal`` table of ``engine``; thread safe."""
+@dataclass(frozen=True, slots=True)
+class JournalStatus:
+    """Health of the journal, for the GUI's banner; reading it never touches the database."""
 
-    def __init__(
-        self,
-        engine: Engine,
-        clock: Callable[[], float] = time.time,
-        retry_interval_s: float = 5.0,
-        max_backlog: int = 1_000_000,
-    ) -> None:
-        self.engine = engine
-        self.clock = clock
-        self.retry_interval_s = retry_interval_s
-        self.max_backlog = max_backlog
-        self._lock = threading.RLock()
-        self._backlog: deque[Transition] = deque()
-        self._error = ""
-        self._error_since: float | None = None
-        self._last_attempt = float("-inf")
-        self._written = 0
-        self._dropped = 0
-        self._created = False
-        self._ensure_tables()
+    ok: bool
+    pending: int
+    """Transitions handed over and not yet on disk."""
+    error: str = ""
+    since: float | None = None
+    """When the current database error started (epoch seconds)."""
+    written: int = 0
+    dropped: int = 0
+    """Always 0: the journal keeps retrying, it never drops (kept for the views)."""
 
-    # -- writing ----------------------------------------------------------------------------
 
-    def _ensure_tables(self) -> bool:
-        if self._created:
-            return True
-        try:
-            metadata.create_all(self.engine)
-        except SQLAlchemyError as exc:
-            self._fail(exc)
-            return False
-        self._created = True
-        return True
+Deliver = Callable[[Sequence[Transition]], None]
 
-    def write(self, transitions: Sequence[Transition]) -> bool:
-        """Queue ``transitions`` and write the queue now (or at the next retry after an error).
 
-        Returns True when everything queued is on disk.
-        """
-        with self._lock:
-            self._backlog.extend(transitions)
-            overflow = len(self._backlog) - self.max_backlog
-            if overflow > 0:  # never grow without bound while the database is down
-                for _ in range(overflow):
-                    self._backlog.popleft()
-                self._dropped += overflow
-                log.error("alarm journal backlog full: %d oldest transitions dropped", overflow)
-            if self._error and self.clock() - self._last_attempt < self.retry_interval_s:
-                return False
-            return self._flush()
+@dataclass(slots=True)
+class _Group:
+    """The transitions of one manager commit, waiting for delivery."""
 
-    def retry(self, force: bool = False) -> bool:
-        """Write the backlog if the retry interval has passed (or ``force``)."""
-        with self._lock:
-            if not self._backlog:
-                return True
-            if not force and self.clock() - self._last_attempt < self.retry_interval_s:
-                return False
-            return self._flush()
+    transitions: list[Transition]
+    due: float
+    """Monotonic time after which it is delivered even if not yet on disk."""
 
-    def _flush(self) -> bool:
-        self._last_attempt = self.clock()
-        if not self._ensure_tables():
-            return False
-        if not self._backlog:
-            return True
-        try:
-            if self._error:
-                self._drop_already_written()
-            rows = [_row(t) for t in self._backlog]
-            if rows:
-                with self.engine.begin() as conn:
-                    conn.execute(insert(journal_table), rows)
-        except SQLAlchemyError as exc:
-            self._fail(exc)
-            return False
-        self._written += len(rows)
-        self._backlog.clear()
-        if self._error:
-            log.warning("alarm journal writes again after: %s", self._error)
-        self._error = ""
-        self._error_since = None
-        return True
 
-    def _drop_already_written(self) -> None:
-        # A commit can succeed yet report an error; never write a sequence number twice.
-        with self.engine.connect() as conn:
+class JournalKind(WriteKind[Transition]):
+    """The gateway's write kind for journal rows: committed at once, in sequence order."""
+
+    name = "alarm_journal"
+    urgent = True
+
+    def __init__(self, journal: AlarmJournal) -> None:
+        self.journal = journal
+        self._sql = ""  # the DBAPI's own INSERT, when its parameters are positional
+
+    def create(self, database: Database) -> None:
+        metadata.create_all(database)
+        compiled = insert(journal_table).compile(dialect=database.dialect)
+        if database.dialect.positional and tuple(compiled.positiontup or ()) == _COLUMNS:
+            self._sql = str(compiled)
+
+    def write(self, conn: Connection, items: Sequence[Transition], retry: bool) -> None:
+        if retry:  # a commit can succeed yet report an error: never write a seq twice
             top = conn.execute(select(func.max(journal_table.c.seq))).scalar()
-        if top is not None:
-            while self._backlog and self._backlog[0].seq <= top:
-                self._backlog.popleft()
+            if top is not None:
+                items = [t for t in items if t.seq > top]
+        if not items:
+            return
+        if self._sql:
+            # Plain tuples through the DBAPI's executemany: a flood of 10,000 transitions is
+            # written without 10,000 SQLAlchemy parameter dicts (the writer shares the GIL).
+            conn.exec_driver_sql(self._sql, [_tuple(t) for t in items])
+        else:
+            conn.execute(insert(journal_table), [_row(t) for t in items])
 
-    def _fail(self, exc: Exception) -> None:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        if not self._error:
-            self._error_since = self.clock()
-            log.error(
-                "alarm journal cannot write (%d kept in memory): %s", len(self._backlog), message
-            )
-        self._error = message
+    def committed(self, items: Sequence[Transition]) -> None:
+        self.journal._committed(items[-1].seq)
+
+    def stopped(self) -> None:
+        self.journal.close()
+
+
+class AlarmJournal:
+    """The alarm manager's way to the ``alarm_journal`` table; thread safe, never blocking."""
+
+    def __init__(self, gateway: DatabaseGateway, grace_s: float = 0.75) -> None:
+        self.gateway = gateway
+        self.grace_s = grace_s
+        self.deliver: Deliver | None = None
+        """Set by the manager: called with each group on the thread ``alarm-notify``."""
+        self._cond = threading.Condition()
+        self._groups: deque[_Group] = deque()
+        self._backlog: deque[Transition] = deque()  # handed over, not yet committed
+        self._journaled_seq = 0
+        self._generation = 0  # a notify thread runs while its generation is current
+        self._thread: threading.Thread | None = None
+        self._kind = gateway.register(JournalKind(self))
+
+    @property
+    def db(self) -> Database:
+        return self.gateway.db
+
+    # -- writing (any thread; returns at once) ------------------------------------------------
+
+    def submit(self, transitions: Sequence[Transition]) -> None:
+        """Hand a group of transitions (increasing ``seq``) over for writing and delivery."""
+        if not transitions:
+            return
+        group = list(transitions)
+        with self._cond:
+            self._backlog.extend(group)
+            self._groups.append(_Group(group, time.monotonic() + self.grace_s))
+            if self._thread is None:  # first use, or used again after close
+                self._thread = threading.Thread(
+                    target=self._run, args=(self._generation,), name="alarm-notify", daemon=True
+                )
+                self._thread.start()
+            self._cond.notify_all()
+        self.gateway.submit(self._kind, group)
+
+    def _committed(self, seq: int) -> None:
+        # Writer thread, after a commit: the rows are in sequence order.
+        with self._cond:
+            self._journaled_seq = max(self._journaled_seq, seq)
+            backlog = self._backlog
+            while backlog and backlog[0].seq <= seq:
+                backlog.popleft()
+            self._cond.notify_all()
+
+    def _run(self, generation: int) -> None:
+        while True:
+            with self._cond:
+                while True:
+                    if generation != self._generation:  # closed
+                        return
+                    if self._groups:
+                        head = self._groups[0]
+                        wait = head.due - time.monotonic()
+                        if head.transitions[-1].seq <= self._journaled_seq or wait <= 0:
+                            break
+                        self._cond.wait(wait)
+                    else:
+                        self._cond.wait()
+                group = self._groups[0]
+                journaled = self._journaled_seq
+            out = group.transitions
+            if out[-1].seq > journaled:
+                out = [t if t.seq <= journaled else replace(t, journaled=False) for t in out]
+            if self.deliver is not None:
+                try:
+                    self.deliver(out)
+                except Exception:
+                    log.exception("alarm delivery failed")
+            with self._cond:
+                self._groups.popleft()
+                self._cond.notify_all()
+
+    def wait_delivered(self, timeout: float = 10.0) -> bool:
+        """Wait until every group handed over so far was delivered (tests, shutdown)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._groups:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+        return True
+
+    def wait_journaled(self, timeout: float = 10.0) -> bool:
+        """Wait until everything handed over so far is committed and delivered."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._backlog:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+        return self.wait_delivered(max(0.0, deadline - time.monotonic()))
+
+    def close(self, timeout: float = 2.0) -> None:
+        """Deliver what is queued, then stop the notify thread (the gateway calls it when it
+        stops)."""
+        self.wait_delivered(timeout)
+        with self._cond:
+            self._generation += 1
+            self._thread = None
+            self._cond.notify_all()
 
     @property
     def status(self) -> JournalStatus:
-        """Current health."""
-        with self._lock:
-            return JournalStatus(
-                ok=not self._error,
-                pending=len(self._backlog),
-                error=self._error,
-                since=self._error_since,
-                written=self._written,
-                dropped=self._dropped,
-            )
+        """Current health (memory only: safe on the GUI thread, never waits for the database)."""
+        gateway = self.gateway.status
+        with self._cond:
+            pending = len(self._backlog)
+        failing = bool(pending and gateway.error)
+        return JournalStatus(
+            ok=not failing,
+            pending=pending,
+            error=gateway.error if failing else "",
+            since=gateway.since if failing else None,
+            written=gateway.written.get(JournalKind.name, 0),
+        )
 
     def prune(self, before: float) -> int:
         """Delete transitions older than ``before`` except each alarm's latest (which restores
-        it); returns the rows deleted."""
-        j = journal_table
-        latest = select(func.max(j.c.seq)).group_by(j.c.alarm_id).scalar_subquery()
-        with self._lock, self.engine.begin() as conn:
-            result = conn.execute(delete(j).where(j.c.ts < before, j.c.seq.not_in(latest)))
-        return int(result.rowcount or 0)
+        it); returns the rows deleted. Reads and writes the database: not on the GUI thread."""
+        return prune(self.db, before)
 
     # -- reading ----------------------------------------------------------------------------
 
     def latest_per_alarm(self) -> tuple[dict[str, Transition], int]:
-        """The last transition of every alarm and the highest sequence number (0 if empty)."""
-        if not self._ensure_tables():
-            return {}, 0
-        j = journal_table
-        last = select(func.max(j.c.seq)).group_by(j.c.alarm_id).scalar_subquery()
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(j).where(j.c.seq.in_(last))).all()
-            top = conn.execute(select(func.max(j.c.seq))).scalar() or 0
-        latest = {row.alarm_id: transition_from_row(row) for row in rows}
-        return latest, int(top)
+        """The last transition of every alarm and the highest sequence number (start-up)."""
+        return latest_per_alarm(self.db)
+
+    def unwritten(self) -> list[Transition]:
+        """Transitions handed over and not yet on disk, oldest first."""
+        with self._cond:
+            return list(self._backlog)
 
     def history(
         self,
@@ -290,50 +351,107 @@ class AlarmJournal:
         events: Iterable[Event] | None = None,
         limit: int = 10_000,
     ) -> list[Transition]:
-        """Transitions between ``start`` and ``end``, newest first, optionally matching ``text``
-        (in the alarm id, message, actor or comment); includes any still in the backlog."""
-        j = journal_table
-        query = select(j).order_by(j.c.seq.desc()).limit(limit)
-        if start is not None:
-            query = query.where(j.c.ts >= start)
-        if end is not None:
-            query = query.where(j.c.ts <= end)
-        wanted = None if events is None else {e.value for e in events}
-        if wanted is not None:
-            query = query.where(j.c.event.in_(sorted(wanted)))
-        if text:
-            pattern = f"%{text}%"
-            query = query.where(
-                or_(
-                    j.c.alarm_id.ilike(pattern),
-                    j.c.message.ilike(pattern),
-                    j.c.actor.ilike(pattern),
-                    j.c.comment.ilike(pattern),
-                )
-            )
-        found: list[Transition] = []
-        with self._lock:
-            pending = list(self._backlog)
+        """Journaled transitions (see :func:`history`) plus those still waiting in memory.
+        Reads the database on the calling thread: the GUI uses :meth:`query_history`."""
+        wanted = None if events is None else list(events)
+        pending = self.unwritten()  # before the query: a row committed meanwhile is in one
         try:
-            if self._ensure_tables():
-                with self.engine.connect() as conn:
-                    found = [transition_from_row(r) for r in conn.execute(query)]
+            found = history(self.db, start, end, text, wanted, limit)
         except SQLAlchemyError as exc:  # show what memory holds rather than nothing
             log.warning("alarm history unreadable: %s", exc)
-        needle = text.casefold()
-        extra = [
-            t
-            for t in pending
-            if (start is None or t.timestamp >= start)
-            and (end is None or t.timestamp <= end)
-            and (wanted is None or t.event.value in wanted)
-            and (
-                not needle
-                or any(
-                    needle in (s or "").casefold()
-                    for s in (t.alarm_id, t.message, t.actor, t.comment)
-                )
+            found = []
+        return _with_unwritten(found, pending, start, end, text, wanted, limit)
+
+    def query_history(
+        self,
+        start: float | None = None,
+        end: float | None = None,
+        text: str = "",
+        events: Iterable[Event] | None = None,
+        limit: int = 10_000,
+    ) -> Future[list[Transition]]:
+        """:meth:`history` on the gateway's reader thread."""
+        wanted = None if events is None else list(events)
+        return self.gateway.read(lambda _db: self.history(start, end, text, wanted, limit))
+
+
+def latest_per_alarm(database: Database) -> tuple[dict[str, Transition], int]:
+    """The last transition of every alarm and the highest sequence number (0 if empty)."""
+    metadata.create_all(database)
+    j = journal_table
+    last = select(func.max(j.c.seq)).group_by(j.c.alarm_id).scalar_subquery()
+    with database.connect() as conn:
+        rows = conn.execute(select(j).where(j.c.seq.in_(last))).all()
+        top = conn.execute(select(func.max(j.c.seq))).scalar() or 0
+    latest = {row.alarm_id: transition_from_row(row) for row in rows}
+    return latest, int(top)
+
+
+def prune(database: Database, before: float) -> int:
+    """Delete transitions older than ``before`` except each alarm's latest; the rows deleted."""
+    j = journal_table
+    latest = select(func.max(j.c.seq)).group_by(j.c.alarm_id).scalar_subquery()
+    with database.begin() as conn:
+        result = conn.execute(delete(j).where(j.c.ts < before, j.c.seq.not_in(latest)))
+    return int(result.rowcount or 0)
+
+
+def history(
+    database: Database,
+    start: float | None = None,
+    end: float | None = None,
+    text: str = "",
+    events: Iterable[Event] | None = None,
+    limit: int = 10_000,
+) -> list[Transition]:
+    """Transitions between ``start`` and ``end``, newest first, optionally matching ``text``
+    (in the alarm id, message, actor or comment) and of the given events."""
+    j = journal_table
+    query = select(j).order_by(j.c.seq.desc()).limit(limit)
+    if start is not None:
+        query = query.where(j.c.ts >= start)
+    if end is not None:
+        query = query.where(j.c.ts <= end)
+    if events is not None:
+        query = query.where(j.c.event.in_(sorted({e.value for e in events})))
+    if text:
+        pattern = f"%{text}%"
+        query = query.where(
+            or_(
+                j.c.alarm_id.ilike(pattern),
+                j.c.message.ilike(pattern),
+                j.c.actor.ilike(pattern),
+                j.c.comment.ilike(pattern),
             )
-        ]
-        merged = {t.seq: t for t in [*found, *extra]}
-        return sorted(merged.values(), key=lambda t: t.seq, reverse=True)[:limit]
+        )
+    metadata.create_all(database)
+    with database.connect() as conn:
+        return [transition_from_row(r) for r in conn.execute(query)]
+
+
+def _with_unwritten(
+    found: list[Transition],
+    pending: list[Transition],
+    start: float | None,
+    end: float | None,
+    text: str,
+    events: Iterable[Event] | None,
+    limit: int,
+) -> list[Transition]:
+    needle = text.casefold()
+    wanted = None if events is None else {e.value for e in events}
+    extra = [
+        t
+        for t in pending
+        if (start is None or t.timestamp >= start)
+        and (end is None or t.timestamp <= end)
+        and (wanted is None or t.event.value in wanted)
+        and (
+            not needle
+            or any(
+                needle in (s or "").casefold() for s in (t.alarm_id, t.message, t.actor, t.comment)
+            )
+        )
+    ]
+    merged = {t.seq: t for t in [*found, *extra]}
+    return sorted(merged.values(), key=lambda t: t.seq, reverse=True)[:limit]

@@ -2,17 +2,21 @@
 
 Threads: ``on_batch``, ``on_event`` and ``tick`` come from the engine's dispatcher thread;
 ``acknowledge``, ``shelve`` and friends from the GUI thread. One re-entrant lock serialises
-them. Every public call collects its transitions, writes them to the journal in one
-transaction, and only then hands them to the listeners (still under the lock, so listeners
-see transitions in journal order; they must return quickly — the GUI bridge just emits a
-queued signal).
+them, and nothing done under it waits for the database: every public call updates the alarms in
+memory, collects its transitions and hands them to the journal in one group
+(:meth:`AlarmJournal.submit`). The journal's ``alarm-notify`` thread hands each group to the
+listeners after its commit (or, with the database locked or failing, after a short grace with
+the transitions marked ``journaled=False``), in journal order, one call per group; listeners
+must return quickly (the GUI bridge just emits a queued signal).
 
 Wiring into the engine::
 
-    manager = AlarmManager(config, engine.tags.ids(), AlarmJournal(db_engine))
+    gateway = DatabaseGateway(open_database(url))
+    manager = AlarmManager(config, engine.tags.ids(), AlarmJournal(gateway))
     engine.subscribe(manager.on_batch)
     engine.subscribe_events(manager.on_event)
     engine.subscribe_ticks(manager.tick)
+    gateway.start()
 """
 
 from __future__ import annotations
@@ -21,12 +25,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-from sqlalchemy import Engine
 
 from app import security
 from app.alarms.definitions import (
@@ -51,6 +55,7 @@ from app.config import StationConfig
 from app.model import Event as EngineEvent
 from app.model import EventKind, SampleBatch
 from app.security import AccessPolicy, Actor, StationUserPolicy
+from app.storage.gateway import DatabaseGateway
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +109,9 @@ class AlarmSettings:
     anomaly_clear_after_s: float | None = None
     """Clear an anomaly alarm that was not raised again for this long (None: only by
     :meth:`AlarmManager.clear_anomaly`)."""
-    journal_retry_s: float = 5.0
+    journal_grace_s: float = 0.75
+    """Listeners hear of transitions whose commit has not landed after this long anyway,
+    marked ``journaled=False``: alarm annunciation never waits for the database."""
 
 
 class AlarmManager:
@@ -114,7 +121,7 @@ class AlarmManager:
         self,
         config: StationConfig,
         tag_ids: Mapping[str, int],
-        journal: AlarmJournal | Engine,
+        journal: AlarmJournal | DatabaseGateway,
         clock: Callable[[], float] = time.time,
         policy: AccessPolicy | None = None,
         settings: AlarmSettings | None = None,
@@ -124,13 +131,14 @@ class AlarmManager:
         self.clock = clock
         self.policy: AccessPolicy = policy or StationUserPolicy()
         self.settings = settings or AlarmSettings()
-        if isinstance(journal, Engine):
-            journal = AlarmJournal(
-                journal, clock=clock, retry_interval_s=self.settings.journal_retry_s
-            )
+        if isinstance(journal, DatabaseGateway):
+            journal = AlarmJournal(journal, grace_s=self.settings.journal_grace_s)
         self.journal = journal
+        journal.deliver = self._deliver
         self._lock = threading.RLock()
-        self._listeners: list[Listener] = []
+        # (listener, seq after which it hears): a listener hears only what follows its attach.
+        self._listeners: list[tuple[Listener, int]] = []
+        self._listeners_lock = threading.Lock()
         self._out: list[Transition] = []
         self._hold = False
         self._seq = 0
@@ -258,25 +266,34 @@ class AlarmManager:
     # -- listeners ----------------------------------------------------------------------------
 
     def add_listener(self, listener: Listener) -> None:
-        """Call ``listener(transitions)`` after each journaled group of transitions.
+        """Call ``listener(transitions)`` after each journaled group of transitions (or, with
+        the database failing, after the grace, marked ``journaled=False``).
 
-        It runs on the thread that caused them (usually the engine's dispatcher).
+        It runs on the journal's ``alarm-notify`` thread, one group at a time, in order.
         """
-        with self._lock:
-            self._listeners.append(listener)
+        with self._lock, self._listeners_lock:
+            self._listeners.append((listener, self._seq))
 
     def attach(self, listener: Listener) -> list[AlarmView]:
         """Add ``listener`` and return a snapshot of every alarm, atomically: the listener
         receives exactly the transitions that happen after the snapshot."""
         with self._lock:
-            self._listeners.append(listener)
+            with self._listeners_lock:
+                self._listeners.append((listener, self._seq))
             return self.views()
 
     def remove_listener(self, listener: Listener) -> None:
         """Stop calling ``listener``."""
-        with self._lock:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
+        with self._listeners_lock:
+            self._listeners = [(f, seq) for f, seq in self._listeners if f != listener]
+
+    def wait_delivered(self, timeout: float = 10.0) -> bool:
+        """Wait until listeners heard of every transition so far (tests and shutdown only)."""
+        return self.journal.wait_delivered(timeout)
+
+    def wait_journaled(self, timeout: float = 10.0) -> bool:
+        """Wait until every transition so far is on disk and delivered (tests, shutdown)."""
+        return self.journal.wait_journaled(timeout)
 
     # -- engine side --------------------------------------------------------------------------
 
@@ -326,7 +343,8 @@ class AlarmManager:
             self.on_device_status(event.source, True, "", event.timestamp)
 
     def tick(self, now: float | None = None) -> None:
-        """Timers: on/off delays, shelve expiry, anomaly auto-clear, journal retry."""
+        """Timers: on/off delays, shelve expiry, anomaly auto-clear (the gateway retries
+        journal writes by itself)."""
         with self._lock:
             now = self.clock() if now is None else now
             if self._pending:
@@ -342,10 +360,7 @@ class AlarmManager:
                         and now - record.last_seen >= hold
                     ):
                         self._set_condition(record, False, now, record.value)
-            if self._out:
-                self._commit()
-            else:
-                self.journal.retry()
+            self._commit()
 
     # -- anomaly alarms -----------------------------------------------------------------------
 
@@ -589,7 +604,8 @@ class AlarmManager:
 
     @property
     def journal_status(self) -> JournalStatus:
-        """Whether the journal writes (the GUI shows an error and the backlog)."""
+        """Whether the journal writes (the GUI shows an error and the backlog); memory only,
+        it never waits for the database or for the manager's lock."""
         return self.journal.status
 
     def history(
@@ -599,8 +615,19 @@ class AlarmManager:
         text: str = "",
         limit: int = 10_000,
     ) -> list[Transition]:
-        """Journaled transitions, newest first (see :meth:`AlarmJournal.history`)."""
+        """Journaled transitions, newest first (see :meth:`AlarmJournal.history`). Reads the
+        database on the calling thread: views use :meth:`query_history`."""
         return self.journal.history(start, end, text, limit=limit)
+
+    def query_history(
+        self,
+        start: float | None = None,
+        end: float | None = None,
+        text: str = "",
+        limit: int = 10_000,
+    ) -> Future[list[Transition]]:
+        """:meth:`history` on the database gateway's reader thread."""
+        return self.journal.query_history(start, end, text, limit=limit)
 
     # -- state machine ------------------------------------------------------------------------
 
@@ -753,13 +780,22 @@ class AlarmManager:
         )
 
     def _commit(self) -> None:
+        # Under the lock, so groups reach the journal in sequence order; returns at once.
         if not self._out or self._hold:
             return
         out, self._out = self._out, []
-        self.journal.write(out)  # on failure the journal keeps them and reports its status
-        for listener in list(self._listeners):
+        self.journal.submit(out)
+
+    def _deliver(self, transitions: Sequence[Transition]) -> None:
+        # The journal's notify thread, one group at a time, after its commit (or grace).
+        with self._listeners_lock:
+            listeners = list(self._listeners)
+        last = transitions[-1].seq
+        for listener, after in listeners:
+            if last <= after:
+                continue  # attached after this group was made: its snapshot has it
             try:
-                listener(out)
+                listener(transitions)
             except Exception:
                 log.exception("alarm listener %r failed", listener)
 

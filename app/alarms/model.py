@@ -145,6 +145,9 @@ class Transition:
     actor: str | None = None
     comment: str = ""
     flags: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    journaled: bool = field(default=True, compare=False)
+    """False when listeners hear of it before its commit landed (database locked or failing);
+    it is written as soon as the database takes it."""
 
 
 @dataclass(frozen=True, slots=True)

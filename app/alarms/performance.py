@@ -23,10 +23,11 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 import numpy as np
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 
 from app.alarms.journal import AlarmJournal, journal_table, transition_from_row
 from app.alarms.model import AlarmState, Event, Priority, Transition
+from app.storage.database import Database
 
 PERIOD_S = 600.0
 
@@ -151,7 +152,7 @@ def _iso(t: float) -> str:
 
 
 def analyse(
-    source: AlarmJournal | Engine,
+    source: AlarmJournal | Database,
     start: float,
     end: float,
     *,
@@ -164,12 +165,12 @@ def analyse(
     """Compute the figures for ``start <= t < end`` (epoch seconds) from the journal."""
     if not end > start:
         raise ValueError("the end of the window must be after its start")
-    engine = source.engine if isinstance(source, AlarmJournal) else source
+    database = source.db if isinstance(source, AlarmJournal) else source
     j = journal_table
     # Only the columns and events the figures need: a month of journal stays cheap.
     columns = (j.c.ts, j.c.alarm_id, j.c.event, j.c.state, j.c.priority, j.c.message)
     wanted = [e.value for e in (Event.RAISE, Event.CLEAR, Event.ACK, Event.SHELVE)]
-    with engine.connect() as conn:
+    with database.connect() as conn:
         rows = conn.execute(
             select(*columns)
             .where(j.c.ts >= start, j.c.ts < end, j.c.event.in_(wanted))

@@ -16,11 +16,12 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, inspect
+from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.alarms.journal import AlarmJournal, journal_table
+from app.alarms.journal import history, journal_table
 from app.alarms.performance import analyse
+from app.storage.database import Database
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -102,14 +103,14 @@ def run(args: argparse.Namespace) -> int:
         start = parse_time(args.start, end)
         if not end > start:
             raise UsageError("--from must be before --to")
-        engine = open_journal_database(args.db, args.config)
-        if not inspect(engine).has_table(journal_table.name):
-            raise UsageError(f"no alarm journal in {engine.url}")
+        db = open_journal_database(args.db, args.config)
+        if not inspect(db).has_table(journal_table.name):
+            raise UsageError(f"no alarm journal in {db.url}")
         if action == "report":
             if args.flood_threshold < 1 or args.standing_hours <= 0:
                 raise UsageError("--flood-threshold and --standing-hours must be above zero")
             result = analyse(
-                engine,
+                db,
                 start,
                 end,
                 flood_threshold=args.flood_threshold,
@@ -119,8 +120,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             if args.limit < 1:
                 raise UsageError("--limit must be at least 1")
-            journal = AlarmJournal(engine)
-            rows = journal.history(start, end, args.search, limit=args.limit)
+            rows = history(db, start, end, args.search, limit=args.limit)
             if args.json:
                 print(json.dumps([_row_dict(t) for t in rows], indent=2))
             else:
@@ -131,8 +131,6 @@ def run(args: argparse.Namespace) -> int:
                         + (f"  [{t.actor}]" if t.actor else "")
                         + (f"  {t.comment}" if t.comment else "")
                     )
-                if not journal.status.ok:
-                    raise SQLAlchemyError(journal.status.error)
     except UsageError as exc:
         print(f"shopfloor alarms: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -165,8 +163,8 @@ def parse_time(text: str, end: float | None) -> float:
     return moment.timestamp()
 
 
-def open_journal_database(db: str | None, config_path: str | None) -> Engine:
-    """The engine of the database that holds the journal; a missing SQLite file is an error."""
+def open_journal_database(db: str | None, config_path: str | None) -> Database:
+    """The database that holds the journal; a missing SQLite file is an error."""
     from app.storage.database import default_database_url, open_database
 
     url = db

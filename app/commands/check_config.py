@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from app.commands.common import load_config_or_report
+from app.config import ConfigError
+from app.storage.database import check_database_url
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -22,6 +25,11 @@ def run(args: argparse.Namespace) -> int:
     """Exit 0 when the config is valid, 2 otherwise."""
     config = load_config_or_report(args.file)
     if config is None:
+        return 2
+    # The database is part of the config: a URL the station cannot open fails here, not at run.
+    problem = check_database_url(config.storage.url)
+    if problem is not None:
+        print(ConfigError(str(args.file), [f"storage.url: {problem}"]).report(), file=sys.stderr)
         return 2
     tags = sum(len(d.tags) for d in config.devices)
     print(f"{args.file}: OK ({len(config.devices)} devices, {tags} tags)")

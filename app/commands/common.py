@@ -20,6 +20,19 @@ def load_config_or_report(path: str | Path) -> StationConfig | None:
         return None
 
 
+def database_problem(db_url: str | None, config: StationConfig) -> bool:
+    """True (after one sentence on stderr) when the station's database cannot be used."""
+    from app.storage.database import check_database_url
+
+    url = db_url or config.storage.url
+    problem = check_database_url(url)
+    if problem is None:
+        return False
+    where = "--db" if db_url else "storage.url"
+    print(f"shopfloor: cannot use the station database ({where}): {problem}", file=sys.stderr)
+    return True
+
+
 def stop_on_signals() -> threading.Event:
     """An event that is set by SIGINT or SIGTERM (main thread only)."""
     stop = threading.Event()

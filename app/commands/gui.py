@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Any
 
-from app.commands.common import positive_float
+from app.commands.common import database_problem, positive_float
 from app.config import ConfigError, StationConfig
 from app.config_loader import load_config
 
@@ -51,11 +51,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def launch_gui(config: StationConfig, **options: Any) -> int:
-    """Open the window.
+    """Open the window; 2 (one sentence on stderr) when the database cannot be used.
 
     The command line is the layer above the views, so it imports them; it does so here rather
     than at the top so that headless commands start without loading Qt.
     """
+    if database_problem(options.get("db_url"), config):
+        return 2
     from widgets.app import run_gui
 
     return int(run_gui(config, **options))

@@ -6,7 +6,14 @@ import argparse
 import sys
 import time
 
-from app.commands.common import load_config_or_report, positive_float, stop_on_signals
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.commands.common import (
+    database_problem,
+    load_config_or_report,
+    positive_float,
+    stop_on_signals,
+)
 from app.station import Station
 
 
@@ -39,9 +46,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_headless(config, *, db_url: str | None, duration: float | None) -> int:  # type: ignore[no-untyped-def]
-    """The headless loop: start the station, report once, wait, stop cleanly."""
+    """The headless loop: start the station, report once, wait, stop cleanly; 2 when the
+    database cannot be used."""
+    if database_problem(db_url, config):
+        return 2
     stop = stop_on_signals()
-    station = Station(config, db_url=db_url)
+    try:
+        station = Station(config, db_url=db_url)
+    except SQLAlchemyError as exc:  # e.g. locked by another process for longer than 5 s
+        reason = (str(getattr(exc, "orig", None) or exc).splitlines() or ["unknown error"])[0]
+        print(f"shopfloor: cannot open the station database: {reason}", file=sys.stderr)
+        return 2
     station.start()
     print(
         f"running station {config.station.station}: {len(config.devices)} devices, "

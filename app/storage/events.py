@@ -6,18 +6,19 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, insert, select
 
 from app.model import Event, EventKind, Severity
+from app.storage.database import Database
 from app.storage.schema import events, metadata
 
 
 class EventStore:
     """Writes and reads events."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        metadata.create_all(engine)
+    def __init__(self, database: Database) -> None:
+        self.db = database
+        metadata.create_all(database)
 
     @staticmethod
     def row(event: Event) -> dict[str, Any]:
@@ -32,17 +33,23 @@ class EventStore:
         }
 
     def write(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Insert rows in one transaction."""
+        """Insert rows in one transaction of their own."""
         if rows:
-            with self.engine.begin() as conn:
-                conn.execute(insert(events), list(rows))
+            with self.db.begin() as conn:
+                self.write_rows(conn, rows)
+
+    @staticmethod
+    def write_rows(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert rows in the open transaction."""
+        if rows:
+            conn.execute(insert(events), list(rows))
 
     def recent(self, limit: int = 500, kind: str | None = None) -> list[Event]:
         """The newest events, newest first."""
         query = select(events).order_by(events.c.ts.desc()).limit(limit)
         if kind is not None:
             query = query.where(events.c.kind == kind)
-        with self.engine.connect() as conn:
+        with self.db.connect() as conn:
             return [event for row in conn.execute(query) if (event := _event(row)) is not None]
 
 

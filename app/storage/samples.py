@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Connection, func, insert, select
 
 from app.model import FloatArray, Quality, SampleBatch
+from app.storage.database import Database
 from app.storage.schema import metadata, samples, tags
 from app.tags import TagTable
 
@@ -21,22 +22,22 @@ COLUMNS = ("ts", "tag_id", "value", "quality", "reason", "text")
 
 
 class SampleStore:
-    """Reads and writes samples; maps engine tag ids to stable database tag ids."""
+    """Reads and writes samples; maps the engine's tag ids to stable database tag ids."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        metadata.create_all(engine)
+    def __init__(self, database: Database) -> None:
+        self.db = database
+        metadata.create_all(database)
         self._db_ids = np.zeros(0, dtype=np.int64)
-        compiled = insert(samples).compile(dialect=engine.dialect)
-        self._positional = bool(engine.dialect.positional) and compiled.positiontup is not None
+        compiled = insert(samples).compile(dialect=database.dialect)
+        self._positional = bool(database.dialect.positional) and compiled.positiontup is not None
         if self._positional:
             assert tuple(compiled.positiontup or ()) == COLUMNS
         self._insert_sql = str(compiled)
-        self._explicit_null = engine.dialect.name != "sqlite"
+        self._explicit_null = database.dialect.name != "sqlite"
 
     def register_tags(self, table: TagTable) -> None:
         """Make sure every tag has a database row; ids stay stable across config changes."""
-        with self.engine.begin() as conn:
+        with self.db.begin() as conn:
             existing = dict(conn.execute(select(tags.c.name, tags.c.id)).all())
             missing = [
                 {
@@ -82,15 +83,20 @@ class SampleStore:
         )
 
     def write(self, rows: Sequence[SampleRow]) -> None:
-        """Insert rows in one transaction (the DBAPI's executemany: no per-row objects)."""
+        """Insert rows in one transaction of their own."""
+        if rows:
+            with self.db.begin() as conn:
+                self.write_rows(conn, rows)
+
+    def write_rows(self, conn: Connection, rows: Sequence[SampleRow]) -> None:
+        """Insert rows in the open transaction (the DBAPI's executemany: no per-row objects)."""
         if not rows:
             return
-        with self.engine.begin() as conn:
-            if self._positional:
-                conn.exec_driver_sql(self._insert_sql, list(rows))
-            else:
-                named = [dict(zip(COLUMNS, row, strict=True)) for row in rows]
-                conn.execute(insert(samples), named)
+        if self._positional:
+            conn.exec_driver_sql(self._insert_sql, list(rows))
+        else:
+            named = [dict(zip(COLUMNS, row, strict=True)) for row in rows]
+            conn.execute(insert(samples), named)
 
     def read(
         self, full_name: str, start: float | None = None, end: float | None = None
@@ -106,7 +112,7 @@ class SampleStore:
             query = query.where(samples.c.ts >= start)
         if end is not None:
             query = query.where(samples.c.ts <= end)
-        with self.engine.connect() as conn:
+        with self.db.connect() as conn:
             result = conn.execute(query).all()
         if not result:
             return np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.uint8)
@@ -126,10 +132,10 @@ class SampleStore:
         )
         if good_only:
             query = query.where(samples.c.quality == int(Quality.GOOD))
-        with self.engine.connect() as conn:
+        with self.db.connect() as conn:
             return {name: int(count) for name, count in conn.execute(query).all()}
 
     def tag_names(self) -> Iterable[str]:
         """Every tag the database knows."""
-        with self.engine.connect() as conn:
+        with self.db.connect() as conn:
             return [row[0] for row in conn.execute(select(tags.c.name)).all()]

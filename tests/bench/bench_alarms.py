@@ -25,12 +25,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from app.alarms.definitions import build_definitions
 from app.alarms.evaluator import ConditionEvaluator
-from app.alarms.journal import AlarmJournal, connect
 from app.alarms.manager import AlarmManager
 from app.config import StationConfig
 from app.config_loader import parse_config
 from app.model import Quality, SampleBatch
 from app.tags import TagTable
+from tests.alarm_support import open_gateway
 
 TAGS = 2000
 
@@ -101,7 +101,7 @@ def evaluator_rate(config: StationConfig, batch_size: int, seconds: float) -> fl
 
 
 def manager_rate(config: StationConfig, db: Path, batch_size: int, seconds: float) -> float:
-    manager = AlarmManager(config, TagTable(config).ids(), AlarmJournal(connect(db)))
+    manager = AlarmManager(config, TagTable(config).ids(), open_gateway(db))
     rng = np.random.default_rng(2)
     batches = []
     for k in range(16):
@@ -119,7 +119,7 @@ def manager_rate(config: StationConfig, db: Path, batch_size: int, seconds: floa
 def flood(tags: int, db: Path) -> tuple[int, float]:
     """10,000 transitions: every tag's h and hh raise, then clear (2,500 tags x 2 x 2)."""
     config = station(tags)
-    manager = AlarmManager(config, TagTable(config).ids(), AlarmJournal(connect(db)))
+    manager = AlarmManager(config, TagTable(config).ids(), open_gateway(db))
     ids = np.arange(tags)
     count = 0
 
@@ -131,6 +131,7 @@ def flood(tags: int, db: Path) -> tuple[int, float]:
     start = time.perf_counter()
     manager.on_batch(make_batch(ids, np.full(tags, 99.0), 2e9))
     manager.on_batch(make_batch(ids, np.full(tags, 50.0), 2e9 + 0.5))
+    assert manager.wait_journaled(60)  # until committed by the writer and delivered
     elapsed = time.perf_counter() - start
     assert manager.journal_status.ok and manager.journal_status.pending == 0
     return count, elapsed

@@ -23,7 +23,7 @@ from app.config_loader import parse_config
 from app.engine import Engine
 from app.model import Quality, SampleBatch
 from app.station import Station
-from app.storage import StorageWriter, open_database
+from app.storage import DatabaseGateway, StorageWriter, open_database
 from app.worker import build_groups
 from drivers.signal_generator import SignalGeneratorDriver
 
@@ -67,7 +67,8 @@ def pipeline(path: Path, polls: int) -> tuple[float, float]:
     """Driver read -> scaling -> batch -> live + history + rows -> commit, on one thread."""
     cfg = config(0.1)
     engine = Engine(cfg, history_s=600)
-    writer = StorageWriter(open_database(f"sqlite:///{path}"), engine.tags)
+    # The gateway is not started: flush() runs its write round on this thread.
+    writer = StorageWriter(DatabaseGateway(open_database(f"sqlite:///{path}")), engine.tags)
     engine.subscribe(writer.on_batch)
     drivers = []
     for device in cfg.devices:

@@ -221,12 +221,13 @@ def evaluate(config: StationConfig, batches: Iterable[SampleBatch], alarms: bool
     result = Result()
     manager = None
     if alarms:
-        from app.alarms.journal import connect
         from app.alarms.manager import AlarmManager
         from app.alarms.model import AlarmState, Event, Transition
 
         box = [EPOCH]
-        manager = AlarmManager(config, ids, connect("sqlite://"), clock=lambda: box[0])
+        from tests.alarm_support import open_gateway
+
+        manager = AlarmManager(config, ids, open_gateway("sqlite://"), clock=lambda: box[0])
 
         def listen(transitions: Sequence[Transition]) -> None:
             for tr in transitions:
@@ -242,6 +243,8 @@ def evaluate(config: StationConfig, batches: Iterable[SampleBatch], alarms: bool
             box[0] = float(batch.timestamps[0])
             manager.on_batch(batch)
             manager.tick(box[0])
+    if manager is not None:
+        manager.wait_delivered()  # listeners hear of transitions on the notify thread
     return result
 
 

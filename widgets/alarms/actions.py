@@ -2,7 +2,9 @@
 
 The user is a station user name typed or picked from the recent ones; the access policy of the
 manager decides whether that person may act (:mod:`app.security`). Every refusal or bad input
-is shown in the dialog in plain words; nothing raises out of it.
+is shown in the dialog in plain words; nothing raises out of it. The manager applies an action
+in memory and hands its journal rows to the database gateway, so accepting a dialog never waits
+for the database, even when another process holds it locked.
 """
 
 from __future__ import annotations

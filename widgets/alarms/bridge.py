@@ -1,7 +1,8 @@
 """From the alarm manager's threads to the GUI thread, in batches, at a bounded rate.
 
-The manager calls its listeners on whichever thread caused the transitions (the engine's
-dispatcher, mostly). The bridge's listener only emits a queued signal carrying that batch;
+The manager calls its listeners on the journal's ``alarm-notify`` thread, after each group of
+transitions is committed (or after a short grace, marked ``journaled=False``, while the database
+is locked or failing). The bridge's listener only emits a queued signal carrying that batch;
 on the GUI thread the batches are collected and applied to the table model by a timer every
 ``interval_ms``, at most ``CHUNK`` transitions per step, so a flood of 10,000 transitions
 costs ten short model updates with painting in between, not 10,000 repaints.

@@ -1,9 +1,16 @@
-"""Alarm history: journaled transitions between two times, searchable by text."""
+"""Alarm history: journaled transitions between two times, searchable by text.
+
+The search runs on the database gateway's reader thread (``AlarmManager.query_history`` gives a
+Future); its result comes back through a queued signal while the view shows it is searching.
+No SQL runs on the GUI thread.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Sequence
+from concurrent.futures import Future
 from typing import Any
 
 from PySide6.QtCore import (
@@ -14,6 +21,8 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    Signal,
+    Slot,
 )
 from PySide6.QtWidgets import (
     QDateTimeEdit,
@@ -21,6 +30,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QProgressBar,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -107,10 +117,18 @@ class HistoryModel(QAbstractTableModel):
 class AlarmHistoryView(QWidget):
     """Search the alarm journal between two times."""
 
+    _arrived = Signal(object)
+    """(search number, Future, start time): emitted on the reader thread, received queued."""
+    searched = Signal()
+    """A search's result (or its error) is shown."""
+
     def __init__(self, manager: AlarmManager, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.manager = manager
         self.model = HistoryModel(self)
+        self.busy = False
+        self._search = 0  # only the newest search's answer is shown
+        self._arrived.connect(self._show, Qt.ConnectionType.QueuedConnection)
         now = QDateTime.currentDateTime()
         self.start = QDateTimeEdit(now.addDays(-1), self)
         self.end = QDateTimeEdit(now.addSecs(3600), self)
@@ -124,6 +142,11 @@ class AlarmHistoryView(QWidget):
         self.button = QPushButton(self.tr("Search"), self)
         self.button.clicked.connect(self.refresh)
         self.status = QLabel(self)
+        self.spinner = QProgressBar(self)
+        self.spinner.setRange(0, 0)  # busy indicator: no percentage to show
+        self.spinner.setMaximumWidth(120)
+        self.spinner.setTextVisible(False)
+        self.spinner.hide()
         bar = QHBoxLayout()
         bar.addWidget(QLabel(self.tr("From"), self))
         bar.addWidget(self.start)
@@ -143,7 +166,10 @@ class AlarmHistoryView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.status)
+        footer = QHBoxLayout()
+        footer.addWidget(self.status, 1)
+        footer.addWidget(self.spinner)
+        layout.addLayout(footer)
 
     def refresh(self) -> None:
         """Run the search (newest first, at most 5,000 rows)."""
@@ -152,8 +178,38 @@ class AlarmHistoryView(QWidget):
         if end <= start:
             self.status.setText(self.tr("The end must be after the start."))
             return
+        self._search += 1
+        search = self._search
+        self.busy = True
+        self.spinner.show()
+        self.status.setText(self.tr("Searching…"))
         started = time.perf_counter()
-        rows = self.manager.history(float(start), float(end), self.search.text().strip(), LIMIT)
+        future = self.manager.query_history(
+            float(start), float(end), self.search.text().strip(), LIMIT
+        )
+        future.add_done_callback(lambda done: self._hand_over(search, done, started))
+
+    def _hand_over(self, search: int, future: Future[list[Transition]], started: float) -> None:
+        # Reader thread: only a queued signal; RuntimeError: the view was closed meanwhile.
+        with contextlib.suppress(RuntimeError):
+            self._arrived.emit((search, future, started))
+
+    @Slot(object)
+    def _show(self, answer: tuple[int, Future[list[Transition]], float]) -> None:
+        search, future, started = answer
+        if search != self._search:
+            return  # an older search; a newer one is running
+        self.busy = False
+        self.spinner.hide()
+        try:
+            rows = future.result()
+        except Exception as exc:  # the database cannot be read: say so, keep the old rows
+            first = (str(exc).splitlines() or [type(exc).__name__])[0]
+            self.status.setText(
+                self.tr("The alarm journal cannot be read: %1").replace("%1", first)
+            )
+            self.searched.emit()
+            return
         self.model.set_rows(rows)
         text = (
             self.tr("%1 entries (%2 ms)")
@@ -166,3 +222,4 @@ class AlarmHistoryView(QWidget):
         if not status.ok:
             text += " — " + self.tr("journal error: %1").replace("%1", status.error)
         self.status.setText(text)
+        self.searched.emit()

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
+from concurrent.futures import Future
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QFontDatabase
@@ -17,12 +17,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.alarms.manager import AlarmManager
 from app.alarms.model import Priority
 from app.alarms.performance import PerformanceReport, analyse
+from app.storage.database import Database
 from widgets.alarms.model import format_time, priority_text
 
 
@@ -65,8 +65,8 @@ class AlarmPerformanceView(QWidget):
         layout.addWidget(self.text, 1)
 
     def refresh(self) -> None:
-        """Calculate the figures for the chosen period, on a worker thread (a month of
-        journal takes seconds); the result arrives through a queued signal."""
+        """Calculate the figures for the chosen period on the database gateway's reader thread
+        (a month of journal takes seconds); the result arrives through a queued signal."""
         if self.busy:
             return
         end = time.time()
@@ -74,15 +74,21 @@ class AlarmPerformanceView(QWidget):
         self.busy = True
         self.button.setEnabled(False)
         self.summary.setText(self.tr("Calculating…"))
-        engine = self.manager.journal.engine
-        threading.Thread(
-            target=self._compute, args=(engine, start, end), name="alarm-report", daemon=True
-        ).start()
+        journal = self.manager.journal
 
-    def _compute(self, engine: Engine, start: float, end: float) -> None:
-        # Worker thread: no widget is touched here.
+        def report(db: Database) -> PerformanceReport:
+            # Reader thread: let the transitions just shown land first (bounded: a locked
+            # database delays the report, never the window).
+            journal.wait_journaled(2.0)
+            return analyse(db, start, end)
+
+        future = journal.gateway.read(report)
+        future.add_done_callback(self._computed)
+
+    def _computed(self, future: Future[PerformanceReport]) -> None:
+        # The gateway's reader thread: no widget is touched here.
         try:
-            result: PerformanceReport | str = analyse(engine, start, end)
+            result: PerformanceReport | str = future.result()
         except SQLAlchemyError as exc:
             result = str(exc).splitlines()[0]
         with contextlib.suppress(RuntimeError):  # the view was closed meanwhile
