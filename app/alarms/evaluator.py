@@ -35,6 +35,7 @@ _KIND_CODE = {
     Kind.BAD_VALUE: _BAD,
 }
 _DIRECTION = {"both": 0.0, "above": 1.0, "below": -1.0}
+_LARGEST = float(np.finfo(np.float64).max)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +112,12 @@ class ConditionEvaluator:
             self._on[i] = p["limit"]
             self._off[i] = p["limit"] - d.deadband
             self._setpoint[i] = int(p.get("setpoint_id", 0))
-        else:  # discrete and bad value: the measure is 1 on a match (a bad value), 0 otherwise
+        elif d.kind == Kind.BAD_VALUE:
+            # The measure is the value itself: every finite one resets the condition and costs
+            # nothing extra; a bad value is given the measure +inf, the only one that sets it.
+            self._on[i] = _LARGEST
+            self._off[i] = _LARGEST
+        else:  # discrete: the measure is 1 on a match, 0 otherwise
             self._on[i] = 0.5
             self._off[i] = 0.5
             values = self._discrete_values(d)
@@ -157,8 +163,12 @@ class ConditionEvaluator:
         else:
             quality = np.asarray(batch.quality)
         good = (quality == 0) & np.isfinite(values)
-        if self._has[_BAD]:
+        # Bad values are rare: nothing is spent on them while every sample is good.
+        bad_value = None
+        if self._has[_BAD] and not good.all():
             bad_value = self._bad_values(batch, ids, values, quality)
+            if not bad_value.any():
+                bad_value = None
 
         n = ids.size
         positions = np.arange(n)
@@ -187,7 +197,7 @@ class ConditionEvaluator:
         tag = ids[sample]
 
         x = self._sign[cond] * v  # limits; other kinds overwrite their pairs below
-        if self._has[_RATE] or self._has[_DEVIATION] or self._has[_DISCRETE] or self._has[_BAD]:
+        if self._has[_RATE] or self._has[_DEVIATION] or self._has[_DISCRETE]:
             kind = self._kind[cond]
         if self._has[_RATE]:
             prev_v = self._last_v[tag]
@@ -223,11 +233,10 @@ class ConditionEvaluator:
                 match[has_bit] = ((as_int >> bits[has_bit]) & 1) == 1
             x[is_disc] = match.astype(np.float64)
 
-        if self._has[_BAD]:
-            is_bad = kind == _BAD
-            flagged = bad_value[sample[is_bad]]
-            x[is_bad] = flagged
-            ok[is_bad] |= flagged  # a bad value decides this condition; other bad samples hold
+        if bad_value is not None:
+            hit = bad_value[sample] & (self._kind[cond] == _BAD)
+            x[hit] = np.inf
+            ok[hit] = True  # a bad value decides this condition; other bad samples hold it
 
         with np.errstate(invalid="ignore"):
             on = ok & (x > self._on[cond])
