@@ -20,11 +20,14 @@ from app.commands import detect
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Runs the CLI in a child and prints its peak resident memory (KiB) on the last stderr line.
+#: VmHWM is the peak of this program only; ru_maxrss would include the forking pytest's.
 _MEASURED = (
-    "import resource, sys\n"
+    "import re, sys\n"
     "from app.cli import main\n"
     "code = main(sys.argv[1:])\n"
-    "print(f'maxrss={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}', file=sys.stderr)\n"
+    "status = open('/proc/self/status').read()\n"
+    "peak = re.search(r'VmHWM:\\s*(\\d+) kB', status).group(1)\n"
+    "print(f'maxrss={peak}', file=sys.stderr)\n"
     "raise SystemExit(code)\n"
 )
 
