@@ -203,7 +203,7 @@ def test_repeated_daylight_saving_hour_keeps_every_row(tmp_path: Path) -> None:
     written = out_rows(tmp_path / "out.csv")
     assert [r["timestamp"] for r in written] == [r.split(",")[0] for r in rows]
     assert [i for i, r in enumerate(written) if r["out_of_order"] == "1"] == [24]
-    assert "1 rows earlier than the row above" in summary.report()
+    assert "1 row earlier than the row above" in summary.report()
 
 
 def test_one_wild_timestamp_does_not_poison_the_rows_after_it(tmp_path: Path) -> None:

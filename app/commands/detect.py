@@ -95,18 +95,23 @@ class Summary:
         ]
         if self.skipped:
             reasons = ", ".join(f"{count} {why}" for why, count in self.skipped.most_common())
-            lines.append(f"rejected {sum(self.skipped.values())} bad rows (not in OUT): {reasons}")
+            count = sum(self.skipped.values())
+            lines.append(f"rejected {_n(count, 'bad row')} (not in OUT): {reasons}")
             lines.extend(f"  {example}" for example in self.examples)
             for why, _ in self.skipped.most_common():
                 lines.append(f"  {why}: {_ranges(self.rejected[why])}")
         if self.out_of_order:
             lines.append(
-                f"{len(self.out_of_order)} rows earlier than the row above, kept in file order "
-                f"with {OUT_OF_ORDER}=1: {_ranges(self.out_of_order)}"
+                f"{_n(len(self.out_of_order), 'row')} earlier than the row above, kept in file "
+                f"order with {OUT_OF_ORDER}=1: {_ranges(self.out_of_order)}"
             )
         if self.blank:
-            lines.append(f"{self.blank} blank lines ignored")
+            lines.append(f"{_n(self.blank, 'blank line')} ignored")
         return "\n".join(lines)
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _ranges(numbers: array[int]) -> str:
