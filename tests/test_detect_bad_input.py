@@ -308,14 +308,14 @@ def test_any_file_gives_a_clear_error_or_accounts_for_every_line(
 ) -> None:
     folder = tmp_path_factory.mktemp("fuzz")
     data = ending.join([header, *body]) + (ending if final else b"")
-    source, target = folder / "in.csv", folder / "out.csv"
+    source, target, rejects = folder / "in.csv", folder / "out.csv", folder / "rejects.csv"
     source.write_bytes(data)
     try:
-        summary = detect.detect_file(source, target, "robust")
+        summary = detect.detect_file(source, target, "robust", rejects=rejects)
     except detect.DetectError as exc:
         event(f"error: {str(exc).split(': ', 1)[-1][:30]}")
         assert "\n" not in str(exc) and str(exc)
-        assert not target.exists()  # nothing half-written
+        assert not target.exists() and not rejects.exists()  # nothing half-written
         return
     lines = _lines(data)
     texts = [line.decode("utf-8", "replace") for line in lines]
@@ -337,5 +337,8 @@ def test_any_file_gives_a_clear_error_or_accounts_for_every_line(
     for line_number, cells in zip(written, out, strict=True):
         assert cells[:width] == next(csv.reader([texts[line_number - 1]]))
         assert 0.0 <= float(cells[width]) <= 1.0
-    assert sorted(p.name for p in folder.iterdir()) == ["in.csv", "out.csv"]
+    with rejects.open(newline="", encoding="utf-8") as f:
+        listed = [int(r["line"]) for r in csv.DictReader(f)]
+    assert listed == rejected  # every rejected line, in file order
+    assert sorted(p.name for p in folder.iterdir()) == ["in.csv", "out.csv", "rejects.csv"]
     event(f"scored {min(summary.scored, 3)}+, rejected {min(len(rejected), 3)}+")

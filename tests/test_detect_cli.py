@@ -156,7 +156,34 @@ def test_no_usable_rows_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture) -
     assert cli(str(source), str(tmp_path / "out.csv")) == 1
     err = capsys.readouterr().err
     assert "rejected 2 bad rows (not in OUT): 2 not a number" in err and "no usable rows" in err
-    assert "not a number: lines 2-3" in err
+    assert "not a number: lines" not in err  # both are quoted in full already
+
+
+def test_every_rejected_line_is_listed_by_number(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    rows = [f"2024-01-01T00:00:{i:02d},{'x' if 3 <= i <= 9 or i == 20 else i}" for i in range(30)]
+    source = write(tmp_path / "in.csv", "timestamp,value\n" + "\n".join(rows) + "\n")
+    rejects = tmp_path / "rejects.csv"
+    out = str(tmp_path / "out.csv")
+    assert cli(str(source), out, "--detector", "robust", "--rejects", str(rejects)) == 0
+    err = capsys.readouterr().err
+    assert "22 of 30 rows scored" in err
+    assert "rejected 8 bad rows (not in OUT): 8 not a number" in err
+    assert err.count("  line ") == 5  # the first five quoted in full
+    assert "  not a number: lines 5-11, 22" in err
+    listed = read(rejects)
+    assert [r["line"] for r in listed] == ["5", "6", "7", "8", "9", "10", "11", "22"]
+    assert listed[0] == {
+        "line": "5",
+        "reason": "not a number",
+        "detail": "'x' in 'value' is not a number",
+    }
+    # The rejects file may be neither the input nor the output.
+    assert cli(str(source), out, "--rejects", str(source)) == 2
+    assert "is the input file itself" in capsys.readouterr().err
+    assert cli(str(source), out, "--rejects", out) == 2
+    assert "cannot be OUT.csv too" in capsys.readouterr().err
 
 
 def test_multivariate_detector_needs_two_columns(

@@ -22,10 +22,11 @@ import tempfile
 from array import array
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from app.commands.csv_lines import Line, open_text, read_lines
 from app.detectors.multivariate import MAX_COLUMNS as PCA_MAX_COLUMNS
@@ -75,11 +76,15 @@ class Summary:
     out_of_order: array[int] = field(default_factory=lambda: array("q"))
     """Line numbers of the rows whose timestamp is earlier than the row above (kept)."""
     detector: str = ""
+    rejects: Any = field(default=None, repr=False)
+    """A csv writer that gets ``line, reason, detail`` of every rejected row (``--rejects``)."""
 
     def skip(self, line: int, reason: str, detail: str) -> None:
         """Count a rejected row."""
         self.skipped[reason] += 1
         self.rejected.setdefault(reason, array("q")).append(line)
+        if self.rejects is not None:
+            self.rejects.writerow([line, reason, detail])
         if len(self.examples) < EXAMPLES:
             self.examples.append(f"line {line}: {detail}")
 
@@ -98,8 +103,9 @@ class Summary:
             count = sum(self.skipped.values())
             lines.append(f"rejected {_n(count, 'bad row')} (not in OUT): {reasons}")
             lines.extend(f"  {example}" for example in self.examples)
-            for why, _ in self.skipped.most_common():
-                lines.append(f"  {why}: {_ranges(self.rejected[why])}")
+            if count > len(self.examples):  # the others by line number (all: --rejects)
+                for why, _ in self.skipped.most_common():
+                    lines.append(f"  {why}: {_ranges(self.rejected[why])}")
         if self.out_of_order:
             lines.append(
                 f"{_n(len(self.out_of_order), 'row')} earlier than the row above, kept in file "
@@ -153,6 +159,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "number of numeric columns (default: %(default)s)",
     )
     parser.add_argument(
+        "--rejects",
+        metavar="REJECTS.csv",
+        help="also write every rejected line of IN.csv (line, reason, detail) to this CSV",
+    )
+    parser.add_argument(
         "--threshold",
         type=_unit_interval,
         default=DEFAULT_THRESHOLD,
@@ -174,7 +185,10 @@ def _unit_interval(text: str) -> float:
 def run(args: argparse.Namespace) -> int:
     """Entry point of the subcommand; returns the exit code."""
     try:
-        summary = detect_file(Path(args.input), Path(args.output), args.detector, args.threshold)
+        rejects = Path(args.rejects) if args.rejects else None
+        summary = detect_file(
+            Path(args.input), Path(args.output), args.detector, args.threshold, rejects
+        )
     except DetectError as exc:
         sys.stderr.write(f"shopfloor detect: {exc}\n")
         return EXIT_USAGE
@@ -186,9 +200,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def detect_file(
-    source: Path, target: Path, detector: str = AUTO, threshold: float = DEFAULT_THRESHOLD
+    source: Path,
+    target: Path,
+    detector: str = AUTO,
+    threshold: float = DEFAULT_THRESHOLD,
+    rejects: Path | None = None,
 ) -> Summary:
-    """Replay ``source`` into ``target``; raise :class:`DetectError` on unusable input."""
+    """Replay ``source`` into ``target`` (rejected lines into ``rejects`` if given); raise
+    :class:`DetectError` on unusable input."""
     try:
         infile = open_text(source)
     except FileNotFoundError:
@@ -197,6 +216,10 @@ def detect_file(
         raise DetectError(f"{source}: cannot read ({exc.strerror})") from None
     with infile:
         _refuse_same_file(source, target)
+        if rejects is not None:
+            _refuse_same_file(source, rejects)
+            if os.path.realpath(rejects) == os.path.realpath(target):
+                raise DetectError(f"{rejects}: the rejects file cannot be OUT.csv too")
         lines = read_lines(infile)
         header = _header(lines, source)
         names = [cell.strip() for cell in header.cells or []]
@@ -209,8 +232,17 @@ def detect_file(
             scorer = make_row_scorer(detector, [names[i] for i in value_cols])
         except ValueError as exc:
             raise DetectError(str(exc)) from None
-        with _AtomicOutput(target) as outfile:
-            return _replay(lines, names, time_col, value_cols, scorer, threshold, outfile)
+        with ExitStack() as stack:
+            outfile = stack.enter_context(_AtomicOutput(target))
+            summary = Summary(detector=scorer.name)
+            if rejects is not None:
+                summary.rejects = csv.writer(
+                    stack.enter_context(_AtomicOutput(rejects)), lineterminator="\n"
+                )
+                summary.rejects.writerow(["line", "reason", "detail"])
+            _replay(lines, names, time_col, value_cols, scorer, threshold, outfile, summary)
+        summary.rejects = None  # its file is closed
+        return summary
 
 
 def _refuse_same_file(source: Path, target: Path) -> None:
@@ -326,9 +358,9 @@ def _replay(
     scorer: RowScorer,
     threshold: float,
     outfile: TextIO,
-) -> Summary:
+    summary: Summary,
+) -> None:
     """Score the rows in file order; every line is written or rejected with its number."""
-    summary = Summary(detector=scorer.name)
     writer = csv.writer(outfile, lineterminator="\n")
     writer.writerow([*header, *ADDED_COLUMNS])
     width = len(header)
@@ -366,7 +398,6 @@ def _replay(
         summary.scored += 1
         summary.anomalies += hit
         writer.writerow([*row, f"{score:.6f}", "1" if hit else "0", "1" if late else "0"])
-    return summary
 
 
 def _values(row: list[str], columns: list[int], header: list[str]) -> tuple[list[float], str, str]:
