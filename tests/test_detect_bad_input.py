@@ -342,3 +342,43 @@ def test_any_file_gives_a_clear_error_or_accounts_for_every_line(
     assert listed == rejected  # every rejected line, in file order
     assert sorted(p.name for p in folder.iterdir()) == ["in.csv", "out.csv", "rejects.csv"]
     event(f"scored {min(summary.scored, 3)}+, rejected {min(len(rejected), 3)}+")
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    data=st.lists(
+        st.one_of(st.binary(max_size=12), st.sampled_from([b"\r\n", b"\r", b"\n", b'"', b"\xff"])),
+        max_size=20,
+    ).map(b"".join),
+    limit=st.integers(1, 9),
+    chunk=st.integers(1, 5),
+)
+def test_reader_yields_every_physical_line_once_whatever_their_length(
+    data: bytes, limit: int, chunk: int
+) -> None:
+    """Line numbers match a plain universal-newline split, however lines straddle the read
+    limits (a \\r\\n cut in two must not make an extra line)."""
+    import io
+
+    from app.commands import csv_lines
+
+    original = csv_lines.MAX_LINE_CHARS, csv_lines._CHUNK
+    csv_lines.MAX_LINE_CHARS, csv_lines._CHUNK = limit, chunk
+    try:
+        text = io.TextIOWrapper(
+            io.BytesIO(data), encoding="utf-8-sig", errors="surrogateescape", newline=""
+        )
+        got = list(csv_lines.read_lines(text))
+    finally:
+        csv_lines.MAX_LINE_CHARS, csv_lines._CHUNK = original
+    expected = _lines(data)
+    assert [line.number for line in got] == list(range(1, len(expected) + 1))
+    for line, raw in zip(got, expected, strict=True):
+        decoded = raw.decode("utf-8", "surrogateescape")
+        if line.number == 1:
+            decoded = decoded.removeprefix("\ufeff")
+        if line.reason == "too long":
+            assert len(decoded) > limit
+        elif line.cells is not None and not line.blank:
+            assert len(decoded) <= limit
+            assert line.cells == next(csv.reader([decoded]))
