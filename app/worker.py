@@ -28,6 +28,7 @@ from app.model import (
     SampleBatch,
     Severity,
 )
+from app.scaling import engineering_values
 from app.tags import TagTable
 from drivers import driver_class
 from drivers.base import DeviceError, Driver, Readings
@@ -240,9 +241,15 @@ class DeviceWorker(threading.Thread):
 
     def _publish_readings(self, group: PollGroup, readings: Readings) -> None:
         timestamp = readings.timestamp if readings.timestamp is not None else time.time()
-        values = readings.values * group.scale + group.offset
-        quality = np.zeros(len(group.tags), dtype=np.uint8)
-        reasons: dict[int, str] = {}
+        # Non-finite results (NaN registers, overflowing scales) come back BAD with a reason.
+        values, quality, reasons = engineering_values(
+            readings.values,
+            group.scale,
+            group.offset,
+            group.tag_ids,
+            readings.texts,
+            readings.fresh,
+        )
         for index, reason in readings.errors.items():
             quality[index] = Quality.BAD
             values[index] = np.nan

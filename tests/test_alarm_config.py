@@ -194,7 +194,9 @@ def test_documented_toml_shape_builds_every_kind(tmp_path: Path) -> None:
     ids = TagTable(config).ids()
     defs = {d.alarm_id: d for d in build_definitions(config, ids)}
     assert sorted(defs) == [
+        "oven.door.bad",
         "oven.door.open",
+        "oven.temp.bad",
         "oven.temp.burner_fault",
         "oven.temp.deviation",
         "oven.temp.h",
@@ -218,13 +220,20 @@ def test_documented_toml_shape_builds_every_kind(tmp_path: Path) -> None:
     assert defs["oven.temp.burner_fault"].kind == Kind.DISCRETE
     door = defs["oven.door.open"]
     assert (door.off_delay_s, door.suppress_key, door.priority) == (5.0, None, Priority.LOW)
+    # Every alarmed tag has a bad-value alarm, as urgent as the most urgent alarm it blinds.
+    assert (defs["oven.temp.bad"].kind, defs["oven.temp.bad"].priority) == (
+        Kind.BAD_VALUE,
+        Priority.CRITICAL,
+    )
+    assert defs["oven.door.bad"].priority == Priority.LOW
 
 
 def test_disabled_alarms_and_devices_are_left_out() -> None:
     data = doc({"h": {"limit": 5, "enabled": False}, "l": {"limit": 1}})
     config = parse_config(data)
     assert [d.alarm_id for d in build_definitions(config, TagTable(config).ids())] == [
-        "oven.temp.l"
+        "oven.temp.l",
+        "oven.temp.bad",
     ]
     data["devices"][0]["enabled"] = False
     config = parse_config(data)

@@ -57,10 +57,13 @@ def reference(
         prev_by_tag = dict(before)
         for tag, t, v, ok in samples:
             for d in (d for d in DEFS if d.tag_id == tag):
-                x = _measure(d, v, t, prev_by_tag.get(tag), last)
+                bad_value = d.kind == Kind.BAD_VALUE
+                x = None if bad_value else _measure(d, v, t, prev_by_tag.get(tag), last)
                 on_t, off_t = _thresholds(d)
                 good = ok and math.isfinite(v)
-                if good and x is not None and x > on_t:
+                if bad_value:  # set by a GOOD non-finite value, reset by a good one, else held
+                    state = not math.isfinite(v) if ok else raw[d.alarm_id]
+                elif good and x is not None and x > on_t:
                     state = True
                 elif good and x is not None and x <= off_t:
                     state = False
@@ -79,7 +82,7 @@ def _thresholds(d: AlarmDefinition) -> tuple[float, float]:
     if d.kind == Kind.LIMIT:
         on = d.params["sign"] * d.params["limit"]
         return on, on - d.deadband
-    if d.kind == Kind.DISCRETE:
+    if d.kind in (Kind.DISCRETE, Kind.BAD_VALUE):
         return 0.5, 0.5
     return d.params["limit"], d.params["limit"] - d.deadband
 

@@ -246,10 +246,12 @@ def test_bad_quality_and_nan_hold_the_state(oven, clock) -> None:
     feed(manager, clock, TEMP, 710)
     clock.advance(1)
     manager.on_batch(batch("oven", [TEMP], [0.0], clock.now, quality=[Quality.BAD]))
+    assert len(rec.transitions) == 1
     manager.on_batch(batch("oven", [TEMP], [float("nan")], clock.now))
     assert state(manager, "oven.temp.h") == AlarmState.UNACK
     assert state(manager, "oven.temp.l") == AlarmState.NORMAL
-    assert len(rec.transitions) == 1
+    # ... while the NaN, a value no limit can judge, raises the tag's bad-value alarm.
+    assert [t.alarm_id for t in rec.transitions] == ["oven.temp.h", "oven.temp.bad"]
 
 
 def test_many_samples_of_one_tag_in_one_batch(oven, clock) -> None:

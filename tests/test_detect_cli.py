@@ -45,7 +45,7 @@ def test_univariate_replay_finds_a_spike(tmp_path: Path, capsys: pytest.CaptureF
     source = series(tmp_path / "in.csv", values)
     assert cli(str(source), str(tmp_path / "out.csv"), "--detector", "robust") == 0
     rows = read(tmp_path / "out.csv")
-    assert list(rows[0]) == ["timestamp", "value", "anomaly_score", "anomaly"]
+    assert list(rows[0]) == ["timestamp", "value", "anomaly_score", "anomaly", "out_of_order"]
     assert len(rows) == 3000
     assert rows[2500]["value"] == f"{values[2500]:.6f}"  # input columns kept as they were
     flagged = [i for i, r in enumerate(rows) if r["anomaly"] == "1"]
@@ -86,11 +86,13 @@ def test_several_columns_use_the_multivariate_detector(
     assert flagged and 1700 <= flagged[0] <= 1710
 
 
-def test_bad_rows_are_counted_and_skipped(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_bad_rows_are_rejected_by_line_and_late_rows_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     good = [f"2024-01-01T00:{i // 60:02d}:{i % 60:02d},{i % 7}" for i in range(100)]
     lines = ["timestamp,value", *good[:50]]
     lines += [
-        "2024-01-01T00:00:10,5",  # time going backwards
+        "2024-01-01T00:00:10,5",  # time going backwards: kept and marked
         "2024-01-01T00:00:51,",  # missing value
         "2024-01-01T00:00:52,abc",  # not a number
         "yesterday,4",  # bad timestamp
@@ -101,20 +103,18 @@ def test_bad_rows_are_counted_and_skipped(tmp_path: Path, capsys: pytest.Capture
     source = write(tmp_path / "in.csv", "\n".join(lines) + "\n")
     assert cli(str(source), str(tmp_path / "out.csv"), "--detector", "robust") == 0
     err = capsys.readouterr().err
-    assert "96 of 101 rows scored" in err
-    assert "skipped 5 bad rows" in err
-    for reason in (
-        "time going backwards",
-        "missing value",
-        "not a number",
-        "bad timestamp",
-        "wrong column count",
-    ):
+    assert "97 of 101 rows scored" in err
+    assert "rejected 4 bad rows (not in OUT)" in err
+    for reason in ("missing value", "not a number", "bad timestamp", "wrong column count"):
         assert f"1 {reason}" in err
-    assert "line 52: '2024-01-01T00:00:10' is before the row above" in err
     assert "line 54: 'abc' in 'value' is not a number" in err
+    late = "1 row earlier than the row above, kept in file order with out_of_order=1: line 52"
+    assert late in err
+    assert "1 blank line ignored" in err
     assert "Traceback" not in err
-    assert len(read(tmp_path / "out.csv")) == 96
+    rows = read(tmp_path / "out.csv")
+    assert len(rows) == 97
+    assert [r["timestamp"] for r in rows if r["out_of_order"] == "1"] == ["2024-01-01T00:00:10"]
 
 
 @pytest.mark.parametrize(
@@ -155,7 +155,35 @@ def test_no_usable_rows_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture) -
     source = write(tmp_path / "in.csv", "timestamp,value\n2024-01-01,x\n2024-01-02,y\n")
     assert cli(str(source), str(tmp_path / "out.csv")) == 1
     err = capsys.readouterr().err
-    assert "skipped 2 bad rows: 2 not a number" in err and "no usable rows" in err
+    assert "rejected 2 bad rows (not in OUT): 2 not a number" in err and "no usable rows" in err
+    assert "not a number: lines" not in err  # both are quoted in full already
+
+
+def test_every_rejected_line_is_listed_by_number(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    rows = [f"2024-01-01T00:00:{i:02d},{'x' if 3 <= i <= 9 or i == 20 else i}" for i in range(30)]
+    source = write(tmp_path / "in.csv", "timestamp,value\n" + "\n".join(rows) + "\n")
+    rejects = tmp_path / "rejects.csv"
+    out = str(tmp_path / "out.csv")
+    assert cli(str(source), out, "--detector", "robust", "--rejects", str(rejects)) == 0
+    err = capsys.readouterr().err
+    assert "22 of 30 rows scored" in err
+    assert "rejected 8 bad rows (not in OUT): 8 not a number" in err
+    assert err.count("  line ") == 5  # the first five quoted in full
+    assert "  not a number: lines 5-11, 22" in err
+    listed = read(rejects)
+    assert [r["line"] for r in listed] == ["5", "6", "7", "8", "9", "10", "11", "22"]
+    assert listed[0] == {
+        "line": "5",
+        "reason": "not a number",
+        "detail": "'x' in 'value' is not a number",
+    }
+    # The rejects file may be neither the input nor the output.
+    assert cli(str(source), out, "--rejects", str(source)) == 2
+    assert "is the input file itself" in capsys.readouterr().err
+    assert cli(str(source), out, "--rejects", out) == 2
+    assert "cannot be OUT.csv too" in capsys.readouterr().err
 
 
 def test_multivariate_detector_needs_two_columns(

@@ -9,6 +9,7 @@ from app.alarms.model import AlarmDefinition, Kind, Priority
 from app.config import DeviceConfig, StationConfig, TagConfig
 from app.config.alarms import (
     AlarmOptions,
+    BadValueAlarm,
     DeviationAlarm,
     DiscreteAlarm,
     LimitAlarm,
@@ -94,6 +95,10 @@ def _definition(
         kind = Kind.DISCRETE
         params = {"equals": alarm.equals, "values": alarm.values, "bit": alarm.bit}
         default = f"{label}: {alarm.name}"
+    elif isinstance(alarm, BadValueAlarm):
+        kind = Kind.BAD_VALUE
+        params = {}
+        default = f"{label}: bad value (not a number or out of range), its alarms cannot work"
     else:  # pragma: no cover - the config model admits no other kind
         raise TypeError(type(alarm).__name__)
 
@@ -117,7 +122,7 @@ def _definition(
         tag=tag.name,
         condition=name,
         kind=kind,
-        priority=Priority.parse(alarm.priority),
+        priority=Priority.parse(alarm.priority or "medium"),
         message=alarm.message or default,
         response=alarm.response,
         tag_id=tag_ids[f"{device.name}.{tag.name}"],

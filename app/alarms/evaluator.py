@@ -6,6 +6,12 @@ between (and every bad or NaN sample) keeps the previous state: that is the dead
 hysteresis. High limits use ``x = value``, low limits ``x = -value`` with ``on = -limit``, so
 one comparison serves both. Only *changes* of the raw state come back to Python; delays and
 the ISA-18.2 state model are applied by the manager.
+
+A bad-value condition (ISA-18.2 bad-measurement alarm) is set by a sample whose value is not a
+finite number though the device answered (reason ``not a number`` or ``out of range`` from
+:mod:`app.scaling`, or a non-finite GOOD value from elsewhere) and reset by a good finite one.
+Every other bad sample (a device that does not answer has its own communication alarm) holds
+it, as it holds the process conditions.
 """
 
 from __future__ import annotations
@@ -17,16 +23,19 @@ import numpy as np
 import numpy.typing as npt
 
 from app.alarms.model import AlarmDefinition, Kind
-from app.model import SampleBatch
+from app.model import Quality, SampleBatch
+from app.scaling import VALUE_REASONS
 
-_LIMIT, _DEVIATION, _RATE, _DISCRETE = 0, 1, 2, 3
+_LIMIT, _DEVIATION, _RATE, _DISCRETE, _BAD = 0, 1, 2, 3, 4
 _KIND_CODE = {
     Kind.LIMIT: _LIMIT,
     Kind.DEVIATION: _DEVIATION,
     Kind.RATE: _RATE,
     Kind.DISCRETE: _DISCRETE,
+    Kind.BAD_VALUE: _BAD,
 }
 _DIRECTION = {"both": 0.0, "above": 1.0, "below": -1.0}
+_LARGEST = float(np.finfo(np.float64).max)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +112,11 @@ class ConditionEvaluator:
             self._on[i] = p["limit"]
             self._off[i] = p["limit"] - d.deadband
             self._setpoint[i] = int(p.get("setpoint_id", 0))
+        elif d.kind == Kind.BAD_VALUE:
+            # The measure is the value itself: every finite one resets the condition and costs
+            # nothing extra; a bad value is given the measure +inf, the only one that sets it.
+            self._on[i] = _LARGEST
+            self._off[i] = _LARGEST
         else:  # discrete: the measure is 1 on a match, 0 otherwise
             self._on[i] = 0.5
             self._off[i] = 0.5
@@ -149,6 +163,12 @@ class ConditionEvaluator:
         else:
             quality = np.asarray(batch.quality)
         good = (quality == 0) & np.isfinite(values)
+        # Bad values are rare: nothing is spent on them while every sample is good.
+        bad_value = None
+        if self._has[_BAD] and not good.all():
+            bad_value = self._bad_values(batch, ids, values, quality)
+            if not bad_value.any():
+                bad_value = None
 
         n = ids.size
         positions = np.arange(n)
@@ -213,6 +233,11 @@ class ConditionEvaluator:
                 match[has_bit] = ((as_int >> bits[has_bit]) & 1) == 1
             x[is_disc] = match.astype(np.float64)
 
+        if bad_value is not None:
+            hit = bad_value[sample] & (self._kind[cond] == _BAD)
+            x[hit] = np.inf
+            ok[hit] = True  # a bad value decides this condition; other bad samples hold it
+
         with np.errstate(invalid="ignore"):
             on = ok & (x > self._on[cond])
             off = ok & (x <= self._off[cond])
@@ -239,7 +264,27 @@ class ConditionEvaluator:
             return _NO_CHANGES
         order = np.argsort(t[changed], kind="stable")
         changed = changed[order]
-        return RawChanges(cond[changed], t[changed], state[changed], v[changed])
+        value = v[changed]
+        value[~np.isfinite(value)] = np.nan  # what a bad-value alarm saw: no infinity onwards
+        return RawChanges(cond[changed], t[changed], state[changed], value)
+
+    @staticmethod
+    def _bad_values(
+        batch: SampleBatch,
+        ids: npt.NDArray[np.intp],
+        values: npt.NDArray[np.float64],
+        quality: npt.NDArray[np.uint8],
+    ) -> npt.NDArray[np.bool_]:
+        """Samples whose value is not a finite number though the device answered."""
+        flagged = (quality == Quality.GOOD) & ~np.isfinite(values)
+        for position in np.flatnonzero(flagged).tolist():
+            if int(ids[position]) in batch.texts:  # a string tag's value is its text
+                flagged[position] = False
+        if batch.reasons:
+            for position in np.flatnonzero(quality == Quality.BAD).tolist():
+                if batch.reasons.get(int(ids[position])) in VALUE_REASONS:
+                    flagged[position] = True
+        return flagged
 
     def _remember(
         self,

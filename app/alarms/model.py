@@ -86,6 +86,8 @@ class Kind(StrEnum):
     DEVIATION = "deviation"
     RATE = "rate"
     DISCRETE = "discrete"
+    BAD_VALUE = "bad_value"
+    """The tag's value is not a finite number though its device answers."""
     COMM = "comm"
     ANOMALY = "anomaly"
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +19,7 @@ import numpy as np
 
 from app.commands.common import load_config_or_report, positive_float
 from app.config import DeviceConfig, StationConfig
+from app.scaling import engineering_values
 from app.tags import TagTable
 from app.worker import PollGroup, build_groups, default_driver_factory, exact_integers
 from drivers.base import DeviceError, Driver
@@ -71,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
             return 2
     results = poll_station(config, devices, wait_s=args.wait)
     if args.json:
-        print(json.dumps([asdict(r) for r in results], indent=2))
+        # Strict JSON: a non-finite value is null with quality "bad" and its reason.
+        print(json.dumps([asdict(r) for r in results], indent=2, allow_nan=False))
     else:
         print(format_table(results))
     return 0 if all(r.quality == "good" for r in results) else 1
@@ -133,18 +134,23 @@ def _read_group(
                 errors[index] = reason
         if not driver.streaming or got.all() or time.monotonic() >= deadline:
             break
-    scaled = values * group.scale + group.offset
+    # Scaled as the station scales them: a NaN or infinite result is bad, with its reason.
+    scaled, _, unusable = engineering_values(
+        values, group.scale, group.offset, group.tag_ids, texts, got
+    )
     out: dict[str, TagResult] = {}
     for index, tag in enumerate(group.tags):
+        tag_id = int(group.tag_ids[index])
         if not got[index]:
             out[tag.name] = _bad(device, tag.name, tag.unit, f"no value within {wait:g} s")
         elif index in errors:
             out[tag.name] = _bad(device, tag.name, tag.unit, errors[index])
+        elif tag_id in unusable:
+            out[tag.name] = _bad(device, tag.name, tag.unit, unusable[tag_id])
         else:
             value: float | int | str | None = texts.get(index, integers.get(index))
             if value is None:
-                number = float(scaled[index])
-                value = None if math.isnan(number) else number
+                value = float(scaled[index])
             out[tag.name] = TagResult(device.name, tag.name, value, tag.unit, "good", None)
     return out
 

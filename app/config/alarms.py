@@ -1,7 +1,8 @@
 """Alarm definitions as they appear under a tag in the station config.
 
 A tag's ``alarms`` table holds up to four limit alarms (``hh``, ``h``, ``l``, ``ll``), one
-deviation alarm, one rate-of-change alarm and any number of discrete alarms, plus defaults
+deviation alarm, one rate-of-change alarm, any number of discrete alarms and a bad-value alarm
+(``bad``, on by default when any other alarm is defined), plus defaults
 (deadband, delays, latching, suppression) that every alarm of the tag inherits unless it sets
 its own::
 
@@ -36,7 +37,7 @@ Priority = Literal["critical", "high", "medium", "low"]
 Direction = Literal["both", "above", "below"]
 
 #: Condition names a discrete alarm may not take (they name the built-in conditions).
-RESERVED_NAMES = frozenset({"hh", "h", "l", "ll", "deviation", "rate"})
+RESERVED_NAMES = frozenset({"hh", "h", "l", "ll", "deviation", "rate", "bad"})
 
 NonNegative = Annotated[float, Field(ge=0)]
 Delay = Annotated[float, Field(ge=0, le=3600)]
@@ -107,6 +108,21 @@ class DiscreteAlarm(AlarmOptions):
         return self
 
 
+class BadValueAlarm(AlarmOptions):
+    """ISA-18.2 bad-measurement alarm: active while the device answers but the tag's value is not
+    a finite number (NaN, or infinite after scaling); the tag's other alarms hold meanwhile.
+
+    Every tag with another enabled alarm has one unless ``enabled = false``; its priority is
+    by default the most urgent of the alarms it leaves blind.
+    """
+
+    priority: Priority | None = None  # type: ignore[assignment]
+    response: str = "Check the instrument and its wiring, then the tag's data type and scale."
+
+
+_URGENCY: tuple[Priority, ...] = ("critical", "high", "medium", "low")
+
+
 class TagAlarms(StrictModel):
     """Alarm definitions of one tag, with defaults shared by all of them."""
 
@@ -117,6 +133,7 @@ class TagAlarms(StrictModel):
     deviation: DeviationAlarm | None = None
     rate: RateAlarm | None = None
     discrete: list[DiscreteAlarm] = Field(default_factory=list)
+    bad: BadValueAlarm | None = None
     # Defaults inherited by every alarm of this tag
     deadband: NonNegative = 0.0
     on_delay_s: Delay = 0.0
@@ -147,11 +164,24 @@ class TagAlarms(StrictModel):
         return self
 
     def conditions(self) -> list[tuple[str, AlarmOptions]]:
-        """Every defined condition as ``(name, definition)``: hh, h, l, ll, deviation, rate, ..."""
+        """Every condition as ``(name, definition)``: hh, h, l, ll, deviation, rate, discrete
+        ones, then ``bad`` (present by default, see :class:`BadValueAlarm`)."""
         found: list[tuple[str, AlarmOptions]] = []
         for name in ("hh", "h", "l", "ll", "deviation", "rate"):
             alarm = getattr(self, name)
             if alarm is not None:
                 found.append((name, alarm))
         found.extend((d.name, d) for d in self.discrete)
+        bad = self.bad_value_alarm(found)
+        if bad is not None:
+            found.append(("bad", bad))
         return found
+
+    def bad_value_alarm(self, others: list[tuple[str, AlarmOptions]]) -> BadValueAlarm | None:
+        """The tag's bad-value alarm, with its priority resolved; None when it has none."""
+        enabled = [alarm for _, alarm in others if alarm.enabled]
+        bad = self.bad if self.bad is not None else (BadValueAlarm() if enabled else None)
+        if bad is None or bad.priority is not None:
+            return bad
+        ranks = [_URGENCY.index(alarm.priority) for alarm in enabled]
+        return bad.model_copy(update={"priority": _URGENCY[min(ranks, default=2)]})

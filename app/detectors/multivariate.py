@@ -24,6 +24,10 @@ from app.detectors.base import squash
 from app.messages import Message
 
 _REFRESH = 25  # samples between eigen-decompositions
+#: Most tags one detector takes. Memory grows with the square of the tag count (p x p
+#: correlation, 5 p warm-up rows) and each refresh is an O(p^3) eigen-decomposition: 256 tags
+#: cost a few MB and a few ms; 40,000 would need 12 GiB. A wider machine is split by the user.
+MAX_COLUMNS = 256
 #: After an anomalous row, learning pauses this long: a broken correlation must not become
 #: the new normal through the rows of it that happen to look normal.
 _HOLD = 200
@@ -51,6 +55,10 @@ class PcaDetector:
     ) -> None:
         if len(columns) < 2:
             raise ValueError("the multivariate detector needs at least 2 tags")
+        if len(columns) > MAX_COLUMNS:
+            raise ValueError(
+                f"the multivariate detector takes at most {MAX_COLUMNS} tags, not {len(columns)}"
+            )
         self.columns = list(columns)
         self.p = len(columns)
         self.warmup = max(warmup, 5 * self.p, 30)

@@ -47,6 +47,8 @@ MUTED = "#5c5c5c"
 
 #: Up to this many new alarms per batch are inserted at their sorted place, more on top.
 FEW_NEW_ROWS = 32
+#: More separate runs of changed rows than this are announced as one span.
+MAX_RUNS = 32
 ALARM_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
@@ -319,8 +321,12 @@ class AlarmTableModel(QAbstractTableModel):
                 self._count(row, -1)
             row.update(t)
             self._count(row, +1)
-        # Changed rows first: their positions are valid until rows are inserted.
-        for start, end in _runs(sorted(changed)):
+        # Changed rows first: their positions are valid until rows are inserted. Scattered
+        # changes (a flood over tags with several alarms each) go as one span, not thousands.
+        runs = _runs(sorted(changed))
+        if len(runs) > MAX_RUNS:
+            runs = [(runs[0][0], runs[-1][1])]
+        for start, end in runs:
             self.dataChanged.emit(self.index(start, 0), self.index(end, Column.COUNT - 1), [])
         if new_rows:
             self._insert(new_rows)
