@@ -14,6 +14,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import TypeVar
 
 from app.config import StationConfig
 from app.live import LiveValues
@@ -23,6 +24,8 @@ from app.tags import TagTable
 from app.worker import DeviceWorker, DriverFactory, default_driver_factory
 
 log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 BatchSubscriber = Callable[[SampleBatch], None]
 EventSubscriber = Callable[[Event], None]
@@ -198,7 +201,7 @@ class Engine:
             self._call(callback, now)
 
     @staticmethod
-    def _call(callback: Callable[[object], None], arg: object) -> None:
+    def _call(callback: Callable[[_T], None], arg: _T) -> None:
         try:
             callback(arg)
         except Exception:

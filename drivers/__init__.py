@@ -55,4 +55,4 @@ def driver_class(name: str) -> type[Driver]:
         cls = getattr(module, class_name)
     except (ImportError, AttributeError) as exc:
         raise DriverLoadError(f"driver '{name}' cannot be loaded: {exc}") from exc
-    return cls  # type: ignore[no-any-return]
+    return cls

@@ -260,10 +260,11 @@ class SerialAsciiDriver(Driver):
         s: SerialAsciiSettings = self.settings
         self.counters["lines"] += 1
         if s.checksum != "none":
-            raw = self._verified(raw)
-            if raw is None:
+            verified = self._verified(raw)
+            if verified is None:
                 self.counters["checksum"] += 1
                 return
+            raw = verified
         try:
             text = raw.decode(s.encoding)
         except UnicodeDecodeError:

@@ -22,7 +22,7 @@ from app.alarms.evaluator import ConditionEvaluator
 from app.alarms.model import AlarmState, Kind, Priority
 from app.config import ConfigError
 from app.config_loader import parse_config
-from app.model import Event, Quality, SampleBatch
+from app.model import Event, EventKind, Quality, SampleBatch
 from app.scaling import NOT_A_NUMBER, OUT_OF_RANGE, engineering_values
 from app.station import Station
 from app.storage import open_database
@@ -206,7 +206,7 @@ ALARMED = station(
             {"name": "a", "alarms": {"hh": {"limit": 9, "priority": "high"}, "h": {"limit": 5}}},
             {"name": "b", "alarms": {"l": {"limit": 0}, "bad": {"priority": "low"}}},
             {"name": "c", "alarms": {"h": {"limit": 5}, "bad": {"enabled": False}}},
-            {"name": "label", "type": "string", "length": 4, "alarms": {"bad": {}}},
+            {"name": "label", "type": "string", "alarms": {"bad": {}}},
             {"name": "plain"},
         ]
     }
@@ -298,9 +298,9 @@ def test_communication_loss_raises_no_bad_value_alarms(tmp_path: Path) -> None:
     down.reasons.update(dict.fromkeys(every, "timeout: no answer within 0.5 s"))
     manager.on_batch(down)
     manager.on_event(
-        Event(clock.now, "comm_loss", "m", "m: communication lost (timeout: no answer)")
+        Event(clock.now, EventKind.COMM_LOSS, "m", {"fault": "timeout", "detail": "no answer"})
     )
-    manager.on_event(Event(clock.advance(5), "comm_restored", "m", "m: communication restored"))
+    manager.on_event(Event(clock.advance(5), EventKind.COMM_RESTORED, "m"))
     manager.on_batch(batch("m", every[:3], [1.0, 1.0, 1.0], clock.advance(1)))
     raised = {t.alarm_id for t in rec.transitions if t.event.value == "raise"}
     assert raised == {"m.@comm"}

@@ -123,11 +123,11 @@ def _read_group(
         readings = driver.read(group.tags)
         fresh = readings.fresh if readings.fresh is not None else np.ones(count, dtype=bool)
         values[fresh] = readings.values[fresh]
-        for index in np.flatnonzero(fresh):
+        for index in np.flatnonzero(fresh).tolist():
             got[index] = True
-            errors.pop(int(index), None)
+            errors.pop(index, None)
             if index in readings.texts:
-                texts[int(index)] = readings.texts[int(index)]
+                texts[index] = readings.texts[index]
         integers.update(exact_integers(group, readings))
         for index, reason in readings.errors.items():
             if fresh[index]:

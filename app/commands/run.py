@@ -14,6 +14,7 @@ from app.commands.common import (
     positive_float,
     stop_on_signals,
 )
+from app.config import StationConfig
 from app.station import Station
 
 
@@ -45,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     return run_headless(config, db_url=args.db, duration=args.duration)
 
 
-def run_headless(config, *, db_url: str | None, duration: float | None) -> int:  # type: ignore[no-untyped-def]
+def run_headless(config: StationConfig, *, db_url: str | None, duration: float | None) -> int:
     """The headless loop: start the station, report once, wait, stop cleanly; 2 when the
     database cannot be used."""
     if database_problem(db_url, config):

@@ -314,12 +314,7 @@ class AnomalyMonitor:
         for stream in self._by_name.values():
             if stream.device == device:
                 for detector, _ in stream.detectors:
-                    # The pattern-novelty detector (off by default) has no resume(): its
-                    # recent window still spans the stop, so its first scores after a restart
-                    # compare across it. Giving it one is open work (docs/DETECTORS.md).
-                    resume = getattr(detector, "resume", None)
-                    if resume is not None:
-                        resume()
+                    detector.resume()
 
     def _end(self, latch: _Latch, when: float) -> None:
         if latch.onset is not None:

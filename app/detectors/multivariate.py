@@ -99,7 +99,7 @@ class PcaDetector:
         vectors = vectors[:, order]
         share = np.cumsum(values) / values.sum()
         # Keep enough components for the variance share, but leave a residual space for SPE.
-        k = int(min(np.searchsorted(share, self.variance) + 1, self.p - 1))
+        k = min(int(np.searchsorted(share, self.variance)) + 1, self.p - 1)
         self._components = vectors[:, :k]
         self._eigen = values[:k]
         self.t2_limit = chi2_quantile(self.confidence, k)
@@ -124,7 +124,9 @@ class PcaDetector:
         self.var = np.maximum(spread, 1e-9) ** 2
         z = (data - self.mean) / np.sqrt(self.var)
         z = np.clip(z, -6.0, 6.0)
-        self.corr = np.corrcoef(z, rowvar=False) if z.std(axis=0).min() > 0 else np.eye(self.p)
+        self.corr = (
+            np.asarray(np.corrcoef(z, rowvar=False)) if z.std(axis=0).min() > 0 else np.eye(self.p)
+        )
         self.corr = np.nan_to_num(self.corr) + 1e-6 * np.eye(self.p)
         self._decompose()
         residual = z - (z @ self._components) @ self._components.T

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+import numpy as np
+
 from app.detectors.base import UnivariateDetector
 from app.detectors.checks import FlatlineDetector
 from app.detectors.drift import DriftDetector
@@ -37,7 +39,7 @@ class MultivariateScorer(Protocol):
 
     name: str
 
-    def update(self, values: Sequence[float]) -> float:
+    def update(self, values: list[float] | np.ndarray) -> float:
         """Score of the row in [0, 1]."""
         ...
 
@@ -62,7 +64,7 @@ class RowScorer:
         """Score of one row (``timestamp`` is known to be non-decreasing)."""
         del timestamp  # the detectors count samples; replays are evenly paced enough
         if self._multi is not None:
-            return self._multi.update(values)
+            return self._multi.update(list(values))
         best = 0.0
         for detector, value in zip(self._uni, values, strict=True):
             best = max(best, detector.update(value))

@@ -310,6 +310,10 @@ class SequenceDetector:
             view.reset()
         self.last = ("", 0.0, 0.0)  # dominant view, its score, the range excess
 
+    def resume(self) -> None:
+        """Nothing is dropped across a stop: the recent window still spans it, so the first
+        scores after a restart compare across it (open work, docs/DETECTORS.md)."""
+
     def update(self, x: float) -> float:
         """Score of sample ``x`` (strictly from the past and ``x`` itself)."""
         self.n += 1

@@ -12,8 +12,9 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import delete, literal_column, select
+from sqlalchemy import ColumnElement, delete, literal_column, select
 
 from app.storage.database import Database
 from app.storage.gateway import Maintenance
@@ -59,6 +60,7 @@ class Retention(Maintenance):
             self.finished.set()
             return False
         target = self._todo[0]
+        key: ColumnElement[Any] | None
         if target is None:
             table = events
             key = events.c.id
@@ -67,7 +69,7 @@ class Retention(Maintenance):
             table = samples
             key = literal_column("rowid") if database.dialect.name == "sqlite" else None
             old = (
-                select(key)
+                select(literal_column("rowid"))
                 .select_from(samples)
                 .where(samples.c.tag_id == target, samples.c.ts < self._cutoff)
             )

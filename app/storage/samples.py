@@ -38,7 +38,9 @@ class SampleStore:
     def register_tags(self, table: TagTable) -> None:
         """Make sure every tag has a database row; ids stay stable across config changes."""
         with self.db.begin() as conn:
-            existing = dict(conn.execute(select(tags.c.name, tags.c.id)).all())
+            existing: dict[str, int] = {
+                name: tag_id for name, tag_id in conn.execute(select(tags.c.name, tags.c.id))
+            }
             missing = [
                 {
                     "name": info.full_name,
@@ -51,7 +53,9 @@ class SampleStore:
             ]
             if missing:
                 conn.execute(insert(tags), missing)
-                existing = dict(conn.execute(select(tags.c.name, tags.c.id)).all())
+                existing = {
+                    name: tag_id for name, tag_id in conn.execute(select(tags.c.name, tags.c.id))
+                }
         self._db_ids = np.array([existing[info.full_name] for info in table], dtype=np.int64)
 
     def rows(self, batch: SampleBatch) -> list[SampleRow]:

@@ -339,10 +339,10 @@ class ModbusDriver(Driver):
             else:
                 grouped.setdefault((tag.data_type, tag.byte_order), []).append(index)
         for (data_type, order), members in grouped.items():
-            index = np.array(members, dtype=np.intp)
+            member_index = np.array(members, dtype=np.intp)
             byte_offsets = np.array([2 * plan.positions[i] for i in members], dtype=np.intp)
             size = 1 if data_type == "bool" else tags[members[0]].register_count
-            group = _Group(data_type, index, gather_index(byte_offsets, size, order))
+            group = _Group(data_type, member_index, gather_index(byte_offsets, size, order))
             if data_type == "bool":
                 group.bits = np.array(
                     [-1 if tags[i].bit is None else tags[i].bit for i in members], dtype=np.int16

@@ -169,8 +169,8 @@ def get_scenario(spec: str | Scenario | list[Fault] | None) -> Scenario:
         machine, duration, severity = SINGLE_FAULT[spec]
         fault = Fault(
             start_s=SINGLE_FAULT_START_S,
-            machine=machine,  # type: ignore[arg-type]
-            kind=spec,  # type: ignore[arg-type]
+            machine=machine,
+            kind=spec,
             duration_s=duration,
             severity=severity,
         )

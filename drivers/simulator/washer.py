@@ -115,8 +115,9 @@ class Washer(Machine):
             self.cycles += 1
             self.good += 1
         entrance_free = not self.belt or self.belt[-1][1] >= SPACING_M
-        if entrance_free and (part := self.inp.take()) is not None:
-            self.belt.append((part, 0.0))
+        arriving = self.inp.take() if entrance_free else None
+        if arriving is not None:
+            self.belt.append((arriving, 0.0))
         self.wait_s = 0.0 if self.belt else self.wait_s + dt
 
     def values(self) -> dict[str, float]:
