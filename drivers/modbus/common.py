@@ -244,7 +244,7 @@ class ModbusDriver(Driver):
 
     def read(self, tags: Sequence[TagConfig]) -> Readings:
         points = self._points_of(tags)
-        plan = self.plan(points)
+        plan = self._plan_points(points)
         self._requests = 0
         registers = np.zeros(plan.register_size, dtype=np.uint16)
         bits = np.zeros(plan.bit_size, dtype=bool)
@@ -256,8 +256,11 @@ class ModbusDriver(Driver):
         readings.requests = self._requests
         return readings
 
-    def plan(self, tags: Sequence[ModbusPoint]) -> ReadPlan:
+    def plan(self, tags: Sequence[TagConfig]) -> ReadPlan:
         """The (cached) read plan of ``tags`` given what the device has taught so far."""
+        return self._plan_points(self._points_of(tags))
+
+    def _plan_points(self, tags: Sequence[ModbusPoint]) -> ReadPlan:
         self._expire_learned()
         version = self._learned.version
         # Fast path: the worker passes the same list object every cycle.

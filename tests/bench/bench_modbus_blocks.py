@@ -89,7 +89,7 @@ def main() -> None:
             counted = server.logic.requests - before
             driver.close()
             assert not readings.errors, readings.errors
-            best = minimum(device.tags, max_gap, max_bit_gap)
+            best = minimum([driver.points[t.name] for t in device.tags], max_gap, max_bit_gap)
             print(
                 f"{max_gap:>8} {len(raw):>6} {len(plan.blocks):>6} {counted:>7} {best:>8} "
                 f"{plan_ms:>8.1f}   plan/minimum = {len(plan.blocks) / best:.2f}"
