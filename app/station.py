@@ -14,6 +14,7 @@ from app.alarms.manager import AlarmManager
 from app.config import StationConfig
 from app.detectors.monitor import AnomalyMonitor
 from app.engine import Engine
+from app.machine_states import MachineStateWatcher
 from app.model import SampleBatch
 from app.storage import StorageWriter, open_database
 from app.storage.state import StateStore
@@ -44,6 +45,9 @@ class Station:
         )
         self.engine.subscribe(self.storage.on_batch)
         self.engine.subscribe_events(self.storage.on_event)
+        # A stop, a start, a fault: each becomes an event, stored and shown like any other.
+        states = MachineStateWatcher(config, self.engine.tags, self.engine.post_event)
+        self.engine.subscribe(states.on_batch)
         # Alarms after storage: a transition is journaled before any view hears of it.
         self.alarms = AlarmManager(config, self.engine.tags.ids(), AlarmJournal(self.database))
         self.alarms.connect_engine(self.engine)
