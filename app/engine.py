@@ -88,7 +88,7 @@ class Engine:
         self._batch_subscribers: list[BatchSubscriber] = []
         self._event_subscribers: list[EventSubscriber] = []
         self._tick_subscribers: list[TickSubscriber] = []
-        self._driver_factory = driver_factory
+        self.driver_factory = driver_factory
         # One worker per enabled device, in config order; a device taken out of service keeps
         # its last (stopped) worker here so that its diagnostics stay readable.
         self._workers = {
@@ -127,7 +127,7 @@ class Engine:
         self._queue.put(_Call(action))
 
     def _new_worker(self, device: DeviceConfig) -> DeviceWorker:
-        return DeviceWorker(device, self.tags, self._queue.put, driver_factory=self._driver_factory)
+        return DeviceWorker(device, self.tags, self._queue.put, driver_factory=self.driver_factory)
 
     # -- out of service -----------------------------------------------------------------------
 

@@ -25,3 +25,15 @@ def free_tcp_port() -> int:
 def sqlite_url(tmp_path: Path) -> str:
     """A real SQLite file in the test's temporary directory."""
     return f"sqlite:///{tmp_path / 'station.db'}"
+
+
+@pytest.fixture(autouse=True)
+def private_qt_settings(tmp_path: Path) -> Path:
+    """Window settings (QSettings) go to the test's own directory, never the user's."""
+    from PySide6.QtCore import QSettings
+
+    folder = tmp_path / "qsettings"
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
+        QSettings.setPath(QSettings.Format.IniFormat, scope, str(folder))
+    return folder

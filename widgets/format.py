@@ -68,8 +68,8 @@ def format_number(value: float) -> str:
 
 INTEGER_TYPES = ("int16", "uint16", "int32", "uint32", "int64", "uint64")
 #: Significant digits a display range is shown with when the tag does not say its decimals:
-#: 0..1200 bar -> 0 decimals, 0..120 % -> 1, 0..12 mm/s -> 2.
-RANGE_DIGITS = 4
+#: 0..120 % -> 0 decimals, 20..90 °C -> 1, 0..3 m/min -> 2.
+RANGE_DIGITS = 3
 DEFAULT_DECIMALS = 1
 MAX_DECIMALS = 3
 

@@ -176,14 +176,15 @@ class MachineTile(QFrame):
             scale = tag_scale(info.config) if info.config.data_type not in _NOT_ANALOG else None
             bar = AnalogBar(scale) if scale is not None else None
             mark = AlarmMark()
-            grid.addWidget(name, row, 0)
+            # The name over the whole width (no cut-off labels), the bar beside the value.
+            grid.addWidget(name, row, 0, 1, 4)
             if bar is not None:
                 grid.addWidget(bar, row + 1, 0)
             else:  # keep the row's height so that tiles of a row line up
                 grid.addItem(QSpacerItem(0, AnalogBar.HEIGHT), row + 1, 0)
-            grid.addWidget(value, row, 1, 2, 1)
-            grid.addWidget(unit, row, 2, 2, 1)
-            grid.addWidget(mark, row, 3, 2, 1)
+            grid.addWidget(value, row + 1, 1)
+            grid.addWidget(unit, row + 1, 2)
+            grid.addWidget(mark, row + 1, 3)
             self.rows.append(ValueRow(info, value, bar, mark))
         grid.setColumnStretch(0, 1)
         layout.addLayout(grid)

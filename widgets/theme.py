@@ -28,6 +28,7 @@ FAULT = "#c8102e"
 WARNING = "#f2b700"
 COMM_LOSS = "#b0008c"
 
+
 @dataclass(frozen=True, slots=True)
 class StateLook:
     """How a machine state strip is drawn: never by hue alone (colour-blind operators, a
