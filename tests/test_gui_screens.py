@@ -152,6 +152,7 @@ def test_each_state_category_has_its_own_look(qtbot) -> None:
     tile.show()
     ids = engine.tags.id_array(engine.tags.of_device("press"))
     looks: dict[str, tuple[str, str, str]] = {}
+    tops: set[int] = set()
     images = {}
     for value, state in CATEGORY_STATES.items():
         values = np.array([float(value), 100.0])
@@ -163,9 +164,12 @@ def test_each_state_category_has_its_own_look(qtbot) -> None:
         look = tile.state.look
         looks[state["category"]] = (look.background, look.icon, look.pattern)
         images[state["category"]] = tile.state.grab().toImage()
+        tile.layout().activate()
+        tops.add(top_in(tile.row("force").value, tile))
     # Shape and pattern tell every category apart, not hue alone.
     assert len({(icon, pattern) for _, icon, pattern in looks.values()}) == len(looks)
     assert len({image.bits().tobytes() for image in images.values()}) == len(images)
+    assert len(tops) == 1  # a fault's thicker frame moves nothing inside the tile
     # ISA-101: colour only for the abnormal; normal states stay grey.
     assert tile.state_class is StateClass.NORMAL  # off
     assert STATE_LOOKS["fault"].abnormal

@@ -155,7 +155,8 @@ class AlarmMark(QWidget):
         super().__init__(parent)
         self.priority: Priority | None = None
         self.shelved = False
-        self.setFixedSize(22, 22)
+        self.active = False
+        self.setFixedSize(24, 24)
 
     @property
     def kind(self) -> str:
@@ -164,11 +165,12 @@ class AlarmMark(QWidget):
             return self.SHAPES[self.priority]
         return "shelved" if self.shelved else ""
 
-    def set_mark(self, priority: Priority | None, shelved: bool) -> None:
-        """Show the most urgent active alarm's priority, else a shelved mark, else nothing."""
-        if (priority, shelved) == (self.priority, self.shelved):
+    def set_mark(self, priority: Priority | None, shelved: bool, active: bool = True) -> None:
+        """Show the most urgent alarm's priority (filled while active, hollow once back to
+        normal but not yet acknowledged), else a shelved mark, else nothing."""
+        if (priority, shelved, active) == (self.priority, self.shelved, self.active):
             return
-        self.priority, self.shelved = priority, shelved
+        self.priority, self.shelved, self.active = priority, shelved, active
         self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -185,8 +187,13 @@ class AlarmMark(QWidget):
             painter.drawText(r, int(Qt.AlignmentFlag.AlignCenter), "S")
             return
         background, foreground = PRIORITY_COLOURS[self.priority]
-        painter.setPen(QPen(QColor("#000000"), 1))
-        painter.setBrush(QColor(background))
+        if self.active:
+            painter.setPen(QPen(QColor("#000000"), 1))
+            painter.setBrush(QColor(background))
+        else:  # returned to normal, waiting for acknowledgement: the outline only
+            painter.setPen(QPen(QColor(background), 2.5))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            foreground = TEXT
         shape = self.SHAPES[self.priority]
         if shape == "diamond":
             points = [(c.x(), r.top()), (r.right(), c.y()), (c.x(), r.bottom()), (r.left(), c.y())]

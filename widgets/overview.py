@@ -41,7 +41,7 @@ from widgets.format import (
 from widgets.i18n import translate_message
 from widgets.sparkline import Sparkline
 from widgets.state_strip import StateStrip
-from widgets.theme import TEXT_MUTED
+from widgets.theme import BORDER, TEXT_MUTED
 
 MAX_FALLBACK_TAGS = 4
 TILE_MIN_WIDTH = 320
@@ -84,9 +84,12 @@ class TagAlarm:
     """Its condition (``hh``, ``h``, ``l``, ``ll``, ...)."""
     shelved: int = 0
     """Alarms of this tag an operator shelved."""
+    active: bool = False
+    """The condition holds now (not only waiting for acknowledgement after it cleared)."""
 
 
 _NO_ALARM = TagAlarm()
+_ACTIVE = (AlarmState.UNACK, AlarmState.ACKED)
 
 
 @dataclass(slots=True)
@@ -200,7 +203,10 @@ class MachineTile(QFrame):
             self.production_label.setTextFormat(Qt.TextFormat.PlainText)
             layout.addWidget(self.production_label)
 
-        numeric = [r.info for r in self.rows if r.info.config.data_type not in _NOT_ANALOG]
+        # The trend shows the first value with a scale (a counter's trend says little).
+        numeric = [r.info for r in self.rows if r.bar is not None] or [
+            r.info for r in self.rows if r.info.config.data_type not in _NOT_ANALOG
+        ]
         self.spark_tag: TagInfo | None = numeric[0] if numeric else None
         self.sparkline: Sparkline | None = None
         if self.spark_tag is not None:
@@ -249,10 +255,15 @@ class MachineTile(QFrame):
         """Mark each key value by its tag's most urgent alarm, or as shelved."""
         for row in self.rows:
             row.alarm = alarms.get(row.info.name, _NO_ALARM)
-            row.mark.set_mark(row.alarm.priority, row.alarm.shelved > 0)
+            row.mark.set_mark(row.alarm.priority, row.alarm.shelved > 0, row.alarm.active)
             tip = ""
             if row.alarm.priority is not None:
-                tip = self.tr("%1 alarm (%2)").replace("%1", priority_text(row.alarm.priority))
+                tip = (
+                    self.tr("%1 alarm (%2)")
+                    if row.alarm.active
+                    else self.tr("%1 alarm (%2) back to normal, not acknowledged")
+                )
+                tip = tip.replace("%1", priority_text(row.alarm.priority))
                 tip = tip.replace("%2", row.alarm.condition.upper())
             elif row.alarm.shelved:
                 tip = self.tr("%n alarm(s) shelved", "", row.alarm.shelved)
@@ -380,14 +391,15 @@ class MachineTile(QFrame):
         )
 
     def _bar_alarm(self, row: ValueRow) -> tuple[str, Priority] | None:
-        if row.alarm.priority is None:
+        if row.alarm.priority is None or not row.alarm.active:
             return None
         return row.alarm.condition, row.alarm.priority
 
     def _paint_values(self) -> None:
         # The value in alarm takes its priority's colours (the mark beside it gives the shape).
         for row in self.rows:
-            priority = row.alarm.priority if row.value.isEnabled() else None
+            in_alarm = row.alarm.active and row.value.isEnabled()
+            priority = row.alarm.priority if in_alarm else None
             if priority == row.styled:
                 continue
             row.styled = priority
@@ -426,11 +438,15 @@ class MachineTile(QFrame):
         if state_class is not self.state_class or look != self._look:
             self.state_class = state_class
             self._look = look
-            # An abnormal machine also gets a border in its colour, visible from a distance.
+            # An abnormal machine also gets a border in its colour, visible from a distance;
+            # 1 px border + 2 px padding otherwise, so that nothing inside moves.
             style = self.state.look
-            self.setStyleSheet(
-                f"QFrame#tile {{ border: 3px solid {style.background}; }}" if style.abnormal else ""
+            frame = (
+                f"border: 3px solid {style.background}; padding: 0px;"
+                if style.abnormal
+                else f"border: 1px solid {BORDER}; padding: 2px;"
             )
+            self.setStyleSheet(f"QFrame#tile {{ {frame} }}")
 
     _look = ""
 
@@ -454,10 +470,12 @@ def alarms_by_tag(
             continue
         tags = found.setdefault(device, {})
         old = tags.get(tag, _NO_ALARM)
+        active = row.state in _ACTIVE
         if is_shelved:
-            tags[tag] = TagAlarm(old.priority, old.condition, old.shelved + 1)
-        elif old.priority is None or row.priority < old.priority:
-            tags[tag] = TagAlarm(row.priority, row.condition, old.shelved)
+            tags[tag] = TagAlarm(old.priority, old.condition, old.shelved + 1, old.active)
+        elif old.priority is None or (active, -row.priority) > (old.active, -old.priority):
+            # An active alarm before one that only waits for its acknowledgement.
+            tags[tag] = TagAlarm(row.priority, row.condition, old.shelved, active)
     return shelved, found
 
 
