@@ -252,12 +252,12 @@ def test_test_read_runs_off_the_gui_thread_and_shows_its_result(qtbot, open_wind
 
 
 def test_production_rate_counts_parts_and_ignores_counter_resets() -> None:
-    t = np.arange(0.0, 121.0, 1.0)
+    t = np.arange(0.0, 601.0, 1.0)
     v = np.floor(t / 30.0)  # one part every 30 s: 120 per hour
-    assert production_rate(t, v) == pytest.approx(4 / 120 * 3600)
-    reset = np.r_[v[:60], v[60:] - 100]  # the counter restarts at 60 s
-    assert production_rate(t, reset) == pytest.approx(3 / 120 * 3600)
-    assert production_rate(t[:30], v[:30]) is None  # less than a minute known
+    assert production_rate(t, v) == pytest.approx(120.0)
+    reset = np.r_[v[:300], v[300:] - 100]  # the counter restarts at 300 s
+    assert production_rate(t, reset) == pytest.approx(19 / 600 * 3600)
+    assert production_rate(t[:200], v[:200]) is None  # a few parts: no rate yet
 
 
 def test_window_opens_maximised_remembers_its_layout_and_fonts(

@@ -48,7 +48,7 @@ TILE_MIN_WIDTH = 320
 SPARK_SPAN_S = 300.0
 STALE_FACTOR = 3.0  # a value older than this many poll periods (plus the timeout) is stale
 RATE_WINDOW_S = 600.0  # production rate over the last 10 minutes
-MIN_RATE_SPAN_S = 60.0
+MIN_RATE_SPAN_S = 300.0  # before: a few parts, too coarse to compare with a target
 _NOT_ANALOG = ("string", "bool")
 _ALARM_STRIP_BOX = "padding: 2px 6px; font-weight: bold; border: 1px solid #000000;"
 _ALARM_STRIP_BLANK = f"background: transparent; {_ALARM_STRIP_BOX} border-color: transparent;"
@@ -385,9 +385,9 @@ class MachineTile(QFrame):
             parts.append(self.tr("%1/h").replace("%1", rate_text))
         self.production_label.setText("  ·  ".join(parts))
         self.production_label.setToolTip(
-            self.tr("Good parts per hour over the last %1 min").replace(
-                "%1", str(int(RATE_WINDOW_S // 60))
-            )
+            self.tr("Good parts per hour over the last %1 min (shown after %2 min)")
+            .replace("%1", str(int(RATE_WINDOW_S // 60)))
+            .replace("%2", str(int(MIN_RATE_SPAN_S // 60)))
         )
 
     def _bar_alarm(self, row: ValueRow) -> tuple[str, Priority] | None:
