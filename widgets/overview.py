@@ -40,8 +40,8 @@ from widgets.format import (
 )
 from widgets.i18n import translate_message
 from widgets.sparkline import Sparkline
-from widgets.state_strip import StateStrip
-from widgets.theme import BORDER, TEXT_MUTED
+from widgets.state_strip import AlarmStrip, StateStrip
+from widgets.theme import BORDER
 
 MAX_FALLBACK_TAGS = 4
 TILE_MIN_WIDTH = 320
@@ -50,12 +50,6 @@ STALE_FACTOR = 3.0  # a value older than this many poll periods (plus the timeou
 RATE_WINDOW_S = 600.0  # production rate over the last 10 minutes
 MIN_RATE_SPAN_S = 300.0  # before: a few parts, too coarse to compare with a target
 _NOT_ANALOG = ("string", "bool")
-_ALARM_STRIP_BOX = "padding: 2px 6px; font-weight: bold; border: 1px solid #000000;"
-_ALARM_STRIP_BLANK = f"background: transparent; {_ALARM_STRIP_BOX} border-color: transparent;"
-_ALARM_STRIP_SHELVED = (
-    f"background: transparent; color: {TEXT_MUTED}; {_ALARM_STRIP_BOX} "
-    f"border: 1px dashed {TEXT_MUTED};"
-)
 
 
 def tile_tags(engine: Engine, device: DeviceConfig) -> list[TagInfo]:
@@ -160,8 +154,7 @@ class MachineTile(QFrame):
 
         # The machine's alarms, in the colour of the most urgent. Its line is always there,
         # blank when there is nothing to say, so that nothing below moves when an alarm comes.
-        self.alarms = QLabel(" ", objectName="tileAlarms")
-        self.alarms.setStyleSheet(_ALARM_STRIP_BLANK)
+        self.alarms = AlarmStrip()
         layout.addWidget(self.alarms)
 
         grid = QGridLayout()
@@ -233,11 +226,9 @@ class MachineTile(QFrame):
         (nothing to say: a blank line that keeps its place)."""
         if total == 0 or top is None:
             if shelved:
-                self.alarms.setText(self.tr("%n alarm(s) shelved", "", shelved))
-                self.alarms.setStyleSheet(_ALARM_STRIP_SHELVED)
+                self.alarms.set_line(self.tr("%n alarm(s) shelved", "", shelved), dashed=True)
             else:
-                self.alarms.setText(" ")
-                self.alarms.setStyleSheet(_ALARM_STRIP_BLANK)
+                self.alarms.set_line("")
             return
         text = self.tr("%n alarm(s)", "", total)
         if unacked:
@@ -246,10 +237,7 @@ class MachineTile(QFrame):
         if shelved:
             text += " – " + self.tr("%n shelved", "", shelved)
         background, foreground = PRIORITY_COLOURS[top]
-        self.alarms.setText(text)
-        self.alarms.setStyleSheet(
-            f"background: {background}; color: {foreground}; {_ALARM_STRIP_BOX}"
-        )
+        self.alarms.set_line(text, (background, foreground))
 
     def show_tag_alarms(self, alarms: dict[str, TagAlarm]) -> None:
         """Mark each key value by its tag's most urgent alarm, or as shelved."""
@@ -273,7 +261,7 @@ class MachineTile(QFrame):
     @property
     def alarms_text(self) -> str:
         """The alarm line (empty when none)."""
-        return self.alarms.text().strip()
+        return self.alarms.text()
 
     @property
     def state_text(self) -> str:

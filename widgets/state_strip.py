@@ -13,7 +13,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from widgets.theme import BORDER, STATE_LOOKS, StateLook
+from widgets.theme import BORDER, STATE_LOOKS, TEXT_MUTED, StateLook
 
 HATCH = "#8c8c8c"
 
@@ -141,3 +141,59 @@ def draw_icon(painter: QPainter, icon: str, r: QRectF, fg: QColor, bg: QColor) -
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawEllipse(r.adjusted(2, 2, -2, -2))
     painter.restore()
+
+
+class AlarmStrip(QWidget):
+    """A machine's alarm line: one elided line (full text on hover) that always keeps its
+    height, so that nothing below it moves when it fills or empties."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("tileAlarms")
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self._text = ""
+        self._colours: tuple[str, str] | None = None
+        self._dashed = False
+
+    def text(self) -> str:
+        """What the line says (empty when nothing)."""
+        return self._text
+
+    def set_line(
+        self, text: str, colours: tuple[str, str] | None = None, dashed: bool = False
+    ) -> None:
+        """Show ``text`` on ``colours`` (background, text), or muted in a dashed box."""
+        if (text, colours, dashed) == (self._text, self._colours, self._dashed):
+            return
+        self._text, self._colours, self._dashed = text, colours, dashed
+        self.setToolTip(text)
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(200, self.fontMetrics().height() + 8)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(40, self.sizeHint().height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if not self._text:
+            return
+        painter = QPainter(self)
+        rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
+        if self._colours is not None:
+            background, foreground = self._colours
+            painter.fillRect(rect, QColor(background))
+            painter.setPen(QPen(QColor("#000000"), 1))
+        else:
+            foreground = TEXT_MUTED
+            painter.setPen(QPen(QColor(TEXT_MUTED), 1, Qt.PenStyle.DashLine))
+        painter.drawRect(rect)
+        font = painter.font()
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setPen(QColor(foreground))
+        inner = rect.adjusted(6, 0, -6, 0)
+        elided = painter.fontMetrics().elidedText(
+            self._text, Qt.TextElideMode.ElideRight, int(inner.width())
+        )
+        painter.drawText(inner, int(Qt.AlignmentFlag.AlignVCenter), elided)

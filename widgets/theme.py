@@ -84,7 +84,7 @@ QLabel#tileTitle { font-size: 18pt; }
 QWidget#tileState { font-size: 17pt; }
 QLabel#tileValue { font-size: 22pt; }
 QLabel#tileTagName, QLabel#tileUnit, QLabel#tileComm, QLabel#tileProduction { font-size: 14pt; }
-QLabel#tileAlarms { font-size: 14pt; }
+QWidget#tileAlarms { font-size: 14pt; }
 QLabel#stationTitle { font-size: 19pt; }
 QLabel#clock { font-size: 17pt; }
 """
