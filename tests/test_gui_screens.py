@@ -304,3 +304,19 @@ def test_window_opens_maximised_remembers_its_layout_and_fonts(
     finally:
         app.setFont(font)  # the other tests run without the theme
         app.setStyleSheet(style)
+
+
+def test_a_failing_device_shows_its_last_error_in_full_and_a_failed_test_read(
+    qtbot, open_window
+) -> None:
+    oven = {**HOT_OVEN, "connection": {"fail": True}}
+    window = open_window(station_config(BLINKING_PRESS, oven))
+    devices = window.devices
+    devices.select_device("oven")
+    qtbot.waitUntil(lambda: devices.detail_error.text() != "—", timeout=5000)
+    diag = next(d for d in window.station.engine.diagnostics() if d.device == "oven")
+    assert devices.detail_error.text() == diag.last_error  # the whole text, never cut
+    devices.test_button.click()
+    qtbot.waitUntil(lambda: "failed after" in devices.test_status.text(), timeout=5000)
+    assert "refused" in devices.test_status.text()
+    assert devices.test_button.isEnabled()

@@ -316,18 +316,18 @@ class DevicesView(QWidget):
             self.test_status.setText("—")
         elif report.error:
             self.test_status.setText(
-                self.tr("%1: failed after %2 s: %3")
+                self.tr("%1: failed after %2 ms: %3")
                 .replace("%1", format_clock(report.started))
-                .replace("%2", f"{report.seconds:.2f}")
+                .replace("%2", f"{report.seconds * 1000:,.0f}")
                 .replace("%3", report.error)
             )
         else:
             self.test_status.setText(
-                self.tr("%1: %2 of %3 tags good in %4 s")
+                self.tr("%1: %2 of %3 tags good in %4 ms")
                 .replace("%1", format_clock(report.started))
                 .replace("%2", str(report.good_count))
                 .replace("%3", str(len(report.readings)))
-                .replace("%4", f"{report.seconds:.2f}")
+                .replace("%4", f"{report.seconds * 1000:,.1f}")
             )
 
     @Slot()
