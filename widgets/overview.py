@@ -50,6 +50,7 @@ STALE_FACTOR = 3.0  # a value older than this many poll periods (plus the timeou
 RATE_WINDOW_S = 600.0  # production rate over the last 10 minutes
 MIN_RATE_SPAN_S = 300.0  # before: a few parts, too coarse to compare with a target
 _NOT_ANALOG = ("string", "bool")
+_CATEGORY_LOOKS = frozenset(category.value for category in StateCategory)
 
 
 def tile_tags(engine: Engine, device: DeviceConfig) -> list[TagInfo]:
@@ -109,7 +110,7 @@ def fault_sentence(reason: str) -> str:
 
 def production_rate(t: FloatArray, v: FloatArray) -> float | None:
     """Parts per hour from a counter's samples; counter resets are not counted as parts; None
-    while less than a minute of samples is known."""
+    while less than ``MIN_RATE_SPAN_S`` of samples is known."""
     keep = np.isfinite(v)
     t, v = t[keep], v[keep]
     if t.size < 2 or t[-1] - t[0] < MIN_RATE_SPAN_S:
@@ -128,6 +129,7 @@ class MachineTile(QFrame):
         self.device = device
         self.state_class = StateClass.UNKNOWN
         self.state_category: StateCategory | None = None
+        self._look = ""
         self._state_id = (
             engine.tags.by_name(f"{device.name}.{device.state_tag}").id
             if device.state_tag
@@ -420,7 +422,7 @@ class MachineTile(QFrame):
         return look, classify_state(category), state_label(self.device, value.value)
 
     def _set_state(self, look: str, state_class: StateClass, text: str) -> None:
-        if look not in ("running", "idle", "planned_stop", "setup", "maintenance", "fault", "off"):
+        if look not in _CATEGORY_LOOKS:  # no data, no state: no category either
             self.state_category = None
         self.state.set_state(look, text)
         if state_class is not self.state_class or look != self._look:
@@ -435,8 +437,6 @@ class MachineTile(QFrame):
                 else f"border: 1px solid {BORDER}; padding: 2px;"
             )
             self.setStyleSheet(f"QFrame#tile {{ {frame} }}")
-
-    _look = ""
 
 
 def alarms_by_tag(
