@@ -134,6 +134,7 @@ def test_events_newest_first_merges_history_and_caps(qtbot, open_window) -> None
     model = window.events.model
     model.limit = 5
     now = time.time()
+
     def scan(t: float, serial: str) -> Event:
         return Event(t, EventKind.PART_SCANNED, "press", {"serial": serial}, source_title="Press")
 
