@@ -439,32 +439,49 @@ class MachineTile(QFrame):
             self.setStyleSheet(f"QFrame#tile {{ {frame} }}")
 
 
-def alarms_by_tag(
-    model: AlarmTableModel,
-) -> tuple[dict[str, int], dict[str, dict[str, TagAlarm]]]:
-    """Shelved alarms per device, and per device and tag the most urgent annunciated alarm
-    and the shelved count (one pass over the summary's rows, at most once a second)."""
-    shelved: dict[str, int] = {}
-    found: dict[str, dict[str, TagAlarm]] = {}
+@dataclass(slots=True)
+class DeviceAlarms:
+    """A machine's alarm line: annunciated, waiting for acknowledgement, most urgent, shelved."""
+
+    total: int = 0
+    unacked: int = 0
+    top: Priority | None = None
+    shelved: int = 0
+    tags: dict[str, TagAlarm] = field(default_factory=dict)
+    """Per tag: its most urgent alarm and its shelved count."""
+
+
+def alarms_by_device(model: AlarmTableModel) -> dict[str, DeviceAlarms]:
+    """Every machine's alarm line and per-tag marks, in one pass over the summary's rows (at
+    most once a second; 100,000 rows in a flood)."""
+    found: dict[str, DeviceAlarms] = {}
     for position in range(model.rowCount()):
         row = model.row_at(position)
-        is_shelved = row.state is AlarmState.SHELVED
-        if not is_shelved and not row.state.annunciated:
+        state = row.state
+        is_shelved = state is AlarmState.SHELVED
+        if not is_shelved and not state.annunciated:
             continue
         device, _, tag = row.source.partition(".")
+        summary = found.get(device)
+        if summary is None:
+            summary = found[device] = DeviceAlarms()
         if is_shelved:
-            shelved[device] = shelved.get(device, 0) + 1
+            summary.shelved += 1
+        else:
+            summary.total += 1
+            summary.unacked += 1 if state.needs_ack else 0
+            if summary.top is None or row.priority < summary.top:
+                summary.top = row.priority
         if not tag:
             continue
-        tags = found.setdefault(device, {})
-        old = tags.get(tag, _NO_ALARM)
-        active = row.state in _ACTIVE
+        old = summary.tags.get(tag, _NO_ALARM)
+        active = state in _ACTIVE
         if is_shelved:
-            tags[tag] = TagAlarm(old.priority, old.condition, old.shelved + 1, old.active)
+            summary.tags[tag] = TagAlarm(old.priority, old.condition, old.shelved + 1, old.active)
         elif old.priority is None or (active, -row.priority) > (old.active, -old.priority):
             # An active alarm before one that only waits for its acknowledgement.
-            tags[tag] = TagAlarm(row.priority, row.condition, old.shelved, active)
-    return shelved, found
+            summary.tags[tag] = TagAlarm(row.priority, row.condition, old.shelved, active)
+    return found
 
 
 class OverviewView(QScrollArea):
@@ -513,12 +530,11 @@ class OverviewView(QScrollArea):
         if self._alarm_model is None or not self._alarms_dirty:
             return
         self._alarms_dirty = False
-        summary = self._alarm_model.by_device()
-        shelved, per_tag = alarms_by_tag(self._alarm_model)
+        summaries = alarms_by_device(self._alarm_model)
         for name, tile in self.tiles.items():
-            total, unacked, top = summary.get(name, (0, 0, None))
-            tile.show_alarms(total, unacked, top, shelved.get(name, 0))
-            tile.show_tag_alarms(per_tag.get(name, {}))
+            alarms = summaries.get(name) or DeviceAlarms()
+            tile.show_alarms(alarms.total, alarms.unacked, alarms.top, alarms.shelved)
+            tile.show_tag_alarms(alarms.tags)
 
     @Slot(object)
     def _on_data(self, digest: DataDigest) -> None:
