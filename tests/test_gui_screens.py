@@ -320,3 +320,35 @@ def test_a_failing_device_shows_its_last_error_in_full_and_a_failed_test_read(
     qtbot.waitUntil(lambda: "failed after" in devices.test_status.text(), timeout=5000)
     assert "refused" in devices.test_status.text()
     assert devices.test_button.isEnabled()
+
+
+def test_an_active_alarm_outranks_one_that_only_waits_for_acknowledgement(qtbot) -> None:
+    from app.alarms.model import AlarmState
+    from widgets.alarms.model import AlarmRow
+    from widgets.overview import alarms_by_device
+
+    def row(alarm_id: str, priority: Priority, state: AlarmState) -> AlarmRow:
+        device, tag, condition = alarm_id.split(".")
+        made = AlarmRow(alarm_id, f"{device}.{tag}", condition, priority)
+        made.state = state
+        return made
+
+    rows = [
+        row("oven.temp.hh", Priority.CRITICAL, AlarmState.RTN_UNACK),  # back to normal
+        row("oven.temp.h", Priority.HIGH, AlarmState.ACKED),  # holds now
+        row("oven.fan.l", Priority.LOW, AlarmState.SHELVED),
+        row("oven.door.on", Priority.LOW, AlarmState.NORMAL),
+    ]
+
+    class Rows:  # the two calls the overview makes of the summary model
+        def rowCount(self) -> int:
+            return len(rows)
+
+        def row_at(self, position: int) -> AlarmRow:
+            return rows[position]
+
+    oven = alarms_by_device(Rows())["oven"]  # type: ignore[arg-type]
+    assert (oven.total, oven.unacked, oven.top, oven.shelved) == (2, 1, Priority.CRITICAL, 1)
+    assert oven.tags["temp"].priority is Priority.HIGH and oven.tags["temp"].active
+    assert oven.tags["fan"].priority is None and oven.tags["fan"].shelved == 1
+    assert "door" not in oven.tags
