@@ -3,6 +3,7 @@
 #   ./run.sh demo      set up, then open the window on the simulated demo line
 #   ./run.sh test      set up, then run the whole test suite (what CI runs)
 #   ./run.sh setup     only set up (Debian packages, .venv, the project with its test extras)
+# Set-up steps run only when needed: apt for missing packages, pip when pyproject.toml changed.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -33,11 +34,24 @@ setup_debian() {
   fi
 }
 
+# pip runs only when something it installs from changed: the stamp holds a hash of
+# pyproject.toml and the Python version (about 10 s and a screen of warnings saved per launch).
+STAMP=.venv/.shopfloor-installed
+
+install_hash() {
+  { cat pyproject.toml; .venv/bin/python --version; } | sha256sum | cut -d' ' -f1
+}
+
 setup_python() {
   local python=${PYTHON:-python3}
   [ -x .venv/bin/python ] || "$python" -m venv .venv
+  if [ -x .venv/bin/shopfloor ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$(install_hash)" ]; then
+    return 0
+  fi
+  echo "installing the project into .venv (pyproject.toml changed or first run)"
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e ".[test]"
+  install_hash > "$STAMP"
 }
 
 setup() {
@@ -57,6 +71,7 @@ case "${1:-}" in
     shift
     .venv/bin/ruff check .
     .venv/bin/lint-imports
+    .venv/bin/mypy  # the core and the drivers ([tool.mypy] in pyproject.toml)
     QT_QPA_PLATFORM=offscreen exec .venv/bin/python -m pytest "$@"
     ;;
   *)

@@ -16,9 +16,11 @@ from collections import deque
 from collections.abc import Callable
 from typing import TypeVar
 
-from app.config import StationConfig
+import numpy as np
+
+from app.config import DeviceConfig, StationConfig
 from app.live import LiveValues
-from app.model import DeviceDiagnostics, Event, SampleBatch
+from app.model import DeviceDiagnostics, Event, EventKind, Quality, SampleBatch
 from app.recent import RecentSamples
 from app.tags import TagTable
 from app.worker import DeviceWorker, DriverFactory, default_driver_factory
@@ -35,10 +37,23 @@ MIN_HISTORY_POINTS = 64
 MAX_HISTORY_POINTS = 200_000
 TICK_INTERVAL_S = 0.25
 RATE_WINDOW_S = 5.0
+#: The reason of every tag of a device taken out of service (the operator's own reason is kept
+#: by :meth:`Engine.out_of_service`).
+OUT_OF_SERVICE = "out of service"
+_COMM = (EventKind.COMM_LOSS, EventKind.COMM_RESTORED)
 
 
 class _Stop:
     """Sentinel that ends the dispatcher."""
+
+
+class _Own:
+    """A batch the engine says about a device itself (out of service): never filtered."""
+
+    __slots__ = ("batch",)
+
+    def __init__(self, batch: SampleBatch) -> None:
+        self.batch = batch
 
 
 class _Call:
@@ -48,6 +63,9 @@ class _Call:
 
     def __init__(self, action: Callable[[], None]) -> None:
         self.action = action
+
+
+_Item = SampleBatch | Event | _Call | _Own
 
 
 class Engine:
@@ -67,15 +85,21 @@ class Engine:
         capacity = max(MIN_HISTORY_POINTS, min(MAX_HISTORY_POINTS, capacity))
         self.recent = RecentSamples(len(self.tags), capacity)
         self.live = LiveValues(len(self.tags))
-        self._queue: queue.SimpleQueue[SampleBatch | Event | _Call | _Stop] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[SampleBatch | Event | _Call | _Own | _Stop] = (
+            queue.SimpleQueue()
+        )
         self._batch_subscribers: list[BatchSubscriber] = []
         self._event_subscribers: list[EventSubscriber] = []
         self._tick_subscribers: list[TickSubscriber] = []
-        self._workers = [
-            DeviceWorker(device, self.tags, self._queue.put, driver_factory=driver_factory)
-            for device in config.devices
-            if device.enabled
-        ]
+        self.driver_factory = driver_factory
+        # One worker per enabled device, in config order; a device taken out of service keeps
+        # its last (stopped) worker here so that its diagnostics stay readable.
+        self._workers = {
+            device.name: self._new_worker(device) for device in config.devices if device.enabled
+        }
+        self._out_of_service: dict[str, str] = {}
+        """Device -> reason; written by the GUI thread, read by the dispatcher (one dict op)."""
+        self._workers_lock = threading.Lock()
         self._dispatcher = threading.Thread(target=self._dispatch, name="dispatcher", daemon=True)
         self._started = False
         self._stopped = False
@@ -105,6 +129,59 @@ class Engine:
         "relearn baseline"), so subscribers' state is only ever touched by one thread."""
         self._queue.put(_Call(action))
 
+    def _new_worker(self, device: DeviceConfig) -> DeviceWorker:
+        return DeviceWorker(device, self.tags, self._queue.put, driver_factory=self.driver_factory)
+
+    # -- out of service -----------------------------------------------------------------------
+
+    def set_out_of_service(self, device: str, reason: str) -> None:
+        """Stop polling ``device`` (maintenance, a broken cable): its tags turn BAD with the
+        reason "out of service", and it raises no communication-loss event while out.
+
+        Whatever its old worker still delivers is dropped by the dispatcher from now on, so
+        the out-of-service samples are the last word until :meth:`return_to_service`.
+        """
+        with self._workers_lock:
+            worker = self._workers.get(device)
+            if worker is None:
+                raise KeyError(device)
+            if device in self._out_of_service:
+                self._out_of_service[device] = reason
+                return
+            self._out_of_service[device] = reason
+            worker.stop()
+        ids = self.tags.id_array(self.tags.of_device(device))
+        batch = SampleBatch.uniform(
+            device,
+            ids,
+            time.time(),
+            np.full(ids.size, np.nan),
+            np.full(ids.size, Quality.BAD, dtype=np.uint8),
+            dict.fromkeys(ids.tolist(), OUT_OF_SERVICE),
+        )
+        self._queue.put(_Own(batch))
+        log.info("device %s out of service: %s", device, reason or "(no reason given)")
+
+    def return_to_service(self, device: str) -> None:
+        """Poll ``device`` again with a fresh worker (a thread cannot be restarted)."""
+        with self._workers_lock:
+            if device not in self._out_of_service:
+                return
+            old = self._workers[device]
+            # The dispatcher accepts the device's items again from here on; the old worker was
+            # told to stop, and what it still sends would be real readings anyway.
+            del self._out_of_service[device]
+            worker = self._new_worker(old.device)
+            self._workers[device] = worker
+            if self.running:
+                worker.start()
+        log.info("device %s back in service", device)
+
+    def out_of_service(self) -> dict[str, str]:
+        """Devices out of service and why."""
+        with self._workers_lock:
+            return dict(self._out_of_service)
+
     # -- lifecycle ----------------------------------------------------------------------------
 
     def start(self) -> None:
@@ -113,8 +190,10 @@ class Engine:
             return
         self._started = True
         self._dispatcher.start()
-        for worker in self._workers:
-            worker.start()
+        with self._workers_lock:
+            for name, worker in self._workers.items():
+                if name not in self._out_of_service:
+                    worker.start()
 
     def stop(self, timeout: float = 2.0) -> None:
         """Stop workers and the dispatcher within ``timeout`` seconds; idempotent."""
@@ -123,9 +202,11 @@ class Engine:
             return
         self._stopped = True
         deadline = time.monotonic() + timeout
-        for worker in self._workers:
+        with self._workers_lock:
+            workers = [w for w in self._workers.values() if w.is_alive()]
+        for worker in workers:
             worker.stop()
-        for worker in self._workers:
+        for worker in workers:
             worker.join(max(0.0, deadline - time.monotonic() - 0.2))
             if worker.is_alive():
                 log.warning("device %s did not stop in time; abandoning it", worker.device.name)
@@ -141,7 +222,9 @@ class Engine:
 
     def diagnostics(self) -> list[DeviceDiagnostics]:
         """A snapshot of every device's diagnostics."""
-        return [worker.diagnostics() for worker in self._workers]
+        with self._workers_lock:
+            workers = list(self._workers.values())
+        return [worker.diagnostics() for worker in workers]
 
     def samples_per_second(self) -> float:
         """Samples dispatched per second over the last few seconds."""
@@ -178,7 +261,11 @@ class Engine:
             if not isinstance(item, _Stop):
                 self._handle(item)
 
-    def _handle(self, item: SampleBatch | Event | _Call) -> None:
+    def _handle(self, item: _Item) -> None:
+        if isinstance(item, _Own):
+            item = item.batch  # the engine's own word on a device: never dropped
+        elif self._out_of_service and self._from_out_of_service(item):
+            return  # a stopped worker's last words: the device is out of service
         if isinstance(item, _Call):
             self._call(lambda _: item.action(), None)
         elif isinstance(item, SampleBatch):
@@ -190,6 +277,13 @@ class Engine:
         else:
             for event_callback in self._event_subscribers:
                 self._call(event_callback, item)
+
+    def _from_out_of_service(self, item: SampleBatch | Event | _Call) -> bool:
+        if isinstance(item, SampleBatch):
+            return item.device in self._out_of_service
+        if isinstance(item, Event) and item.kind in _COMM:
+            return item.source in self._out_of_service
+        return False
 
     def _tick(self) -> None:
         now = time.time()

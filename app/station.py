@@ -14,6 +14,7 @@ from app.alarms.manager import AlarmManager, AlarmSettings
 from app.config import StationConfig
 from app.detectors.monitor import AnomalyMonitor
 from app.engine import Engine
+from app.machine_states import MachineStateWatcher
 from app.model import SampleBatch
 from app.storage import DatabaseGateway, StorageWriter, open_database
 from app.storage.retention import Retention
@@ -48,6 +49,9 @@ class Station:
         self.storage = StorageWriter(self.gateway, self.engine.tags)
         self.engine.subscribe(self.storage.on_batch)
         self.engine.subscribe_events(self.storage.on_event)
+        # A stop, a start, a fault: each becomes an event, stored and shown like any other.
+        states = MachineStateWatcher(config, self.engine.tags, self.engine.post_event)
+        self.engine.subscribe(states.on_batch)
         # A transition is journaled before any view hears of it (or after a short grace,
         # marked not yet journaled, when the database is locked or failing).
         settings = AlarmSettings()

@@ -34,3 +34,15 @@ def _close_gateways():  # type: ignore[no-untyped-def]
     from tests.alarm_support import close_gateways
 
     close_gateways()
+
+
+@pytest.fixture(autouse=True)
+def private_qt_settings(tmp_path: Path) -> Path:
+    """Window settings (QSettings) go to the test's own directory, never the user's."""
+    from PySide6.QtCore import QSettings
+
+    folder = tmp_path / "qsettings"
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
+        QSettings.setPath(QSettings.Format.IniFormat, scope, str(folder))
+    return folder

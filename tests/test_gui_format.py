@@ -18,6 +18,7 @@ from widgets.format import (
     format_number,
     format_value,
     state_label,
+    tag_decimals,
 )
 from widgets.status import short_url
 
@@ -147,3 +148,23 @@ def test_the_qt_binding_keeps_its_references_to_true_and_none() -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     lost_true, lost_none = (int(x) for x in result.stdout.split())
     assert lost_true < 100 and lost_none < 100, (lost_true, lost_none)
+
+
+@pytest.mark.parametrize(
+    ("keys", "samples", "texts"),
+    [
+        ({"display_min": 20, "display_max": 90}, (45.0, 44.9), ("45.0", "44.9")),
+        ({"display_min": 0, "display_max": 1200}, (850.4, 1049.96), ("850", "1,050")),
+        ({"display_min": 0, "display_max": 3}, (2.0, 1.987), ("2.00", "1.99")),
+        ({"decimals": 3, "display_min": 0, "display_max": 1200}, (5.0,), ("5.000",)),
+        ({"type": "uint32"}, (12345.0,), ("12,345",)),
+        ({"type": "int16", "scale": 0.1}, (-90.5, 3.0), ("-90.5", "3.0")),
+        ({}, (0.01234, 180.04, -0.04), ("0.0", "180.0", "0.0")),
+    ],
+)
+def test_a_tag_keeps_one_precision_whatever_its_samples(
+    keys: dict[str, object], samples: tuple[float, ...], texts: tuple[str, ...]
+) -> None:
+    tag = TagConfig(name="x", **keys)
+    assert tuple(format_value(tag, value) for value in samples) == texts
+    assert tag_decimals(tag) == len(texts[0].partition(".")[2])

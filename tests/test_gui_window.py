@@ -88,7 +88,9 @@ def test_comm_loss_shows_on_the_tile_devices_and_events(qtbot, open_window) -> N
 
     qtbot.waitUntil(lambda: oven.state_class is StateClass.COMM_LOSS, timeout=3000)
     assert oven.state_text == "COMMUNICATION LOST"
-    assert "refuses connections" in oven.comm_text
+    # A short human sentence on the tile; the driver's own words on hover.
+    assert oven.comm_text == "No data: connection refused"
+    assert "refuses connections" in oven.comm.toolTip()
     assert oven.value_texts()["temp"] == "?"
     # The healthy machine is unaffected.
     press = window.overview.tiles["press"]
@@ -132,6 +134,7 @@ def test_events_newest_first_merges_history_and_caps(qtbot, open_window) -> None
     model = window.events.model
     model.limit = 5
     now = time.time()
+
     def scan(t: float, serial: str) -> Event:
         return Event(t, EventKind.PART_SCANNED, "press", {"serial": serial}, source_title="Press")
 

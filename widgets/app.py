@@ -110,7 +110,7 @@ def run_gui(
         return 1
 
     window = MainWindow(station)
-    window.show()
+    window.show_restored()
     station.start()
 
     if screenshot is not None:

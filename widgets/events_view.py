@@ -1,4 +1,5 @@
-"""Event list: communication lost/restored, parts scanned, limit events; newest first."""
+"""Event list: communication lost/restored, machine states, parts scanned; newest first, with
+filters by kind and device and a text search."""
 
 from __future__ import annotations
 
@@ -12,14 +13,24 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QSortFilterProxyModel,
     Qt,
     Signal,
+    Slot,
 )
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.config import StationConfig
-from app.model import Event, Severity
+from app.model import Event, EventKind, Severity
 from app.storage.events import EventStore
 from widgets.bridge import EngineBridge
 from widgets.format import format_datetime
@@ -120,6 +131,40 @@ class EventModel(QAbstractTableModel):
             self.endRemoveRows()
 
 
+class EventFilter(QSortFilterProxyModel):
+    """Shows the events of one kind and one device (or all) whose text contains a search."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.kind: EventKind | None = None
+        self.device: str | None = None
+        self.text = ""
+
+    def set_filter(
+        self, kind: EventKind | None = None, device: str | None = None, text: str = ""
+    ) -> None:
+        """Show only events of ``kind`` from ``device`` containing ``text`` (None: any)."""
+        self.beginFilterChange()
+        self.kind, self.device, self.text = kind, device, text.strip().casefold()
+        self.endFilterChange()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
+        model = self.sourceModel()
+        assert isinstance(model, EventModel)
+        event = model.event_at(source_row)
+        if self.kind is not None and event.kind != self.kind:
+            return False
+        if self.device is not None and event.source != self.device:
+            return False
+        if not self.text:
+            return True
+        haystack = " ".join(
+            str(model.data(model.index(source_row, column)) or "")
+            for column in range(model.columnCount())
+        )
+        return self.text in haystack.casefold()
+
+
 class EventsView(QWidget):
     """The event table, fed by the bridge and seeded from the database at start-up."""
 
@@ -134,12 +179,41 @@ class EventsView(QWidget):
     ) -> None:
         super().__init__(parent)
         self.model = EventModel(config, parent=self)
+        self.proxy = EventFilter(self)
+        self.proxy.setSourceModel(self.model)
         self.table = QTableView()
-        self.table.setModel(self.model)
+        self.table.setModel(self.proxy)
         setup_read_only_table(self.table)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
+        bar = QHBoxLayout()
+        self.kind_box = QComboBox()
+        self.kind_box.addItem(self.tr("All kinds"), None)
+        for kind, title in (
+            (EventKind.STATE_CHANGED, self.tr("Machine state changes")),
+            (EventKind.COMM_LOSS, self.tr("Communication lost")),
+            (EventKind.COMM_RESTORED, self.tr("Communication restored")),
+            (EventKind.PART_SCANNED, self.tr("Parts scanned")),
+            (EventKind.DEVICE_WRITE, self.tr("Values written")),
+        ):
+            self.kind_box.addItem(title, str(kind))
+        self.device_box = QComboBox()
+        self.device_box.addItem(self.tr("All devices"), None)
+        for device in config.devices:
+            self.device_box.addItem(device.display_name, device.name)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(self.tr("Search events…"))
+        self.search.setClearButtonEnabled(True)
+        bar.addWidget(QLabel(self.tr("Show")))
+        bar.addWidget(self.kind_box)
+        bar.addWidget(QLabel(self.tr("from")))
+        bar.addWidget(self.device_box)
+        bar.addWidget(self.search, 1)
+        layout.addLayout(bar)
         layout.addWidget(self.table)
+        self.kind_box.currentIndexChanged.connect(self._apply_filter)
+        self.device_box.currentIndexChanged.connect(self._apply_filter)
+        self.search.textChanged.connect(self._apply_filter)
         bridge.eventsArrived.connect(self.model.add)
         self._loaded.connect(self.model.add, Qt.ConnectionType.QueuedConnection)
         if store is not None:
@@ -147,6 +221,28 @@ class EventsView(QWidget):
             threading.Thread(
                 target=self._load, args=(store,), name="events-load", daemon=True
             ).start()
+
+    def set_filter(
+        self, kind: EventKind | None = None, device: str | None = None, text: str = ""
+    ) -> None:
+        """Set the filter controls (and so the filter)."""
+        self.kind_box.setCurrentIndex(self.kind_box.findData(str(kind)) if kind else 0)
+        self.device_box.setCurrentIndex(self.device_box.findData(device) if device else 0)
+        self.search.setText(text)
+        self._apply_filter()
+
+    def shown(self) -> list[Event]:
+        """The events the table shows, top to bottom (for tests)."""
+        return [
+            self.model.event_at(self.proxy.mapToSource(self.proxy.index(row, 0)).row())
+            for row in range(self.proxy.rowCount())
+        ]
+
+    @Slot()
+    def _apply_filter(self) -> None:
+        kind = self.kind_box.currentData()
+        device = self.device_box.currentData()
+        self.proxy.set_filter(EventKind(kind) if kind else None, device or None, self.search.text())
 
     def _load(self, store: EventStore) -> None:
         try:

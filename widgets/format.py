@@ -66,15 +66,50 @@ def format_number(value: float) -> str:
     return f"{value:.3f}"
 
 
+INTEGER_TYPES = ("int16", "uint16", "int32", "uint32", "int64", "uint64")
+#: Significant digits a display range is shown with when the tag does not say its decimals:
+#: 0..120 % -> 0 decimals, 20..90 °C -> 1, 0..3 m/min -> 2.
+RANGE_DIGITS = 3
+DEFAULT_DECIMALS = 1
+MAX_DECIMALS = 3
+
+
+def tag_decimals(tag: TagConfig) -> int:
+    """Digits after the point for every value of ``tag``: its ``decimals``, else derived once
+    from its display range and scale (never from a sample: ``45`` next to ``44.90`` reads as
+    two different precisions)."""
+    if tag.decimals is not None:
+        return tag.decimals
+    if tag.data_type in INTEGER_TYPES and float(tag.scale).is_integer():
+        return 0
+    if tag.display_min is not None and tag.display_max is not None:
+        span = tag.display_max - tag.display_min
+        digits = RANGE_DIGITS - 1 - math.floor(math.log10(span))
+        return max(0, min(MAX_DECIMALS, digits))
+    if tag.data_type in INTEGER_TYPES:  # a scaled integer: as many decimals as the scale has
+        return max(0, min(MAX_DECIMALS, -math.floor(math.log10(abs(tag.scale)))))
+    return DEFAULT_DECIMALS
+
+
+def format_fixed(value: float, decimals: int) -> str:
+    """A number with exactly ``decimals`` digits after the point and thousands separators."""
+    if math.isnan(value):
+        return "—"
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    text = f"{value:,.{decimals}f}"
+    return "0" + text[2:] if text.startswith("-0") and float(text.replace(",", "")) == 0 else text
+
+
 def format_value(tag: TagConfig, value: float, text: str | None = None) -> str:
-    """A tag's value for display, without its unit."""
+    """A tag's value for display, without its unit, at the tag's fixed precision."""
     if tag.data_type == "string":
         return text if text is not None else "—"
     if tag.data_type == "bool" and not math.isnan(value):
         if value:
             return QCoreApplication.translate("format", "On")
         return QCoreApplication.translate("format", "Off")
-    return format_number(value)
+    return format_fixed(value, tag_decimals(tag))
 
 
 def format_clock(timestamp: float | None) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import time
 
-from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QMainWindow, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QApplication, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
 from app.station import Station
 from widgets.alarms import AlarmWidgets
@@ -16,16 +17,35 @@ from widgets.events_view import EventsView
 from widgets.header import StationHeader
 from widgets.overview import OverviewView
 from widgets.status import StationStatusBar
+from widgets.theme import set_large_fonts
 from widgets.trend import TrendView
 
 log = logging.getLogger(__name__)
 
 
-class MainWindow(QMainWindow):
-    """Shows one running :class:`Station`; closing the window stops the station."""
+GEOMETRY_KEY = "window/geometry"
+STATE_KEY = "window/state"
+LARGE_FONTS_KEY = "view/large_fonts"
+SOUND_KEY = "alarms/sound"
 
-    def __init__(self, station: Station, parent: QWidget | None = None) -> None:
+
+def _flag(settings: QSettings, key: str, default: bool) -> bool:
+    value = settings.value(key, default)
+    return value in (True, "true", "1", 1) if not isinstance(value, bool) else value
+
+
+class MainWindow(QMainWindow):
+    """Shows one running :class:`Station`; closing the window stops the station.
+
+    The window's size and place, the large-font mode, and the alarm sound
+    are remembered per user (``QSettings``; tests point it at a temporary directory).
+    """
+
+    def __init__(
+        self, station: Station, parent: QWidget | None = None, settings: QSettings | None = None
+    ) -> None:
         super().__init__(parent)
+        self.settings = settings if settings is not None else QSettings()
         self.station = station
         info = station.config.station
         self.setWindowTitle(
@@ -75,8 +95,64 @@ class MainWindow(QMainWindow):
 
         self.status = StationStatusBar(station)
         self.setStatusBar(self.status)
-        self.resize(1400, 860)
         self.stop_seconds: float | None = None
+
+        # Alarm sound on unless this user turned it off.
+        sound = self.alarms.banner.sound
+        sound.setChecked(_flag(self.settings, SOUND_KEY, True))
+        sound.toggled.connect(lambda on: self.settings.setValue(SOUND_KEY, on))
+        self._build_menu()
+
+    def _build_menu(self) -> None:
+        view = self.menuBar().addMenu(self.tr("&View"))
+        self.large_fonts_action = QAction(self.tr("&Large fonts"), self)
+        self.large_fonts_action.setCheckable(True)
+        self.large_fonts_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.large_fonts_action.setToolTip(self.tr("Bigger texts, for reading from a distance"))
+        self.large_fonts_action.toggled.connect(self.set_large_fonts)
+        view.addAction(self.large_fonts_action)
+        self.full_screen_action = QAction(self.tr("&Full screen"), self)
+        self.full_screen_action.setCheckable(True)
+        self.full_screen_action.setShortcut(QKeySequence("F11"))
+        self.full_screen_action.toggled.connect(
+            lambda on: self.showFullScreen() if on else self.showMaximized()
+        )
+        view.addAction(self.full_screen_action)
+        self.large_fonts_action.setChecked(_flag(self.settings, LARGE_FONTS_KEY, False))
+
+    def set_large_fonts(self, large: bool) -> None:
+        """Switch the large-font mode (remembered for the next start)."""
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            set_large_fonts(app, large)
+        self.settings.setValue(LARGE_FONTS_KEY, large)
+        if self.large_fonts_action.isChecked() != large:
+            self.large_fonts_action.setChecked(large)
+
+    @property
+    def large_fonts(self) -> bool:
+        """True in large-font mode."""
+        return self.large_fonts_action.isChecked()
+
+    def show_restored(self) -> None:
+        """Show the window where the user left it; maximised the first time."""
+        geometry = self.settings.value(GEOMETRY_KEY)
+        if geometry is not None and self.restoreGeometry(geometry):  # type: ignore[arg-type]
+            state = self.settings.value(STATE_KEY)
+            if state is not None:
+                self.restoreState(state)  # type: ignore[arg-type]
+            self.show()
+            return
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is not None:  # also without a window manager (a kiosk X session, xvfb)
+            self.setGeometry(screen.availableGeometry())
+        self.showMaximized()
+
+    def save_layout(self) -> None:
+        """Remember size, place and toolbars for the next start."""
+        self.settings.setValue(GEOMETRY_KEY, self.saveGeometry())
+        self.settings.setValue(STATE_KEY, self.saveState())
+        self.settings.sync()
 
     # -- hooks for other screens (alarms) ----------------------------------------------------
 
@@ -98,6 +174,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Stop the station (workers, dispatcher, storage flush) before the window goes."""
+        self.save_layout()
         self.shutdown()
         super().closeEvent(event)
 

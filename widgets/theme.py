@@ -8,12 +8,12 @@ communication loss so that an abnormal machine stands out from across the shop f
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
 from resources import RESOURCES_DIR
-from widgets.format import StateClass
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +28,36 @@ FAULT = "#c8102e"
 WARNING = "#f2b700"
 COMM_LOSS = "#b0008c"
 
-#: (background, text) of the state strip of a machine tile.
-STATE_COLOURS: dict[StateClass, tuple[str, str]] = {
-    StateClass.NORMAL: ("#c4c4c4", TEXT),
-    StateClass.UNKNOWN: ("#c4c4c4", TEXT_MUTED),
-    StateClass.WARNING: (WARNING, "#000000"),
-    StateClass.FAULT: (FAULT, "#ffffff"),
-    StateClass.COMM_LOSS: (COMM_LOSS, "#ffffff"),
+
+@dataclass(frozen=True, slots=True)
+class StateLook:
+    """How a machine state strip is drawn: never by hue alone (colour-blind operators, a
+    grey-scale screen), always with an icon shape and a fill pattern too."""
+
+    background: str
+    foreground: str
+    icon: str
+    """``run``, ``stop``, ``pause``, ``setup``, ``maintenance``, ``fault``, ``off``, ``comm``,
+    ``unknown`` or ``out_of_service`` (see :mod:`widgets.state_strip`)."""
+    pattern: str = "solid"
+    """``solid``, ``hatched`` (planned, not producing) or ``outline`` (waiting)."""
+    abnormal: bool = False
+    """Also frame the whole tile in the background colour (visible from across the floor)."""
+
+
+#: Looks per machine state category (grey for all normal states, told apart by icon and
+#: pattern), plus the looks the tile needs when it knows no category.
+STATE_LOOKS: dict[str, StateLook] = {
+    "running": StateLook("#c4c4c4", TEXT, "run"),
+    "idle": StateLook(SURFACE, TEXT, "stop", "outline"),
+    "planned_stop": StateLook("#c4c4c4", TEXT, "pause", "hatched"),
+    "setup": StateLook("#c4c4c4", TEXT, "setup", "hatched"),
+    "maintenance": StateLook("#c4c4c4", TEXT, "maintenance", "hatched"),
+    "fault": StateLook(FAULT, "#ffffff", "fault", abnormal=True),
+    "off": StateLook("#7a7a7a", "#ffffff", "off"),
+    "comm_loss": StateLook(COMM_LOSS, "#ffffff", "comm", abnormal=True),
+    "unknown": StateLook(SURFACE, TEXT_MUTED, "unknown", "outline"),
+    "out_of_service": StateLook("#b3b3b3", TEXT, "out_of_service", "hatched"),
 }
 
 #: Trend pens: distinguishable hues of moderate saturation (trends may use colour to tell
@@ -53,6 +76,31 @@ TREND_COLOURS = (
 )
 
 FONT_FAMILIES = ["Noto Sans", "Noto Sans CJK KR", "DejaVu Sans"]
+BASE_POINT_SIZE = 11
+LARGE_POINT_SIZE = 14
+#: Large-font mode (View menu), for screens read from a few metres: bigger tile texts.
+LARGE_FONT_QSS = """
+QLabel#tileTitle { font-size: 18pt; }
+QWidget#tileState { font-size: 17pt; }
+QLabel#tileValue { font-size: 22pt; }
+QLabel#tileTagName, QLabel#tileUnit, QLabel#tileComm, QLabel#tileProduction { font-size: 14pt; }
+QWidget#tileAlarms { font-size: 14pt; }
+QLabel#stationTitle { font-size: 19pt; }
+QLabel#clock { font-size: 17pt; }
+"""
+
+
+def set_large_fonts(app: QApplication, large: bool) -> None:
+    """Switch between the normal and the large-font look (the style sheet is re-applied)."""
+    font = app.font()
+    font.setPointSize(LARGE_POINT_SIZE if large else BASE_POINT_SIZE)
+    app.setFont(font)
+    try:
+        base = STYLE_SHEET.read_text(encoding="utf-8")
+    except OSError as exc:  # a missing style sheet leaves the palette look, still usable
+        log.warning("style sheet not loaded: %s", exc)
+        base = ""
+    app.setStyleSheet(base + (LARGE_FONT_QSS if large else ""))
 
 
 def apply_theme(app: QApplication) -> None:
@@ -73,9 +121,5 @@ def apply_theme(app: QApplication) -> None:
     app.setPalette(palette)
     font = QFont()
     font.setFamilies(FONT_FAMILIES)
-    font.setPointSize(10)
     app.setFont(font)
-    try:
-        app.setStyleSheet(STYLE_SHEET.read_text(encoding="utf-8"))
-    except OSError as exc:  # a missing style sheet leaves the palette look, still usable
-        log.warning("style sheet not loaded: %s", exc)
+    set_large_fonts(app, False)

@@ -22,8 +22,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register the subcommand."""
     parser = subparsers.add_parser(
         "run",
-        help="run a station (headless or with the window)",
-        description="Poll the station's devices and store what they report.",
+        help="run a station with its window, or headless with --headless",
+        description="Poll the station's devices, store what they report and show it in the "
+        "window; with --headless, run without a window (as a service) and log to stderr.",
     )
     parser.add_argument("--config", required=True, help="station config (TOML)")
     parser.add_argument("--db", help="SQLAlchemy database URL (default: per-user SQLite file)")

@@ -40,7 +40,26 @@ def multivariate_tags(device: DeviceConfig, settings: MultivariateSettings) -> l
 
 def station_problems(config: StationConfig) -> list[str]:
     """Every cross-table problem of a station, as ``key.path: message`` lines."""
-    return reference_problems(config) + detector_problems(config)
+    return reference_problems(config) + detector_problems(config) + production_problems(config)
+
+
+def production_problems(config: StationConfig) -> list[str]:
+    """Part counters that name tags a device does not have, or tags that are no numbers."""
+    problems: list[str] = []
+    for index, device in enumerate(config.devices):
+        if device.production is None:
+            continue
+        known = {t.name: t for t in device.tags}
+        for key in ("good", "reject"):
+            name = getattr(device.production, key)
+            if name is None:
+                continue
+            where = f"devices[{index}].production.{key}"
+            if name not in known:
+                problems.append(f"{where}: no tag named '{name}' in device '{device.name}'")
+            elif known[name].data_type in NON_NUMERIC_TYPES:
+                problems.append(f"{where}: tag '{name}' is a {known[name].data_type}, not a count")
+    return problems
 
 
 def reference_problems(config: StationConfig) -> list[str]:

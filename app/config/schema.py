@@ -117,7 +117,7 @@ class TagConfig(StrictModel):
     scale: float = 1.0
     offset: float = 0.0
     decimals: int | None = Field(default=None, ge=0, le=9)
-    """Digits after the point on screen; default: by magnitude."""
+    """Digits after the point on screen; default: from the display range (0..120 -> 1)."""
     poll_group: str = "default"
     display_min: float | None = None
     display_max: float | None = None
@@ -149,6 +149,17 @@ class TagConfig(StrictModel):
         return dict(self.model_extra or {})
 
 
+class ProductionConfig(StrictModel):
+    """A machine's part counters, shown on its tile as counts, rate and target."""
+
+    good: Identifier
+    """Tag counting good parts (cumulative; a reset to a lower value starts a new count)."""
+    reject: Identifier | None = None
+    """Tag counting rejected parts."""
+    target_per_hour: float | None = Field(default=None, gt=0)
+    """Planned output in good parts per hour."""
+
+
 class DeviceConfig(StrictModel):
     """One machine, PLC, drive or instrument, and the tags read from it."""
 
@@ -168,6 +179,8 @@ class DeviceConfig(StrictModel):
     category = "fault" }}``; a plain English label implies its category."""
     enabled: bool = True
     detectors: DeviceDetectors | None = None
+    production: ProductionConfig | None = None
+    """Part counters: ``{good = "parts_good", reject = "parts_reject", target_per_hour = 80}``."""
     tags: list[TagConfig] = Field(min_length=1)
 
     @field_validator("states", mode="before")
