@@ -78,7 +78,11 @@ class AnomalyLike(Protocol):
     tag: str | None
     detector: str
     score: float
-    message: str
+
+    @property
+    def message(self) -> str:
+        """The explanation in English."""
+        ...
 
 
 MAX_COMMENT = 2000
