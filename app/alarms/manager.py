@@ -71,18 +71,21 @@ class EngineLike(Protocol):
 
 
 class AnomalyLike(Protocol):
-    """What :meth:`AlarmManager.on_anomalies` reads of an anomaly (``app.detectors.Anomaly``)."""
-
-    timestamp: float
-    device: str
-    tag: str | None
-    detector: str
-    score: float
+    """What :meth:`AlarmManager.on_anomalies` reads of an anomaly (``app.detectors.Anomaly``,
+    a frozen dataclass: read-only members)."""
 
     @property
-    def message(self) -> str:
-        """The explanation in English."""
-        ...
+    def timestamp(self) -> float: ...
+    @property
+    def device(self) -> str: ...
+    @property
+    def tag(self) -> str | None: ...
+    @property
+    def detector(self) -> str: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def message(self) -> str: ...
 
 
 MAX_COMMENT = 2000
