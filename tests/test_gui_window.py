@@ -373,3 +373,22 @@ def test_gui_command_with_a_broken_config_reports_on_stderr_and_in_a_box(
     assert main(["gui", "--config", str(broken), "--quit-after", "0.8"]) == 2
     assert "devices[0].tags[0].adress: unknown key (is it misspelt?)" in capsys.readouterr().err
     assert seen == ["devices[0].tags[0].adress: unknown key (is it misspelt?)"]
+
+
+def test_a_korean_state_label_on_a_faulted_machine_colours_its_tile_as_a_fault(
+    qtbot, open_window
+) -> None:
+    # The category in the config, not the label's words, makes the tile a fault tile.
+    data = tomllib.loads(SIM_LINE.read_text(encoding="utf-8"))
+    press = data["devices"][0]
+    press["states"] = {
+        "1": {"label": "가동", "category": "running"},
+        "3": {"label": "고장", "category": "fault"},
+    }
+    next(t for t in press["tags"] if t["name"] == "state")["signal"] = "constant:mean=3"
+    window = open_window(parse_config(data, str(SIM_LINE)))
+    tile = window.overview.tiles["press"]
+    qtbot.waitUntil(lambda: tile.state_text == "고장", timeout=5000)
+    assert tile.state_class is StateClass.FAULT
+    oven = window.overview.tiles["oven"]
+    assert oven.state_class is not StateClass.FAULT
