@@ -46,3 +46,28 @@ def private_qt_settings(tmp_path: Path) -> Path:
     for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
         QSettings.setPath(QSettings.Format.IniFormat, scope, str(folder))
     return folder
+
+
+@pytest.fixture
+def open_window(qtbot, sqlite_url: str):  # type: ignore[no-untyped-def]
+    """Build, show and start station windows; each is closed (its station stopped) afterwards.
+
+    ``open_window(config, **station_options)`` returns the started :class:`MainWindow`.
+    """
+    from app.station import Station
+    from widgets.main_window import MainWindow
+
+    windows: list[MainWindow] = []
+
+    def factory(config, **station):  # type: ignore[no-untyped-def]
+        window = MainWindow(Station(config, db_url=sqlite_url, **station))
+        qtbot.addWidget(window)
+        window.resize(1400, 860)
+        window.show()
+        window.station.start()
+        windows.append(window)
+        return window
+
+    yield factory
+    for window in windows:
+        window.close()

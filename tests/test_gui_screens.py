@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -71,24 +70,6 @@ def station_config(*devices: dict[str, Any]) -> StationConfig:
             "devices": list(devices),
         }
     )
-
-
-@pytest.fixture
-def open_window(qtbot, sqlite_url: str) -> Iterator[Callable[..., MainWindow]]:
-    windows: list[MainWindow] = []
-
-    def factory(config: StationConfig, **station: Any) -> MainWindow:
-        window = MainWindow(Station(config, db_url=sqlite_url, **station))
-        qtbot.addWidget(window)
-        window.resize(1400, 860)
-        window.show()
-        window.station.start()
-        windows.append(window)
-        return window
-
-    yield factory
-    for window in windows:
-        window.close()
 
 
 def top_in(widget: QWidget, ancestor: QWidget) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 import tomllib
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,24 +28,6 @@ def sim_line(**oven: Any) -> StationConfig:
     data = tomllib.loads(SIM_LINE.read_text(encoding="utf-8"))
     data["devices"][1].update(oven)
     return parse_config(data, str(SIM_LINE))
-
-
-@pytest.fixture
-def open_window(qtbot, sqlite_url: str) -> Iterator[Callable[[StationConfig], MainWindow]]:
-    """Build, show and start a window; the window is closed (station stopped) afterwards."""
-    windows: list[MainWindow] = []
-
-    def factory(config: StationConfig) -> MainWindow:
-        window = MainWindow(Station(config, db_url=sqlite_url))
-        qtbot.addWidget(window)
-        window.show()
-        window.station.start()
-        windows.append(window)
-        return window
-
-    yield factory
-    for window in windows:
-        window.close()
 
 
 def test_window_shows_live_values_trend_and_devices(qtbot, open_window) -> None:

@@ -30,7 +30,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from app.config.base import Identifier, StrictModel
+from app.config.base import Identifier, StrictModel, repeated
 from app.config.errors import LocatedError
 
 Priority = Literal["critical", "high", "medium", "low"]
@@ -154,13 +154,8 @@ class TagAlarms(StrictModel):
                         f"{name.upper()} limit {alarm.limit:g} must be above the "
                         f"{lower_name.upper()} limit {lower.limit:g}",
                     )
-        seen: set[str] = set()
-        for index, discrete in enumerate(self.discrete):
-            if discrete.name in seen:
-                raise LocatedError(
-                    ("discrete", index, "name"), f"duplicate discrete alarm '{discrete.name}'"
-                )
-            seen.add(discrete.name)
+        for index, name in repeated(d.name for d in self.discrete):
+            raise LocatedError(("discrete", index, "name"), f"duplicate discrete alarm '{name}'")
         return self
 
     def conditions(self) -> list[tuple[str, AlarmOptions]]:

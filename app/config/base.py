@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 IDENTIFIER = r"^[A-Za-z][A-Za-z0-9_\-]*$"
 Identifier = Annotated[str, Field(pattern=IDENTIFIER, max_length=64)]
+
+
+def repeated(names: Iterable[str]) -> Iterator[tuple[int, str]]:
+    """``(index, name)`` of every name that already came before it."""
+    seen: set[str] = set()
+    for index, name in enumerate(names):
+        if name in seen:
+            yield index, name
+        seen.add(name)
 
 
 class StrictModel(BaseModel):

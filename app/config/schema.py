@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from app.config.alarms import TagAlarms
-from app.config.base import Identifier, StrictModel
+from app.config.base import Identifier, StrictModel, repeated
 from app.config.detectors import DeviceDetectors, TagDetectors
 from app.config.errors import LocatedError
 
@@ -253,13 +253,8 @@ class StationConfig(StrictModel):
 
     @model_validator(mode="after")
     def _unique_devices(self) -> StationConfig:
-        seen: set[str] = set()
-        for index, device in enumerate(self.devices):
-            if device.name in seen:
-                raise LocatedError(
-                    ("devices", index, "name"), f"duplicate device name '{device.name}'"
-                )
-            seen.add(device.name)
+        for index, name in repeated(d.name for d in self.devices):
+            raise LocatedError(("devices", index, "name"), f"duplicate device name '{name}'")
         return self
 
     def device(self, name: str) -> DeviceConfig:
