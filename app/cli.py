@@ -18,7 +18,18 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from app import __version__
-from app.commands import alarms, check_config, demo, detect, gui, poll, run, simulate, write
+from app.commands import (
+    alarms,
+    check_config,
+    demo,
+    detect,
+    gui,
+    poll,
+    run,
+    selftest,
+    simulate,
+    write,
+)
 
 #: Every subcommand module, in the order ``--help`` lists them.
 COMMANDS: tuple[ModuleType, ...] = (
@@ -31,6 +42,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     detect,
     alarms,
     write,
+    selftest,
 )
 
 
