@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 import widgets  # noqa: F401  (applies the PySide6 work-arounds first)
 from app.alarms.journal import AlarmJournal
 from app.alarms.manager import AlarmManager
-from app.alarms.model import AlarmState, Event, Priority, Transition
+from app.alarms.model import AlarmState, Priority, Transition, TransitionKind
 from app.security import StationUserPolicy
 from tests.alarm_support import Clock, batch, open_gateway, station, tag_ids
 from widgets.alarms import (
@@ -319,7 +319,7 @@ def test_journal_error_shown_in_banner(qtbot, tmp_path, clock) -> None:
 
 
 def _transitions(
-    n: int, start_seq: int, t0: float, state: AlarmState, event: Event, offset: int = 0
+    n: int, start_seq: int, t0: float, state: AlarmState, event: TransitionKind, offset: int = 0
 ) -> list[Transition]:
     return [
         Transition(
@@ -351,7 +351,7 @@ def test_100k_rows_and_a_flood_keep_20_fps(qtbot, views) -> None:
     model: AlarmTableModel = views.bridge.model
     base = model.rowCount()  # the station's own alarms, all normal
     t0 = time.time()
-    raised = _transitions(100_000, 1, t0, AlarmState.UNACK, Event.RAISE)
+    raised = _transitions(100_000, 1, t0, AlarmState.UNACK, TransitionKind.RAISE)
     started = time.perf_counter()
     model.apply(raised)
     load_s = time.perf_counter() - started
@@ -363,9 +363,16 @@ def test_100k_rows_and_a_flood_keep_20_fps(qtbot, views) -> None:
     seq = 100_001
     for chunk in range(10):  # 10 ticks x 1,000 transitions = 10,000 in one second
         # Acknowledge 500 alarms and return 500 others to normal (they leave the active view).
-        acks = _transitions(500, seq, t0 + 1, AlarmState.ACKED, Event.ACK, offset=chunk * 1000)
+        acks = _transitions(
+            500, seq, t0 + 1, AlarmState.ACKED, TransitionKind.ACK, offset=chunk * 1000
+        )
         clears = _transitions(
-            500, seq + 500, t0 + 1, AlarmState.NORMAL, Event.CLEAR, offset=chunk * 1000 + 500
+            500,
+            seq + 500,
+            t0 + 1,
+            AlarmState.NORMAL,
+            TransitionKind.CLEAR,
+            offset=chunk * 1000 + 500,
         )
         seq += 1000
         summary_before = summary.proxy.rowCount()
@@ -402,20 +409,20 @@ def test_new_alarms_take_their_sorted_place() -> None:
     proxy = AlarmFilterProxy()
     proxy.setSourceModel(model)
     t0 = time.time()
-    model.apply(_transitions(8, 1, t0, AlarmState.UNACK, Event.RAISE))
+    model.apply(_transitions(8, 1, t0, AlarmState.UNACK, TransitionKind.RAISE))
     proxy.sort(Column.TIME, Qt.SortOrder.DescendingOrder)
-    newest = _transitions(1, 100, t0 + 10, AlarmState.UNACK, Event.RAISE, offset=50)
+    newest = _transitions(1, 100, t0 + 10, AlarmState.UNACK, TransitionKind.RAISE, offset=50)
     model.apply(newest)
     assert proxy.index(0, Column.SOURCE).data() == "dev0.t50"  # newest on top
     proxy.sort(Column.PRIORITY, Qt.SortOrder.AscendingOrder)
-    critical = _transitions(1, 200, t0 + 20, AlarmState.UNACK, Event.RAISE, offset=60)
+    critical = _transitions(1, 200, t0 + 20, AlarmState.UNACK, TransitionKind.RAISE, offset=60)
     assert critical[0].priority == Priority.CRITICAL
     model.apply(critical)
     order = [proxy.index(r, Column.PRIORITY).data() for r in range(proxy.rowCount())]
     assert order == sorted(order, key=["Critical", "High", "Medium", "Low"].index)
     assert proxy.index(0, Column.SOURCE).data() == "dev10.t60"
     # A flood of new alarms arrives as one block on top, sorted among itself.
-    flood = _transitions(100, 300, t0 + 30, AlarmState.UNACK, Event.RAISE, offset=1000)
+    flood = _transitions(100, 300, t0 + 30, AlarmState.UNACK, TransitionKind.RAISE, offset=1000)
     model.apply(flood)
     assert model.rowCount() == 110
     assert proxy.index(0, Column.PRIORITY).data() == "Critical"
@@ -429,11 +436,11 @@ def test_proxy_group_filters() -> None:
     proxy = AlarmFilterProxy()
     proxy.setSourceModel(model)
     t0 = time.time()
-    model.apply(_transitions(4, 1, t0, AlarmState.UNACK, Event.RAISE))
+    model.apply(_transitions(4, 1, t0, AlarmState.UNACK, TransitionKind.RAISE))
     model.apply(
         [
-            *_transitions(1, 10, t0, AlarmState.SHELVED, Event.SHELVE),
-            *_transitions(1, 11, t0, AlarmState.NORMAL, Event.CLEAR, offset=1),
+            *_transitions(1, 10, t0, AlarmState.SHELVED, TransitionKind.SHELVE),
+            *_transitions(1, 11, t0, AlarmState.NORMAL, TransitionKind.CLEAR, offset=1),
         ]
     )
     assert proxy.rowCount() == 2
@@ -442,7 +449,7 @@ def test_proxy_group_filters() -> None:
     proxy.set_group(AlarmFilterProxy.ALL)
     assert proxy.rowCount() == 4
     # A transition older than what the row shows is ignored (snapshot/listener overlap).
-    model.apply(_transitions(1, 5, t0, AlarmState.UNACK, Event.RAISE))
+    model.apply(_transitions(1, 5, t0, AlarmState.UNACK, TransitionKind.RAISE))
     assert model.row_of("dev0.t0.h").state == AlarmState.SHELVED
 
 

@@ -38,23 +38,23 @@ from PySide6.QtWidgets import (
 )
 
 from app.alarms.manager import AlarmManager
-from app.alarms.model import Event, Transition
+from app.alarms.model import Transition, TransitionKind
 from widgets.alarms.model import format_time, priority_text, state_text
 
 LIMIT = 5000
 
 
-def _event_text(event: Event) -> str:
+def _event_text(event: TransitionKind) -> str:
     return {
-        Event.RAISE: QCoreApplication.translate("AlarmHistory", "Raised"),
-        Event.CLEAR: QCoreApplication.translate("AlarmHistory", "Returned to normal"),
-        Event.ACK: QCoreApplication.translate("AlarmHistory", "Acknowledged"),
-        Event.SHELVE: QCoreApplication.translate("AlarmHistory", "Shelved"),
-        Event.UNSHELVE: QCoreApplication.translate("AlarmHistory", "Unshelved"),
-        Event.SUPPRESS: QCoreApplication.translate("AlarmHistory", "Suppressed"),
-        Event.UNSUPPRESS: QCoreApplication.translate("AlarmHistory", "Re-enabled"),
-        Event.OUT_OF_SERVICE: QCoreApplication.translate("AlarmHistory", "Out of service"),
-        Event.IN_SERVICE: QCoreApplication.translate("AlarmHistory", "Back in service"),
+        TransitionKind.RAISE: QCoreApplication.translate("AlarmHistory", "Raised"),
+        TransitionKind.CLEAR: QCoreApplication.translate("AlarmHistory", "Returned to normal"),
+        TransitionKind.ACK: QCoreApplication.translate("AlarmHistory", "Acknowledged"),
+        TransitionKind.SHELVE: QCoreApplication.translate("AlarmHistory", "Shelved"),
+        TransitionKind.UNSHELVE: QCoreApplication.translate("AlarmHistory", "Unshelved"),
+        TransitionKind.SUPPRESS: QCoreApplication.translate("AlarmHistory", "Suppressed"),
+        TransitionKind.UNSUPPRESS: QCoreApplication.translate("AlarmHistory", "Re-enabled"),
+        TransitionKind.OUT_OF_SERVICE: QCoreApplication.translate("AlarmHistory", "Out of service"),
+        TransitionKind.IN_SERVICE: QCoreApplication.translate("AlarmHistory", "Back in service"),
     }[event]
 
 
