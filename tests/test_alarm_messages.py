@@ -95,9 +95,7 @@ def test_rows_of_an_older_journal_stay_readable(tmp_path: Path) -> None:
         )
     database = open_database(f"sqlite:///{path}")
     old = history(database)[0]
-    assert old.message == Message(
-        "alarm.custom", {"text": "Zone 1 temperature high: above 700 °C"}
-    )
+    assert old.message == Message("alarm.custom", {"text": "Zone 1 temperature high: above 700 °C"})
     # The manager restores from it and journals new rows beside it, with ids.
     clock = Clock(time.time())
     manager = make(path, clock)

@@ -139,12 +139,24 @@ def _row(t: Transition) -> dict[str, Any]:
 _COLUMNS = tuple(c.name for c in journal_table.columns)
 
 
-def _tuple(t: Transition, said: dict[int, tuple[str, str]]) -> tuple[Any, ...]:
+#: Rendered text and parameter JSON per message object: (message, text, JSON) by ``id``.
+Said = dict[int, tuple[Message, str, str]]
+
+
+def _said(message: Message, said: Said) -> tuple[Message, str, str]:
+    hit = said.get(id(message))
+    if hit is None or hit[0] is not message:
+        if len(said) > 20_000:
+            said.clear()
+        hit = said[id(message)] = (message, message.render(), _params_json(message))
+    return hit
+
+
+def _tuple(t: Transition, said: Said) -> tuple[Any, ...]:
     """The row of ``t`` in column order (JSON as the text SQLAlchemy would write); ``said``
-    caches the rendered message per message object (a flood repeats the same few)."""
-    message = said.get(id(t.message))
-    if message is None:
-        message = said[id(t.message)] = (t.message.render(), _params_json(t.message))
+    caches the rendered message per message object (each alarm keeps its message object, so
+    a flood over the same alarms renders each once)."""
+    message = _said(t.message, said)
     return (
         t.seq,
         t.timestamp,
@@ -156,13 +168,13 @@ def _tuple(t: Transition, said: dict[int, tuple[str, str]]) -> tuple[Any, ...]:
         t.device,
         t.tag,
         t.condition,
-        message[0],
+        message[1],
         t.value,
         t.actor,
         t.comment,
         json.dumps(t.flags),
         t.message.id,
-        message[1],
+        message[2],
     )
 
 
@@ -235,6 +247,7 @@ class JournalKind(WriteKind[Transition]):
     def __init__(self, journal: AlarmJournal) -> None:
         self.journal = journal
         self._sql = ""  # the DBAPI's own INSERT, when its parameters are positional
+        self._said: Said = {}  # writer thread only
 
     def create(self, database: Database) -> None:
         ensure_schema(database)
@@ -252,7 +265,7 @@ class JournalKind(WriteKind[Transition]):
         if self._sql:
             # Plain tuples through the DBAPI's executemany: a flood of 10,000 transitions is
             # written without 10,000 SQLAlchemy parameter dicts (the writer shares the GIL).
-            said: dict[int, tuple[str, str]] = {}
+            said = self._said
             conn.exec_driver_sql(self._sql, [_tuple(t, said) for t in items])
         else:
             conn.execute(insert(journal_table), [_row(t) for t in items])
