@@ -113,7 +113,7 @@ class AlarmBanner(QFrame):
             self.tr("%1  %2  %3: %4")
             .replace("%1", format_time(row.last_change))
             .replace("%2", priority_text(row.priority))
-            .replace("%3", row.title)
+            .replace("%3", self.bridge.model.sources.title(row.device, None))  # message: the tag
             .replace("%4", self.bridge.model.message_text(row))
         )
 

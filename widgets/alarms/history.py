@@ -70,9 +70,10 @@ _FOLDED = (TransitionKind.SUPPRESS, TransitionKind.UNSUPPRESS)
 
 
 def fold_comm(rows: Sequence[Transition]) -> tuple[list[Transition], dict[int, list[Transition]]]:
-    """Rows without the suppress / re-enable rows a comm loss (or its end) caused, and those
-    rows per comm-alarm row (by ``seq``). A folded row has a comm raise or clear of its device
-    at the same instant in ``rows``."""
+    """Rows without the suppress / re-enable rows one cause made for many alarms of a machine
+    at one instant, and those rows per row they are folded into (by ``seq``): a comm loss's (or
+    its end's) into the comm alarm's raise or clear at that instant; others (suppression by
+    design when the machine stops) into the first of them."""
     comm: dict[tuple[str, float], Transition] = {}
     for t in rows:
         if t.alarm_id == comm_alarm_id(t.device) and t.event in (
@@ -80,14 +81,22 @@ def fold_comm(rows: Sequence[Transition]) -> tuple[list[Transition], dict[int, l
             TransitionKind.CLEAR,
         ):
             comm[(t.device, t.timestamp)] = t
+    groups: dict[tuple[str, float, str], list[Transition]] = {}
+    for t in rows:
+        if t.event in _FOLDED:
+            groups.setdefault((t.device, t.timestamp, t.event.value), []).append(t)
     kept: list[Transition] = []
     folded: dict[int, list[Transition]] = {}
     for t in rows:
-        parent = comm.get((t.device, t.timestamp)) if t.event in _FOLDED else None
-        if parent is None:
+        if t.event not in _FOLDED:
             kept.append(t)
+            continue
+        parent = comm.get((t.device, t.timestamp))
+        group = groups[(t.device, t.timestamp, t.event.value)]
+        if parent is None and (len(group) == 1 or group[0] is t):
+            kept.append(t)  # alone, or the first of a group: it stands for the group
         else:
-            folded.setdefault(parent.seq, []).append(t)
+            folded.setdefault((parent or group[0]).seq, []).append(t)
     return kept, folded
 
 
@@ -174,13 +183,17 @@ class HistoryModel(QAbstractTableModel):
             return t.actor or ""
         folded = self.folded.get(t.seq)
         if folded:
-            what = (
-                QCoreApplication.translate("AlarmHistory", "%1 alarms of this machine suppressed")
-                if t.event == TransitionKind.RAISE
-                else QCoreApplication.translate(
+            if t.event == TransitionKind.RAISE:
+                what = QCoreApplication.translate(
+                    "AlarmHistory", "%1 alarms of this machine suppressed"
+                )
+            elif t.event == TransitionKind.CLEAR:
+                what = QCoreApplication.translate(
                     "AlarmHistory", "%1 alarms of this machine re-enabled"
                 )
-            ).replace("%1", str(len(folded)))
+            else:
+                what = QCoreApplication.translate("AlarmHistory", "and %1 more of this machine")
+            what = what.replace("%1", str(len(folded)))
             return f"{t.comment}  ({what})" if t.comment else what
         return t.comment
 
@@ -241,18 +254,21 @@ class AlarmHistoryView(QWidget):
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.verticalHeader().setDefaultSectionSize(22)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)  # the message
         metrics = self.table.fontMetrics()
         for column, sample in (
             (0, format_time(1_767_225_599.0)),
             (1, _event_text(TransitionKind.CLEAR)),
             (2, "Returned, unacknowledged"),
             (3, "Critical"),
-            (4, "Conveyor washer · Spray pressure"),
-            (5, "Spray pressure high: above 4.5 bar, and then some"),
+            (4, "Conveyor washer CW-3 · Spray pump pressure"),
             (6, "1,234.5 bar"),
+            (7, "Supervisor"),
+            (8, "17 alarms of this machine suppressed"),
         ):
-            self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 34)
+            self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 24)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)

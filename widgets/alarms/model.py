@@ -262,6 +262,11 @@ class Sources:
         config = self._tags.get((device, tag))
         return f"{machine} · {(config.description if config else '') or tag}"
 
+    def titles(self) -> list[str]:
+        """Every title the Source column can show (to size it)."""
+        machines = [self.title(d, None) for d in self._devices]
+        return machines + [self.title(d, t) for d, t in self._tags]
+
     def value(self, device: str, tag: str | None, condition: str, value: float | None) -> str:
         """A rounded value with its unit; an anomaly's value is its score."""
         if value is None:
@@ -400,6 +405,26 @@ class _RowTable(QAbstractTableModel):
         if role == _ALIGN:
             return _RIGHT if column == Column.VALUE else None
         return _colour(row, column, role)
+
+    def multiData(self, index: ModelIndex, roleDataSpan: Any) -> None:
+        # The item delegate asks for its seven roles of a cell in one call (Qt 6): one Python
+        # call per painted cell instead of seven, so painting stays cheap during a flood.
+        position = index.row()
+        rows = self._rows_shown()
+        if not 0 <= position < len(rows):
+            return
+        row = rows[position]
+        column = index.column()
+        for data in roleDataSpan:
+            role = data.role()
+            if role == _DISPLAY:
+                data.setData(self._display(row, column))
+            elif role in (_BACKGROUND, _FOREGROUND):
+                brush = _colour(row, column, role)
+                if brush is not None:
+                    data.setData(brush)
+            elif role == _ALIGN and column == Column.VALUE:
+                data.setData(_RIGHT)
 
     def _display(self, row: AlarmRow, column: int) -> str:
         if column == Column.TIME:

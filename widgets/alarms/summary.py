@@ -147,8 +147,9 @@ class AlarmSummary(QWidget):
                 needed = max(needed, width(*(priority_text(p) for p in Priority)))
             elif column == Column.STATE:
                 needed = max(needed, width(*(state_text(s) for s in AlarmState)))
-            elif column == Column.SOURCE:
-                needed = max(needed, 220)
+            elif column == Column.SOURCE:  # the longest title, within reason
+                titles = model.sources.titles()
+                needed = max(needed, min(width(*titles) if titles else 0, 330), 220)
             elif column == Column.REASON:
                 needed = max(needed, 200)
             else:
