@@ -350,3 +350,35 @@ def test_performance_screen_fills_every_figure_and_draws_charts(qtbot, views, ma
     assert any(label == "Conveyor washer · Spray pressure h" for _, label in ticks)
     kinds = {performance.lists.item(r, 0).text() for r in range(performance.lists.rowCount())}
     assert {"Flood", "Bad actor", "Chattering"} <= kinds
+
+
+def test_history_folds_what_one_cause_did_to_many_alarms_at_once() -> None:
+    from widgets.alarms.history import fold_comm
+
+    def row(seq: int, alarm_id: str, kind: TransitionKind, t: float) -> Transition:
+        return Transition(
+            seq=seq,
+            timestamp=t,
+            alarm_id=alarm_id,
+            event=kind,
+            state=AlarmState.SUPPRESSED,
+            previous=AlarmState.NORMAL,
+            priority=Priority.LOW,
+            device=alarm_id.split(".")[0],
+            tag=None,
+            condition="h",
+            message=Message("alarm.custom", {"text": alarm_id}),
+        )
+
+    # Newest first, as the journal answers: the machine stopped (suppressed by design) at
+    # t=10, one alarm was raised alone at t=20, another machine's alarm was suppressed alone.
+    rows = [
+        row(9, "m.c.h", TransitionKind.RAISE, 20.0),
+        row(8, "other.x.h", TransitionKind.SUPPRESS, 10.0),
+        row(7, "m.c.h", TransitionKind.SUPPRESS, 10.0),
+        row(6, "m.b.h", TransitionKind.SUPPRESS, 10.0),
+        row(5, "m.a.h", TransitionKind.SUPPRESS, 10.0),
+    ]
+    kept, folded = fold_comm(rows)
+    assert [t.seq for t in kept] == [9, 8, 7]
+    assert [t.seq for t in folded[7]] == [6, 5]
