@@ -382,3 +382,28 @@ def test_history_folds_what_one_cause_did_to_many_alarms_at_once() -> None:
     kept, folded = fold_comm(rows)
     assert [t.seq for t in kept] == [9, 8, 7]
     assert [t.seq for t in folded[7]] == [6, 5]
+
+
+def test_only_the_priority_cell_is_coloured_when_painted(qtbot, views, manager, clock) -> None:
+    """Painting asks for every role of a cell at once (multiData): a colour or an alignment
+    meant for one cell must not leak into the others."""
+    from PySide6.QtGui import QColor
+
+    from widgets.alarms.model import PRIORITY_COLOURS
+
+    summary = views.summary
+    summary.resize(1400, 500)
+    summary.show()
+    qtbot.waitExposed(summary)
+    manager.on_batch(batch("washer", [PRESSURE], [5.5], clock.now))
+    qtbot.waitUntil(lambda: summary.proxy.rowCount() == 1, timeout=3000)
+    image = summary.table.viewport().grab().toImage()
+    high = QColor(PRIORITY_COLOURS[Priority.HIGH][0])
+
+    def colour_at(column: int) -> QColor:
+        rect = summary.table.visualRect(summary.proxy.index(0, column))
+        return image.pixelColor(rect.left() + 3, rect.top() + 3)
+
+    assert colour_at(Column.PRIORITY) == high
+    for column in (Column.TIME, Column.STATE, Column.SOURCE, Column.MESSAGE, Column.VALUE):
+        assert colour_at(column) != high, column

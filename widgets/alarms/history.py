@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
 
 from app.alarms.definitions import comm_alarm_id
 from app.alarms.manager import AlarmManager
-from app.alarms.model import Transition, TransitionKind
+from app.alarms.model import AlarmState, Transition, TransitionKind
 from widgets.alarms.model import Sources, format_time, priority_text, state_text
 from widgets.i18n import translate_message
 
@@ -254,21 +254,19 @@ class AlarmHistoryView(QWidget):
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.verticalHeader().setDefaultSectionSize(22)
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)  # the message
+        self.table.horizontalHeader().setStretchLastSection(True)  # the comment
         metrics = self.table.fontMetrics()
         for column, sample in (
             (0, format_time(1_767_225_599.0)),
             (1, _event_text(TransitionKind.CLEAR)),
-            (2, "Returned, unacknowledged"),
+            (2, state_text(AlarmState.RTN_UNACK)),
             (3, "Critical"),
-            (4, "Conveyor washer CW-3 · Spray pump pressure"),
+            (4, "Conveyor washer CW-3 · Spray pump"),
+            (5, "Peak pressure of the last shot high-high: above 1050 bar"),
             (6, "1,234.5 bar"),
             (7, "Supervisor"),
-            (8, "17 alarms of this machine suppressed"),
         ):
-            self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 24)
+            self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 20)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)

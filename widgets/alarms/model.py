@@ -415,16 +415,16 @@ class _RowTable(QAbstractTableModel):
             return
         row = rows[position]
         column = index.column()
-        for data in roleDataSpan:
+        for data in roleDataSpan:  # every role gets a value: the span is not cleared for us
             role = data.role()
             if role == _DISPLAY:
                 data.setData(self._display(row, column))
             elif role in (_BACKGROUND, _FOREGROUND):
-                brush = _colour(row, column, role)
-                if brush is not None:
-                    data.setData(brush)
+                data.setData(_colour(row, column, role))
             elif role == _ALIGN and column == Column.VALUE:
                 data.setData(_RIGHT)
+            else:
+                data.clearData()
 
     def _display(self, row: AlarmRow, column: int) -> str:
         if column == Column.TIME:
