@@ -261,10 +261,10 @@ class AlarmHistoryView(QWidget):
             (1, _event_text(TransitionKind.CLEAR)),
             (2, state_text(AlarmState.RTN_UNACK)),
             (3, "Critical"),
-            (4, "Conveyor washer CW-3 · Spray pump"),
-            (5, "Peak pressure of the last shot high-high: above 1050 bar"),
-            (6, "1,234.5 bar"),
-            (7, "Supervisor"),
+            (4, "Conveyor washer · Spray pump"),
+            (5, "Peak pressure of the last shot high: above 950 bar"),
+            (6, "1,086 bar"),
+            (7, "Operator"),
         ):
             self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 20)
         layout = QVBoxLayout(self)
