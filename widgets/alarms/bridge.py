@@ -36,10 +36,10 @@ class AlarmBridge(QObject):
     SLICE = 100
     #: GUI-thread time one step may spend on applying transitions; re-sorting the rows they
     #: changed then costs about as much again, so a step stays around 10-15 ms.
-    BUDGET_MS = 2.0
+    BUDGET_MS = 4.0
     #: Pause between two steps of a flood: room for painting (a table repaint alone costs
     #: 10-20 ms) and input, so a step and a repaint never run back to back for long.
-    PAUSE_MS = 20
+    PAUSE_MS = 40
 
     def __init__(
         self, manager: AlarmManager, interval_ms: int = 100, parent: QObject | None = None
