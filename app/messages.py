@@ -42,6 +42,24 @@ CATALOGUE: dict[str, str] = {
     "event.device_write.failed": "{device}: {user} could not write {tag} = {value} ({error})",
     "event.device_write_refused.refused": "{device}: write of {tag} = {value} refused ({error})",
     "event.unknown": "{device}: {kind}",
+    # Alarm messages (app/alarms): the subject is a tag's description or name, a machine's
+    # title; quantities are nested "alarm.quantity" / "alarm.number" messages.
+    "alarm.custom": "{text}",
+    "alarm.quantity": "{value:g} {unit}",
+    "alarm.number": "{value:g}",
+    "alarm.limit.hh": "{subject} high-high: above {limit}",
+    "alarm.limit.h": "{subject} high: above {limit}",
+    "alarm.limit.l": "{subject} low: below {limit}",
+    "alarm.limit.ll": "{subject} low-low: below {limit}",
+    "alarm.deviation": "{subject} deviates from {setpoint} by more than {limit}",
+    "alarm.rate": "{subject} changes faster than {limit}/{per}",
+    "alarm.discrete": "{subject}: {name}",
+    "alarm.bad_value": (
+        "{subject}: bad value (not a number or out of range), its alarms cannot work"
+    ),
+    "alarm.comm": "No communication with {device}",
+    "alarm.comm_fault": "No communication with {device}: {fault_text}",
+    "alarm.anomaly": "Anomaly found by {detector}",
     # Anomaly explanations: the subject (a tag's description or a machine's title) and why.
     "anomaly.tag": "{subject} {detail}",
     "anomaly.machine": "{subject}: {detail}",

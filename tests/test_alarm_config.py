@@ -13,6 +13,7 @@ from app.alarms.model import Kind, Priority
 from app.config import ConfigError, StationConfig
 from app.config.checks import reference_problems
 from app.config_loader import load_config, parse_config
+from app.messages import Message
 from app.security import ALARM_OUT_OF_SERVICE, ALARM_SHELVE, Actor, StationUserPolicy, require
 from app.tags import TagTable
 
@@ -211,10 +212,12 @@ def test_documented_toml_shape_builds_every_kind(tmp_path: Path) -> None:
         2.0,
         2.0,
     )
-    assert hh.message == "Zone 1 far too hot"
+    assert hh.message == Message("alarm.custom", {"text": "Zone 1 far too hot"})
+    assert hh.message.render() == "Zone 1 far too hot"
     assert hh.suppress_key == (ids["oven.state"], (0.0, 4.0))
     assert defs["oven.temp.l"].on_delay_s == 30
-    assert defs["oven.temp.h"].message == "Zone 1 temperature high: above 700 °C"
+    assert defs["oven.temp.h"].message.id == "alarm.limit.h"
+    assert defs["oven.temp.h"].message.render() == "Zone 1 temperature high: above 700 °C"
     assert defs["oven.temp.deviation"].params["setpoint_id"] == ids["oven.sp"]
     assert defs["oven.temp.rate"].params["limit"] == pytest.approx(20 / 60)
     assert defs["oven.temp.burner_fault"].kind == Kind.DISCRETE

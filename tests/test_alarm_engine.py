@@ -67,7 +67,9 @@ def test_engine_drives_limits_and_comm_loss(tmp_path: Path) -> None:
         engine.stop()
     assert len(delays) >= 6, f"only {len(delays)} transitions of press.force.h"
     assert manager.view("dead.@comm").state == AlarmState.UNACK
-    assert "refuses connections" in manager.view("dead.@comm").message
+    comm = manager.view("dead.@comm")
+    assert comm.message.id == "alarm.comm_fault" and comm.message.params["fault"] == "refused"
+    assert "refuses connections" in comm.detail and "refuses" not in comm.message.render()
     assert manager.view("dead.x.h").state == AlarmState.SUPPRESSED
     events = [t.event.value for t in seen if t.alarm_id == "press.force.h"]
     assert events[:6] == ["raise", "clear"] * 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import threading
 import time
@@ -14,7 +15,8 @@ from PySide6.QtCore import Qt
 import widgets  # noqa: F401  (applies the PySide6 work-arounds first)
 from app.alarms.journal import AlarmJournal
 from app.alarms.manager import AlarmManager
-from app.alarms.model import AlarmState, Event, Priority, Transition
+from app.alarms.model import AlarmState, Priority, Transition, TransitionKind
+from app.messages import Message
 from app.security import StationUserPolicy
 from tests.alarm_support import Clock, batch, open_gateway, station, tag_ids
 from widgets.alarms import (
@@ -33,6 +35,8 @@ CONFIG = station(
         "oven": [
             {
                 "name": "temp",
+                "description": "Zone 1 temperature",
+                "unit": "°C",
                 "alarms": {
                     "hh": {
                         "limit": 720,
@@ -48,7 +52,8 @@ CONFIG = station(
                 "alarms": {"discrete": [{"name": "open", "equals": 1, "priority": "low"}]},
             },
         ]
-    }
+    },
+    title="Curing oven",
 )
 TEMP, DOOR = 0, 1
 
@@ -93,7 +98,9 @@ def test_banner_counts_newest_and_flash(qtbot, views, manager, clock) -> None:
     feed_from_another_thread(manager, "oven", TEMP, 710, clock.now)
     qtbot.waitUntil(lambda: views.bridge.model.rowCount() >= 1, timeout=2000)
     qtbot.waitUntil(lambda: banner.counts[Priority.HIGH].text() == "High: 1 (1 new)", timeout=2000)
-    assert "oven.temp" in banner.newest.text()
+    # The machine's title, not its id; the message (naming the tag) rendered from its id.
+    assert "Curing oven: Zone 1 temperature high: above 700 °C" in banner.newest.text()
+    assert "oven.temp" not in banner.newest.text()
     feed_from_another_thread(manager, "oven", TEMP, 730, clock.now + 1)
     qtbot.waitUntil(lambda: "Oven far too hot" in banner.newest.text(), timeout=2000)
     assert banner.counts[Priority.CRITICAL].text() == "Critical: 1 (1 new)"
@@ -134,8 +141,16 @@ def test_acknowledge_with_comment(qtbot, views, manager, clock, tmp_path) -> Non
     summary.table.selectAll()
 
     def fill_and_accept(dialog: AcknowledgeDialog) -> int:
-        assert dialog.summary.text() == "Acknowledge 2 alarm(s)."
-        assert dialog.user.currentText() == "anna"  # the recent user is offered
+        # The dialog names the alarms (source and message), not only how many.
+        lead, *named = dialog.summary.text().split("\n")
+        assert lead == "Acknowledge these 2 alarms:"
+        assert sorted(named) == [
+            "• Curing oven · Zone 1 temperature — Oven far too hot",
+            "• Curing oven · Zone 1 temperature — Zone 1 temperature high: above 700 °C",
+        ]
+        # A recent name is offered in the list but never prefilled: each person types theirs.
+        assert dialog.user.currentText() == ""
+        assert [dialog.user.itemText(i) for i in range(dialog.user.count())] == ["anna"]
         dialog.user.setCurrentText("Bruno")
         dialog.comment.setPlainText("burner reset, temperature falling")
         dialog.accept()
@@ -172,7 +187,8 @@ def test_banner_button_acknowledges_everything_waiting(qtbot, views, manager, cl
 
     def accept(dialog: AcknowledgeDialog) -> int:
         asked.append(dialog.alarm_ids)
-        dialog.accept()  # the recent user "anna", no comment
+        dialog.user.setCurrentText("anna")  # no comment
+        dialog.accept()
         return dialog.result()
 
     views.summary.exec_dialog = accept
@@ -215,6 +231,8 @@ def test_shelve_dialog(qtbot, views, manager, clock) -> None:
     dialog = ShelveDialog(manager, ["oven.temp.h"], views.users)
     qtbot.addWidget(dialog)
     assert dialog.minutes.maximum() == 480  # 8 h maximum shelve time
+    assert dialog.user.currentText() == ""  # never someone else's name
+    dialog.user.setCurrentText("anna")
     dialog.accept()
     assert dialog.error.text() == "a reason is required to shelve an alarm"
     dialog.reason.setPlainText("thermocouple replaced at 10:00")
@@ -240,7 +258,9 @@ def test_summary_filters_and_sorts(qtbot, views, manager, clock) -> None:
     summary = views.summary
     summary.table.sortByColumn(Column.PRIORITY, Qt.SortOrder.AscendingOrder)
     order = [summary.proxy.index(r, Column.SOURCE).data() for r in range(3)]
-    assert order == ["oven.temp", "oven.temp", "oven.door"]
+    temp = "Curing oven · Zone 1 temperature"
+    assert order == [temp, temp, "Curing oven · door"]  # titles, not ids
+    assert summary.proxy.index(0, Column.VALUE).data() == "730 °C"  # rounded, with its unit
     assert summary.proxy.index(0, Column.PRIORITY).data() == "Critical"
     summary.search.setText("DOOR")
     assert summary.proxy.rowCount() == 1
@@ -288,8 +308,9 @@ def test_performance_screen(qtbot, views, manager, clock) -> None:
         assert not views.performance.button.isEnabled()  # computing on a worker thread
     assert views.performance.report is not None and views.performance.report.alarms == 2
     assert "2 alarms" in views.performance.summary.text()
-    text = views.performance.text.toPlainText()
-    assert "Annunciated alarms" in text and "Top 10 bad actors (100 % of all alarms)" in text
+    figures = views.performance.figures
+    assert figures["alarms"].text() == "2"
+    assert figures["top10"].text() == "100 %"
 
 
 def test_journal_error_shown_in_banner(qtbot, tmp_path, clock) -> None:
@@ -319,7 +340,7 @@ def test_journal_error_shown_in_banner(qtbot, tmp_path, clock) -> None:
 
 
 def _transitions(
-    n: int, start_seq: int, t0: float, state: AlarmState, event: Event, offset: int = 0
+    n: int, start_seq: int, t0: float, state: AlarmState, event: TransitionKind, offset: int = 0
 ) -> list[Transition]:
     return [
         Transition(
@@ -333,7 +354,7 @@ def _transitions(
             device=f"dev{(i + offset) % 50}",
             tag=f"t{i + offset}",
             condition="h",
-            message=f"tag {i + offset} high",
+            message=Message("alarm.custom", {"text": f"tag {i + offset} high"}),
             value=float(i),
             flags={"active_since": t0},
         )
@@ -351,7 +372,7 @@ def test_100k_rows_and_a_flood_keep_20_fps(qtbot, views) -> None:
     model: AlarmTableModel = views.bridge.model
     base = model.rowCount()  # the station's own alarms, all normal
     t0 = time.time()
-    raised = _transitions(100_000, 1, t0, AlarmState.UNACK, Event.RAISE)
+    raised = _transitions(100_000, 1, t0, AlarmState.UNACK, TransitionKind.RAISE)
     started = time.perf_counter()
     model.apply(raised)
     load_s = time.perf_counter() - started
@@ -363,9 +384,16 @@ def test_100k_rows_and_a_flood_keep_20_fps(qtbot, views) -> None:
     seq = 100_001
     for chunk in range(10):  # 10 ticks x 1,000 transitions = 10,000 in one second
         # Acknowledge 500 alarms and return 500 others to normal (they leave the active view).
-        acks = _transitions(500, seq, t0 + 1, AlarmState.ACKED, Event.ACK, offset=chunk * 1000)
+        acks = _transitions(
+            500, seq, t0 + 1, AlarmState.ACKED, TransitionKind.ACK, offset=chunk * 1000
+        )
         clears = _transitions(
-            500, seq + 500, t0 + 1, AlarmState.NORMAL, Event.CLEAR, offset=chunk * 1000 + 500
+            500,
+            seq + 500,
+            t0 + 1,
+            AlarmState.NORMAL,
+            TransitionKind.CLEAR,
+            offset=chunk * 1000 + 500,
         )
         seq += 1000
         summary_before = summary.proxy.rowCount()
@@ -402,20 +430,20 @@ def test_new_alarms_take_their_sorted_place() -> None:
     proxy = AlarmFilterProxy()
     proxy.setSourceModel(model)
     t0 = time.time()
-    model.apply(_transitions(8, 1, t0, AlarmState.UNACK, Event.RAISE))
+    model.apply(_transitions(8, 1, t0, AlarmState.UNACK, TransitionKind.RAISE))
     proxy.sort(Column.TIME, Qt.SortOrder.DescendingOrder)
-    newest = _transitions(1, 100, t0 + 10, AlarmState.UNACK, Event.RAISE, offset=50)
+    newest = _transitions(1, 100, t0 + 10, AlarmState.UNACK, TransitionKind.RAISE, offset=50)
     model.apply(newest)
-    assert proxy.index(0, Column.SOURCE).data() == "dev0.t50"  # newest on top
+    assert proxy.index(0, Column.SOURCE).data() == "dev0 · t50"  # newest on top
     proxy.sort(Column.PRIORITY, Qt.SortOrder.AscendingOrder)
-    critical = _transitions(1, 200, t0 + 20, AlarmState.UNACK, Event.RAISE, offset=60)
+    critical = _transitions(1, 200, t0 + 20, AlarmState.UNACK, TransitionKind.RAISE, offset=60)
     assert critical[0].priority == Priority.CRITICAL
     model.apply(critical)
     order = [proxy.index(r, Column.PRIORITY).data() for r in range(proxy.rowCount())]
     assert order == sorted(order, key=["Critical", "High", "Medium", "Low"].index)
-    assert proxy.index(0, Column.SOURCE).data() == "dev10.t60"
+    assert proxy.index(0, Column.SOURCE).data() == "dev10 · t60"
     # A flood of new alarms arrives as one block on top, sorted among itself.
-    flood = _transitions(100, 300, t0 + 30, AlarmState.UNACK, Event.RAISE, offset=1000)
+    flood = _transitions(100, 300, t0 + 30, AlarmState.UNACK, TransitionKind.RAISE, offset=1000)
     model.apply(flood)
     assert model.rowCount() == 110
     assert proxy.index(0, Column.PRIORITY).data() == "Critical"
@@ -429,11 +457,11 @@ def test_proxy_group_filters() -> None:
     proxy = AlarmFilterProxy()
     proxy.setSourceModel(model)
     t0 = time.time()
-    model.apply(_transitions(4, 1, t0, AlarmState.UNACK, Event.RAISE))
+    model.apply(_transitions(4, 1, t0, AlarmState.UNACK, TransitionKind.RAISE))
     model.apply(
         [
-            *_transitions(1, 10, t0, AlarmState.SHELVED, Event.SHELVE),
-            *_transitions(1, 11, t0, AlarmState.NORMAL, Event.CLEAR, offset=1),
+            *_transitions(1, 10, t0, AlarmState.SHELVED, TransitionKind.SHELVE),
+            *_transitions(1, 11, t0, AlarmState.NORMAL, TransitionKind.CLEAR, offset=1),
         ]
     )
     assert proxy.rowCount() == 2
@@ -442,7 +470,7 @@ def test_proxy_group_filters() -> None:
     proxy.set_group(AlarmFilterProxy.ALL)
     assert proxy.rowCount() == 4
     # A transition older than what the row shows is ignored (snapshot/listener overlap).
-    model.apply(_transitions(1, 5, t0, AlarmState.UNACK, Event.RAISE))
+    model.apply(_transitions(1, 5, t0, AlarmState.UNACK, TransitionKind.RAISE))
     assert model.row_of("dev0.t0.h").state == AlarmState.SHELVED
 
 
@@ -479,6 +507,12 @@ def test_live_flood_from_the_dispatcher_thread_keeps_the_gui_responsive(qtbot, t
     qtbot.waitExposed(made.summary)
     ids = np.arange(tags)
     done = threading.Event()
+    # What earlier tests left (100,000 rows of the load test, deleted widgets) is freed now, not
+    # in the middle of the measurement.
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
 
     def dispatcher() -> None:
         now = time.time()
@@ -607,6 +641,7 @@ def test_operator_actions_never_stall_the_gui_while_another_process_locks_the_da
 
     def acknowledge() -> None:
         dialog = AcknowledgeDialog(manager, ["oven.temp.hh", "oven.temp.h"], made.users)
+        dialog.user.setCurrentText("anna")
         dialog.comment.setPlainText("while the database is locked")
         dialog.accept()
         assert dialog.result() == 1
@@ -614,6 +649,7 @@ def test_operator_actions_never_stall_the_gui_while_another_process_locks_the_da
 
     def shelve() -> None:
         dialog = ShelveDialog(manager, ["oven.door.open"], made.users)
+        dialog.user.setCurrentText("anna")
         dialog.reason.setPlainText("door switch being replaced")
         dialog.accept()
         assert dialog.result() == 1

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from app.alarms.journal import JournalKind, journal_table
 from app.alarms.manager import AlarmManager
-from app.alarms.model import AlarmState, Event, Transition
+from app.alarms.model import AlarmState, Transition, TransitionKind
 from app.model import Quality, SampleBatch
 from app.security import Actor
 from app.storage.database import open_database
@@ -89,7 +89,7 @@ def test_state_is_restored_after_a_restart(tmp_path: Path) -> None:
     assert after["oven.temp.h"].state == AlarmState.UNACK
     assert after["oven.temp.hh"].acked_by == "anna"
     assert after["oven.faults.guard"].state == AlarmState.LATCHED
-    assert after["oven.temp.@anomaly.spectral"].message == "oscillation"
+    assert after["oven.temp.@anomaly.spectral"].message.render() == "oscillation"
     assert after["oven.faults.jam"].shelve == before["oven.faults.jam"].shelve
 
     # The restored alarm keeps going: deadband state, sequence numbers and shelve expiry.
@@ -167,7 +167,9 @@ def test_db_write_error_is_reported_retried_and_still_annunciated(tmp_path: Path
         manager.acknowledge(["oven.temp.hh"], ANNA, "while DB is down")
         assert time.perf_counter() - started < 0.04
         assert manager.journal_status.pending == 3
-        assert manager.history(text="while DB")[0].event == Event.ACK  # visible from memory
+        assert (
+            manager.history(text="while DB")[0].event == TransitionKind.ACK
+        )  # visible from memory
     finally:
         blocker.rollback()
         blocker.close()

@@ -406,10 +406,10 @@ def test_comm_loss_suppresses_process_alarms_in_favour_of_one(oven, clock) -> No
     feed(manager, clock, TEMP, 710)
     manager.acknowledge(["oven.temp.h"], ANNA)
     rec.clear()
-    manager.on_device_status("oven", False, "timeout: no answer", clock.advance(1))
+    manager.on_device_status("oven", False, "timeout", clock.advance(1))
     annunciated = manager.views(annunciated_only=True)
     assert [v.alarm_id for v in annunciated] == ["oven.@comm"]
-    assert annunciated[0].message == "No communication with oven: timeout: no answer"
+    assert annunciated[0].message.render() == "No communication with oven: no answer"
     assert annunciated[0].priority == Priority.HIGH
     assert state(manager, "oven.temp.h") == AlarmState.SUPPRESSED
     assert manager.view("oven.temp.h").suppressed_by == "comm"
@@ -445,9 +445,11 @@ def test_engine_events_drive_the_comm_alarm(oven, clock) -> None:
             source_title="Oven (zone 1)",
         )
     )
-    assert manager.view("oven.@comm").message == (
-        "No communication with oven: timeout: no answer (3 tries)"
-    )
+    # The fault kind says what happened; the driver's own text is only the detail.
+    view = manager.view("oven.@comm")
+    assert view.message == Message("alarm.comm_fault", {"device": "oven", "fault": "timeout"})
+    assert view.message.render() == "No communication with oven: no answer"
+    assert view.detail == "no answer (3 tries)"
     assert state(manager, "oven.@comm") == AlarmState.UNACK
     manager.on_event(Event(clock.now + 1, EventKind.COMM_RESTORED, "oven"))
     assert state(manager, "oven.@comm") == AlarmState.RTN_UNACK
@@ -471,7 +473,7 @@ def test_anomaly_alarm_lifecycle(oven, clock) -> None:
     )
     assert alarm_id == "oven.temp.@anomaly.spectral"
     view = manager.view(alarm_id)
-    assert (view.state, view.priority, view.value, view.message) == (
+    assert (view.state, view.priority, view.value, view.message.render()) == (
         AlarmState.UNACK,
         Priority.HIGH,
         7.5,
@@ -564,9 +566,9 @@ def test_anomaly_monitor_output_in_one_transaction(oven, clock) -> None:
     raised = manager.on_anomalies([spike, machine, stray])
     assert raised == ["oven.temp.@anomaly.robust", "oven.@anomaly.pca"]
     assert rec.calls == 1 and len(rec.transitions) == 2
-    assert manager.view("oven.temp.@anomaly.robust").message == (
-        "temp 4.2σ above its 1-hour baseline (spike)"
-    )
+    said = manager.view("oven.temp.@anomaly.robust").message
+    assert said == spike.explanation  # the explanation itself, not English prose
+    assert said.render() == "temp 4.2σ above its 1-hour baseline (spike)"
     manager.on_anomalies([], [spike], timestamp=clock.advance(30))
     assert state(manager, "oven.temp.@anomaly.robust") == AlarmState.RTN_UNACK
     assert rec.transitions[-1].timestamp == clock.now

@@ -175,3 +175,35 @@ def test_cli_missing_database_and_journal(tmp_path: Path, capsys) -> None:
 def test_cli_without_action_prints_help(capsys) -> None:
     assert alarms_command.run(cli()) == 2
     assert "report" in capsys.readouterr().err
+
+
+def test_cli_history_prints_local_times_and_english_from_message_ids(
+    journal_db: Path, capsys
+) -> None:
+    args = cli("history", "--db", str(journal_db), "--from", iso(T0), "--to", iso(T0 + HOUR))
+    assert alarms_command.run(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    fleeting = [line for line in lines if "line.t01.h" in line and " raise " in line]
+    local = datetime.fromtimestamp(T0 + 3000).astimezone().isoformat(timespec="seconds")
+    assert fleeting and fleeting[0].startswith(local)  # local time with its offset, as the window
+    assert fleeting[0].endswith("line.t01.h  t01 high: above 10")
+    args = cli(
+        "history", "--db", str(journal_db), "--from", iso(T0), "--to", iso(T0 + HOUR), "--json"
+    )
+    assert alarms_command.run(args) == 0
+    rows = json.loads(capsys.readouterr().out)
+    raised = next(r for r in rows if r["alarm_id"] == "line.t01.h" and r["event"] == "raise")
+    assert raised["message"] == "t01 high: above 10"
+    assert raised["message_id"] == "alarm.limit.h"
+    assert raised["message_params"]["limit"] == {
+        "$message": {"id": "alarm.number", "params": {"value": 10.0}}
+    }
+
+
+def test_report_text_uses_local_times(journal_db: Path) -> None:
+    from app.alarms.performance import analyse
+    from app.storage.database import open_database
+
+    text = analyse(open_database(f"sqlite:///{journal_db}"), T0, T0 + HOUR).format_text()
+    local = datetime.fromtimestamp(T0).astimezone().isoformat(sep=" ", timespec="seconds")
+    assert text.splitlines()[0].startswith(f"Alarm performance {local} ..")

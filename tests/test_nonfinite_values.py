@@ -221,7 +221,7 @@ def test_bad_value_alarm_definitions_and_defaults() -> None:
     assert "m.c.bad" not in defs  # turned off
     assert defs["m.label.bad"].priority == Priority.MEDIUM  # asked for, nothing to inherit
     assert not [d for d in defs if d.startswith("m.plain")]  # no alarms, no bad-value alarm
-    assert defs["m.a.bad"].response and "bad value" in defs["m.a.bad"].message
+    assert defs["m.a.bad"].response and "bad value" in defs["m.a.bad"].message.render()
 
 
 def test_bad_is_a_reserved_condition_name() -> None:

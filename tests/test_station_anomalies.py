@@ -103,7 +103,8 @@ def test_a_step_becomes_an_explained_anomaly_alarm_and_baselines_survive_a_resta
     station.stop()
     assert anomaly is not None, "the step raised no anomaly alarm"
     assert anomaly.alarm_id.startswith("press.force.@anomaly")
-    assert "press force" in anomaly.message and "σ" in anomaly.message
+    said = anomaly.message.render()
+    assert anomaly.message.id == "anomaly.tag" and "press force" in said and "σ" in said
     saved = load_state(open_database(sqlite_url), BASELINES_KEY)
     assert saved is not None and "press.force" in saved["tags"]
     # A new station on the same database starts from the saved baselines: no warm-up again.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from app.alarms.model import AlarmDefinition, Kind, Priority
+from app.alarms.model import AlarmDefinition, Kind, Priority, custom_message
 from app.config import DeviceConfig, StationConfig, TagConfig
 from app.config.alarms import (
     AlarmOptions,
@@ -17,10 +17,16 @@ from app.config.alarms import (
     TagAlarms,
 )
 from app.config.checks import resolve_tag
+from app.messages import Message
 
 log = logging.getLogger(__name__)
 
-_LIMIT_WORDS = {"hh": "high-high", "h": "high", "l": "low", "ll": "low-low"}
+
+def quantity(value: float, unit: str = "") -> Message:
+    """``700 °C`` or a bare ``700``, as a message (nested in alarm messages)."""
+    if unit:
+        return Message("alarm.quantity", {"value": value, "unit": unit})
+    return Message("alarm.number", {"value": value})
 
 
 def comm_alarm_id(device: str) -> str:
@@ -63,15 +69,17 @@ def _definition(
     alarm: AlarmOptions,
     tag_ids: Mapping[str, int],
 ) -> AlarmDefinition | None:
-    unit = f" {tag.unit}" if tag.unit else ""
-    label = tag.description or tag.name
+    unit = tag.unit or ""
+    subject = tag.description or tag.name
     params: dict[str, object]
+    default: Message
     if isinstance(alarm, LimitAlarm):
         kind = Kind.LIMIT
         sign = 1.0 if name in ("hh", "h") else -1.0
         params = {"sign": sign, "limit": alarm.limit}
-        side = "above" if sign > 0 else "below"
-        default = f"{label} {_LIMIT_WORDS[name]}: {side} {alarm.limit:g}{unit}"
+        default = Message(
+            f"alarm.limit.{name}", {"subject": subject, "limit": quantity(alarm.limit, unit)}
+        )
     elif isinstance(alarm, DeviationAlarm):
         kind = Kind.DEVIATION
         setpoint = resolve_tag(alarm.setpoint, device.name)
@@ -85,20 +93,26 @@ def _definition(
             "limit": alarm.limit,
             "direction": alarm.direction,
         }
-        default = f"{label} deviates from {setpoint} by more than {alarm.limit:g}{unit}"
+        default = Message(
+            "alarm.deviation",
+            {"subject": subject, "setpoint": setpoint, "limit": quantity(alarm.limit, unit)},
+        )
     elif isinstance(alarm, RateAlarm):
         kind = Kind.RATE
         per_second = alarm.limit / (60.0 if alarm.per == "min" else 1.0)
         params = {"limit": per_second, "direction": alarm.direction}
-        default = f"{label} changes faster than {alarm.limit:g}{unit}/{alarm.per}"
+        default = Message(
+            "alarm.rate",
+            {"subject": subject, "limit": quantity(alarm.limit, unit), "per": alarm.per},
+        )
     elif isinstance(alarm, DiscreteAlarm):
         kind = Kind.DISCRETE
         params = {"equals": alarm.equals, "values": alarm.values, "bit": alarm.bit}
-        default = f"{label}: {alarm.name}"
+        default = Message("alarm.discrete", {"subject": subject, "name": alarm.name})
     elif isinstance(alarm, BadValueAlarm):
         kind = Kind.BAD_VALUE
         params = {}
-        default = f"{label}: bad value (not a number or out of range), its alarms cannot work"
+        default = Message("alarm.bad_value", {"subject": subject})
     else:  # pragma: no cover - the config model admits no other kind
         raise TypeError(type(alarm).__name__)
 
@@ -123,7 +137,7 @@ def _definition(
         condition=name,
         kind=kind,
         priority=Priority.parse(alarm.priority or "medium"),
-        message=alarm.message or default,
+        message=custom_message(alarm.message) if alarm.message else default,
         response=alarm.response,
         tag_id=tag_ids[f"{device.name}.{tag.name}"],
         deadband=float(pick(alarm.deadband, defaults.deadband)),

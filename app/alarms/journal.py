@@ -40,12 +40,14 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    inspect,
     or_,
     select,
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.alarms.model import AlarmState, Event, Priority, Transition
+from app.alarms.model import AlarmState, Priority, Transition, TransitionKind, custom_message
+from app.messages import Message
 from app.storage.database import Database
 from app.storage.gateway import DatabaseGateway, WriteKind
 
@@ -71,9 +73,45 @@ journal_table = Table(
     Column("actor", String(64), nullable=True),
     Column("comment", Text, nullable=False, default=""),
     Column("flags", JSON, nullable=False),
+    # Added later (see ensure_schema): the message as data; ``message`` keeps its English text
+    # for text search and for older readers. A row without an id is an old one: its text is
+    # read back as the user's own words ("alarm.custom").
+    Column("message_id", String(64), nullable=True),
+    Column("message_params", JSON, nullable=True),
 )
 Index("ix_alarm_journal_ts", journal_table.c.ts)
 Index("ix_alarm_journal_alarm", journal_table.c.alarm_id, journal_table.c.seq)
+
+
+#: Columns added after the first release, with their SQL type, for :func:`ensure_schema`.
+_ADDED_COLUMNS = {"message_id": "VARCHAR(64)", "message_params": "JSON"}
+
+
+def ensure_schema(database: Database) -> None:
+    """Create the journal table, or add the columns an older journal lacks (its rows stay
+    readable: see :func:`transition_from_row`)."""
+    metadata.create_all(database)
+    with database.connect() as conn:
+        present = {c["name"] for c in inspect(conn).get_columns(journal_table.name)}
+    missing = [name for name in _ADDED_COLUMNS if name not in present]
+    if not missing:
+        return
+    with database.begin() as conn:
+        for name in missing:
+            conn.exec_driver_sql(
+                f"ALTER TABLE {journal_table.name} ADD COLUMN {name} {_ADDED_COLUMNS[name]}"
+            )
+    log.info("alarm journal: added columns %s", ", ".join(missing))
+
+
+def _json_default(value: Any) -> Any:
+    # numpy scalars in a detector's explanation: their Python value
+    item = getattr(value, "item", None)
+    return item() if callable(item) else str(value)
+
+
+def _params_json(message: Message) -> str:
+    return json.dumps(message.to_dict()["params"], default=_json_default, ensure_ascii=False)
 
 
 def _row(t: Transition) -> dict[str, Any]:
@@ -88,19 +126,37 @@ def _row(t: Transition) -> dict[str, Any]:
         "device": t.device,
         "tag": t.tag,
         "condition": t.condition,
-        "message": t.message,
+        "message": t.message.render(),
         "value": t.value,
         "actor": t.actor,
         "comment": t.comment,
         "flags": t.flags,
+        "message_id": t.message.id,
+        "message_params": json.loads(_params_json(t.message)),
     }
 
 
 _COLUMNS = tuple(c.name for c in journal_table.columns)
 
 
-def _tuple(t: Transition) -> tuple[Any, ...]:
-    """The row of ``t`` in column order (``flags`` as the JSON text SQLAlchemy would write)."""
+#: Rendered text and parameter JSON per message object: (message, text, JSON) by ``id``.
+Said = dict[int, tuple[Message, str, str]]
+
+
+def _said(message: Message, said: Said) -> tuple[Message, str, str]:
+    hit = said.get(id(message))
+    if hit is None or hit[0] is not message:
+        if len(said) > 20_000:
+            said.clear()
+        hit = said[id(message)] = (message, message.render(), _params_json(message))
+    return hit
+
+
+def _tuple(t: Transition, said: Said) -> tuple[Any, ...]:
+    """The row of ``t`` in column order (JSON as the text SQLAlchemy would write); ``said``
+    caches the rendered message per message object (each alarm keeps its message object, so
+    a flood over the same alarms renders each once)."""
+    message = _said(t.message, said)
     return (
         t.seq,
         t.timestamp,
@@ -112,11 +168,13 @@ def _tuple(t: Transition) -> tuple[Any, ...]:
         t.device,
         t.tag,
         t.condition,
-        t.message,
+        message[1],
         t.value,
         t.actor,
         t.comment,
         json.dumps(t.flags),
+        t.message.id,
+        message[2],
     )
 
 
@@ -127,19 +185,30 @@ def transition_from_row(row: Any) -> Transition:
         seq=m["seq"],
         timestamp=m["ts"],
         alarm_id=m["alarm_id"],
-        event=Event(m["event"]),
+        event=TransitionKind(m["event"]),
         state=AlarmState(m["state"]),
         previous=AlarmState(m["previous"]),
         priority=Priority(m["priority"]),
         device=m["device"],
         tag=m["tag"],
         condition=m["condition"],
-        message=m["message"] or "",
+        message=message_from_row(m),
         value=m["value"],
         actor=m["actor"],
         comment=m["comment"] or "",
         flags=dict(m["flags"] or {}),
     )
+
+
+def message_from_row(m: Any) -> Message:
+    """The message of a journal row; an old row (no id) says its English text as it was."""
+    message_id = m.get("message_id")
+    if not message_id:
+        return custom_message(m.get("message") or "")
+    params = m.get("message_params")
+    if isinstance(params, str):  # a driver that hands JSON back as text
+        params = json.loads(params)
+    return Message.from_dict({"id": message_id, "params": params or {}})
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,9 +247,10 @@ class JournalKind(WriteKind[Transition]):
     def __init__(self, journal: AlarmJournal) -> None:
         self.journal = journal
         self._sql = ""  # the DBAPI's own INSERT, when its parameters are positional
+        self._said: Said = {}  # writer thread only
 
     def create(self, database: Database) -> None:
-        metadata.create_all(database)
+        ensure_schema(database)
         compiled = insert(journal_table).compile(dialect=database.dialect)
         if database.dialect.positional and tuple(compiled.positiontup or ()) == _COLUMNS:
             self._sql = str(compiled)
@@ -195,7 +265,8 @@ class JournalKind(WriteKind[Transition]):
         if self._sql:
             # Plain tuples through the DBAPI's executemany: a flood of 10,000 transitions is
             # written without 10,000 SQLAlchemy parameter dicts (the writer shares the GIL).
-            conn.exec_driver_sql(self._sql, [_tuple(t) for t in items])
+            said = self._said
+            conn.exec_driver_sql(self._sql, [_tuple(t, said) for t in items])
         else:
             conn.execute(insert(journal_table), [_row(t) for t in items])
 
@@ -348,7 +419,7 @@ class AlarmJournal:
         start: float | None = None,
         end: float | None = None,
         text: str = "",
-        events: Iterable[Event] | None = None,
+        events: Iterable[TransitionKind] | None = None,
         limit: int = 10_000,
     ) -> list[Transition]:
         """Journaled transitions (see :func:`history`) plus those still waiting in memory.
@@ -367,7 +438,7 @@ class AlarmJournal:
         start: float | None = None,
         end: float | None = None,
         text: str = "",
-        events: Iterable[Event] | None = None,
+        events: Iterable[TransitionKind] | None = None,
         limit: int = 10_000,
     ) -> Future[list[Transition]]:
         """:meth:`history` on the gateway's reader thread."""
@@ -377,7 +448,7 @@ class AlarmJournal:
 
 def latest_per_alarm(database: Database) -> tuple[dict[str, Transition], int]:
     """The last transition of every alarm and the highest sequence number (0 if empty)."""
-    metadata.create_all(database)
+    ensure_schema(database)
     j = journal_table
     last = select(func.max(j.c.seq)).group_by(j.c.alarm_id).scalar_subquery()
     with database.connect() as conn:
@@ -401,7 +472,7 @@ def history(
     start: float | None = None,
     end: float | None = None,
     text: str = "",
-    events: Iterable[Event] | None = None,
+    events: Iterable[TransitionKind] | None = None,
     limit: int = 10_000,
 ) -> list[Transition]:
     """Transitions between ``start`` and ``end``, newest first, optionally matching ``text``
@@ -424,7 +495,7 @@ def history(
                 j.c.comment.ilike(pattern),
             )
         )
-    metadata.create_all(database)
+    ensure_schema(database)
     with database.connect() as conn:
         return [transition_from_row(r) for r in conn.execute(query)]
 
@@ -435,7 +506,7 @@ def _with_unwritten(
     start: float | None,
     end: float | None,
     text: str,
-    events: Iterable[Event] | None,
+    events: Iterable[TransitionKind] | None,
     limit: int,
 ) -> list[Transition]:
     needle = text.casefold()
@@ -449,7 +520,8 @@ def _with_unwritten(
         and (
             not needle
             or any(
-                needle in (s or "").casefold() for s in (t.alarm_id, t.message, t.actor, t.comment)
+                needle in (s or "").casefold()
+                for s in (t.alarm_id, t.message.render(), t.actor, t.comment)
             )
         )
     ]

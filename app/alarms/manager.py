@@ -44,14 +44,16 @@ from app.alarms.model import (
     AlarmDefinition,
     AlarmState,
     AlarmView,
-    Event,
     Kind,
     Priority,
     ShelveInfo,
     Transition,
+    TransitionKind,
+    custom_message,
 )
 from app.alarms.record import AlarmRecord
 from app.config import StationConfig
+from app.messages import Message
 from app.model import Event as EngineEvent
 from app.model import EventKind, SampleBatch
 from app.security import AccessPolicy, Actor, StationUserPolicy
@@ -85,13 +87,12 @@ class AnomalyLike(Protocol):
     @property
     def score(self) -> float: ...
     @property
-    def message(self) -> str: ...
+    def explanation(self) -> Message: ...
 
 
 MAX_COMMENT = 2000
 
 
-#: The worker announces "<device>: communication lost (<reason>)".
 class UnknownAlarmError(KeyError):
     """An alarm id that the manager does not know."""
 
@@ -197,7 +198,7 @@ class AlarmManager:
             condition="comm",
             kind=Kind.COMM,
             priority=self.settings.comm_priority,
-            message=f"No communication with {title}",
+            message=Message("alarm.comm", {"device": title}),
             response="Check the device's power, cable and network; its other alarms are "
             "suppressed until it answers again.",
             on_delay_s=self.settings.comm_on_delay_s,
@@ -209,7 +210,7 @@ class AlarmManager:
         tag: str | None,
         detector: str,
         priority: Priority,
-        message: str,
+        message: Message,
         response: str,
     ) -> AlarmDefinition:
         return AlarmDefinition(
@@ -311,7 +312,7 @@ class AlarmManager:
         with self._lock:
             if batch.device in self._comm_down and bool(np.any(batch.quality == 0)):
                 # Data flows again (e.g. the engine never announced the restart).
-                self._comm(batch.device, False, "data received", float(batch.timestamps.min()))
+                self._comm(batch.device, False, "", "", float(batch.timestamps.min()))
             changes = self._evaluator.evaluate(batch)
             if self._rules:
                 self._update_design()
@@ -332,20 +333,27 @@ class AlarmManager:
             self._commit()
 
     def on_device_status(
-        self, device: str, connected: bool, reason: str = "", timestamp: float | None = None
+        self,
+        device: str,
+        connected: bool,
+        fault: str = "",
+        timestamp: float | None = None,
+        detail: str = "",
     ) -> None:
-        """A device lost or regained communication."""
+        """A device lost or regained communication; ``fault`` is the driver's fault kind
+        (``timeout``, ``refused``... see :data:`app.messages.FAULTS`), ``detail`` its own error
+        text, kept for the detail dialog only."""
         with self._lock:
-            self._comm(
-                device, not connected, reason, self.clock() if timestamp is None else timestamp
-            )
+            when = self.clock() if timestamp is None else timestamp
+            self._comm(device, not connected, fault, detail, when)
             self._commit()
 
     def on_event(self, event: EngineEvent) -> None:
         """Engine events: comm loss and restoration drive the comm-loss alarms."""
         if event.kind == EventKind.COMM_LOSS:
-            reason = f"{event.data.get('fault', 'io')}: {event.data.get('detail', '')}"
-            self.on_device_status(event.source, False, reason, event.timestamp)
+            fault = str(event.data.get("fault") or "io")
+            detail = str(event.data.get("detail") or "")
+            self.on_device_status(event.source, False, fault, event.timestamp, detail)
         elif event.kind == EventKind.COMM_RESTORED:
             self.on_device_status(event.source, True, "", event.timestamp)
 
@@ -378,11 +386,17 @@ class AlarmManager:
         tag: str | None,
         detector: str,
         score: float,
-        message: str,
+        message: Message | str,
         priority: Priority | str | None = None,
         response: str = "",
     ) -> str:
-        """Raise (or refresh) the anomaly alarm of ``detector`` on a tag or device; its id."""
+        """Raise (or refresh) the anomaly alarm of ``detector`` on a tag or device; its id.
+
+        ``message`` is the anomaly's explanation (``Anomaly.explanation``); plain text is taken
+        as the user's own words."""
+        said: Message | None = custom_message(message) if isinstance(message, str) else message
+        if isinstance(message, str) and not message:
+            said = None
         self._check_source(device, tag)
         if not detector or not detector.replace("_", "").replace("-", "").isalnum():
             raise ValueError(f"detector name {detector!r} must be letters, digits, '_' or '-'")
@@ -397,15 +411,15 @@ class AlarmManager:
                     tag,
                     detector,
                     priority or self.settings.anomaly_priority,
-                    message or f"Anomaly found by {detector}",
+                    said or Message("alarm.anomaly", {"detector": detector}),
                     response,
                 )
                 record = AlarmRecord(definition)
                 record.comm = device in self._comm_down
                 self._add(record)
             record.last_seen = timestamp
-            if message:
-                record.text = message
+            if said is not None:
+                record.text = said
             if record.condition:
                 record.value = score
             else:
@@ -460,7 +474,7 @@ class AlarmManager:
                         anomaly.tag,
                         anomaly.detector,
                         anomaly.score,
-                        anomaly.message,
+                        anomaly.explanation,
                     )
                 )
             except ValueError as exc:
@@ -501,7 +515,7 @@ class AlarmManager:
                 record.latched_hold = False
                 record.acked_by = actor.name
                 record.ack_comment = comment
-                self._emit(record, Event.ACK, old, now, actor.name, comment, force=True)
+                self._emit(record, TransitionKind.ACK, old, now, actor.name, comment, force=True)
                 done.append(record.definition.alarm_id)
             return done
 
@@ -532,7 +546,7 @@ class AlarmManager:
                 old = record.state
                 record.shelve = ShelveInfo(actor.name, reason, now, now + duration, one_shot)
                 self._shelved.add(record)
-                self._emit(record, Event.SHELVE, old, now, actor.name, reason, force=True)
+                self._emit(record, TransitionKind.SHELVE, old, now, actor.name, reason, force=True)
             return [r.definition.alarm_id for r in records]
 
     def unshelve(self, alarm_ids: Iterable[str], actor: Actor, comment: str = "") -> list[str]:
@@ -557,7 +571,9 @@ class AlarmManager:
             for record in records:
                 old = record.state
                 record.oos = actor.name
-                self._emit(record, Event.OUT_OF_SERVICE, old, now, actor.name, reason, force=True)
+                self._emit(
+                    record, TransitionKind.OUT_OF_SERVICE, old, now, actor.name, reason, force=True
+                )
             return [r.definition.alarm_id for r in records]
 
     def return_to_service(
@@ -574,7 +590,9 @@ class AlarmManager:
                 old = record.state
                 record.oos = None
                 record.settle_after_unhide()
-                self._emit(record, Event.IN_SERVICE, old, now, actor.name, comment, force=True)
+                self._emit(
+                    record, TransitionKind.IN_SERVICE, old, now, actor.name, comment, force=True
+                )
                 done.append(record.definition.alarm_id)
             return done
 
@@ -685,12 +703,12 @@ class AlarmManager:
             record.acked_by = None
             record.ack_comment = ""
             # Journaled even while hidden, so that a restart restores the true condition.
-            self._emit(record, Event.RAISE, old, t, force=True)
+            self._emit(record, TransitionKind.RAISE, old, t, force=True)
         else:
             record.condition = False
             if record.definition.latched and not record.hidden:
                 record.latched_hold = True
-            self._emit(record, Event.CLEAR, old, t, force=True)
+            self._emit(record, TransitionKind.CLEAR, old, t, force=True)
             if record.shelve is not None and record.shelve.one_shot:
                 self._unshelve(record, t, None, "one-shot shelve: returned to normal")
         if record.definition.kind == Kind.COMM:
@@ -701,17 +719,19 @@ class AlarmManager:
         record.shelve = None
         self._shelved.discard(record)
         record.settle_after_unhide()
-        self._emit(record, Event.UNSHELVE, old, t, actor, comment, force=True)
+        self._emit(record, TransitionKind.UNSHELVE, old, t, actor, comment, force=True)
 
-    def _comm(self, device: str, lost: bool, reason: str, t: float) -> None:
+    def _comm(self, device: str, lost: bool, fault: str, detail: str, t: float) -> None:
         record = self._records.get(comm_alarm_id(device))
         if record is None:
             log.warning("communication status of unknown device %s ignored", device)
             return
         if lost:
             self._comm_down.add(device)
-            if reason:
-                record.text = f"{record.definition.message}: {reason}"
+            if fault:
+                params = {**record.definition.message.params, "fault": fault}
+                record.text = Message("alarm.comm_fault", params)
+                record.detail = detail
         else:
             self._comm_down.discard(device)
         self._raw_change(record, lost, t, None)
@@ -723,7 +743,7 @@ class AlarmManager:
             old = record.state
             record.comm = suppressed
             record.settle_after_unhide()
-            event = Event.SUPPRESS if suppressed else Event.UNSUPPRESS
+            event = TransitionKind.SUPPRESS if suppressed else TransitionKind.UNSUPPRESS
             self._emit(record, event, old, t, None, "communication lost" if suppressed else "")
 
     def _update_design(self) -> None:
@@ -747,13 +767,13 @@ class AlarmManager:
                 old = record.state
                 record.design = active
                 record.settle_after_unhide()
-                event = Event.SUPPRESS if active else Event.UNSUPPRESS
+                event = TransitionKind.SUPPRESS if active else TransitionKind.UNSUPPRESS
                 self._emit(record, event, old, seen, None, "by design" if active else "")
 
     def _emit(
         self,
         record: AlarmRecord,
-        event: Event,
+        event: TransitionKind,
         old: AlarmState,
         t: float,
         actor: str | None = None,

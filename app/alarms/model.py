@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import Any
 
+from app.messages import Message
+
 
 class Priority(IntEnum):
     """Alarm priority; a lower number is more urgent (sorts first)."""
@@ -64,7 +66,12 @@ _ANNUNCIATED = frozenset(
 _NEEDS_ACK = frozenset({AlarmState.UNACK, AlarmState.RTN_UNACK, AlarmState.LATCHED})
 
 
-class Event(StrEnum):
+def custom_message(text: str) -> Message:
+    """A user's own words (a configured ``message = "Oven hot"``, an old journal row)."""
+    return Message("alarm.custom", {"text": text})
+
+
+class TransitionKind(StrEnum):
     """Why a transition happened; one journal row each."""
 
     RAISE = "raise"
@@ -107,7 +114,7 @@ class AlarmDefinition:
     condition: str
     kind: Kind
     priority: Priority
-    message: str
+    message: Message
     response: str = ""
     tag_id: int | None = None
     deadband: float = 0.0
@@ -135,14 +142,15 @@ class Transition:
     seq: int
     timestamp: float
     alarm_id: str
-    event: Event
+    event: TransitionKind
     state: AlarmState
     previous: AlarmState
     priority: Priority
     device: str
     tag: str | None
     condition: str
-    message: str
+    message: Message
+    """What the alarm says, as an id and parameters: rendered in the reader's language."""
     value: float | None = None
     actor: str | None = None
     comment: str = ""
@@ -174,7 +182,7 @@ class AlarmView:
     kind: Kind
     priority: Priority
     state: AlarmState
-    message: str
+    message: Message
     response: str
     tag_id: int | None
     value: float | None
@@ -187,3 +195,5 @@ class AlarmView:
     suppressed_by: str
     """``design``, ``comm`` or empty."""
     out_of_service_by: str | None
+    detail: str = ""
+    """Technical detail (a driver's own error text) for the detail dialog, never the message."""

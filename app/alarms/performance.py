@@ -25,8 +25,15 @@ from typing import Any, NamedTuple
 import numpy as np
 from sqlalchemy import func, select
 
-from app.alarms.journal import AlarmJournal, journal_table, transition_from_row
-from app.alarms.model import AlarmState, Event, Priority, Transition
+from app.alarms.journal import (
+    AlarmJournal,
+    ensure_schema,
+    journal_table,
+    message_from_row,
+    transition_from_row,
+)
+from app.alarms.model import AlarmState, Priority, Transition, TransitionKind
+from app.messages import Message
 from app.storage.database import Database
 
 PERIOD_S = 600.0
@@ -41,6 +48,11 @@ class _Entry(NamedTuple):
     state: str
     priority: int
     message: str
+    message_id: str | None
+    message_params: Any
+
+
+_NO_MESSAGE = Message("alarm.custom", {"text": ""})
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +70,7 @@ class AlarmCount:
 
     alarm_id: str
     count: int
-    message: str = ""
+    message: Message = _NO_MESSAGE
     share_pct: float = 0.0
 
 
@@ -70,7 +82,7 @@ class StandingAlarm:
     since: float
     hours: float
     state: str
-    message: str
+    message: Message
 
 
 @dataclass(slots=True)
@@ -100,6 +112,10 @@ class PerformanceReport:
     def to_dict(self) -> dict[str, Any]:
         """Plain data for ``--json``; times as ISO 8601 UTC next to the epoch seconds."""
         data = asdict(self)
+        for name in ("chattering", "fleeting", "bad_actors", "standing"):
+            for item, said in zip(data[name], getattr(self, name), strict=True):
+                item["message"] = said.message.render()
+                item["message_id"] = said.message.id
         data["start_iso"] = _iso(self.start)
         data["end_iso"] = _iso(self.end)
         for flood in data["floods"]:
@@ -112,7 +128,7 @@ class PerformanceReport:
     def format_text(self) -> str:
         """A report for people, one figure per line."""
         lines = [
-            f"Alarm performance {_iso(self.start)} .. {_iso(self.end)}",
+            f"Alarm performance {_local(self.start)} .. {_local(self.end)}",
             f"  annunciated alarms        {self.alarms}",
             f"  per 10 min: average       {self.average_per_10min:.2f}  (EEMUA: <=1 good, "
             f"<=2 manageable)",
@@ -127,21 +143,23 @@ class PerformanceReport:
         ]
         if self.floods:
             lines.append(f"Flood periods ({len(self.floods)}):")
-            lines += [f"  {_iso(f.start)} .. {_iso(f.end)}  {f.alarms} alarms" for f in self.floods]
+            lines += [
+                f"  {_local(f.start)} .. {_local(f.end)}  {f.alarms} alarms" for f in self.floods
+            ]
         if self.bad_actors:
             lines.append(f"Top {len(self.bad_actors)} bad actors ({self.top10_share_pct:.0f} %):")
             lines += [
-                f"  {a.count:6d}  {a.share_pct:5.1f} %  {a.alarm_id}  {a.message}"
+                f"  {a.count:6d}  {a.share_pct:5.1f} %  {a.alarm_id}  {a.message.render()}"
                 for a in self.bad_actors
             ]
         for title, items in (("Chattering", self.chattering), ("Fleeting", self.fleeting)):
             if items:
                 lines.append(f"{title} alarms ({len(items)}):")
-                lines += [f"  {a.count:6d}  {a.alarm_id}  {a.message}" for a in items]
+                lines += [f"  {a.count:6d}  {a.alarm_id}  {a.message.render()}" for a in items]
         if self.standing:
             lines.append(f"Standing alarms ({len(self.standing)}):")
             lines += [
-                f"  {s.hours:7.1f} h  {s.alarm_id}  since {_iso(s.since)}  {s.message}"
+                f"  {s.hours:7.1f} h  {s.alarm_id}  since {_local(s.since)}  {s.message.render()}"
                 for s in self.standing
             ]
         return "\n".join(lines)
@@ -149,6 +167,11 @@ class PerformanceReport:
 
 def _iso(t: float) -> str:
     return datetime.fromtimestamp(t, UTC).isoformat(timespec="seconds")
+
+
+def _local(t: float) -> str:
+    """Local time with its offset, as the window shows it (the text report is for people)."""
+    return datetime.fromtimestamp(t).astimezone().isoformat(sep=" ", timespec="seconds")
 
 
 def analyse(
@@ -168,8 +191,19 @@ def analyse(
     database = source.db if isinstance(source, AlarmJournal) else source
     j = journal_table
     # Only the columns and events the figures need: a month of journal stays cheap.
-    columns = (j.c.ts, j.c.alarm_id, j.c.event, j.c.state, j.c.priority, j.c.message)
-    wanted = [e.value for e in (Event.RAISE, Event.CLEAR, Event.ACK, Event.SHELVE)]
+    columns = (
+        j.c.ts,
+        j.c.alarm_id,
+        j.c.event,
+        j.c.state,
+        j.c.priority,
+        j.c.message,
+        j.c.message_id,
+        j.c.message_params,
+    )
+    kinds = (TransitionKind.RAISE, TransitionKind.CLEAR, TransitionKind.ACK, TransitionKind.SHELVE)
+    wanted = [e.value for e in kinds]
+    ensure_schema(database)
     with database.connect() as conn:
         rows = conn.execute(
             select(*columns)
@@ -196,14 +230,15 @@ def analyse(
     flood_time = sum(min(f.end, end) - f.start for f in report.floods)
     report.pct_time_in_flood = 100.0 * flood_time / (end - start)
 
-    messages = {t.alarm_id: t.message for t in transitions}
+    final = {t.alarm_id: t for t in transitions}
+    messages = {a: message_from_row(t._asdict()) for a, t in final.items()}
     by_alarm: dict[str, list[float]] = defaultdict(list)
     for t in raises:
         by_alarm[t.alarm_id].append(t.timestamp)
     counts = Counter({alarm_id: len(times) for alarm_id, times in by_alarm.items()})
     top = counts.most_common(10)
     report.bad_actors = [
-        AlarmCount(a, n, messages.get(a, ""), 100.0 * n / len(raises)) for a, n in top
+        AlarmCount(a, n, messages.get(a, _NO_MESSAGE), 100.0 * n / len(raises)) for a, n in top
     ]
     report.top10_share_pct = 100.0 * sum(n for _, n in top) / len(raises) if raises else 0.0
     report.chattering = _chattering(by_alarm, chatter_count, chatter_window_s, messages)
@@ -216,7 +251,7 @@ def analyse(
     ack_delays = _ack_delays(transitions)
     report.acknowledged = len(ack_delays)
     report.median_ack_s = float(np.median(ack_delays)) if ack_delays else None
-    report.shelved = sum(1 for t in transitions if t.event == Event.SHELVE)
+    report.shelved = sum(1 for t in transitions if t.event == TransitionKind.SHELVE)
     return report
 
 
@@ -239,7 +274,7 @@ def _flood_periods(flooded: np.ndarray, per_period: np.ndarray, start: float) ->
 
 
 def _chattering(
-    by_alarm: dict[str, list[float]], count: int, window: float, messages: dict[str, str]
+    by_alarm: dict[str, list[float]], count: int, window: float, messages: dict[str, Message]
 ) -> list[AlarmCount]:
     found = []
     for alarm_id, times in by_alarm.items():
@@ -248,22 +283,22 @@ def _chattering(
         t = np.sort(np.asarray(times))
         spans = t[count - 1 :] - t[: len(t) - count + 1]
         if np.any(spans <= window):
-            found.append(AlarmCount(alarm_id, len(times), messages.get(alarm_id, "")))
+            found.append(AlarmCount(alarm_id, len(times), messages.get(alarm_id, _NO_MESSAGE)))
     return sorted(found, key=lambda a: -a.count)
 
 
 def _fleeting(
-    transitions: list[_Entry], limit_s: float, messages: dict[str, str]
+    transitions: list[_Entry], limit_s: float, messages: dict[str, Message]
 ) -> list[AlarmCount]:
     raised_at: dict[str, float] = {}
     fleeting: Counter[str] = Counter()
     for t in transitions:
-        if t.event == Event.RAISE and t.state == AlarmState.UNACK:
+        if t.event == TransitionKind.RAISE and t.state == AlarmState.UNACK:
             raised_at[t.alarm_id] = t.timestamp
-        elif t.event == Event.CLEAR and t.alarm_id in raised_at:
+        elif t.event == TransitionKind.CLEAR and t.alarm_id in raised_at:
             duration = t.timestamp - raised_at.pop(t.alarm_id)
             fleeting[t.alarm_id] += duration < limit_s
-    return [AlarmCount(a, n, messages.get(a, "")) for a, n in fleeting.most_common() if n]
+    return [AlarmCount(a, n, messages.get(a, _NO_MESSAGE)) for a, n in fleeting.most_common() if n]
 
 
 def _standing(latest: list[Transition], end: float, standing_s: float) -> list[StandingAlarm]:
@@ -283,8 +318,8 @@ def _ack_delays(transitions: list[_Entry]) -> list[float]:
     raised_at: dict[str, float] = {}
     delays = []
     for t in transitions:
-        if t.event == Event.RAISE and t.state == AlarmState.UNACK:
+        if t.event == TransitionKind.RAISE and t.state == AlarmState.UNACK:
             raised_at[t.alarm_id] = t.timestamp
-        elif t.event == Event.ACK and t.alarm_id in raised_at:
+        elif t.event == TransitionKind.ACK and t.alarm_id in raised_at:
             delays.append(t.timestamp - raised_at.pop(t.alarm_id))
     return delays

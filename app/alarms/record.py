@@ -24,6 +24,7 @@ class AlarmRecord:
         "condition",
         "definition",
         "design",
+        "detail",
         "eval_index",
         "last_change",
         "last_seen",
@@ -50,6 +51,10 @@ class AlarmRecord:
         """Who took the alarm out of service."""
         self.value: float | None = None
         self.text = definition.message
+        """What the alarm says now (a comm loss names its fault, an anomaly its explanation)."""
+        self.detail = ""
+        """Technical detail of the last raise (a driver's own error text), for the detail
+        dialog only."""
         self.active_since: float | None = None
         self.last_change: float | None = None
         self.last_seen: float | None = None
@@ -112,6 +117,7 @@ class AlarmRecord:
             "acked_by": self.acked_by,
             "ack_comment": self.ack_comment,
             "response": d.response,
+            "detail": self.detail,
         }
 
     def restore(self, flags: dict[str, Any], last_change: float, value: float | None) -> None:
@@ -129,6 +135,7 @@ class AlarmRecord:
         self.active_since = float(since) if since is not None else None
         self.acked_by = flags.get("acked_by")
         self.ack_comment = str(flags.get("ack_comment") or "")
+        self.detail = str(flags.get("detail") or "")
         self.last_change = last_change
         self.value = value
 
@@ -154,4 +161,5 @@ class AlarmRecord:
             shelve=self.shelve,
             suppressed_by="comm" if self.comm else ("design" if self.design else ""),
             out_of_service_by=self.oos,
+            detail=self.detail,
         )

@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
                 for t in rows:
                     print(
                         f"{_local(t.timestamp)}  {t.priority.label:8s} {t.event.value:14s} "
-                        f"{t.state.value:14s} {t.alarm_id}  {t.message}"
+                        f"{t.state.value:14s} {t.alarm_id}  {t.message.render()}"
                         + (f"  [{t.actor}]" if t.actor else "")
                         + (f"  {t.comment}" if t.comment else "")
                     )
@@ -200,7 +200,9 @@ def _row_dict(t: object) -> dict[str, object]:
         "event": t.event.value,
         "state": t.state.value,
         "priority": t.priority.label,
-        "message": t.message,
+        "message": t.message.render(),
+        "message_id": t.message.id,
+        "message_params": t.message.to_dict()["params"],
         "value": t.value,
         "actor": t.actor,
         "comment": t.comment,

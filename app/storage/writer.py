@@ -22,7 +22,7 @@ from app.tags import TagTable
 MAX_ROWS_PER_TRANSACTION = 20_000
 
 
-class SampleKind(WriteKind[SampleRow]):
+class SampleWriteKind(WriteKind[SampleRow]):
     """Sample rows, committed every flush interval in chunks of at most 20,000."""
 
     name = "samples"
@@ -35,7 +35,7 @@ class SampleKind(WriteKind[SampleRow]):
         self.store.write_rows(conn, items)
 
 
-class EventKind(WriteKind[dict[str, Any]]):
+class EventWriteKind(WriteKind[dict[str, Any]]):
     """Event rows, committed with the samples."""
 
     name = "events"
@@ -55,8 +55,8 @@ class StorageWriter:
         self.samples = SampleStore(gateway.db)
         self.events = EventStore(gateway.db)
         self.samples.register_tags(table)
-        self._samples = gateway.register(SampleKind(self.samples))
-        self._events = gateway.register(EventKind(self.events))
+        self._samples = gateway.register(SampleWriteKind(self.samples))
+        self._events = gateway.register(EventWriteKind(self.events))
 
     @property
     def db(self) -> Database:

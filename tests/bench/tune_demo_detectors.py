@@ -222,7 +222,7 @@ def evaluate(config: StationConfig, batches: Iterable[SampleBatch], alarms: bool
     manager = None
     if alarms:
         from app.alarms.manager import AlarmManager
-        from app.alarms.model import AlarmState, Event, Transition
+        from app.alarms.model import AlarmState, Transition, TransitionKind
 
         box = [EPOCH]
         from tests.alarm_support import open_gateway
@@ -232,8 +232,8 @@ def evaluate(config: StationConfig, batches: Iterable[SampleBatch], alarms: bool
         def listen(transitions: Sequence[Transition]) -> None:
             for tr in transitions:
                 # Raised and shown (suppressed-by-design raises are journaled but hidden).
-                if tr.event == Event.RAISE and tr.state == AlarmState.UNACK:
-                    result.alarms.append((tr.timestamp - EPOCH, tr.alarm_id, tr.message))
+                if tr.event == TransitionKind.RAISE and tr.state == AlarmState.UNACK:
+                    result.alarms.append((tr.timestamp - EPOCH, tr.alarm_id, tr.message.render()))
 
         manager.add_listener(listen)
     for batch in batches:

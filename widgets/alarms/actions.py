@@ -1,7 +1,9 @@
 """Operator actions on alarms: acknowledge and shelve, each asking who is acting.
 
-The user is a station user name typed or picked from the recent ones; the access policy of the
-manager decides whether that person may act (:mod:`app.security`). Every refusal or bad input
+The user is a station user name typed or picked from the recent ones (never prefilled: the
+next person at the station must not act under someone else's name); the access policy of the
+manager decides whether that person may act (:mod:`app.security`). Each dialog names the
+alarms it acts on (source and message), not only how many. Every refusal or bad input
 is shown in the dialog in plain words; nothing raises out of it. The manager applies an action
 in memory and hands its journal rows to the database gateway, so accepting a dialog never waits
 for the database, even when another process holds it locked.
@@ -27,6 +29,26 @@ from PySide6.QtWidgets import (
 
 from app.alarms.manager import AlarmManager, UnknownAlarmError
 from app.security import Actor
+from widgets.alarms.model import Sources
+from widgets.i18n import translate_message
+
+#: Alarms named one per line in a dialog; more are counted.
+NAMED = 6
+
+
+def describe(manager: AlarmManager, alarm_ids: Sequence[str]) -> list[str]:
+    """``Oven · Zone 1 temperature — Zone 1 temperature high: above 700 °C`` per alarm."""
+    sources = Sources(manager.config)
+    lines = []
+    for alarm_id in alarm_ids:
+        try:
+            view = manager.view(alarm_id)
+        except UnknownAlarmError:
+            lines.append(alarm_id)
+            continue
+        title = sources.title(view.device, view.tag)
+        lines.append(f"{title} — {view.message.render(translate_message)}")
+    return lines
 
 
 class RecentUsers:
@@ -61,7 +83,8 @@ class _ActionDialog(QDialog):
         self.user = QComboBox(self)
         self.user.setEditable(True)
         self.user.addItems(users.names)
-        self.user.setCurrentText(users.names[0] if users.names else "")
+        self.user.setCurrentIndex(-1)
+        self.user.setCurrentText("")  # never someone else's name: each person types theirs
         self.user.lineEdit().setPlaceholderText(
             QCoreApplication.translate("AlarmActionDialog", "Your name")
         )
@@ -84,6 +107,18 @@ class _ActionDialog(QDialog):
         layout.addLayout(self.form)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
+
+    def name_alarms(self, lead: str) -> None:
+        """The summary line: what is done, then the alarms by source and message."""
+        lines = describe(self.manager, self.alarm_ids[:NAMED])
+        more = len(self.alarm_ids) - len(lines)
+        text = lead + "\n" + "\n".join(f"• {line}" for line in lines)
+        if more > 0:
+            text += "\n" + QCoreApplication.translate("AlarmActionDialog", "…and %1 more").replace(
+                "%1", str(more)
+            )
+        self.summary.setText(text)
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
 
     def text_field(self, placeholder: str) -> QPlainTextEdit:
         """A few lines of free text (a comment, a reason); Tab moves on to the next field."""
@@ -142,7 +177,11 @@ class AcknowledgeDialog(_ActionDialog):
     ) -> None:
         super().__init__(manager, alarm_ids, users, parent)
         self.setWindowTitle(self.tr("Acknowledge alarms"))
-        self.summary.setText(self.tr("Acknowledge %n alarm(s).", "", len(self.alarm_ids)))
+        self.name_alarms(
+            self.tr("Acknowledge this alarm:")
+            if len(self.alarm_ids) == 1
+            else self.tr("Acknowledge these %1 alarms:").replace("%1", str(len(self.alarm_ids)))
+        )
         self.comment = self.text_field(self.tr("Optional: what you saw or did"))
         self.form.addRow(self.tr("Comment"), self.comment)
         self.user.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -163,11 +202,11 @@ class ShelveDialog(_ActionDialog):
     ) -> None:
         super().__init__(manager, alarm_ids, users, parent)
         self.setWindowTitle(self.tr("Shelve alarms"))
-        self.summary.setText(
-            self.tr(
-                "Shelve %n alarm(s): they are hidden until the time runs out.",
-                "",
-                len(self.alarm_ids),
+        self.name_alarms(
+            self.tr("Shelve this alarm (hidden until the time runs out):")
+            if len(self.alarm_ids) == 1
+            else self.tr("Shelve these %1 alarms (hidden until the time runs out):").replace(
+                "%1", str(len(self.alarm_ids))
             )
         )
         settings = manager.settings
@@ -203,7 +242,11 @@ class UnshelveDialog(_ActionDialog):
     ) -> None:
         super().__init__(manager, alarm_ids, users, parent)
         self.setWindowTitle(self.tr("Unshelve alarms"))
-        self.summary.setText(self.tr("Unshelve %n alarm(s).", "", len(self.alarm_ids)))
+        self.name_alarms(
+            self.tr("Unshelve this alarm:")
+            if len(self.alarm_ids) == 1
+            else self.tr("Unshelve these %1 alarms:").replace("%1", str(len(self.alarm_ids)))
+        )
 
     def perform(self, actor: Actor) -> list[str]:
         return self.manager.unshelve(self.alarm_ids, actor)

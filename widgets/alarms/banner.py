@@ -113,25 +113,27 @@ class AlarmBanner(QFrame):
             self.tr("%1  %2  %3: %4")
             .replace("%1", format_time(row.last_change))
             .replace("%2", priority_text(row.priority))
-            .replace("%3", row.source)
-            .replace("%4", row.message)
+            .replace("%3", self.bridge.model.sources.title(row.device, None))  # message: the tag
+            .replace("%4", self.bridge.model.message_text(row))
         )
 
     def _paint(self, label: QLabel, priority: Priority, total: int, unacked: int) -> None:
         background, text = PRIORITY_COLOURS[priority]
         if total == 0:
-            label.setStyleSheet(_OFF)
+            style = _OFF
         elif unacked and self.flash_on:
             # Flash phase: inverted colours so the change is visible without colour vision.
-            label.setStyleSheet(
+            style = (
                 f"background: {text}; color: {background}; border: 2px solid {background};"
                 " border-radius: 3px; padding: 0px 6px; font-weight: bold;"
             )
         else:
-            label.setStyleSheet(
+            style = (
                 f"background: {background}; color: {text}; border-radius: 3px;"
                 " padding: 2px 8px; font-weight: bold;"
             )
+        if label.styleSheet() != style:  # re-polishing is costly: only on a change
+            label.setStyleSheet(style)
 
     def _toggle_flash(self) -> None:
         self.flash_on = not self.flash_on

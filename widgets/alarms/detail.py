@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -21,7 +22,14 @@ from PySide6.QtWidgets import (
 from app.alarms.manager import AlarmManager
 from app.alarms.model import AlarmView
 from widgets.alarms.actions import AcknowledgeDialog, RecentUsers
-from widgets.alarms.model import PRIORITY_COLOURS, format_time, priority_text, state_text
+from widgets.alarms.model import (
+    PRIORITY_COLOURS,
+    Sources,
+    format_time,
+    priority_text,
+    state_text,
+)
+from widgets.i18n import translate_message
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +57,16 @@ class AlarmDetailDialog(QDialog):
         self.users = users or RecentUsers()
         self.view: AlarmView = manager.view(alarm_id)
         self.setWindowTitle(self.tr("Alarm %1").replace("%1", alarm_id))
-        self.resize(720, 560)
         v = self.view
+        sources = Sources(manager.config)
         form = QFormLayout()
-        message = QLabel(v.message, self)
+        message = QLabel(v.message.render(translate_message), self)
         message.setWordWrap(True)
         message.setObjectName("alarmDetailMessage")
         form.addRow(self.tr("Message"), message)
-        form.addRow(self.tr("Source"), QLabel(f"{v.device}.{v.tag}" if v.tag else v.device, self))
+        source = QLabel(sources.title(v.device, v.tag), self)
+        source.setToolTip(f"{v.device}.{v.tag}" if v.tag else v.device)
+        form.addRow(self.tr("Source"), source)
         priority = QLabel(priority_text(v.priority), self)
         background, text = PRIORITY_COLOURS[v.priority]
         priority.setStyleSheet(f"background: {background}; color: {text}; padding: 2px 6px;")
@@ -65,7 +75,8 @@ class AlarmDetailDialog(QDialog):
         form.addRow(self.tr("Active since"), QLabel(format_time(v.active_since), self))
         form.addRow(self.tr("Last change"), QLabel(format_time(v.last_change), self))
         if v.value is not None:
-            form.addRow(self.tr("Value"), QLabel(f"{v.value:.6g}", self))
+            value = sources.value(v.device, v.tag, v.condition, v.value)
+            form.addRow(self.tr("Value"), QLabel(value, self))
         if v.acked_by:
             ack = v.acked_by + (f" — {v.ack_comment}" if v.ack_comment else "")
             form.addRow(self.tr("Acknowledged by"), QLabel(ack, self))
@@ -79,6 +90,14 @@ class AlarmDetailDialog(QDialog):
             form.addRow(self.tr("Shelved by"), QLabel(shelved, self))
         if v.out_of_service_by:
             form.addRow(self.tr("Out of service by"), QLabel(v.out_of_service_by, self))
+        self.detail: QLabel | None = None
+        if v.detail:  # the driver's own words: for the technician, never in the message
+            self.detail = QLabel(v.detail, self)
+            self.detail.setObjectName("alarmDetailTechnical")
+            self.detail.setWordWrap(True)
+            self.detail.setStyleSheet("color: #5c5c5c;")
+            self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            form.addRow(self.tr("Technical detail"), self.detail)
         self.response = QTextBrowser(self)
         self.response.setObjectName("alarmDetailResponse")
         self.response.setPlainText(v.response or self.tr("No response text is configured."))
@@ -91,8 +110,14 @@ class AlarmDetailDialog(QDialog):
         self.plot: pg.PlotWidget | None = None
         if history is not None and v.tag_id is not None:
             self.plot = self._trend(history, v)
-            if self.plot is not None:
-                layout.addWidget(self.plot, 1)
+        if self.plot is not None:
+            layout.addWidget(self.plot, 1)
+            self.resize(720, 560)
+        else:  # no trend (a comm alarm, a machine-wide anomaly): no empty gap either
+            self.response.setMaximumHeight(16_777_215)
+            self.response.setMinimumHeight(80)
+            layout.setStretchFactor(self.response, 1)
+            self.resize(620, self.sizeHint().height())
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         self.ack_button = QPushButton(self.tr("Acknowledge…"), self)
         self.ack_button.setEnabled(v.state.needs_ack)

@@ -3,6 +3,11 @@
 The search runs on the database gateway's reader thread (``AlarmManager.query_history`` gives a
 Future); its result comes back through a queued signal while the view shows it is searching.
 No SQL runs on the GUI thread.
+
+A communication loss suppresses every other alarm of its machine, and its end re-enables them:
+those rows are folded into the comm-loss alarm's own row ("7 alarms of this machine
+suppressed"), unless "Show each suppressed alarm" is ticked. Values are rounded and carry their
+unit; times are local, as everywhere in the window.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from PySide6.QtCore import (
     Slot,
 )
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDateTimeEdit,
     QHBoxLayout,
     QHeaderView,
@@ -37,33 +43,72 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.alarms.definitions import comm_alarm_id
 from app.alarms.manager import AlarmManager
-from app.alarms.model import Event, Transition
-from widgets.alarms.model import format_time, priority_text, state_text
+from app.alarms.model import AlarmState, Transition, TransitionKind
+from widgets.alarms.model import Sources, format_time, priority_text, state_text
+from widgets.i18n import translate_message
 
 LIMIT = 5000
 
 
-def _event_text(event: Event) -> str:
+def _event_text(event: TransitionKind) -> str:
     return {
-        Event.RAISE: QCoreApplication.translate("AlarmHistory", "Raised"),
-        Event.CLEAR: QCoreApplication.translate("AlarmHistory", "Returned to normal"),
-        Event.ACK: QCoreApplication.translate("AlarmHistory", "Acknowledged"),
-        Event.SHELVE: QCoreApplication.translate("AlarmHistory", "Shelved"),
-        Event.UNSHELVE: QCoreApplication.translate("AlarmHistory", "Unshelved"),
-        Event.SUPPRESS: QCoreApplication.translate("AlarmHistory", "Suppressed"),
-        Event.UNSUPPRESS: QCoreApplication.translate("AlarmHistory", "Re-enabled"),
-        Event.OUT_OF_SERVICE: QCoreApplication.translate("AlarmHistory", "Out of service"),
-        Event.IN_SERVICE: QCoreApplication.translate("AlarmHistory", "Back in service"),
+        TransitionKind.RAISE: QCoreApplication.translate("AlarmHistory", "Raised"),
+        TransitionKind.CLEAR: QCoreApplication.translate("AlarmHistory", "Returned to normal"),
+        TransitionKind.ACK: QCoreApplication.translate("AlarmHistory", "Acknowledged"),
+        TransitionKind.SHELVE: QCoreApplication.translate("AlarmHistory", "Shelved"),
+        TransitionKind.UNSHELVE: QCoreApplication.translate("AlarmHistory", "Unshelved"),
+        TransitionKind.SUPPRESS: QCoreApplication.translate("AlarmHistory", "Suppressed"),
+        TransitionKind.UNSUPPRESS: QCoreApplication.translate("AlarmHistory", "Re-enabled"),
+        TransitionKind.OUT_OF_SERVICE: QCoreApplication.translate("AlarmHistory", "Out of service"),
+        TransitionKind.IN_SERVICE: QCoreApplication.translate("AlarmHistory", "Back in service"),
     }[event]
+
+
+_FOLDED = (TransitionKind.SUPPRESS, TransitionKind.UNSUPPRESS)
+
+
+def fold_comm(rows: Sequence[Transition]) -> tuple[list[Transition], dict[int, list[Transition]]]:
+    """Rows without the suppress / re-enable rows one cause made for many alarms of a machine
+    at one instant, and those rows per row they are folded into (by ``seq``): a comm loss's (or
+    its end's) into the comm alarm's raise or clear at that instant; others (suppression by
+    design when the machine stops) into the first of them."""
+    comm: dict[tuple[str, float], Transition] = {}
+    for t in rows:
+        if t.alarm_id == comm_alarm_id(t.device) and t.event in (
+            TransitionKind.RAISE,
+            TransitionKind.CLEAR,
+        ):
+            comm[(t.device, t.timestamp)] = t
+    groups: dict[tuple[str, float, str], list[Transition]] = {}
+    for t in rows:
+        if t.event in _FOLDED:
+            groups.setdefault((t.device, t.timestamp, t.event.value), []).append(t)
+    kept: list[Transition] = []
+    folded: dict[int, list[Transition]] = {}
+    for t in rows:
+        if t.event not in _FOLDED:
+            kept.append(t)
+            continue
+        parent = comm.get((t.device, t.timestamp))
+        group = groups[(t.device, t.timestamp, t.event.value)]
+        if parent is None and (len(group) == 1 or group[0] is t):
+            kept.append(t)  # alone, or the first of a group: it stands for the group
+        else:
+            folded.setdefault((parent or group[0]).seq, []).append(t)
+    return kept, folded
 
 
 class HistoryModel(QAbstractTableModel):
     """Transitions, newest first."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, sources: Sources | None = None) -> None:
         super().__init__(parent)
+        self.sources = sources or Sources()
         self.rows: list[Transition] = []
+        self.folded: dict[int, list[Transition]] = {}
+        """Rows folded into each comm-loss row, by its ``seq``."""
         self.headers = [
             QCoreApplication.translate("AlarmHistory", "Time"),
             QCoreApplication.translate("AlarmHistory", "Event"),
@@ -76,10 +121,13 @@ class HistoryModel(QAbstractTableModel):
             QCoreApplication.translate("AlarmHistory", "Comment"),
         ]
 
-    def set_rows(self, rows: Sequence[Transition]) -> None:
-        """Replace the content."""
+    def set_rows(self, rows: Sequence[Transition], fold: bool = True) -> None:
+        """Replace the content; ``fold`` groups what a comm loss did under its row."""
         self.beginResetModel()
-        self.rows = list(rows)
+        if fold:
+            self.rows, self.folded = fold_comm(rows)
+        else:
+            self.rows, self.folded = list(rows), {}
         self.endResetModel()
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -98,20 +146,56 @@ class HistoryModel(QAbstractTableModel):
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
+        if not index.isValid():
             return None
         t = self.rows[index.row()]
-        return [
-            format_time(t.timestamp),
-            _event_text(t.event),
-            state_text(t.state),
-            priority_text(t.priority),
-            t.alarm_id,
-            t.message,
-            "" if t.value is None else f"{t.value:.6g}",
-            t.actor or "",
-            t.comment,
-        ][index.column()]
+        column = index.column()
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column == 4:
+                return t.alarm_id
+            if column == 8 and t.seq in self.folded:
+                return "\n".join(
+                    f"{_event_text(f.event)}: {self.sources.title(f.device, f.tag)}"
+                    for f in self.folded[t.seq]
+                )
+            if column == 5:
+                return t.flags.get("detail") or None
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == 6:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if column == 0:
+            return format_time(t.timestamp)
+        if column == 1:
+            return _event_text(t.event)
+        if column == 2:
+            return state_text(t.state)
+        if column == 3:
+            return priority_text(t.priority)
+        if column == 4:
+            return self.sources.title(t.device, t.tag)
+        if column == 5:
+            return t.message.render(translate_message)
+        if column == 6:
+            return self.sources.value(t.device, t.tag, t.condition, t.value)
+        if column == 7:
+            return t.actor or ""
+        folded = self.folded.get(t.seq)
+        if folded:
+            if t.event == TransitionKind.RAISE:
+                what = QCoreApplication.translate(
+                    "AlarmHistory", "%1 alarms of this machine suppressed"
+                )
+            elif t.event == TransitionKind.CLEAR:
+                what = QCoreApplication.translate(
+                    "AlarmHistory", "%1 alarms of this machine re-enabled"
+                )
+            else:
+                what = QCoreApplication.translate("AlarmHistory", "and %1 more of this machine")
+            what = what.replace("%1", str(len(folded)))
+            return f"{t.comment}  ({what})" if t.comment else what
+        return t.comment
 
 
 class AlarmHistoryView(QWidget):
@@ -125,13 +209,23 @@ class AlarmHistoryView(QWidget):
     def __init__(self, manager: AlarmManager, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.manager = manager
-        self.model = HistoryModel(self)
+        self.model = HistoryModel(self, Sources(manager.config))
         self.busy = False
         self._search = 0  # only the newest search's answer is shown
         self._arrived.connect(self._show, Qt.ConnectionType.QueuedConnection)
         now = QDateTime.currentDateTime()
         self.start = QDateTimeEdit(now.addDays(-1), self)
-        self.end = QDateTimeEdit(now.addSecs(3600), self)
+        self.end = QDateTimeEdit(now, self)
+        self.end_is_now = True
+        """The "to" time follows the clock at each search until someone changes it."""
+        self.end.dateTimeChanged.connect(self._end_edited)
+        self._setting_end = False
+        self.each = QCheckBox(self.tr("Show each suppressed alarm"), self)
+        self.each.setToolTip(
+            self.tr("A communication loss suppresses every other alarm of its machine")
+        )
+        self.each.toggled.connect(lambda _on: self._refold())
+        self._last: list[Transition] = []
         for edit in (self.start, self.end):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd HH:mm")
@@ -153,16 +247,26 @@ class AlarmHistoryView(QWidget):
         bar.addWidget(QLabel(self.tr("to"), self))
         bar.addWidget(self.end)
         bar.addWidget(self.search, 1)
+        bar.addWidget(self.each)
         bar.addWidget(self.button)
         self.table = QTableView(self)
         self.table.setModel(self.model)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.verticalHeader().setDefaultSectionSize(22)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setColumnWidth(0, 150)
-        self.table.setColumnWidth(4, 200)
-        self.table.setColumnWidth(5, 280)
+        self.table.horizontalHeader().setStretchLastSection(True)  # the comment
+        metrics = self.table.fontMetrics()
+        for column, sample in (
+            (0, format_time(1_767_225_599.0)),
+            (1, _event_text(TransitionKind.CLEAR)),
+            (2, state_text(AlarmState.RTN_UNACK)),
+            (3, "Critical"),
+            (4, "Conveyor washer · Spray pump"),
+            (5, "Peak pressure of the last shot high: above 950 bar"),
+            (6, "1,086 bar"),
+            (7, "Operator"),
+        ):
+            self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 20)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)
@@ -171,8 +275,19 @@ class AlarmHistoryView(QWidget):
         footer.addWidget(self.spinner)
         layout.addLayout(footer)
 
+    def _end_edited(self, _when: QDateTime) -> None:
+        if not self._setting_end:
+            self.end_is_now = False
+
+    def _refold(self) -> None:
+        self.model.set_rows(self._last, fold=not self.each.isChecked())
+
     def refresh(self) -> None:
         """Run the search (newest first, at most 5,000 rows)."""
+        if self.end_is_now:
+            self._setting_end = True
+            self.end.setDateTime(QDateTime.currentDateTime().addSecs(60))
+            self._setting_end = False
         start = self.start.dateTime().toSecsSinceEpoch()
         end = self.end.dateTime().toSecsSinceEpoch()
         if end <= start:
@@ -210,7 +325,8 @@ class AlarmHistoryView(QWidget):
             )
             self.searched.emit()
             return
-        self.model.set_rows(rows)
+        self._last = rows
+        self.model.set_rows(rows, fold=not self.each.isChecked())
         text = (
             self.tr("%1 entries (%2 ms)")
             .replace("%1", str(len(rows)))

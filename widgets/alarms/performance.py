@@ -1,4 +1,10 @@
-"""Alarm performance screen: the ISA-18.2 / EEMUA 191 figures for a chosen period."""
+"""Alarm performance screen: the ISA-18.2 / EEMUA 191 figures for a chosen period, with charts.
+
+Every figure is shown (a figure that cannot be computed says why, never a blank), beside three
+charts: the alarm rate per 10 minutes against the EEMUA 191 bands (up to 1 very likely
+acceptable, up to 2 manageable, over 10 a flood), the top-10 bad actors, and the floods (the
+red bars of the rate chart, listed below with the other alarm lists).
+"""
 
 from __future__ import annotations
 
@@ -6,14 +12,20 @@ import contextlib
 import time
 from concurrent.futures import Future
 
+import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
+    QGridLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
-    QPlainTextEdit,
     QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -21,9 +33,21 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.alarms.manager import AlarmManager
 from app.alarms.model import Priority
-from app.alarms.performance import PerformanceReport, analyse
+from app.alarms.performance import PERIOD_S, PerformanceReport, analyse
 from app.storage.database import Database
-from widgets.alarms.model import format_time, priority_text
+from widgets.alarms.model import Sources, format_time, priority_text
+from widgets.i18n import translate_message
+
+#: EEMUA 191 bands of alarms per 10 minutes: (upper bound, colour).
+BANDS = ((1.0, "#4c9a2a"), (2.0, "#d9b310"), (10.0, "#e06c00"), (float("inf"), "#c8102e"))
+FLOOD = 10
+
+
+def band_colour(rate: float, flood: int = FLOOD) -> str:
+    """Colour of a 10-minute bar: green, yellow, orange, red (a flood)."""
+    if rate > flood:
+        return BANDS[-1][1]
+    return next(colour for limit, colour in BANDS if rate <= limit)
 
 
 class AlarmPerformanceView(QWidget):
@@ -36,6 +60,7 @@ class AlarmPerformanceView(QWidget):
     def __init__(self, manager: AlarmManager, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.manager = manager
+        self.sources = Sources(manager.config)
         self.report: PerformanceReport | None = None
         self.busy = False
         self._finished.connect(self._show, Qt.ConnectionType.QueuedConnection)
@@ -52,17 +77,86 @@ class AlarmPerformanceView(QWidget):
         self.button.clicked.connect(self.refresh)
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
-        self.text = QPlainTextEdit(self)
-        self.text.setReadOnly(True)
-        self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.summary.setStyleSheet("font-weight: bold;")
         bar = QHBoxLayout()
         bar.addWidget(self.period)
         bar.addWidget(self.button)
-        bar.addStretch(1)
+        bar.addWidget(self.summary, 1)
+
+        # Figures: two columns of label / value pairs.
+        self.figures: dict[str, QLabel] = {}
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(18)
+        for i, (key, title) in enumerate(self._figure_titles()):
+            value = QLabel("—", self)
+            value.setObjectName(f"figure_{key}")
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.figures[key] = value
+            row, pair = divmod(i, 3)
+            grid.addWidget(QLabel(title, self), row, pair * 2)
+            grid.addWidget(value, row, pair * 2 + 1)
+        for pair in range(3):
+            grid.setColumnStretch(pair * 2 + 1, 1)
+
+        self.rate_plot = self._plot(self.tr("Alarms per 10 minutes"), self.tr("hours before now"))
+        self.rate_plot.setObjectName("alarmRateChart")
+        self.actors_plot = self._plot(self.tr("Top 10 bad actors"), self.tr("alarms"))
+        self.actors_plot.setObjectName("alarmBadActorsChart")
+        self.rate_bars: pg.BarGraphItem | None = None
+        self.actor_bars: pg.BarGraphItem | None = None
+
+        self.lists = QTableWidget(0, 4, self)
+        self.lists.setObjectName("alarmPerformanceLists")
+        self.lists.setHorizontalHeaderLabels(
+            [self.tr("What"), self.tr("Alarm"), self.tr("Count / time"), self.tr("Message")]
+        )
+        self.lists.verticalHeader().hide()
+        self.lists.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.lists.horizontalHeader().setStretchLastSection(True)
+        self.lists.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.lists.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+
+        charts = QSplitter(Qt.Orientation.Horizontal, self)
+        charts.addWidget(self.rate_plot)
+        charts.addWidget(self.actors_plot)
+        charts.setSizes([600, 500])
+        body = QSplitter(Qt.Orientation.Vertical, self)
+        body.addWidget(charts)
+        body.addWidget(self.lists)
+        body.setSizes([330, 200])
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.text, 1)
+        layout.addLayout(grid)
+        layout.addWidget(body, 1)
+
+    def _figure_titles(self) -> list[tuple[str, str]]:
+        return [
+            ("alarms", self.tr("Annunciated alarms")),
+            ("average", self.tr("Average per 10 minutes")),
+            ("peak", self.tr("Peak per 10 minutes")),
+            ("over", self.tr("10-minute periods in flood")),
+            ("flood_time", self.tr("Time in flood")),
+            ("floods", self.tr("Flood periods")),
+            ("acknowledged", self.tr("Acknowledged")),
+            ("median_ack", self.tr("Median time to acknowledge")),
+            ("shelved", self.tr("Shelve actions")),
+            ("standing", self.tr("Standing alarms")),
+            ("chattering", self.tr("Chattering alarms")),
+            ("fleeting", self.tr("Fleeting alarms")),
+            ("top10", self.tr("Share of the top 10")),
+            ("priorities", self.tr("Priorities")),
+            ("window", self.tr("Period")),
+        ]
+
+    def _plot(self, title: str, bottom: str) -> pg.PlotWidget:
+        plot = pg.PlotWidget(self, background="#f4f4f4")
+        plot.setTitle(title, color="#202020")
+        plot.setLabel("bottom", bottom)
+        plot.showGrid(x=False, y=True, alpha=0.3)
+        plot.setMouseEnabled(x=False, y=False)
+        plot.hideButtons()
+        plot.setMinimumHeight(200)
+        return plot
 
     def refresh(self) -> None:
         """Calculate the figures for the chosen period on the database gateway's reader thread
@@ -80,7 +174,7 @@ class AlarmPerformanceView(QWidget):
             # Reader thread: let the transitions just shown land first (bounded: a locked
             # database delays the report, never the window).
             journal.wait_journaled(2.0)
-            return analyse(db, start, end)
+            return analyse(db, start, end, flood_threshold=FLOOD)
 
         future = journal.gateway.read(report)
         future.add_done_callback(self._computed)
@@ -118,62 +212,148 @@ class AlarmPerformanceView(QWidget):
             .replace("%3", verdict)
             .replace("%4", str(len(r.floods)))
         )
-        self.text.setPlainText(self.render(r))
+        for key, text in self.figure_texts(r).items():
+            self.figures[key].setText(text)
+        self._draw_rate(r)
+        self._draw_actors(r)
+        self._fill_lists(r)
         self.calculated.emit()
 
-    def render(self, r: PerformanceReport) -> str:
-        """The report as translated text, one figure per line."""
-
-        def line(label: str, value: str) -> str:
-            return f"  {label:<34} {value}"
-
-        lines = [
-            self.tr("From %1 to %2")
-            .replace("%1", format_time(r.start))
-            .replace("%2", format_time(r.end)),
-            line(self.tr("Annunciated alarms"), str(r.alarms)),
-            line(self.tr("Average per 10 minutes"), f"{r.average_per_10min:.2f}"),
-            line(self.tr("Peak per 10 minutes"), str(r.peak_per_10min)),
-            line(self.tr("Time in flood"), f"{r.pct_time_in_flood:.1f} %"),
-            line(self.tr("Acknowledged"), str(r.acknowledged)),
-            line(
-                self.tr("Median time to acknowledge"),
-                "" if r.median_ack_s is None else f"{r.median_ack_s:.0f} s",
+    def figure_texts(self, r: PerformanceReport) -> dict[str, str]:
+        """Every figure as shown; none is left blank."""
+        if r.median_ack_s is not None:
+            median = _duration(r.median_ack_s)
+        elif r.alarms:
+            median = self.tr("none acknowledged yet")
+        else:
+            median = self.tr("no alarms to acknowledge")
+        return {
+            "alarms": str(r.alarms),
+            "average": f"{r.average_per_10min:.2f}",
+            "peak": str(r.peak_per_10min),
+            "over": f"{r.pct_periods_over_threshold:.1f} %",
+            "flood_time": self.tr("%1 % (target under 1 %)").replace(
+                "%1", f"{r.pct_time_in_flood:.1f}"
             ),
-            line(self.tr("Shelve actions"), str(r.shelved)),
-        ]
-        for priority in Priority:
-            lines.append(line(priority_text(priority), str(r.priorities.get(priority.label, 0))))
-        if r.floods:
-            lines.append(self.tr("Flood periods"))
-            lines += [
-                line(
+            "floods": str(len(r.floods)),
+            "acknowledged": self.tr("%1 of %2")
+            .replace("%1", str(r.acknowledged))
+            .replace("%2", str(r.alarms)),
+            "median_ack": median,
+            "shelved": str(r.shelved),
+            "standing": str(len(r.standing)),
+            "chattering": str(len(r.chattering)),
+            "fleeting": str(len(r.fleeting)),
+            "top10": f"{r.top10_share_pct:.0f} %",
+            "priorities": ", ".join(
+                f"{priority_text(p)} {r.priorities.get(p.label, 0)}" for p in Priority
+            ),
+            "window": f"{format_time(r.start)} – {format_time(r.end)}",
+        }
+
+    def _draw_rate(self, r: PerformanceReport) -> None:
+        plot = self.rate_plot
+        plot.clear()
+        counts = np.asarray(r.per_period, dtype=float)
+        if counts.size == 0:
+            return
+        starts = r.start + np.arange(counts.size) * PERIOD_S
+        x = (starts + PERIOD_S / 2 - r.end) / 3600.0
+        brushes = [pg.mkBrush(band_colour(c)) for c in counts]
+        self.rate_bars = pg.BarGraphItem(
+            x=x, height=counts, width=PERIOD_S / 3600.0 * 0.9, brushes=brushes, pen=None
+        )
+        plot.addItem(self.rate_bars)
+        for level, text in ((1, self.tr("1: acceptable")), (2, self.tr("2: manageable"))):
+            line = pg.InfiniteLine(
+                level, angle=0, pen=pg.mkPen("#4c9a2a" if level == 1 else "#d9b310", width=1)
+            )
+            plot.addItem(line)
+            label = pg.TextItem(text, color="#404040", anchor=(0, 1))
+            label.setPos(float(x[0]), level)
+            plot.addItem(label)
+        flood = pg.InfiniteLine(
+            FLOOD, angle=0, pen=pg.mkPen("#c8102e", width=1, style=Qt.PenStyle.DashLine)
+        )
+        plot.addItem(flood)
+        label = pg.TextItem(self.tr("10: flood"), color="#c8102e", anchor=(0, 1))
+        label.setPos(float(x[0]), FLOOD)
+        plot.addItem(label)
+        plot.setYRange(0, max(FLOOD + 2, float(counts.max()) * 1.1))
+
+    def _draw_actors(self, r: PerformanceReport) -> None:
+        plot = self.actors_plot
+        plot.clear()
+        actors = r.bad_actors[:10]
+        axis = plot.getAxis("left")
+        if not actors:
+            axis.setTicks([[]])
+            return
+        y = np.arange(len(actors))[::-1].astype(float)
+        counts = np.array([a.count for a in actors], dtype=float)
+        self.actor_bars = pg.BarGraphItem(
+            x0=0, y=y, width=counts, height=0.7, brush=pg.mkBrush("#1f4e9c"), pen=None
+        )
+        plot.addItem(self.actor_bars)
+        axis.setTicks(
+            [[(float(yy), self._actor_label(a.alarm_id)) for yy, a in zip(y, actors, strict=True)]]
+        )
+        plot.setYRange(-0.6, len(actors) - 0.4)
+        plot.setXRange(0, float(counts.max()) * 1.05)
+
+    def _actor_label(self, alarm_id: str) -> str:
+        """``Washer · Spray pressure h`` from ``washer.pressure.h``."""
+        device, _, rest = alarm_id.partition(".")
+        tag, _, condition = rest.partition(".")
+        if tag.startswith("@"):
+            return f"{self.sources.title(device, None)} {tag[1:]}"
+        title = self.sources.title(device, tag)
+        return f"{title} {condition}" if condition else title
+
+    def _fill_lists(self, r: PerformanceReport) -> None:
+        rows: list[tuple[str, str, str, str]] = []
+        for f in r.floods:
+            rows.append(
+                (
+                    self.tr("Flood"),
                     f"{format_time(f.start)} – {format_time(f.end)}",
-                    self.tr("%1 alarms").replace("%1", str(f.alarms)),
-                )
-                for f in r.floods
-            ]
-        if r.bad_actors:
-            lines.append(
-                self.tr("Top 10 bad actors (%1 % of all alarms)").replace(
-                    "%1", f"{r.top10_share_pct:.0f}"
+                    str(f.alarms),
+                    "",
                 )
             )
-            lines += [
-                f"  {a.count:6d}  {a.share_pct:5.1f} %  {a.alarm_id}  {a.message}"
-                for a in r.bad_actors
-            ]
         for title, items in (
-            (self.tr("Chattering alarms"), r.chattering),
-            (self.tr("Fleeting alarms"), r.fleeting),
+            (self.tr("Bad actor"), r.bad_actors),
+            (self.tr("Chattering"), r.chattering),
+            (self.tr("Fleeting"), r.fleeting),
         ):
-            if items:
-                lines.append(title)
-                lines += [f"  {a.count:6d}  {a.alarm_id}  {a.message}" for a in items]
-        if r.standing:
-            lines.append(self.tr("Standing alarms"))
-            lines += [
-                f"  {s.hours:7.1f} h  {s.alarm_id}  {format_time(s.since)}  {s.message}"
-                for s in r.standing
-            ]
-        return "\n".join(lines)
+            for a in items:
+                count = f"{a.count}" + (f"  ({a.share_pct:.0f} %)" if a.share_pct else "")
+                rows.append(
+                    (
+                        title,
+                        self._actor_label(a.alarm_id),
+                        count,
+                        a.message.render(translate_message),
+                    )
+                )
+        for s in r.standing:
+            rows.append(
+                (
+                    self.tr("Standing"),
+                    self._actor_label(s.alarm_id),
+                    f"{s.hours:.1f} h",
+                    s.message.render(translate_message),
+                )
+            )
+        self.lists.setRowCount(len(rows))
+        for i, row in enumerate(rows):
+            for j, text in enumerate(row):
+                self.lists.setItem(i, j, QTableWidgetItem(text))
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.alarms.model import Priority
+from app.alarms.model import AlarmState, Priority
 from widgets.alarms.actions import (
     AcknowledgeDialog,
     RecentUsers,
@@ -27,7 +27,17 @@ from widgets.alarms.actions import (
 )
 from widgets.alarms.bridge import AlarmBridge
 from widgets.alarms.detail import AlarmDetailDialog, HistoryFunc
-from widgets.alarms.model import ALARM_ID_ROLE, AlarmFilterProxy, Column, priority_text
+from widgets.alarms.model import (
+    ALARM_ID_ROLE,
+    AlarmFilterProxy,
+    Column,
+    format_time,
+    priority_text,
+    state_text,
+)
+
+#: Room for the sort arrow and the cell margins beside a column's widest text.
+COLUMN_PADDING = 34
 
 
 class AlarmSummary(QWidget):
@@ -58,9 +68,7 @@ class AlarmSummary(QWidget):
         self.group.addItem(self.tr("Active alarms"), AlarmFilterProxy.ACTIVE)
         self.group.addItem(self.tr("Shelved, suppressed, out of service"), AlarmFilterProxy.HIDDEN)
         self.group.addItem(self.tr("All alarms"), AlarmFilterProxy.ALL)
-        self.group.currentIndexChanged.connect(
-            lambda _i: self.proxy.set_group(str(self.group.currentData()))
-        )
+        self.group.currentIndexChanged.connect(self._group_changed)
         self.priority_boxes: dict[Priority, QCheckBox] = {}
         filters = QHBoxLayout()
         filters.addWidget(self.search, 2)
@@ -88,15 +96,8 @@ class AlarmSummary(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(Column.MESSAGE, QHeaderView.ResizeMode.Stretch)
-        for column, width in (
-            (Column.TIME, 150),
-            (Column.PRIORITY, 80),
-            (Column.STATE, 170),
-            (Column.SOURCE, 160),
-            (Column.VALUE, 80),
-            (Column.ACKED_BY, 120),
-        ):
-            self.table.setColumnWidth(column, width)
+        self._size_columns()
+        self._group_changed()
         self.table.doubleClicked.connect(self._open_detail)
 
         self.ack_button = QPushButton(self.tr("Acknowledge selected…"), self)
@@ -125,6 +126,44 @@ class AlarmSummary(QWidget):
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
 
+    def _size_columns(self) -> None:
+        """Widths from the texts they must hold (headers with their sort arrow, every state
+        name, a full date), so nothing is cut off in any language."""
+        metrics = self.table.fontMetrics()
+        header_metrics = self.table.horizontalHeader().fontMetrics()
+        model = self.bridge.model
+
+        def width(*texts: str) -> int:
+            return max(metrics.horizontalAdvance(t) for t in texts) + COLUMN_PADDING
+
+        for column in range(Column.COUNT):
+            if column == Column.MESSAGE:
+                continue
+            title = str(model.headerData(column, Qt.Orientation.Horizontal))
+            needed = header_metrics.horizontalAdvance(title) + COLUMN_PADDING
+            if column in (Column.TIME, Column.UNTIL):
+                needed = max(needed, width(format_time(1_767_225_599.0)))
+            elif column == Column.PRIORITY:
+                needed = max(needed, width(*(priority_text(p) for p in Priority)))
+            elif column == Column.STATE:
+                needed = max(needed, width(*(state_text(s) for s in AlarmState)))
+            elif column == Column.SOURCE:  # the longest title, within reason
+                titles = model.sources.titles()
+                needed = max(needed, min(width(*titles) if titles else 0, 330), 220)
+            elif column == Column.REASON:
+                needed = max(needed, 200)
+            else:
+                needed = max(needed, 90)
+            self.table.setColumnWidth(column, needed)
+
+    def _group_changed(self, _index: int = 0) -> None:
+        group = str(self.group.currentData())
+        self.proxy.set_group(group)
+        # Who shelved, until when and why: shown with the shelved / suppressed alarms.
+        for column in Column.HIDDEN_ONLY:
+            self.table.setColumnHidden(column, group == AlarmFilterProxy.ACTIVE)
+        self.table.setColumnHidden(Column.ACKED_BY, group == AlarmFilterProxy.HIDDEN)
+
     # -- selection ----------------------------------------------------------------------------
 
     def selected_ids(self) -> list[str]:
@@ -144,14 +183,24 @@ class AlarmSummary(QWidget):
     # -- actions ------------------------------------------------------------------------------
 
     def acknowledge_selected(self) -> list[str]:
-        """Ask who acknowledges the selected alarms, with a comment."""
-        return self._run(AcknowledgeDialog, self.selected_ids())
+        """Ask who acknowledges the selected alarms (with the anomalies shown as their early
+        warnings), with a comment."""
+        ids = self.selected_ids()
+        return self._run(AcknowledgeDialog, ids + self._early_waiting(ids))
+
+    def _early_waiting(self, alarm_ids: list[str]) -> list[str]:
+        model = self.bridge.model
+        return [
+            a
+            for a in model.early_warnings(alarm_ids)
+            if a not in alarm_ids and (row := model.row_of(a)) and row.state.needs_ack
+        ]
 
     def acknowledge_shown(self) -> list[str]:
         """Acknowledge every alarm the filter shows that waits for it."""
         model = self.bridge.model
         waiting = [a for a in self.shown_ids() if (row := model.row_of(a)) and row.state.needs_ack]
-        return self._run(AcknowledgeDialog, waiting)
+        return self._run(AcknowledgeDialog, waiting + self._early_waiting(waiting))
 
     def acknowledge_all_waiting(self) -> list[str]:
         """Acknowledge every alarm that waits for it, whatever the filter (the banner's button)."""
