@@ -254,7 +254,7 @@ def test_history_groups_what_a_comm_loss_suppressed(qtbot, views, manager, clock
         for r in range(model.rowCount())
         if model.index(r, 4).data() == ("Conveyor washer · Spray pressure")
     )
-    assert model.index(raised, 6).data() == "5.54 bar"  # rounded, with its unit
+    assert model.index(raised, 6).data() == "5.5 bar"  # the tag's precision, with its unit
     history.each.setChecked(True)  # one by one on demand
     events = [model.index(r, 1).data() for r in range(model.rowCount())]
     assert events.count("Suppressed") == 17 and events.count("Re-enabled") == 17

@@ -310,7 +310,7 @@ def test_an_active_alarm_outranks_one_that_only_waits_for_acknowledgement(qtbot)
 
     def row(alarm_id: str, priority: Priority, state: AlarmState) -> AlarmRow:
         device, tag, condition = alarm_id.split(".")
-        made = AlarmRow(alarm_id, f"{device}.{tag}", condition, priority)
+        made = AlarmRow(alarm_id, device, tag, condition, priority)
         made.state = state
         return made
 

@@ -461,7 +461,7 @@ def alarms_by_device(model: AlarmTableModel) -> dict[str, DeviceAlarms]:
         is_shelved = state is AlarmState.SHELVED
         if not is_shelved and not state.annunciated:
             continue
-        device, _, tag = row.source.partition(".")
+        device, tag = row.device, row.tag or ""
         summary = found.get(device)
         if summary is None:
             summary = found[device] = DeviceAlarms()
