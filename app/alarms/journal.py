@@ -352,27 +352,26 @@ class AlarmJournal:
                 self._groups.popleft()
                 self._cond.notify_all()
 
-    def wait_delivered(self, timeout: float = 10.0) -> bool:
-        """Wait until every group handed over so far was delivered (tests, shutdown)."""
-        deadline = time.monotonic() + timeout
+    def _wait_while(self, busy: Callable[[], object], deadline: float) -> bool:
+        """Wait on the journal's condition until ``busy()`` is false or ``deadline`` passes."""
         with self._cond:
-            while self._groups:
+            while busy():
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
                 self._cond.wait(left)
         return True
 
+    def wait_delivered(self, timeout: float = 10.0) -> bool:
+        """Wait until every group handed over so far was delivered (tests, shutdown)."""
+        return self._wait_while(lambda: self._groups, time.monotonic() + timeout)
+
     def wait_journaled(self, timeout: float = 10.0) -> bool:
         """Wait until everything handed over so far is committed and delivered."""
         deadline = time.monotonic() + timeout
-        with self._cond:
-            while self._backlog:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._cond.wait(left)
-        return self.wait_delivered(max(0.0, deadline - time.monotonic()))
+        return self._wait_while(lambda: self._backlog, deadline) and self._wait_while(
+            lambda: self._groups, deadline
+        )
 
     def close(self, timeout: float = 2.0) -> None:
         """Deliver what is queued, then stop the notify thread (the gateway calls it when it
