@@ -1,25 +1,31 @@
 """A test read of one device, for the Devices screen: a fresh driver, every tag read once.
 
-The same steps as ``shopfloor poll`` (build the device's driver, connect, read each poll group
-once, apply scale and offset), with no effect on the running station: its worker keeps its
+Also what ``shopfloor poll`` runs (build the device's driver, connect, read each poll group
+once, scale as the station does), with no effect on the running station: its worker keeps its
 own connection. Blocking: call it from a worker thread, never from the GUI thread.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from app.config import DeviceConfig
+from app.scaling import engineering_values
 from app.tags import TagTable
-from app.worker import DriverFactory, build_groups, default_driver_factory
-from drivers.base import DeviceError
+from app.worker import (
+    DriverFactory,
+    PollGroup,
+    build_groups,
+    default_driver_factory,
+    exact_integers,
+)
+from drivers.base import DeviceError, Driver
 
 #: How long a streaming instrument is listened to at most.
-STREAM_WAIT_S = 3.0
+STREAM_WAIT_S = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +33,7 @@ class TagReading:
     """One tag's answer to the test read."""
 
     tag: str
-    value: float | str | None
+    value: float | int | str | None
     error: str = ""
 
     @property
@@ -54,9 +60,17 @@ class ProbeReport:
 
 
 def read_once(
-    device: DeviceConfig, table: TagTable, driver_factory: DriverFactory = default_driver_factory
+    device: DeviceConfig,
+    table: TagTable,
+    driver_factory: DriverFactory = default_driver_factory,
+    wait_s: float | None = None,
 ) -> ProbeReport:
-    """Read every tag of ``device`` once with a new driver instance (blocking)."""
+    """Read every tag of ``device`` once with a new driver instance (blocking).
+
+    A streaming instrument is listened to until every tag has a value or ``wait_s`` passes
+    (default: three of its periods, at least :data:`STREAM_WAIT_S`). Values are scaled as the
+    station scales them: a NaN or infinite result is a bad reading with its reason.
+    """
     report = ProbeReport(device.name, time.time())
     started = time.monotonic()
     try:
@@ -68,28 +82,7 @@ def read_once(
     try:
         driver.connect()
         for group in build_groups(device, table):
-            readings = driver.read(group.tags)
-            deadline = time.monotonic() + STREAM_WAIT_S
-            while driver.streaming and readings.fresh is not None and not readings.fresh.all():
-                if time.monotonic() >= deadline:
-                    break
-                more = driver.read(group.tags)
-                fresh = more.fresh if more.fresh is not None else np.ones(len(group.tags), bool)
-                readings.values[fresh] = more.values[fresh]
-                readings.texts.update(more.texts)
-                readings.fresh = readings.fresh | fresh
-            values = readings.values * group.scale + group.offset
-            for index, tag in enumerate(group.tags):
-                if readings.fresh is not None and not readings.fresh[index]:
-                    report.readings.append(TagReading(tag.name, None, "no value"))
-                elif index in readings.errors:
-                    report.readings.append(TagReading(tag.name, None, readings.errors[index]))
-                else:
-                    value: float | str | None = readings.texts.get(index)
-                    if value is None:
-                        number = float(values[index])
-                        value = None if math.isnan(number) else number
-                    report.readings.append(TagReading(tag.name, value))
+            report.readings.extend(_read_group(driver, group, wait_s))
     except DeviceError as exc:
         report.error = f"{exc.kind}: {exc.message}"
     except Exception as exc:  # a driver bug or an OS error: reported like a device error
@@ -103,3 +96,45 @@ def read_once(
     order = {t.name: i for i, t in enumerate(device.tags)}
     report.readings.sort(key=lambda r: order.get(r.tag, 0))
     return report
+
+
+def _read_group(driver: Driver, group: PollGroup, wait_s: float | None) -> list[TagReading]:
+    count = len(group.tags)
+    values = np.full(count, np.nan)
+    texts: dict[int, str] = {}
+    integers: dict[int, int] = {}
+    errors: dict[int, str] = {}
+    got = np.zeros(count, dtype=bool)
+    wait = wait_s if wait_s is not None else max(STREAM_WAIT_S, 3 * group.period_s)
+    deadline = time.monotonic() + wait
+    while True:
+        readings = driver.read(group.tags)
+        fresh = readings.fresh if readings.fresh is not None else np.ones(count, dtype=bool)
+        values[fresh] = readings.values[fresh]
+        for index in np.flatnonzero(fresh).tolist():
+            got[index] = True
+            errors.pop(index, None)
+            if index in readings.texts:
+                texts[index] = readings.texts[index]
+        integers.update(exact_integers(group, readings))
+        for index, reason in readings.errors.items():
+            if fresh[index]:
+                errors[index] = reason
+        if not driver.streaming or got.all() or time.monotonic() >= deadline:
+            break
+    scaled, _, unusable = engineering_values(
+        values, group.scale, group.offset, group.tag_ids, texts, got
+    )
+    out: list[TagReading] = []
+    for index, tag in enumerate(group.tags):
+        tag_id = int(group.tag_ids[index])
+        if not got[index]:
+            out.append(TagReading(tag.name, None, f"no value within {wait:g} s"))
+        elif index in errors:
+            out.append(TagReading(tag.name, None, errors[index]))
+        elif tag_id in unusable:
+            out.append(TagReading(tag.name, None, unusable[tag_id]))
+        else:
+            value: float | int | str | None = texts.get(index, integers.get(index))
+            out.append(TagReading(tag.name, float(scaled[index]) if value is None else value))
+    return out

@@ -11,18 +11,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
-import numpy as np
-
 from app.commands.common import load_config_or_report, positive_float
 from app.config import DeviceConfig, StationConfig
-from app.scaling import engineering_values
+from app.probe import read_once
 from app.tags import TagTable
-from app.worker import PollGroup, build_groups, default_driver_factory, exact_integers
-from drivers.base import DeviceError, Driver
 
 
 @dataclass(slots=True)
@@ -90,77 +85,22 @@ def poll_station(
 
 def poll_device(device: DeviceConfig, table: TagTable, wait_s: float | None) -> list[TagResult]:
     """Every tag of one device, bad with the reason when the device does not answer."""
-    groups = build_groups(device, table)
-    results: dict[str, TagResult] = {}
-    try:
-        driver = default_driver_factory(device)
-    except Exception as exc:  # e.g. settings a driver rejects at start: report, no traceback
-        return _all_bad(device, f"driver could not be created: {exc}")
-    try:
-        driver.connect()
-        for group in groups:
-            results.update(_read_group(device, driver, group, wait_s))
-    except DeviceError as exc:
-        for tag in device.tags:
-            results.setdefault(tag.name, _bad(device, tag.name, tag.unit, f"{exc.kind}: {exc}"))
-    finally:
-        driver.close()
-    return [results[tag.name] for tag in device.tags]
-
-
-def _read_group(
-    device: DeviceConfig, driver: Driver, group: PollGroup, wait_s: float | None
-) -> dict[str, TagResult]:
-    count = len(group.tags)
-    values = np.full(count, np.nan)
-    texts: dict[int, str] = {}
-    integers: dict[int, int] = {}
-    errors: dict[int, str] = {}
-    got = np.zeros(count, dtype=bool)
-    wait = wait_s if wait_s is not None else max(2.0, 3 * group.period_s)
-    deadline = time.monotonic() + wait
-    while True:
-        readings = driver.read(group.tags)
-        fresh = readings.fresh if readings.fresh is not None else np.ones(count, dtype=bool)
-        values[fresh] = readings.values[fresh]
-        for index in np.flatnonzero(fresh).tolist():
-            got[index] = True
-            errors.pop(index, None)
-            if index in readings.texts:
-                texts[index] = readings.texts[index]
-        integers.update(exact_integers(group, readings))
-        for index, reason in readings.errors.items():
-            if fresh[index]:
-                errors[index] = reason
-        if not driver.streaming or got.all() or time.monotonic() >= deadline:
-            break
-    # Scaled as the station scales them: a NaN or infinite result is bad, with its reason.
-    scaled, _, unusable = engineering_values(
-        values, group.scale, group.offset, group.tag_ids, texts, got
-    )
-    out: dict[str, TagResult] = {}
-    for index, tag in enumerate(group.tags):
-        tag_id = int(group.tag_ids[index])
-        if not got[index]:
-            out[tag.name] = _bad(device, tag.name, tag.unit, f"no value within {wait:g} s")
-        elif index in errors:
-            out[tag.name] = _bad(device, tag.name, tag.unit, errors[index])
-        elif tag_id in unusable:
-            out[tag.name] = _bad(device, tag.name, tag.unit, unusable[tag_id])
+    report = read_once(device, table, wait_s=wait_s)
+    found = {r.tag: r for r in report.readings}
+    results = []
+    for tag in device.tags:
+        reading = found.get(tag.name)
+        if reading is None:
+            results.append(_bad(device, tag.name, tag.unit, report.error or "not read"))
+        elif not reading.good:
+            results.append(_bad(device, tag.name, tag.unit, reading.error))
         else:
-            value: float | int | str | None = texts.get(index, integers.get(index))
-            if value is None:
-                value = float(scaled[index])
-            out[tag.name] = TagResult(device.name, tag.name, value, tag.unit, "good", None)
-    return out
+            results.append(TagResult(device.name, tag.name, reading.value, tag.unit, "good", None))
+    return results
 
 
 def _bad(device: DeviceConfig, tag: str, unit: str, error: str) -> TagResult:
     return TagResult(device.name, tag, None, unit, "bad", error)
-
-
-def _all_bad(device: DeviceConfig, error: str) -> list[TagResult]:
-    return [_bad(device, t.name, t.unit, error) for t in device.tags]
 
 
 def format_table(results: list[TagResult]) -> str:
