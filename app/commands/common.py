@@ -7,7 +7,7 @@ import sys
 import threading
 from pathlib import Path
 
-from app.config import ConfigError, StationConfig
+from app.config import ConfigError, DeviceConfig, StationConfig
 from app.config_loader import load_config
 
 
@@ -31,6 +31,16 @@ def database_problem(db_url: str | None, config: StationConfig) -> bool:
     where = "--db" if db_url else "storage.url"
     print(f"shopfloor: cannot use the station database ({where}): {problem}", file=sys.stderr)
     return True
+
+
+def device_or_report(config: StationConfig, name: str) -> DeviceConfig | None:
+    """The device called ``name``; None (with the known names on stderr) when there is none."""
+    try:
+        return config.device(name)
+    except KeyError:
+        known = ", ".join(d.name for d in config.devices)
+        print(f"no device named '{name}' (devices: {known})", file=sys.stderr)
+        return None
 
 
 def stop_on_signals() -> threading.Event:

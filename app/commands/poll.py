@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
-from app.commands.common import load_config_or_report, positive_float
+from app.commands.common import device_or_report, load_config_or_report, positive_float
 from app.config import DeviceConfig, StationConfig
 from app.probe import read_once
 from app.tags import TagTable
@@ -59,11 +58,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     devices = [d for d in config.devices if d.enabled]  # a named device is polled regardless
     if args.device:
-        devices = [d for d in config.devices if d.name == args.device]
-        if not devices:
-            known = ", ".join(d.name for d in config.devices)
-            print(f"no device named '{args.device}' (devices: {known})", file=sys.stderr)
+        named = device_or_report(config, args.device)
+        if named is None:
             return 2
+        devices = [named]
     results = poll_station(config, devices, wait_s=args.wait)
     if args.json:
         # Strict JSON: a non-finite value is null with quality "bad" and its reason.

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from app.commands.common import load_config_or_report
+from app.commands.common import device_or_report, load_config_or_report
 from app.config import DeviceConfig, TagConfig
 from app.model import Event, EventKind, Severity
 from app.security import DEVICE_WRITE, AccessDenied, AccessPolicy, Actor, StationUserPolicy, require
@@ -74,10 +74,8 @@ def run(args: argparse.Namespace) -> int:
     config = load_config_or_report(args.config)
     if config is None:
         return 2
-    device = next((d for d in config.devices if d.name == args.device), None)
+    device = device_or_report(config, args.device)
     if device is None:
-        known = ", ".join(d.name for d in config.devices)
-        print(f"no device named '{args.device}' (devices: {known})", file=sys.stderr)
         return 2
     tag = next((t for t in device.tags if t.name == args.tag), None)
     if tag is None:
