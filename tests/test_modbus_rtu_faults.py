@@ -187,7 +187,11 @@ def test_well_formed_wrong_answers_are_rejected(pty: PtyPair, mangle: str) -> No
     logic = memory()
     logic.faults.mangle = mangle
     logic.faults.mangle_every = 3
-    device = device_config("modbus-rtu", rtu_connection(pty.a), tag_dicts(ADDRESSES))
+    # A generous turnaround: what is tested is the answer check, not the timing of the
+    # in-process server (a garbage-collection pause of a long test session must not look like
+    # a silent device).
+    connection = {**rtu_connection(pty.a), "turnaround_s": 0.5}
+    device = device_config("modbus-rtu", connection, tag_dicts(ADDRESSES))
     expected = [float(logic.memory.holding[a]) for a in ADDRESSES]
     driver = ModbusRtuDriver(device)
     clean = 0
