@@ -20,6 +20,7 @@ from types import ModuleType
 from app import __version__
 from app.commands import (
     alarms,
+    audit,
     check_config,
     demo,
     detect,
@@ -28,8 +29,10 @@ from app.commands import (
     run,
     selftest,
     simulate,
+    users,
     write,
 )
+from app.secrets import install_log_filter
 
 #: Every subcommand module, in the order ``--help`` lists them.
 COMMANDS: tuple[ModuleType, ...] = (
@@ -43,6 +46,8 @@ COMMANDS: tuple[ModuleType, ...] = (
     alarms,
     write,
     selftest,
+    users,
+    audit,
 )
 
 
@@ -74,6 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=getattr(logging, args.log_level),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    install_log_filter()  # secrets never reach a log line
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2

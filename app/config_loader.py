@@ -25,6 +25,7 @@ from app.config import (
     validation_lines,
 )
 from app.config.checks import station_problems
+from app.secrets import plain_secret_problem
 from drivers import DriverLoadError, UnknownDriverError, driver_class
 
 #: Deeper nesting than this is no station config (it is a mistake or an attack on the parser).
@@ -84,10 +85,16 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> StationConfi
     except ValidationError as exc:
         # List every problem, not only the schema's: the drivers check what they can.
         raise ConfigError(source, validation_lines(exc) + _partial_driver_problems(data)) from None
-    problems = driver_problems(config) + station_problems(config)
+    problems = driver_problems(config) + station_problems(config) + secret_problems(config)
     if problems:
         raise ConfigError(source, problems)
     return config
+
+
+def secret_problems(config: StationConfig) -> list[str]:
+    """Credentials must be references (environment, keyring), never written in the file."""
+    problem = plain_secret_problem(config.storage.url)
+    return [] if problem is None else [f"storage.url: {problem}"]
 
 
 def driver_problems(config: StationConfig) -> list[str]:

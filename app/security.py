@@ -2,8 +2,9 @@
 
 The alarm code and device writes ask only :meth:`AccessPolicy.may` (or :func:`require`) with an
 :class:`Actor` and an action name. Today :class:`StationUserPolicy` lets any named station user
-acknowledge and shelve, and users with the engineer or supervisor role write to devices; the
-later users-and-roles work supplies another policy without touching callers.
+acknowledge and shelve, and users with the engineer or supervisor role write to devices.
+:class:`app.users.UserPolicy` decides from signed-up users, their roles and the permission
+matrix (:mod:`app.users.roles`) without touching callers.
 """
 
 from __future__ import annotations
@@ -19,6 +20,20 @@ ALARM_UNSHELVE = "alarm.unshelve"
 ALARM_OUT_OF_SERVICE = "alarm.out_of_service"
 #: Writing to devices: setpoints, acknowledging a machine's fault ("write to devices").
 DEVICE_WRITE = "device.write"
+#: Seeing the station's screens (everyone signed in; nobody signed in sees them read-only).
+VIEW = "view"
+#: Quality: entering defects, dispositioning and voiding them.
+DEFECT_ENTER = "defect.enter"
+DEFECT_DISPOSITION = "defect.disposition"
+DEFECT_VOID = "defect.void"
+#: Changing limits and the station config.
+CONFIG_EDIT = "config.edit"
+#: Forgetting the learned detector baselines of a machine.
+BASELINE_RELEARN = "baseline.relearn"
+#: Adding users, changing their roles, disabling them, resetting passwords.
+USERS_MANAGE = "users.manage"
+#: Reading the audit trail.
+AUDIT_VIEW = "audit.view"
 
 #: Role that may take alarms out of service under the station policy.
 SUPERVISOR = "supervisor"

@@ -11,19 +11,35 @@ import time
 
 from app.alarms.journal import AlarmJournal
 from app.alarms.manager import AlarmManager, AlarmSettings
+from app.audit import AuditTrail
+from app.audit.alarm_actions import AlarmAuditor
 from app.config import StationConfig
 from app.detectors.monitor import AnomalyMonitor
 from app.engine import Engine
 from app.machine_states import MachineStateWatcher
-from app.model import SampleBatch
+from app.model import Event, EventKind, SampleBatch
+from app.security import BASELINE_RELEARN, Actor, require
 from app.storage import DatabaseGateway, StorageWriter, open_database
 from app.storage.retention import Retention
 from app.storage.state import StateStore
+from app.users import (
+    AuditingPolicy,
+    Authenticator,
+    Session,
+    SignedInPolicy,
+    SignInError,
+    UserAdmin,
+    UserPolicy,
+    UserStore,
+)
+from app.users.passwords import badge_digest
 from app.worker import DriverFactory, default_driver_factory
 
 log = logging.getLogger(__name__)
 
 BASELINES_KEY = "detector_baselines"
+#: The actor of a station action taken without a signed-in user.
+STATION_USER = "station"
 BASELINE_SAVE_INTERVAL_S = 300.0
 
 
@@ -54,13 +70,33 @@ class Station:
         self.engine.subscribe(states.on_batch)
         # A transition is journaled before any view hears of it (or after a short grace,
         # marked not yet journaled, when the database is locked or failing).
+        # Who may do what: the station's users and their roles (app.users); every permissioned
+        # action and every refusal is an entry of the hash-chained audit trail (app.audit).
+        self.audit = AuditTrail(self.gateway, config.station.station)
+        self.users = UserStore(self.gateway)
+        self.policy = UserPolicy(self.users, open_until_first_user=True)
+        if not self.policy.enforcing:
+            log.warning("no users yet: any name may act until the first admin is created")
+        self.user_admin = UserAdmin(self.users, self.policy, self.audit)  # audits refusals
+        # Who is signed in at this workstation (nobody: view-only); signs out when idle. The
+        # services act only for the signed-in user, and every refusal is audited.
+        rules = config.security
+        authenticator = Authenticator(
+            self.users, self.audit, max_failures=rules.max_failures, lockout_s=rules.lockout_s
+        )
+        self.session = Session(authenticator, rules.idle_sign_out_s)
+        if rules.badge_reader is not None:
+            self.engine.subscribe_events(self._badge_scanned)
+        self._guard = AuditingPolicy(SignedInPolicy(self.policy, self.session), self.audit)
         settings = AlarmSettings()
         self.alarms = AlarmManager(
             config,
             self.engine.tags.ids(),
             AlarmJournal(self.gateway, grace_s=settings.journal_grace_s),
+            policy=self._guard,
             settings=settings,
         )
+        self.alarms.add_listener(AlarmAuditor(self.audit))
         self.alarms.connect_engine(self.engine)
         # Anomaly detectors: each onset becomes an alarm with the same lifecycle as any other.
         self.anomalies = AnomalyMonitor(config, self.engine.tags.ids())
@@ -81,11 +117,32 @@ class Station:
         if started or self.anomalies.cleared:
             self.alarms.on_anomalies(started, self.anomalies.cleared)
 
-    def relearn(self, device: str, tag: str | None = None) -> None:
+    def _badge_scanned(self, event: Event) -> None:
+        """A scan by the badge reader of a known badge signs its user in (dispatcher thread).
+        Other scans are parts, not sign-in attempts: they are neither refused nor audited."""
+        if (
+            event.kind != EventKind.PART_SCANNED
+            or event.source != self.config.security.badge_reader
+        ):
+            return
+        code = str(event.data.get("serial", ""))
+        if code.strip() and self.users.by_badge(badge_digest(code)) is not None:
+            try:
+                self.session.sign_in_badge(code)
+            except SignInError as exc:  # disabled or locked: audited by the authenticator
+                log.warning("badge sign-in refused: %s", exc)
+
+    def relearn(self, device: str, tag: str | None = None, actor: Actor | None = None) -> None:
         """Forget the learned baselines of a machine or one tag (after maintenance).
 
+        ``actor`` needs the ``baseline.relearn`` permission (None: an unnamed station user,
+        allowed only while the station has no users); AccessDenied otherwise. Audited.
         Safe from any thread: the detectors are reset on the dispatcher, between batches.
         """
+        who = actor or Actor.named(STATION_USER)
+        target = f"{device}.{tag}" if tag else device
+        require(self._guard, who, BASELINE_RELEARN)
+        self.audit.record(who, BASELINE_RELEARN, target)
 
         def reset() -> None:
             self.anomalies.relearn(device, tag)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 from pathlib import Path
@@ -34,6 +35,30 @@ def _close_gateways():  # type: ignore[no-untyped-def]
     from tests.alarm_support import close_gateways
 
     close_gateways()
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_the_gui_thread(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """In a Qt test, Python's cyclic collector runs only here, on the GUI thread.
+
+    Left automatic, it runs on whichever thread allocates: on a worker (db-reader, dispatcher)
+    it may delete Qt objects there and deadlock with the GUI thread (the window does the same
+    with pyqtgraph's GarbageCollector, see widgets/app.py). Set up before qtbot, so this runs
+    after every window of the test is closed."""
+    if "qtbot" not in request.fixturenames:
+        yield
+        return
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        from PySide6.QtCore import QCoreApplication, QEvent
+
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        gc.collect()
+        if was_enabled:
+            gc.enable()
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,7 @@ import signal
 import sys
 from pathlib import Path
 
+from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtCore import QTimer, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from sqlalchemy.exc import SQLAlchemyError
@@ -25,6 +26,7 @@ DEFAULT_SCREENSHOT_AFTER_S = 8.0
 SCREENSHOT_LEAD_S = 0.5  # grab this long before quitting, while everything is still live
 
 _prepared: dict[QApplication, list[QTranslator]] = {}
+_collectors: dict[QApplication, GarbageCollector] = {}
 
 
 def application() -> QApplication:
@@ -40,6 +42,9 @@ def application() -> QApplication:
         # Kept here, not as Qt properties: PySide6 6.12 miscounts references of Python
         # objects stored in QVariants (a fatal error at interpreter exit).
         _prepared[app] = install_translators(app)
+        # Python's cyclic garbage collector runs on whichever thread allocates: on a worker it
+        # may delete Qt objects there and deadlock with the GUI thread. Collect on this thread.
+        _collectors[app] = GarbageCollector(interval=1.0)
         apply_theme(app)
     return app
 
@@ -120,6 +125,10 @@ def run_gui(
     if quit_after is not None:
         QTimer.singleShot(int(quit_after * 1000), window.close)
 
+    if quit_after is None and window.session.first_run:
+        # No users and no default password: ask for the first admin (Cancel keeps the
+        # station open to any name until one is created).
+        QTimer.singleShot(0, window.sign_in.button.click)
     restore = _close_on_signals(window)
     try:
         app.exec()

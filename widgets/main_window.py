@@ -7,10 +7,19 @@ import time
 
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QApplication, QMainWindow, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
+from app.security import BASELINE_RELEARN, AccessDenied
 from app.station import Station
 from widgets.alarms import AlarmWidgets
+from widgets.audit_view import AuditView
 from widgets.bridge import EngineBridge
 from widgets.devices_view import DevicesView
 from widgets.events_view import EventsView
@@ -19,6 +28,7 @@ from widgets.overview import OverviewView
 from widgets.status import StationStatusBar
 from widgets.theme import set_large_fonts
 from widgets.trend import TrendView
+from widgets.users import SessionController, SignInStrip
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +70,10 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         self.header = StationHeader(info)
+        # Who is signed in (nobody: view-only); the core enforces what each user may do.
+        self.session = SessionController(station, self)
+        self.sign_in = SignInStrip(self.session)
+        self.header.layout().insertWidget(1, self.sign_in)
         layout.addWidget(self.header)
         self._banner_slot = QVBoxLayout()
         self._banner_slot.setContentsMargins(0, 0, 0, 0)
@@ -71,7 +85,8 @@ class MainWindow(QMainWindow):
         self.overview = OverviewView(station.engine, self.bridge)
         self.trend = TrendView(station.engine, self.bridge)
         self.events = EventsView(station.config, self.bridge, station.storage.events)
-        self.devices = DevicesView(station.engine, relearn=station.relearn)
+        self.devices = DevicesView(station.engine, relearn=self._relearn)
+        self.audit = AuditView(self.session)
         self.alarms = AlarmWidgets.create(
             station.alarms,
             history=lambda tag_id, t0, _t1: station.engine.recent.window(tag_id, since=t0),
@@ -84,6 +99,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.alarms.history, AlarmWidgets.history_title())
         self.tabs.addTab(self.alarms.performance, AlarmWidgets.performance_title())
         self.tabs.addTab(self.devices, self.tr("Devices"))
+        self.tabs.addTab(self.audit, self.tr("Audit trail"))
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         self.overview.follow_alarms(self.alarms.bridge.model, self.alarms.bridge.updated)
@@ -92,6 +108,10 @@ class MainWindow(QMainWindow):
         self.alarms.banner.summaryRequested.connect(
             lambda: self.tabs.setCurrentWidget(self.alarms.summary)
         )
+
+        # The screens show what the signed-in user may do (the core enforces it anyway).
+        self.session.changed.connect(self._show_permissions)
+        self._show_permissions()
 
         self.status = StationStatusBar(station)
         self.setStatusBar(self.status)
@@ -102,6 +122,16 @@ class MainWindow(QMainWindow):
         sound.setChecked(_flag(self.settings, SOUND_KEY, True))
         sound.toggled.connect(lambda on: self.settings.setValue(SOUND_KEY, on))
         self._build_menu()
+
+    def _show_permissions(self) -> None:
+        self.devices.relearn_button.setEnabled(self.session.may(BASELINE_RELEARN))
+
+    def _relearn(self, device: str) -> None:
+        """Relearn as the signed-in user; a refusal is shown, not raised into Qt."""
+        try:
+            self.station.relearn(device, actor=self.session.actor)
+        except AccessDenied as exc:
+            QMessageBox.warning(self, self.tr("Relearn baselines"), str(exc))
 
     def _build_menu(self) -> None:
         view = self.menuBar().addMenu(self.tr("&View"))

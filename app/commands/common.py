@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import threading
@@ -41,6 +42,19 @@ def device_or_report(config: StationConfig, name: str) -> DeviceConfig | None:
         known = ", ".join(d.name for d in config.devices)
         print(f"no device named '{name}' (devices: {known})", file=sys.stderr)
         return None
+
+
+def warn_exposed(config_path: str | Path, db_url: str | None, config: StationConfig) -> None:
+    """Warn (log) when the config or the database file can be read by other users (only for a
+    usable database: an unusable one is reported alone, in one sentence)."""
+    from app.secrets import exposure_warnings
+    from app.storage.database import as_url, check_database_url, default_database_url, sqlite_path
+
+    url = db_url or config.storage.url or default_database_url()
+    if check_database_url(url) is not None:
+        return
+    for warning in exposure_warnings([Path(config_path), sqlite_path(as_url(url))]):
+        logging.getLogger("app.secrets").warning("%s", warning)
 
 
 def stop_on_signals() -> threading.Event:

@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Any
 
-from app.commands.common import database_problem, positive_float
+from app.commands.common import database_problem, positive_float, warn_exposed
 from app.config import ConfigError, StationConfig
 from app.config_loader import load_config
 
@@ -62,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
 
             show_config_problems(exc.report(), quit_after=args.quit_after)
         return 2
+    warn_exposed(args.config, args.db, config)
     return launch_gui(
         config, db_url=args.db, screenshot=args.screenshot, quit_after=args.quit_after
     )

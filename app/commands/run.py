@@ -13,6 +13,7 @@ from app.commands.common import (
     load_config_or_report,
     positive_float,
     stop_on_signals,
+    warn_exposed,
 )
 from app.config import StationConfig
 from app.station import Station
@@ -43,13 +44,20 @@ def run(args: argparse.Namespace) -> int:
     if not args.headless:
         from app.commands.gui import launch_gui
 
+        warn_exposed(args.config, args.db, config)
         return launch_gui(config, db_url=args.db)
-    return run_headless(config, db_url=args.db, duration=args.duration)
+    return run_headless(config, db_url=args.db, duration=args.duration, config_path=args.config)
 
 
-def run_headless(config: StationConfig, *, db_url: str | None, duration: float | None) -> int:
+def run_headless(
+    config: StationConfig,
+    *,
+    db_url: str | None,
+    duration: float | None,
+    config_path: str | None = None,
+) -> int:
     """The headless loop: start the station, report once, wait, stop cleanly; 2 when the
-    database cannot be used."""
+    database cannot be used. Files other users can read are warned about once it opened."""
     if database_problem(db_url, config):
         return 2
     stop = stop_on_signals()
@@ -59,6 +67,8 @@ def run_headless(config: StationConfig, *, db_url: str | None, duration: float |
         reason = (str(getattr(exc, "orig", None) or exc).splitlines() or ["unknown error"])[0]
         print(f"shopfloor: cannot open the station database: {reason}", file=sys.stderr)
         return 2
+    if config_path is not None:
+        warn_exposed(config_path, db_url, config)
     station.start()
     print(
         f"running station {config.station.station}: {len(config.devices)} devices, "

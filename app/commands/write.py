@@ -4,7 +4,10 @@ For setpoints and for acknowledging a machine's fault (a coil). The actor needs 
 devices" permission (:data:`app.security.DEVICE_WRITE`). The value is an engineering value:
 the tag's scale and offset are undone before writing. The tag is read before and after the
 write, and every attempt (done, refused or failed) is recorded as an event in the station's
-database: kind ``device_write`` (or ``device_write_refused``) with who, what, before and after.
+database: kind ``device_write`` (or ``device_write_refused``) with who, what, before and after,
+and as an entry of the audit trail. Once the station has users, ``--user`` must sign in (the
+password from the terminal, or from stdin with ``--password-stdin``) and ``--role`` is ignored:
+the stored role decides.
 Exit code 0 when the read-back matches, 1 when the write failed or reads back otherwise, 2 for
 bad input or a refused permission.
 """
@@ -19,10 +22,13 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+from app.audit import AuditTrail
 from app.commands.common import device_or_report, load_config_or_report
 from app.config import DeviceConfig, TagConfig
 from app.model import Event, EventKind, Severity
 from app.security import DEVICE_WRITE, AccessDenied, AccessPolicy, Actor, StationUserPolicy, require
+from app.storage import DatabaseGateway, open_database
+from app.users import Authenticator, SignInError, UserPolicy, UserStore
 from app.worker import default_driver_factory
 from drivers.base import DeviceError, Driver
 
@@ -65,6 +71,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--role", action="append", default=[], help="a role of the user (repeatable)"
     )
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the user's password from stdin (needed once the station has users)",
+    )
     parser.add_argument("--db", help="SQLAlchemy database URL (default: the station's)")
     parser.set_defaults(handler=run)
 
@@ -82,21 +93,51 @@ def run(args: argparse.Namespace) -> int:
         known = ", ".join(t.name for t in device.tags)
         print(f"device {device.name} has no tag '{args.tag}' (tags: {known})", file=sys.stderr)
         return 2
+    url = args.db or config.storage.url
+    database = open_database(url)
+    gateway = DatabaseGateway(database)
     try:
-        actor = Actor.named(args.user or getpass.getuser(), args.role)
-    except ValueError as exc:
-        print(f"--user: {exc}", file=sys.stderr)
-        return 2
-    try:
-        record, event = write_tag(device, tag, args.value, actor, StationUserPolicy())
-    except ValueError as exc:
-        print(f"--value: {exc}", file=sys.stderr)
-        return 2
-    _store(event, args.db or config.storage.url)
+        audit = AuditTrail(gateway, config.station.station)
+        try:
+            actor, policy = _who(args, UserStore(gateway), audit)
+        except ValueError as exc:
+            print(f"--user: {exc}", file=sys.stderr)
+            return 2
+        except SignInError as exc:
+            print(f"sign-in refused: {exc}", file=sys.stderr)
+            return 2
+        try:
+            record, event = write_tag(device, tag, args.value, actor, policy)
+        except ValueError as exc:
+            print(f"--value: {exc}", file=sys.stderr)
+            return 2
+        refused = event.kind == EventKind.DEVICE_WRITE_REFUSED
+        outcome = "denied" if refused else "ok" if record.confirmed else "failed"
+        details = {k: getattr(record, k) for k in ("value", "raw", "before", "after", "error")}
+        audit.record(actor, DEVICE_WRITE, f"{device.name}.{tag.name}", details, outcome)
+    finally:
+        gateway.stop(timeout=10.0)
+        database.dispose()
+    _store(event, url)
     print(event.text, file=sys.stdout if record.confirmed else sys.stderr)
-    if event.kind == "device_write_refused":
+    if refused:
         return 2
     return 0 if record.confirmed else 1
+
+
+def _who(
+    args: argparse.Namespace, store: UserStore, audit: AuditTrail
+) -> tuple[Actor, AccessPolicy]:
+    """The acting user and the policy: a signed-in user once the station has users (the
+    password from stdin or the terminal), else any name as before users existed."""
+    name = args.user or getpass.getuser()
+    if store.count() == 0:
+        return Actor.named(name, args.role), StationUserPolicy()
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(f"Password for {name}: ")
+    return Authenticator(store, audit).sign_in(name, password), UserPolicy(store)
 
 
 def write_tag(

@@ -99,6 +99,19 @@ class StorageConfig(StrictModel):
     retention_days: float = Field(default=30, gt=0)
 
 
+class SecurityConfig(StrictModel):
+    """Signing in at this station (docs/SECURITY.md)."""
+
+    idle_sign_out_s: float = Field(default=900, gt=0, le=86_400)
+    """A signed-in user is signed out after this long without input."""
+    max_failures: int = Field(default=5, ge=1, le=100)
+    """Wrong passwords in a row that lock a user ..."""
+    lockout_s: float = Field(default=300, gt=0, le=86_400)
+    """... for this long."""
+    badge_reader: str | None = None
+    """A device whose scans (``scan_field``) of a known badge sign its user in."""
+
+
 class TagConfig(StrictModel):
     """One signal of a device.
 
@@ -249,12 +262,19 @@ class StationConfig(StrictModel):
 
     station: StationInfo
     storage: StorageConfig = Field(default_factory=StorageConfig)
+    security: SecurityConfig = Field(default_factory=SecurityConfig)
     devices: list[DeviceConfig] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _unique_devices(self) -> StationConfig:
         for index, name in repeated(d.name for d in self.devices):
             raise LocatedError(("devices", index, "name"), f"duplicate device name '{name}'")
+        reader = self.security.badge_reader
+        if reader is not None and all(d.name != reader for d in self.devices):
+            known = ", ".join(d.name for d in self.devices)
+            raise LocatedError(
+                ("security", "badge_reader"), f"no device named '{reader}' (devices: {known})"
+            )
         return self
 
     def device(self, name: str) -> DeviceConfig:

@@ -23,6 +23,8 @@ from sqlalchemy import Engine as Database
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
 
+from app.secrets import SecretError, resolve_url
+
 APP_NAME = "ShopFloorMonitor"
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 
@@ -107,13 +109,16 @@ def open_database(
     if path is not None:
         _make_private_dirs(path.parent)
         _create_private_file(path)
-    if path is None and make_url(text).get_backend_name() == "sqlite":
+    # A password given as ${env:NAME} or ${keyring:SERVICE/USER} is looked up here, never
+    # written in the config (app.secrets).
+    resolved = resolve_url(text)
+    if path is None and resolved.get_backend_name() == "sqlite":
         # In memory: one connection shared by every thread, else each thread has its own DB.
         database = create_engine(
-            text, poolclass=StaticPool, connect_args={"check_same_thread": False}
+            resolved, poolclass=StaticPool, connect_args={"check_same_thread": False}
         )
     else:
-        database = create_engine(text)
+        database = create_engine(resolved)
     if database.dialect.name == "sqlite":
         event.listen(database, "connect", _sqlite_tuner(busy_timeout_ms))
     return database
@@ -141,6 +146,10 @@ def check_database_url(url: str | Path | None) -> str | None:
     except ImportError as exc:
         module = getattr(exc, "name", None) or str(exc)
         return f"'{shown}' needs the Python database driver '{module}', which is not installed"
+    try:
+        resolve_url(parsed)
+    except SecretError as exc:
+        return f"'{shown}': {exc}"
     path = sqlite_path(parsed)
     return None if path is None else _check_sqlite_file(path)
 

@@ -42,6 +42,8 @@ WORD_SWAPPED = frozenset({"CDAB", "DCBA"})
 #: Integer types that float64 cannot hold exactly beyond 2**53.
 EXACT_INTEGER_TYPES = frozenset({"int64", "uint64"})
 BYTE_SWAPPED = frozenset({"BADC", "DCBA"})
+#: Every byte/word order a tag may name.
+ORDERS = ("ABCD", "CDAB", "BADC", "DCBA", HALF_SWAPPED)
 
 
 @cache
@@ -103,9 +105,20 @@ def decode_bits(
 def decode_values(
     registers: npt.ArrayLike, data_type: str, order: str = "ABCD", count: int = 1
 ) -> npt.NDArray[np.float64]:
-    """Decode ``count`` consecutive values of one type (convenience for tools and tests)."""
-    raw = register_bytes(registers)
-    size = REGISTER_COUNT[data_type]
+    """Decode ``count`` consecutive values of one type (convenience for tools and tests).
+
+    Any register contents decode (to a number, an infinity or NaN); a wrong type, order,
+    count or register list is a ValueError that says so.
+    """
+    size = _check_layout(data_type, order)
+    words = _check_registers(registers)
+    if count < 0:
+        raise ValueError(f"count must not be negative (got {count})")
+    if len(words) < size * count:
+        raise ValueError(
+            f"{count} {data_type} values need {size * count} registers, got {len(words)}"
+        )
+    raw = register_bytes(words)
     offsets = np.arange(count, dtype=np.intp) * 2 * size
     return decode_gathered(raw, gather_index(offsets, size, order), data_type)
 
@@ -119,9 +132,40 @@ def decode_string(
     errors: str = "replace",
 ) -> str:
     """A string of ``length`` registers; trailing NULs and spaces are dropped."""
+    if order not in ORDERS:
+        raise ValueError(f"unknown byte order {order!r} (known: {', '.join(ORDERS)})")
+    if byte_offset < 0 or length < 0 or byte_offset + 2 * length > len(raw):
+        raise ValueError(
+            f"a string of {length} registers at byte {byte_offset} does not fit in {len(raw)} bytes"
+        )
     index = gather_index(np.array([byte_offset], dtype=np.intp), length, order)
     text = raw[index].tobytes().decode(encoding, errors=errors)
     return text.rstrip("\x00 ")
+
+
+def _check_layout(data_type: str, order: str) -> int:
+    """The register count of ``data_type``; ValueError for an unknown type or order."""
+    if data_type not in NUMPY_TYPES:
+        raise ValueError(f"unknown data type {data_type!r} (known: {', '.join(NUMPY_TYPES)})")
+    if order not in ORDERS:
+        raise ValueError(f"unknown byte order {order!r} (known: {', '.join(ORDERS)})")
+    size = REGISTER_COUNT[data_type]
+    if order == HALF_SWAPPED and size != 4:
+        raise ValueError(f"{HALF_SWAPPED} applies to 64-bit values only")
+    return size
+
+
+def _check_registers(registers: npt.ArrayLike) -> npt.NDArray[np.uint16]:
+    """Registers as 16-bit words; ValueError for anything that is not a list of them."""
+    try:
+        words = np.asarray(registers)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"registers must be a list of integers 0..65535: {exc}") from None
+    if words.ndim != 1 or (words.size and words.dtype.kind not in "iu"):
+        raise ValueError("registers must be a flat list of integers 0..65535")
+    if words.size and (int(words.min()) < 0 or int(words.max()) > 0xFFFF):
+        raise ValueError("a register holds 0..65535")
+    return words.astype(np.uint16)
 
 
 def encode_value(value: float | int, data_type: str, order: str = "ABCD") -> list[int]:
