@@ -13,6 +13,7 @@ from app.alarms.journal import AlarmJournal
 from app.alarms.manager import AlarmManager, AlarmSettings
 from app.audit import AuditTrail
 from app.audit.alarm_actions import AlarmAuditor
+from app.audit.config_changes import record_config_change
 from app.config import StationConfig
 from app.detectors.monitor import AnomalyMonitor
 from app.engine import Engine
@@ -73,6 +74,9 @@ class Station:
         # Who may do what: the station's users and their roles (app.users); every permissioned
         # action and every refusal is an entry of the hash-chained audit trail (app.audit).
         self.audit = AuditTrail(self.gateway, config.station.station)
+        self._state = StateStore(self.gateway)
+        # The config file is edited outside the program: what changed since the last run.
+        record_config_change(self._state, self.audit, config)
         self.users = UserStore(self.gateway)
         self.policy = UserPolicy(self.users, open_until_first_user=True)
         if not self.policy.enforcing:
@@ -100,7 +104,6 @@ class Station:
         self.alarms.connect_engine(self.engine)
         # Anomaly detectors: each onset becomes an alarm with the same lifecycle as any other.
         self.anomalies = AnomalyMonitor(config, self.engine.tags.ids())
-        self._state = StateStore(self.gateway)
         self._restore_baselines()
         self._baselines_saved = time.time()
         self.engine.subscribe(self._detect)

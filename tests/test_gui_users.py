@@ -5,12 +5,16 @@ test waits for the strip to say who is signed in."""
 from __future__ import annotations
 
 import csv
+import time
 
+from app.audit import AuditEntry, AuditFilter, query
 from app.security import Actor
 from app.users import Role
-from tests.alarm_support import Clock
+from tests.alarm_support import Clock, tag_ids
 from tests.security_support import PASSWORD
+from tests.test_alarm_gui import feed_from_another_thread
 from tests.test_alarm_manager import oven_config
+from widgets.alarms.actions import AcknowledgeDialog
 from widgets.users import FirstAdminDialog, SignInDialog
 
 
@@ -103,3 +107,45 @@ def test_badge_sign_in_from_the_dialog(open_window, qtbot) -> None:
     qtbot.keyClicks(dialog.badge, "0004711")
     dialog.badge.returnPressed.emit()
     qtbot.waitUntil(lambda: window.sign_in.who.text() == "ada (admin)", timeout=10_000)
+
+
+def test_alarm_dialogs_act_for_the_signed_in_user_only(open_window, qtbot) -> None:
+    """Once the station has users, the acknowledge dialog shows who is signed in (not a typed
+    name); with nobody signed in it refuses; the acknowledgement is audited under that user."""
+    window = open_window(oven_config())
+    station = window.station
+    station.user_admin.add(None, "ada", Role.ADMIN, PASSWORD)
+    station.user_admin.add(Actor.named("ada"), "olga", Role.OPERATOR, PASSWORD)
+    manager = station.alarms
+    temp = tag_ids(station.config)["oven.temp"]
+    feed_from_another_thread(manager, "oven", temp, 730, time.time())
+    assert manager.view("oven.temp.hh").acked_by is None
+    users = window.alarms.users
+
+    nobody = AcknowledgeDialog(manager, ["oven.temp.hh"], users, window)
+    assert not nobody.user.isEnabled()
+    assert nobody.error.text() == "Nobody is signed in at this station: sign in first."
+    nobody.accept()
+    assert nobody.result() == 0
+    assert manager.view("oven.temp.hh").acked_by is None
+
+    station.session.sign_in("olga", PASSWORD)
+    window.session.check()
+    dialog = AcknowledgeDialog(manager, ["oven.temp.hh"], users, window)
+    assert dialog.user.currentText() == "olga"
+    assert not dialog.user.isEnabled()  # shown, not chosen
+    dialog.accept()
+    assert dialog.result() == 1
+    assert manager.view("oven.temp.hh").acked_by == "olga"
+
+    def audited() -> list[AuditEntry]:
+        wanted = AuditFilter(since=0.0, actor="olga", action="alarm.", limit=10)
+        return station.gateway.read(lambda db: query(db, wanted)).result(timeout=10)
+
+    qtbot.waitUntil(lambda: len(audited()) == 1, timeout=10_000)
+    entry = audited()[0]
+    assert (entry.action, entry.target, entry.outcome) == (
+        "alarm.acknowledge",
+        "oven.temp.hh",
+        "ok",
+    )

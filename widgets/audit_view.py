@@ -43,6 +43,7 @@ ACTION_FILTERS = (
     ("Users", "user."),
     ("Device writes", "device."),
     ("Baselines", "baseline."),
+    ("Config changes", "config."),
 )
 COLUMNS = ("#", "Time (UTC)", "Station", "User", "Action", "Target", "Outcome", "Details")
 

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from app.security import BASELINE_RELEARN, AccessDenied
 from app.station import Station
 from widgets.alarms import AlarmWidgets
+from widgets.alarms.actions import RecentUsers
 from widgets.audit_view import AuditView
 from widgets.bridge import EngineBridge
 from widgets.devices_view import DevicesView
@@ -90,6 +91,10 @@ class MainWindow(QMainWindow):
         self.alarms = AlarmWidgets.create(
             station.alarms,
             history=lambda tag_id, t0, _t1: station.engine.recent.window(tag_id, since=t0),
+            users=RecentUsers(
+                signed_in=lambda: self.session.actor,
+                requires_sign_in=lambda: station.policy.enforcing,
+            ),
             parent=self,
         )
         self.tabs.addTab(self.overview, self.tr("Overview"))

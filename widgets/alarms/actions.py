@@ -11,7 +11,7 @@ for the database, even when another process holds it locked.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
@@ -52,11 +52,29 @@ def describe(manager: AlarmManager, alarm_ids: Sequence[str]) -> list[str]:
 
 
 class RecentUsers:
-    """Names that acted at this station recently, newest first."""
+    """Who acts in the dialogs: the user signed in at the workstation once the station has
+    users; before that, a typed name (the names that acted recently are offered, newest first).
+    """
 
-    def __init__(self, names: Sequence[str] = (), keep: int = 12) -> None:
+    def __init__(
+        self,
+        names: Sequence[str] = (),
+        keep: int = 12,
+        signed_in: Callable[[], Actor | None] | None = None,
+        requires_sign_in: Callable[[], bool] | None = None,
+    ) -> None:
         self.keep = keep
         self.names: list[str] = list(dict.fromkeys(n.strip() for n in names if n.strip()))
+        self._signed_in = signed_in
+        self._requires_sign_in = requires_sign_in
+
+    @property
+    def requires_sign_in(self) -> bool:
+        """True once the station has users: only the signed-in user acts."""
+        return self._requires_sign_in is not None and self._requires_sign_in()
+
+    def signed_in(self) -> Actor | None:
+        return self._signed_in() if self._signed_in is not None else None
 
     def remember(self, name: str) -> None:
         """Put ``name`` first."""
@@ -81,18 +99,26 @@ class _ActionDialog(QDialog):
         self.users = users
         self.done_ids: list[str] = []
         self.user = QComboBox(self)
-        self.user.setEditable(True)
-        self.user.addItems(users.names)
-        self.user.setCurrentIndex(-1)
-        self.user.setCurrentText("")  # never someone else's name: each person types theirs
-        self.user.lineEdit().setPlaceholderText(
-            QCoreApplication.translate("AlarmActionDialog", "Your name")
-        )
         self.error = QLabel(self)
         self.error.setObjectName("alarmActionError")
         self.error.setStyleSheet("color: #c8102e;")
         self.error.setWordWrap(True)
         self.error.hide()
+        if users.requires_sign_in:
+            # The signed-in user acts; the name is shown, not chosen.
+            current = users.signed_in()
+            self.user.addItem(current.name if current is not None else "")
+            self.user.setEnabled(False)
+            if current is None:
+                self.show_error(self.nobody_signed_in())
+        else:
+            self.user.setEditable(True)
+            self.user.addItems(users.names)
+            self.user.setCurrentIndex(-1)
+            self.user.setCurrentText("")  # never someone else's name: each person types theirs
+            self.user.lineEdit().setPlaceholderText(
+                QCoreApplication.translate("AlarmActionDialog", "Your name")
+            )
         self.form = QFormLayout()
         self.form.addRow(QCoreApplication.translate("AlarmActionDialog", "User"), self.user)
         self.buttons = QDialogButtonBox(
@@ -133,8 +159,20 @@ class _ActionDialog(QDialog):
         self.error.setText(text)
         self.error.show()
 
+    @staticmethod
+    def nobody_signed_in() -> str:
+        return QCoreApplication.translate(
+            "AlarmActionDialog", "Nobody is signed in at this station: sign in first."
+        )
+
     def actor(self) -> Actor | None:
         """The acting user, or None (with the reason shown) when the name is unusable."""
+        if self.users.requires_sign_in:
+            # Who is signed in now, not when the dialog opened (an idle sign-out meanwhile).
+            current = self.users.signed_in()
+            if current is None:
+                self.show_error(self.nobody_signed_in())
+            return current
         try:
             return Actor.named(self.user.currentText())
         except ValueError as exc:
