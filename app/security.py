@@ -34,6 +34,8 @@ BASELINE_RELEARN = "baseline.relearn"
 USERS_MANAGE = "users.manage"
 #: Reading the audit trail.
 AUDIT_VIEW = "audit.view"
+#: Leaving the full-screen kiosk window of an operator station.
+KIOSK_LEAVE = "kiosk.leave"
 
 #: Role that may take alarms out of service under the station policy.
 SUPERVISOR = "supervisor"

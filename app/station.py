@@ -19,7 +19,7 @@ from app.detectors.monitor import AnomalyMonitor
 from app.engine import Engine
 from app.machine_states import MachineStateWatcher
 from app.model import Event, EventKind, SampleBatch
-from app.security import BASELINE_RELEARN, Actor, require
+from app.security import BASELINE_RELEARN, KIOSK_LEAVE, Actor, require
 from app.storage import DatabaseGateway, StorageWriter, open_database
 from app.storage.retention import Retention
 from app.storage.state import StateStore
@@ -134,6 +134,13 @@ class Station:
                 self.session.sign_in_badge(code)
             except SignInError as exc:  # disabled or locked: audited by the authenticator
                 log.warning("badge sign-in refused: %s", exc)
+
+    def leave_kiosk(self, actor: Actor | None) -> None:
+        """Allow the kiosk window to be left by ``actor`` (``kiosk.leave``: an engineer or an
+        admin signed in here); AccessDenied otherwise (audited either way)."""
+        who = actor or Actor.named(STATION_USER)
+        require(self._guard, who, KIOSK_LEAVE)
+        self.audit.record(who, KIOSK_LEAVE, self.config.station.station)
 
     def relearn(self, device: str, tag: str | None = None, actor: Actor | None = None) -> None:
         """Forget the learned baselines of a machine or one tag (after maintenance).

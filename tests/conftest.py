@@ -95,4 +95,4 @@ def open_window(qtbot, sqlite_url: str):  # type: ignore[no-untyped-def]
 
     yield factory
     for window in windows:
-        window.close()
+        window.close_for_system()

@@ -149,3 +149,53 @@ def test_alarm_dialogs_act_for_the_signed_in_user_only(open_window, qtbot) -> No
         "oven.temp.hh",
         "ok",
     )
+
+
+def kiosk_config():  # type: ignore[no-untyped-def]
+    config = oven_config()
+    return config.model_copy(
+        update={"security": config.security.model_copy(update={"kiosk": True})}
+    )
+
+
+def test_kiosk_only_a_signed_in_engineer_leaves_it(open_window, qtbot) -> None:
+    """Closing the kiosk window is refused for an operator (the reason in the status bar, the
+    refusal audited) and allowed for an engineer; the station keeps running until then."""
+    window = open_window(kiosk_config())
+    window.show_restored()
+    qtbot.waitUntil(window.isFullScreen, timeout=5_000)
+    station = window.station
+    station.user_admin.add(None, "ada", Role.ADMIN, PASSWORD)
+    station.user_admin.add(Actor.named("ada"), "olga", Role.OPERATOR, PASSWORD)
+    station.user_admin.add(Actor.named("ada"), "emil", Role.ENGINEER, PASSWORD)
+
+    assert not window.close()  # nobody signed in
+    refused = "Kiosk mode: only a signed-in engineer or admin can leave it."
+    assert window.statusBar().currentMessage() == refused
+    station.session.sign_in("olga", PASSWORD)
+    window.session.check()
+    assert not window.close()
+    assert window.isVisible() and window.isFullScreen()
+    assert window.stop_seconds is None  # the station still runs
+    window.full_screen_action.setChecked(False)  # F11 does not leave the kiosk either
+    assert window.isFullScreen() and window.full_screen_action.isChecked()
+
+    station.session.sign_in("emil", PASSWORD)
+    window.session.check()
+    window.leave_kiosk_action.trigger()
+    assert window.kiosk is not None and not window.kiosk.active
+    qtbot.waitUntil(lambda: not window.isFullScreen(), timeout=5_000)
+    assert window.close()
+
+    def kiosk_entries() -> list[AuditEntry]:
+        wanted = AuditFilter(since=0.0, action="kiosk.", limit=10)
+        return station.gateway.read(lambda db: query(db, wanted)).result(timeout=10)
+
+    qtbot.waitUntil(lambda: len(kiosk_entries()) == 4, timeout=10_000)
+    outcomes = [(e.actor, e.outcome) for e in reversed(kiosk_entries())]
+    assert outcomes == [
+        ("station", "denied"),
+        ("olga", "denied"),
+        ("olga", "denied"),
+        ("emil", "ok"),
+    ]

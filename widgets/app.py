@@ -123,7 +123,7 @@ def run_gui(
         shot_ms = int(max(0.0, quit_after - SCREENSHOT_LEAD_S) * 1000)
         QTimer.singleShot(shot_ms, lambda: save_screenshot(window, screenshot))
     if quit_after is not None:
-        QTimer.singleShot(int(quit_after * 1000), window.close)
+        QTimer.singleShot(int(quit_after * 1000), window.close_for_system)
 
     if quit_after is None and window.session.first_run:
         # No users and no default password: ask for the first admin (Cancel keeps the
@@ -143,7 +143,7 @@ def _close_on_signals(window: MainWindow):  # type: ignore[no-untyped-def]
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
 
     def handler(_signum: int, _frame: object) -> None:
-        QTimer.singleShot(0, window.close)
+        QTimer.singleShot(0, window.close_for_system)
 
     for sig in previous:
         signal.signal(sig, handler)

@@ -25,6 +25,7 @@ from widgets.bridge import EngineBridge
 from widgets.devices_view import DevicesView
 from widgets.events_view import EventsView
 from widgets.header import StationHeader
+from widgets.kiosk import Kiosk
 from widgets.overview import OverviewView
 from widgets.status import StationStatusBar
 from widgets.theme import set_large_fonts
@@ -126,10 +127,29 @@ class MainWindow(QMainWindow):
         sound = self.alarms.banner.sound
         sound.setChecked(_flag(self.settings, SOUND_KEY, True))
         sound.toggled.connect(lambda on: self.settings.setValue(SOUND_KEY, on))
+        # An operator station's kiosk: full screen until an engineer or admin leaves it.
+        self.kiosk = Kiosk(self, station, self.session) if station.config.security.kiosk else None
+        self._system_close = False
         self._build_menu()
 
     def _show_permissions(self) -> None:
         self.devices.relearn_button.setEnabled(self.session.may(BASELINE_RELEARN))
+        if hasattr(self, "leave_kiosk_action"):
+            self.leave_kiosk_action.setEnabled(self.kiosk is not None and self.kiosk.active)
+
+    def _leave_kiosk(self) -> None:
+        if self.kiosk is not None and self.kiosk.leave():
+            self.full_screen_action.setChecked(False)
+            self._show_permissions()
+
+    def _full_screen(self, on: bool) -> None:
+        if on:
+            self.showFullScreen()
+        elif self.kiosk is not None and self.kiosk.active:
+            if not self.kiosk.leave():  # refused: stay full screen, the reason is shown
+                self.full_screen_action.setChecked(True)
+        else:
+            self.showMaximized()
 
     def _relearn(self, device: str) -> None:
         """Relearn as the signed-in user; a refusal is shown, not raised into Qt."""
@@ -149,10 +169,13 @@ class MainWindow(QMainWindow):
         self.full_screen_action = QAction(self.tr("&Full screen"), self)
         self.full_screen_action.setCheckable(True)
         self.full_screen_action.setShortcut(QKeySequence("F11"))
-        self.full_screen_action.toggled.connect(
-            lambda on: self.showFullScreen() if on else self.showMaximized()
-        )
+        self.full_screen_action.toggled.connect(self._full_screen)
         view.addAction(self.full_screen_action)
+        self.leave_kiosk_action = QAction(self.tr("Leave &kiosk mode"), self)
+        self.leave_kiosk_action.setToolTip(self.tr("Engineers and admins, signed in"))
+        self.leave_kiosk_action.setVisible(self.kiosk is not None)
+        self.leave_kiosk_action.triggered.connect(self._leave_kiosk)
+        view.addAction(self.leave_kiosk_action)
         self.large_fonts_action.setChecked(_flag(self.settings, LARGE_FONTS_KEY, False))
 
     def set_large_fonts(self, large: bool) -> None:
@@ -170,7 +193,12 @@ class MainWindow(QMainWindow):
         return self.large_fonts_action.isChecked()
 
     def show_restored(self) -> None:
-        """Show the window where the user left it; maximised the first time."""
+        """Show the window where the user left it; maximised the first time; in kiosk mode
+        full screen."""
+        if self.kiosk is not None:
+            self.kiosk.enter()
+            self.full_screen_action.setChecked(True)
+            return
         geometry = self.settings.value(GEOMETRY_KEY)
         if geometry is not None and self.restoreGeometry(geometry):  # type: ignore[arg-type]
             state = self.settings.value(STATE_KEY)
@@ -207,8 +235,18 @@ class MainWindow(QMainWindow):
 
     # -- lifecycle -----------------------------------------------------------------------------
 
+    def close_for_system(self) -> None:
+        """Close on the system's behalf (SIGTERM, an unattended run's timer): also a kiosk."""
+        self._system_close = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Stop the station (workers, dispatcher, storage flush) before the window goes."""
+        """Stop the station (workers, dispatcher, storage flush) before the window goes; in
+        kiosk mode only when the signed-in user may leave it."""
+        kiosk = None if self._system_close else self.kiosk
+        if kiosk is not None and kiosk.active and not kiosk.leave():
+            event.ignore()
+            return
         self.save_layout()
         self.shutdown()
         super().closeEvent(event)

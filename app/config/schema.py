@@ -110,6 +110,8 @@ class SecurityConfig(StrictModel):
     """... for this long."""
     badge_reader: str | None = None
     """A device whose scans (``scan_field``) of a known badge sign its user in."""
+    kiosk: bool = False
+    """Full screen that only a signed-in engineer or admin can leave (operator stations)."""
 
 
 class TagConfig(StrictModel):

@@ -37,6 +37,7 @@ PERMISSIONS: tuple[str, ...] = (
     s.USERS_MANAGE,
     s.DEVICE_WRITE,
     s.AUDIT_VIEW,
+    s.KIOSK_LEAVE,
 )
 
 _OPERATOR = frozenset(
