@@ -94,6 +94,21 @@ class AuditView(QWidget):
             len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch
         )
         self.table.verticalHeader().setVisible(False)
+        # Widths from the texts the columns hold (measuring thousands of rows would stall).
+        metrics = self.table.fontMetrics()
+        samples = (
+            "000000",
+            "2026-12-31T23:59:59.000+00:00",
+            "L3 line-side monitor",
+            "maintenance",
+            "alarm.out_of_service",
+            "oven.zone1_temp.hh",
+            "denied",
+        )
+        for column, sample in enumerate(samples):
+            header = self.table.horizontalHeaderItem(column).text()
+            wide = max(metrics.horizontalAdvance(sample), metrics.horizontalAdvance(header))
+            self.table.setColumnWidth(column, wide + 24)
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         layout.addWidget(self.message)
@@ -193,7 +208,7 @@ class AuditView(QWidget):
             )
             for column, text in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(text))
-        self.message.setText(self.tr("%1 entries").replace("%1", str(len(entries))))
+        self.message.setText(self.tr("Entries: %1").replace("%1", str(len(entries))))
 
     def _show_verdict(self, result: Any) -> None:
         if result.ok:
