@@ -45,9 +45,9 @@ def test_first_admin_sign_out_sign_in_and_the_audit_screen(open_window, qtbot, t
     # The admin may read the audit trail: the first admin's creation and sign-in are there.
     audit = window.audit
     audit.refresh()
-    qtbot.waitUntil(lambda: audit.table.rowCount() >= 2, timeout=10_000)
+    qtbot.waitUntil(lambda: audit.table.rowCount() >= 3, timeout=10_000)
     actions = [audit.table.item(r, 4).text() for r in range(audit.table.rowCount())]
-    assert actions[-2:] == ["signin", "user.add"]  # newest first
+    assert actions[-3:] == ["signin", "user.add", "config.change"]  # newest first
     audit.verify()
     qtbot.waitUntil(lambda: audit.message.text().startswith("The chain is intact"), timeout=10_000)
     target = tmp_path / "audit.csv"
