@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 
 from app.alarms.journal import AlarmJournal
 from app.alarms.manager import AlarmManager, AlarmSettings
 from app.audit import AuditTrail
 from app.audit.alarm_actions import AlarmAuditor
-from app.audit.config_changes import record_config_change
+from app.audit.config_changes import record_config_change, remember_config
 from app.config import StationConfig
+from app.config.layout import LayoutConfig
 from app.detectors.monitor import AnomalyMonitor
 from app.engine import Engine
+from app.line_layout import effective_layout, layout_table, write_layout
 from app.machine_states import MachineStateWatcher
 from app.model import Event, EventKind, SampleBatch
-from app.security import BASELINE_RELEARN, KIOSK_LEAVE, Actor, require
+from app.security import BASELINE_RELEARN, CONFIG_EDIT, KIOSK_LEAVE, Actor, require
 from app.storage import DatabaseGateway, StorageWriter, open_database
 from app.storage.retention import Retention
 from app.storage.state import StateStore
@@ -134,6 +137,22 @@ class Station:
                 self.session.sign_in_badge(code)
             except SignInError as exc:  # disabled or locked: audited by the authenticator
                 log.warning("badge sign-in refused: %s", exc)
+
+    def save_layout(self, layout: LayoutConfig, path: Path, actor: Actor | None) -> None:
+        """Write an edited line layout into the station config file at ``path`` as ``actor``
+        (``config.edit``: engineers and admins); audited with before and after.
+
+        Raises AccessDenied, ConfigError (the file untouched) or OSError. File I/O: call it
+        off the GUI thread.
+        """
+        who = actor or Actor.named(STATION_USER)
+        require(self._guard, who, CONFIG_EDIT)
+        before = layout_table(effective_layout(self.config))
+        write_layout(path, layout)
+        self.config = self.config.model_copy(update={"layout": layout})
+        remember_config(self._state, self.config)
+        details = {"file": str(path), "before": before, "after": layout_table(layout)}
+        self.audit.record(who, CONFIG_EDIT, "layout", details)
 
     def leave_kiosk(self, actor: Actor | None) -> None:
         """Allow the kiosk window to be left by ``actor`` (``kiosk.leave``: an engineer or an

@@ -84,8 +84,8 @@ def open_window(qtbot, sqlite_url: str):  # type: ignore[no-untyped-def]
 
     windows: list[MainWindow] = []
 
-    def factory(config, **station):  # type: ignore[no-untyped-def]
-        window = MainWindow(Station(config, db_url=sqlite_url, **station))
+    def factory(config, *, config_path=None, **station):  # type: ignore[no-untyped-def]
+        window = MainWindow(Station(config, db_url=sqlite_url, **station), config_path=config_path)
         qtbot.addWidget(window)
         window.resize(1400, 860)
         window.show()

@@ -97,8 +97,11 @@ def run_gui(
     db_url: str | None = None,
     screenshot: str | None = None,
     quit_after: float | None = None,
+    config_path: str | Path | None = None,
 ) -> int:
-    """Run the station with its window until the window is closed; the process exit code."""
+    """Run the station with its window until the window is closed; the process exit code.
+
+    ``config_path``: the station config file, where an edited line layout is saved."""
     app = application()
     try:
         station = open_station(config, db_url)
@@ -114,7 +117,7 @@ def run_gui(
         )
         return 1
 
-    window = MainWindow(station)
+    window = MainWindow(station, config_path=Path(config_path) if config_path else None)
     window.show_restored()
     station.start()
 

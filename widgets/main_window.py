@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
@@ -26,6 +27,7 @@ from widgets.devices_view import DevicesView
 from widgets.events_view import EventsView
 from widgets.header import StationHeader
 from widgets.kiosk import Kiosk
+from widgets.line_layout import LineLayoutView
 from widgets.overview import OverviewView
 from widgets.status import StationStatusBar
 from widgets.theme import set_large_fonts
@@ -54,7 +56,11 @@ class MainWindow(QMainWindow):
     """
 
     def __init__(
-        self, station: Station, parent: QWidget | None = None, settings: QSettings | None = None
+        self,
+        station: Station,
+        parent: QWidget | None = None,
+        settings: QSettings | None = None,
+        config_path: Path | None = None,
     ) -> None:
         super().__init__(parent)
         self.settings = settings if settings is not None else QSettings()
@@ -98,7 +104,9 @@ class MainWindow(QMainWindow):
             ),
             parent=self,
         )
+        self.line = LineLayoutView(station, self.overview.tiles, self.session, config_path)
         self.tabs.addTab(self.overview, self.tr("Overview"))
+        self.tabs.addTab(self.line, self.tr("Line"))
         self.tabs.addTab(self.alarms.summary, AlarmWidgets.summary_title())
         self.tabs.addTab(self.trend, self.tr("Trend"))
         self.tabs.addTab(self.events, self.tr("Events"))
@@ -256,6 +264,7 @@ class MainWindow(QMainWindow):
         if self.stop_seconds is not None:
             return
         started = time.monotonic()
+        self.line.close_io()
         self.bridge.close()
         self.alarms.bridge.close()
         self.station.stop(2.0)

@@ -159,6 +159,11 @@ class AlarmStrip(QWidget):
         """What the line says (empty when nothing)."""
         return self._text
 
+    @property
+    def colours(self) -> tuple[str, str] | None:
+        """(background, foreground) of the line; None when it has no colour."""
+        return self._colours
+
     def set_line(
         self, text: str, colours: tuple[str, str] | None = None, dashed: bool = False
     ) -> None:

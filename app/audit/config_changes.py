@@ -83,6 +83,13 @@ def record_config_change(state: StateStore, trail: AuditTrail, config: StationCo
     return True
 
 
+def remember_config(state: StateStore, config: StationConfig) -> None:
+    """Keep ``config`` as the last one run: an edit made in the program (audited where it was
+    made) is not reported again as an outside change at the next start."""
+    document = config_document(config)
+    state.save(SNAPSHOT_KEY, {"sha256": fingerprint(document), "config": document})
+
+
 def _login() -> str:
     try:
         return getpass.getuser()

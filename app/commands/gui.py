@@ -64,7 +64,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     warn_exposed(args.config, args.db, config)
     return launch_gui(
-        config, db_url=args.db, screenshot=args.screenshot, quit_after=args.quit_after
+        config,
+        db_url=args.db,
+        screenshot=args.screenshot,
+        quit_after=args.quit_after,
+        config_path=args.config,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from app.config.alarms import AlarmOptions, DeviationAlarm, DiscreteAlarm, TagAlarms
 from app.config.detectors import MultivariateSettings, TagDetectors
+from app.config.layout import layout_problems
 from app.config.schema import DeviceConfig, StationConfig, TagConfig
 
 #: Tags no univariate or multivariate detector watches by default.
@@ -40,7 +41,13 @@ def multivariate_tags(device: DeviceConfig, settings: MultivariateSettings) -> l
 
 def station_problems(config: StationConfig) -> list[str]:
     """Every cross-table problem of a station, as ``key.path: message`` lines."""
-    return reference_problems(config) + detector_problems(config) + production_problems(config)
+    devices = [d.name for d in config.devices]
+    return (
+        reference_problems(config)
+        + detector_problems(config)
+        + production_problems(config)
+        + layout_problems(config.layout, devices)
+    )
 
 
 def production_problems(config: StationConfig) -> list[str]:

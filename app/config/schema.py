@@ -21,6 +21,7 @@ from app.config.alarms import TagAlarms
 from app.config.base import Identifier, StrictModel, repeated
 from app.config.detectors import DeviceDetectors, TagDetectors
 from app.config.errors import LocatedError
+from app.config.layout import LayoutConfig
 
 DataType = Literal[
     "bool",
@@ -266,6 +267,8 @@ class StationConfig(StrictModel):
     storage: StorageConfig = Field(default_factory=StorageConfig)
     security: SecurityConfig = Field(default_factory=SecurityConfig)
     devices: list[DeviceConfig] = Field(min_length=1)
+    layout: LayoutConfig = Field(default_factory=LayoutConfig)
+    """Where the machines stand on the line screen (default: in device order)."""
 
     @model_validator(mode="after")
     def _unique_devices(self) -> StationConfig:
