@@ -34,6 +34,9 @@ BASELINE_RELEARN = "baseline.relearn"
 USERS_MANAGE = "users.manage"
 #: Reading the audit trail.
 AUDIT_VIEW = "audit.view"
+#: Work orders: running one on a machine and completing it; adding, importing, cancelling.
+ORDER_RUN = "order.run"
+ORDER_EDIT = "order.edit"
 #: Leaving the full-screen kiosk window of an operator station.
 KIOSK_LEAVE = "kiosk.leave"
 

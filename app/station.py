@@ -22,6 +22,8 @@ from app.engine import Engine
 from app.line_layout import effective_layout, layout_table, write_layout
 from app.machine_states import MachineStateWatcher
 from app.model import Event, EventKind, SampleBatch
+from app.orders import OrderBook
+from app.orders.tracker import OrderTracker
 from app.security import BASELINE_RELEARN, CONFIG_EDIT, KIOSK_LEAVE, Actor, require
 from app.storage import DatabaseGateway, StorageWriter, open_database
 from app.storage.retention import Retention
@@ -105,6 +107,11 @@ class Station:
         )
         self.alarms.add_listener(AlarmAuditor(self.audit))
         self.alarms.connect_engine(self.engine)
+        # Work orders: counted from the machines' part counters, with ETA and delivery risk.
+        self.orders = OrderBook(self.gateway, self._guard, self.audit)
+        self.order_tracker = OrderTracker(config, self.engine.tags, self.orders)
+        self.engine.subscribe(self.order_tracker.on_batch)
+        self.engine.subscribe_ticks(self.order_tracker.on_tick)
         # Anomaly detectors: each onset becomes an alarm with the same lifecycle as any other.
         self.anomalies = AnomalyMonitor(config, self.engine.tags.ids())
         self._restore_baselines()
@@ -224,6 +231,7 @@ class Station:
             return
         self._running = False
         self.engine.stop(timeout)
+        self.orders.save_accrued()
         self.save_baselines()
         if not self.gateway.stop(timeout=5.0):
             log.error("station stopped with %d rows not written", self.gateway.pending())

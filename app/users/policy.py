@@ -17,8 +17,17 @@ from app.users.session import Session
 from app.users.store import UserStore, user_key
 
 #: What a station with no users yet allows (before the first admin is created), beside the
-#: alarm and device rules of :class:`StationUserPolicy`: the way the station worked before users.
-OPEN_STATION_EXTRA = frozenset({security.VIEW, security.BASELINE_RELEARN, security.AUDIT_VIEW})
+#: alarm and device rules of :class:`StationUserPolicy`: the way the station worked before users
+#: (work orders included, so a station can run orders before anyone sets up users).
+OPEN_STATION_EXTRA = frozenset(
+    {
+        security.VIEW,
+        security.BASELINE_RELEARN,
+        security.AUDIT_VIEW,
+        security.ORDER_RUN,
+        security.ORDER_EDIT,
+    }
+)
 
 
 class UserPolicy:

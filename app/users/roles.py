@@ -38,10 +38,12 @@ PERMISSIONS: tuple[str, ...] = (
     s.DEVICE_WRITE,
     s.AUDIT_VIEW,
     s.KIOSK_LEAVE,
+    s.ORDER_RUN,
+    s.ORDER_EDIT,
 )
 
 _OPERATOR = frozenset(
-    {s.VIEW, s.ALARM_ACKNOWLEDGE, s.ALARM_SHELVE, s.ALARM_UNSHELVE, s.DEFECT_ENTER}
+    {s.VIEW, s.ALARM_ACKNOWLEDGE, s.ALARM_SHELVE, s.ALARM_UNSHELVE, s.DEFECT_ENTER, s.ORDER_RUN}
 )
 
 #: Role -> the permissions it grants.
