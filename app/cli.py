@@ -25,6 +25,7 @@ from app.commands import (
     demo,
     detect,
     gui,
+    orders,
     poll,
     run,
     selftest,
@@ -48,6 +49,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     selftest,
     users,
     audit,
+    orders,
 )
 
 

@@ -28,6 +28,7 @@ from widgets.events_view import EventsView
 from widgets.header import StationHeader
 from widgets.kiosk import Kiosk
 from widgets.line_layout import LineLayoutView
+from widgets.orders_view import OrdersView
 from widgets.overview import OverviewView
 from widgets.status import StationStatusBar
 from widgets.theme import set_large_fonts
@@ -107,11 +108,13 @@ class MainWindow(QMainWindow):
         self.line = LineLayoutView(station, self.overview.tiles, self.session, config_path)
         self.tabs.addTab(self.overview, self.tr("Overview"))
         self.tabs.addTab(self.line, self.tr("Line"))
+        self.orders = OrdersView(station, self.session)
         self.tabs.addTab(self.alarms.summary, AlarmWidgets.summary_title())
         self.tabs.addTab(self.trend, self.tr("Trend"))
         self.tabs.addTab(self.events, self.tr("Events"))
         self.tabs.addTab(self.alarms.history, AlarmWidgets.history_title())
         self.tabs.addTab(self.alarms.performance, AlarmWidgets.performance_title())
+        self.tabs.addTab(self.orders, self.tr("Orders"))
         self.tabs.addTab(self.devices, self.tr("Devices"))
         self.tabs.addTab(self.audit, self.tr("Audit trail"))
         layout.addWidget(self.tabs, 1)
@@ -265,6 +268,7 @@ class MainWindow(QMainWindow):
             return
         started = time.monotonic()
         self.line.close_io()
+        self.orders.close_io()
         self.bridge.close()
         self.alarms.bridge.close()
         self.station.stop(2.0)

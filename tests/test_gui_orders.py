@@ -1,0 +1,48 @@
+"""The orders screen in a real window on a running station: a CSV imported (read on a worker
+thread), an order started on the machine counts its simulated parts live, then completed; a
+bad file imports nothing and says why."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.orders import OrderStatus
+from tests.test_orders import press_config
+
+
+def test_import_start_count_and_complete(open_window, qtbot, tmp_path: Path) -> None:
+    window = open_window(press_config())
+    view = window.orders
+    window.tabs.setCurrentWidget(view)
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "order,part_number,quantity,due\nWO-1,EVH-220,100000,2099-12-31\n", encoding="utf-8"
+    )
+    with qtbot.waitSignal(view.imported, timeout=10_000) as done:
+        view.import_file(orders)
+    assert done.args == ["1 added, 0 updated, 0 kept as they run here"]
+    assert view.model.rowCount() == 1
+    view.select("WO-1")
+    assert view.machine.currentText() == "press"
+    view.start_button.click()
+    book = window.station.orders
+    assert book.get("WO-1").status is OrderStatus.RUNNING
+    qtbot.waitUntil(lambda: book.get("WO-1").good >= 6, timeout=10_000)
+    view.refresh()
+    shown = view.model.index(0, 5).data()
+    assert shown.startswith(f"{book.get('WO-1').good} / 100000")
+    assert view.model.index(0, 4).data() == "Running"
+    view.select("WO-1")
+    view.complete_button.click()
+    assert book.get("WO-1").status is OrderStatus.DONE
+    assert view.message.text() == ""
+
+
+def test_a_bad_file_is_refused_with_its_rows(open_window, qtbot, tmp_path: Path) -> None:
+    window = open_window(press_config())
+    bad = tmp_path / "bad.csv"
+    bad.write_text("order,part_number,quantity,due\nWO-1,EVH-220,-3,2099-12-31\n", "utf-8")
+    with qtbot.waitSignal(window.orders.imported, timeout=10_000) as done:
+        window.orders.import_file(bad)
+    assert done.args[0].startswith("Nothing imported: line 2, column quantity")
+    assert window.orders.model.rowCount() == 0
