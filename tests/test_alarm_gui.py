@@ -402,12 +402,13 @@ def test_100k_rows_and_a_flood_keep_20_fps(qtbot, views) -> None:
         )
         seq += 1000
         summary_before = summary.proxy.rowCount()
-        begin = time.perf_counter()
+        # CPU time of this (the GUI) thread: what the tick costs, not how busy the machine is.
+        begin = time.thread_time()
         views.bridge._collect(acks + clears)
         views.bridge.flush()
         summary.table.viewport().repaint()
         views.banner.refresh()
-        ticks.append(time.perf_counter() - begin)
+        ticks.append(time.thread_time() - begin)
         assert summary.proxy.rowCount() == summary_before - 500
     assert (
         model.counts()[Priority.CRITICAL][0]

@@ -12,6 +12,7 @@ from app.config.alarms import AlarmOptions, DeviationAlarm, DiscreteAlarm, TagAl
 from app.config.detectors import MultivariateSettings, TagDetectors
 from app.config.layout import layout_problems
 from app.config.schema import DeviceConfig, StationConfig, TagConfig
+from app.config.sharing import sharing_problems
 
 #: Tags no univariate or multivariate detector watches by default.
 NON_NUMERIC_TYPES = ("bool", "string")
@@ -42,11 +43,13 @@ def multivariate_tags(device: DeviceConfig, settings: MultivariateSettings) -> l
 def station_problems(config: StationConfig) -> list[str]:
     """Every cross-table problem of a station, as ``key.path: message`` lines."""
     devices = [d.name for d in config.devices]
+    tags = [f"{d.name}.{t.name}" for d in config.devices for t in d.tags]
     return (
         reference_problems(config)
         + detector_problems(config)
         + production_problems(config)
         + layout_problems(config.layout, devices)
+        + sharing_problems(config.sharing, tags)
     )
 
 

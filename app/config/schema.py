@@ -22,6 +22,7 @@ from app.config.base import Identifier, StrictModel, repeated
 from app.config.detectors import DeviceDetectors, TagDetectors
 from app.config.errors import LocatedError
 from app.config.layout import LayoutConfig
+from app.config.sharing import SharingConfig
 
 DataType = Literal[
     "bool",
@@ -269,6 +270,8 @@ class StationConfig(StrictModel):
     devices: list[DeviceConfig] = Field(min_length=1)
     layout: LayoutConfig = Field(default_factory=LayoutConfig)
     """Where the machines stand on the line screen (default: in device order)."""
+    sharing: SharingConfig = Field(default_factory=SharingConfig)
+    """What each partner of the cluster may see (default: nothing)."""
 
     @model_validator(mode="after")
     def _unique_devices(self) -> StationConfig:
