@@ -66,3 +66,21 @@ def test_with_users_an_import_needs_a_permitted_user(tmp_path: Path, capsys, mon
     as_admin = [*importing, "--as", "ada", "--password-stdin"]
     assert run_cli(monkeypatch, as_admin, f"{PASSWORD}\n") == 0
     assert "1 added" in capsys.readouterr().out
+
+
+def test_the_demo_seeds_its_orders_once(tmp_path: Path) -> None:
+    from app.commands.demo import seed_demo_orders
+    from app.config_loader import load_config
+    from app.orders import OrderStatus
+    from app.orders.store import load_orders
+    from app.storage import open_database
+    from resources import DEMO_CONFIG
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    config = load_config(DEMO_CONFIG)
+    seed_demo_orders(config, url)
+    seed_demo_orders(config, url)  # a second start adds nothing
+    orders = {o.order_id: o for o in load_orders(open_database(url))}
+    assert sorted(orders) == ["WO-1001", "WO-1002", "WO-1003"]
+    assert orders["WO-1001"].status is OrderStatus.RUNNING
+    assert orders["WO-1001"].machine == "diecast"
