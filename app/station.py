@@ -23,6 +23,7 @@ from app.line_layout import effective_layout, layout_table, write_layout
 from app.machine_states import MachineStateWatcher
 from app.model import Event, EventKind, SampleBatch
 from app.orders import OrderBook
+from app.orders.stock import StockBook
 from app.orders.tracker import OrderTracker
 from app.security import BASELINE_RELEARN, CONFIG_EDIT, KIOSK_LEAVE, Actor, require
 from app.storage import DatabaseGateway, StorageWriter, open_database
@@ -112,6 +113,7 @@ class Station:
         self.order_tracker = OrderTracker(config, self.engine.tags, self.orders)
         self.engine.subscribe(self.order_tracker.on_batch)
         self.engine.subscribe_ticks(self.order_tracker.on_tick)
+        self.stock = StockBook(config.stock, self.gateway, self.orders, self._guard, self.audit)
         # Anomaly detectors: each onset becomes an alarm with the same lifecycle as any other.
         self.anomalies = AnomalyMonitor(config, self.engine.tags.ids())
         self._restore_baselines()

@@ -46,3 +46,22 @@ def test_a_bad_file_is_refused_with_its_rows(open_window, qtbot, tmp_path: Path)
         window.orders.import_file(bad)
     assert done.args[0].startswith("Nothing imported: line 2, column quantity")
     assert window.orders.model.rowCount() == 0
+
+
+def test_stock_levels_and_a_receipt(open_window, qtbot, monkeypatch) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    from tests.test_orders import stock_config
+
+    window = open_window(stock_config())
+    view = window.orders
+    assert view.stock.rowCount() == 2
+    assert view.stock.item(1, 0).text() == "AlSi9Cu3"
+    assert view.stock.item(1, 3).text() == "Low"  # 0 kg, warn below 500
+    view.stock.selectRow(1)
+    monkeypatch.setattr(QInputDialog, "getDouble", lambda *args: (750.0, True))
+    view.receive_button.click()
+    assert view.message.text() == ""
+    view.refresh()
+    assert view.stock.item(1, 1).text() == "750.0 kg"
+    assert view.stock.item(1, 3).text() == "OK"

@@ -13,6 +13,7 @@ import pytest
 from openpyxl import Workbook
 
 from app.audit import AuditFilter, AuditTrail, query
+from app.config import ConfigError
 from app.config_loader import parse_config
 from app.model import Quality, SampleBatch
 from app.orders import OrderBook, OrderError, OrderStatus, Risk, WorkOrder, order_risk
@@ -242,3 +243,75 @@ def test_a_running_station_counts_its_machines_parts(tmp_path: Path, sqlite_url:
         assert stored.orders.get("WO-1").counter_good is not None
     finally:
         stored.gateway.stop()
+
+
+# -- stock -------------------------------------------------------------------------------------
+
+STOCK = [
+    {"item": "EVH-220", "kind": "finished", "low": 50},
+    {
+        "item": "AlSi9Cu3",
+        "kind": "material",
+        "unit": "kg",
+        "low": 500,
+        "per_part": {"EVH-220": 2.5},
+    },
+]
+
+
+def stock_config():  # type: ignore[no-untyped-def]
+    data = press_config().model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    data["stock"] = STOCK
+    return parse_config(data)
+
+
+def test_stock_follows_production_receipts_shipments_and_counts(tmp_path: Path) -> None:
+    from app.orders.stock import StockBook
+
+    db = tmp_path / "station.db"
+    config = stock_config()
+    tags = TagTable(config)
+    book = users_book(db)
+    stock = StockBook(config.stock, book.gateway, book, book.policy, book.audit)
+    assert [(s.item, s.quantity, s.is_low) for s in stock.levels()] == [
+        ("EVH-220", 0.0, True),
+        ("AlSi9Cu3", 0.0, True),
+    ]
+    stock.receive(OLGA, "AlSi9Cu3", 1000, "delivery 4711")
+    book.add(EMIL, order(quantity=500))
+    book.start(OLGA, "WO-1", "press")
+    tracker = OrderTracker(config, tags, book)
+    tracker.on_batch(counters(tags, 10, 0, NOW))
+    tracker.on_batch(counters(tags, 90, 0, NOW + 60))  # 80 good parts
+    assert stock.level("EVH-220").quantity == 80
+    assert stock.level("AlSi9Cu3").quantity == 1000 - 80 * 2.5
+    assert not stock.level("EVH-220").is_low and not stock.level("AlSi9Cu3").is_low
+    stock.ship(OLGA, "EVH-220", 40, "truck to Hanbit")
+    assert stock.level("EVH-220").is_low  # 40 < 50
+    with pytest.raises(AccessDenied):
+        stock.count(OLGA, "EVH-220", 38)  # an operator moves stock, only engineers correct it
+    stock.count(EMIL, "EVH-220", 38, "inventory")
+    with pytest.raises(OrderError, match="no stock item 'EVH-999'"):
+        stock.receive(OLGA, "EVH-999", 1)
+    with pytest.raises(OrderError, match="above 0"):
+        stock.ship(OLGA, "EVH-220", -3)
+    tracker.on_tick(NOW + 61)
+    assert book.gateway.flush()
+
+    book = users_book(db)  # restarted: the moves and the orders give the same levels
+    stock = StockBook(config.stock, book.gateway, book, book.policy, book.audit)
+    assert stock.level("EVH-220").quantity == pytest.approx(38)
+    assert stock.level("AlSi9Cu3").quantity == pytest.approx(800)
+    moves = query(book.gateway.db, AuditFilter(since=0.0, action="stock."))
+    assert [(e.actor, e.action, e.outcome) for e in reversed(moves)] == [
+        ("olga", "stock.receipt", "ok"),
+        ("olga", "stock.shipment", "ok"),
+        ("emil", "stock.correction", "ok"),
+    ]
+
+
+def test_only_materials_are_used_per_part() -> None:
+    data = press_config().model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    data["stock"] = [{"item": "EVH-220", "per_part": {"EVH-220": 1}}]
+    with pytest.raises(ConfigError, match=r"stock\[0\].per_part: only a material"):
+        parse_config(data)

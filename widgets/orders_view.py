@@ -24,7 +24,7 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -34,6 +34,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QTableView,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -187,10 +189,33 @@ class OrdersView(QWidget):
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # Stock per item, with its low-stock warning (only a low item is coloured).
+        self.stock = QTableWidget(0, 4)
+        self.stock.setHorizontalHeaderLabels(
+            [self.tr("Stock item"), self.tr("Level"), self.tr("Warn below"), self.tr("Status")]
+        )
+        self.stock.verticalHeader().setVisible(False)
+        self.stock.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.stock.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.stock.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.receive_button = QPushButton(self.tr("Receive…"))
+        self.ship_button = QPushButton(self.tr("Ship…"))
+        stock_bar = QHBoxLayout()
+        stock_bar.addWidget(self.receive_button)
+        stock_bar.addWidget(self.ship_button)
+        stock_bar.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.message)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.table, 3)
+        if station.stock.items:
+            layout.addLayout(stock_bar)
+            layout.addWidget(self.stock, 1)
+        else:
+            for widget in (self.stock, self.receive_button, self.ship_button):
+                widget.hide()
+        self.receive_button.clicked.connect(lambda: self.ask_move(receive=True))
+        self.ship_button.clicked.connect(lambda: self.ask_move(receive=False))
 
         self.import_button.clicked.connect(self.ask_import)
         self.start_button.clicked.connect(self.start_selected)
@@ -211,6 +236,44 @@ class OrdersView(QWidget):
         self.model.set_rows(self.tracker.progress(time.time()))
         if selected is not None:
             self.select(selected.order_id)
+        self._show_stock()
+
+    def _show_stock(self) -> None:
+        levels = self.station.stock.levels()
+        if self.stock.rowCount() != len(levels):
+            self.stock.setRowCount(len(levels))
+        for row, level in enumerate(levels):
+            status = self.tr("Low") if level.is_low else self.tr("OK")
+            cells = (
+                level.item,
+                f"{level.quantity:,.1f} {level.unit}",
+                f"{level.low:,.0f} {level.unit}",
+                status,
+            )
+            for column, text in enumerate(cells):
+                item = self.stock.item(row, column)
+                if item is None:
+                    item = QTableWidgetItem()
+                    self.stock.setItem(row, column, item)
+                if item.text() != text:
+                    item.setText(text)
+            status_item = self.stock.item(row, 3)
+            status_item.setBackground(QColor(WARNING) if level.is_low else QBrush())
+
+    @Slot()
+    def ask_move(self, receive: bool) -> None:
+        rows = self.stock.selectionModel().selectedRows()
+        if not rows:
+            self.message.setText(self.tr("Pick a stock item first."))
+            return
+        item = self.stock.item(rows[0].row(), 0).text()
+        title = self.tr("Receive %1") if receive else self.tr("Ship %1")
+        quantity, ok = QInputDialog.getDouble(
+            self, title.replace("%1", item), self.tr("Quantity"), 1.0, 0.0, 1e9, 1
+        )
+        if ok:
+            move = self.station.stock.receive if receive else self.station.stock.ship
+            self._do(move, item, quantity)
 
     def selected(self) -> WorkOrder | None:
         rows = self.table.selectionModel().selectedRows()
@@ -229,7 +292,12 @@ class OrdersView(QWidget):
 
     def _show_permissions(self) -> None:
         run, edit = self.session.may(ORDER_RUN), self.session.may(ORDER_EDIT)
-        for button in (self.start_button, self.complete_button):
+        for button in (
+            self.start_button,
+            self.complete_button,
+            self.receive_button,
+            self.ship_button,
+        ):
             button.setEnabled(run)
         for button in (self.import_button, self.cancel_button):
             button.setEnabled(edit)

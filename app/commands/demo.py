@@ -15,6 +15,7 @@ from app.commands.gui import add_window_options, launch_gui
 from app.config import ConfigError, StationConfig
 from app.config_loader import load_config
 from app.orders import OrderBook, WorkOrder
+from app.orders.stock import StockBook
 from app.security import Actor
 from app.storage import DatabaseGateway, check_database_url, open_database
 from app.users import UserPolicy, UserStore
@@ -114,6 +115,9 @@ def seed_demo_orders(config: StationConfig, db_url: str | None) -> None:
         demo = Actor.named("demo")
         book.import_orders(demo, demo_orders(time.time()))
         book.start(demo, "WO-1001", "diecast")
+        stock = StockBook(config.stock, gateway, book, book.policy, audit)
+        if "AlSi9Cu3" in stock.items:
+            stock.receive(demo, "AlSi9Cu3", 1200, "demo: ingots on hand")
     except (SQLAlchemyError, OSError) as exc:
         log.warning("demo orders not added: %s", exc)
     finally:

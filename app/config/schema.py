@@ -23,6 +23,7 @@ from app.config.detectors import DeviceDetectors, TagDetectors
 from app.config.errors import LocatedError
 from app.config.layout import LayoutConfig
 from app.config.sharing import SharingConfig
+from app.config.stock import StockItem
 
 DataType = Literal[
     "bool",
@@ -272,11 +273,15 @@ class StationConfig(StrictModel):
     """Where the machines stand on the line screen (default: in device order)."""
     sharing: SharingConfig = Field(default_factory=SharingConfig)
     """What each partner of the cluster may see (default: nothing)."""
+    stock: list[StockItem] = Field(default_factory=list)
+    """Finished goods and materials counted at this station, with low-stock warnings."""
 
     @model_validator(mode="after")
     def _unique_devices(self) -> StationConfig:
         for index, name in repeated(d.name for d in self.devices):
             raise LocatedError(("devices", index, "name"), f"duplicate device name '{name}'")
+        for index, name in repeated(s.item for s in self.stock):
+            raise LocatedError(("stock", index, "item"), f"'{name}' is listed twice")
         reader = self.security.badge_reader
         if reader is not None and all(d.name != reader for d in self.devices):
             known = ", ".join(d.name for d in self.devices)
