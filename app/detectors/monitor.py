@@ -28,6 +28,7 @@ from app.detectors.anomaly import Anomaly, Contributor
 from app.detectors.base import UnivariateDetector
 from app.detectors.checks import FlatlineDetector, LimitCheck
 from app.detectors.drift import DriftDetector
+from app.detectors.latch import Latch as _Latch
 from app.detectors.multivariate import PcaDetector
 from app.detectors.robust import RobustDetector
 from app.detectors.sequence import SequenceDetector
@@ -47,40 +48,6 @@ def human_duration(seconds: float) -> Message:
         if seconds >= size and seconds % size == 0:
             return Message(f"duration.{unit}", {"n": int(seconds // size)})
     return Message("duration.second", {"n": seconds})
-
-
-class _Latch:
-    """Turns a score stream into onsets and clearances (hysteresis in samples)."""
-
-    __slots__ = ("active", "calm", "clear_samples", "onset", "threshold")
-
-    def __init__(self, threshold: float, clear_samples: int) -> None:
-        self.threshold = threshold
-        self.clear_samples = clear_samples
-        self.active = False
-        self.calm = 0
-        self.onset: Anomaly | None = None
-
-    def step(self, score: float) -> int:
-        """+1 at an onset, -1 when it clears, 0 otherwise."""
-        if score >= self.threshold:
-            self.calm = 0
-            if not self.active:
-                self.active = True
-                return 1
-            return 0
-        if self.active:
-            self.calm += 1
-            if self.calm >= self.clear_samples:
-                self.active = False
-                self.calm = 0
-                return -1
-        return 0
-
-    def reset(self) -> None:
-        self.active = False
-        self.calm = 0
-        self.onset = None
 
 
 @dataclass
