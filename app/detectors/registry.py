@@ -12,6 +12,7 @@ from app.detectors.base import UnivariateDetector
 from app.detectors.checks import FlatlineDetector
 from app.detectors.drift import DriftDetector
 from app.detectors.multivariate import PcaDetector
+from app.detectors.process import ProcessDetector
 from app.detectors.robust import RobustDetector
 from app.detectors.sequence import SequenceDetector
 from app.detectors.spc import NelsonRules
@@ -51,6 +52,9 @@ class Episodes:
     """Rows below the threshold before it ends."""
 
 
+#: Episodes of the process monitor: confirmed after 3 rows, held through 30 calm ones.
+PROCESS_MIN_ROWS = 3
+PROCESS_CLEAR_ROWS = 30
 #: Univariate detectors whose warm-up length can be set.
 _TAKES_WARMUP = frozenset({"robust", "drift", "flatline", "spc"})
 
@@ -61,14 +65,21 @@ def _pca(columns: Sequence[str], learn_rows: int | None) -> MultivariateScorer:
     return PcaDetector(list(columns), warmup=learn_rows, baseline=max(3600, learn_rows))
 
 
+def _process(columns: Sequence[str], learn_rows: int | None) -> MultivariateScorer:
+    if learn_rows is None:
+        return ProcessDetector(list(columns))
+    return ProcessDetector(list(columns), warmup=learn_rows)
+
+
 MULTIVARIATE: dict[
     str, tuple[Callable[[Sequence[str], int | None], MultivariateScorer], Episodes]
 ] = {
     "pca": (_pca, Episodes()),
+    "process": (_process, Episodes(min_rows=PROCESS_MIN_ROWS, clear_rows=PROCESS_CLEAR_ROWS)),
 }
 #: What ``auto`` picks for one column.
 DEFAULT_UNIVARIATE = "sequence"
-DEFAULT_MULTIVARIATE = "pca"
+DEFAULT_MULTIVARIATE = "process"
 
 
 class RowScorer:
