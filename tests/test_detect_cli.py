@@ -90,7 +90,7 @@ def test_several_columns_use_the_multivariate_detector(
     data[1700:, 1] = 100 + 15 * rng.normal(size=300)  # the correlation breaks
     source = series(tmp_path / "in.csv", data, ("current", "flow"))
     assert cli(str(source), str(tmp_path / "out.csv")) == 0
-    assert "with 'pca'" in capsys.readouterr().err
+    assert "with 'process'" in capsys.readouterr().err
     rows = read(tmp_path / "out.csv")
     flagged = [i for i, r in enumerate(rows) if r["anomaly"] == "1"]
     assert flagged and 1700 <= flagged[0] <= 1710

@@ -52,7 +52,9 @@ QUIET = 0.5
 STATISTICS = ("t2", "q", "knn")
 #: A row counts at most this many times its limit in the running average: one wild row must
 #: not hold the average above its limit for rows after it (that is the row's own score's job).
-CLIP = 1.5
+CLIP = 1.0
+#: The running average's limit is at a false-alarm rate this many times smaller.
+SMOOTH_MARGIN = 10.0
 
 
 class ProcessDetector:
@@ -157,7 +159,13 @@ class ProcessDetector:
         )
         self._rest = float(np.median(worst))
         smooth = self._ewma(np.minimum(worst, CLIP), self._rest)
-        self.smooth_limit = self._limit(smooth) if self.smoothing < 1.0 else 1.0
+        # Its values are strongly autocorrelated (few independent ones in the learning rows):
+        # its tail is fitted less surely, so its limit is set further out.
+        self.smooth_limit = (
+            self._limit(smooth, 1.0 - (1.0 - self.confidence) / SMOOTH_MARGIN)
+            if self.smoothing < 1.0
+            else 1.0
+        )
 
     def _pca(self, z: np.ndarray, k: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """Principal axes and variances: ``k`` of them, or enough for the variance share (the
@@ -200,7 +208,7 @@ class ProcessDetector:
         k = min(self.neighbours, d2.shape[1]) - 1
         return np.partition(d2, k, axis=1)[:, k]
 
-    def _limit(self, values: np.ndarray) -> float:
+    def _limit(self, values: np.ndarray, confidence: float = 0.0) -> float:
         """Box's scaled chi-square through the mean and variance of the out-of-fold values,
         never below their own high quantile."""
         mean = float(values.mean())
@@ -211,8 +219,9 @@ class ProcessDetector:
             return mean * 2.0
         g = var / (2.0 * mean)
         h = max(2.0 * mean * mean / var, 0.5)
-        fitted = g * chi2_quantile(self.confidence, h)
-        return max(fitted, float(np.quantile(values, min(self.confidence, 0.995))), 1e-9)
+        confidence = confidence or self.confidence
+        fitted = g * chi2_quantile(confidence, h)
+        return max(fitted, float(np.quantile(values, min(confidence, 0.995))), 1e-9)
 
     # -- scoring --------------------------------------------------------------------------------
     def update(self, values: list[float] | np.ndarray) -> float:
