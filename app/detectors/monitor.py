@@ -30,6 +30,8 @@ from app.detectors.checks import FlatlineDetector, LimitCheck
 from app.detectors.drift import DriftDetector
 from app.detectors.latch import Latch as _Latch
 from app.detectors.multivariate import PcaDetector
+from app.detectors.process import ProcessDetector
+from app.detectors.registry import PROCESS_MIN_ROWS
 from app.detectors.robust import RobustDetector
 from app.detectors.sequence import SequenceDetector
 from app.detectors.spc import NelsonRules
@@ -40,6 +42,8 @@ log = logging.getLogger(__name__)
 
 STATE_VERSION = 1
 MIN_WARMUP = 30
+PCA_CONFIDENCE = 0.999999
+PROCESS_CONFIDENCE = 0.999
 
 
 def human_duration(seconds: float) -> Message:
@@ -82,7 +86,7 @@ class _TagStream:
 class _MachineStream:
     device: str
     subject: str
-    detector: PcaDetector
+    detector: PcaDetector | ProcessDetector
     latch: _Latch
     tag_ids: list[int]
     max_age: float
@@ -189,18 +193,32 @@ class AnomalyMonitor:
         names = multivariate_tags(device, settings)
         period = min(device.period_of(known[n].poll_group) for n in names)
         warmup = max(_samples(settings.warmup_s, period), MIN_WARMUP)
-        detector = PcaDetector(
-            names,
-            warmup=warmup,
-            baseline=max(_samples(settings.baseline_s, period), warmup),
-            variance=settings.variance,
-            confidence=settings.confidence,
-        )
+        detector: PcaDetector | ProcessDetector
+        if settings.method == "process":
+            drift = settings.drift_s
+            detector = ProcessDetector(
+                names,
+                warmup=warmup,
+                variance=settings.variance,
+                confidence=settings.confidence or PROCESS_CONFIDENCE,
+                neighbours=settings.neighbours,
+                drift_rows=_samples(drift, period) if drift else 50 * warmup,
+            )
+            min_samples = settings.min_samples or PROCESS_MIN_ROWS
+        else:
+            detector = PcaDetector(
+                names,
+                warmup=warmup,
+                baseline=max(_samples(settings.baseline_s, period), warmup),
+                variance=settings.variance,
+                confidence=settings.confidence or PCA_CONFIDENCE,
+            )
+            min_samples = settings.min_samples or 1
         return _MachineStream(
             device=device.name,
             subject=device.display_name,
             detector=detector,
-            latch=_Latch(settings.threshold, settings.clear_samples),
+            latch=_Latch(settings.threshold, settings.clear_samples, min_samples),
             tag_ids=[tag_ids[f"{device.name}.{n}"] for n in names],
             max_age=settings.max_age_s,
             latest=np.full(len(names), np.nan),
