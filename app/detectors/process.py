@@ -37,9 +37,9 @@ from app.detectors.multivariate import MAX_COLUMNS, chi2_quantile
 from app.messages import Message
 
 #: Rows between refits of the model (fixed row counts: block scoring equals row by row).
-REFIT_ROWS = 256
+REFIT_ROWS = 1024
 #: Rows between steps of the operating-point tracking (fixed row counts as well).
-TRACK_ROWS = 32
+TRACK_ROWS = 64
 #: Contiguous folds of the learning rows for the out-of-fold limits.
 FOLDS = 5
 #: After an alarm (the limit exceeded :data:`CONFIRM_ROWS` rows in a row), no row is taken
