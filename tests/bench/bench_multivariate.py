@@ -113,6 +113,7 @@ def pooled(outcomes: list[Outcome]) -> dict[str, float]:
         "faults": len(faulty),
         "false_onsets": sum(o.false_onsets() for o in outcomes),
         "median_delay": float(np.median(found)) if found else float("nan"),
+        "mean_delay": float(np.mean(found)) if found else float("nan"),
     }
 
 
@@ -138,7 +139,7 @@ def summary_line(label: str, m: dict[str, float]) -> str:
     return (
         f"| {label} | {m['runs']:.0f} | {m['f1']:.3f} | {m['precision']:.3f} | {m['far']:.3f} "
         f"| {m['mar']:.3f} | {m['found']:.0f} of {m['faults']:.0f} | {m['false_onsets']:.0f} "
-        f"| {m['median_delay']:.0f} |"
+        f"| {m['median_delay']:.0f} / {m['mean_delay']:.0f} |"
     )
 
 
@@ -176,7 +177,7 @@ def main() -> int:
     print()
     print(
         "| corpus | runs | F1 | precision | FAR | MAR | faults found | false onsets "
-        "| median delay (rows) |"
+        "| delay median / mean (rows) |"
     )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     tep = [o for o in outcomes if o.run.source == "tep"]
