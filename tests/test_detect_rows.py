@@ -125,3 +125,17 @@ def test_block_scores_equal_row_by_row_scores() -> None:
         )
         one = np.array([single.score(0.0, row.tolist()) for row in data])
         np.testing.assert_allclose(blocks, one, rtol=1e-9, atol=1e-12, err_msg=name)
+
+
+def test_a_learning_period_shorter_than_the_detector_needs_is_extended_and_marked(
+    tmp_path: Path,
+) -> None:
+    source = write(
+        tmp_path / "in.csv", csv_lines(machine(300, seed=5), [iso(i) for i in range(300)])
+    )
+    summary = detect.detect_file(source, tmp_path / "out.csv", "process", learn_rows=10)
+    rows = read(tmp_path / "out.csv")
+    learning = [r["learning"] == "1" for r in rows]
+    assert learning == [True] * 50 + [False] * 250  # the process monitor needs 50 rows at least
+    assert summary.learning == 50
+    assert "the first 50 scored rows were learned from" in summary.report()

@@ -100,13 +100,14 @@ class RowScorer:
         self.columns = list(columns)
         self._uni = univariate or []
         self._multi = multivariate
-        if learn_rows is None:
-            learn_rows = (
-                multivariate.warmup
-                if multivariate is not None
-                else max((int(getattr(d, "warmup", 0)) for d in self._uni), default=0)
-            )
-        self.learn_rows = learn_rows
+        # A detector may need more rows than asked for (a minimum warm-up): those are learning
+        # rows too, and marked so.
+        own = (
+            multivariate.warmup
+            if multivariate is not None
+            else max((int(getattr(d, "warmup", 0)) for d in self._uni), default=0)
+        )
+        self.learn_rows = max(learn_rows or 0, own)
         self.episodes = episodes or Episodes()
         self.seen = 0
 
