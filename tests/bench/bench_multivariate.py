@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import mv_corpus  # noqa: E402
+import nab_scorer as nab  # noqa: E402
 
 from app.commands.detect import detect_file  # noqa: E402
 from app.detectors.registry import make_row_scorer  # noqa: E402
@@ -117,6 +118,31 @@ def pooled(outcomes: list[Outcome]) -> dict[str, float]:
     }
 
 
+def changepoint_scores(outcomes: list[Outcome]) -> dict[str, float]:
+    """NAB scores of the ``onset`` column as changepoints (the three profiles, 0 = null,
+    100 = perfect). A window centred on each fault start, 10 % of the run's rows wide (NAB's
+    convention for one anomaly in a file); the learning rows stand before it and raise no
+    onset. Onsets are 0/1, so the threshold is fixed at 0.5 rather than optimised."""
+    files = {}
+    for o in outcomes:
+        rows = o.run.rows
+        onset = np.zeros(rows)
+        onset[o.run.learn_rows :] = o.onset
+        windows: tuple[tuple[int, int], ...] = ()
+        if o.run.fault_rows is not None:
+            half = max(rows // 20, 1)
+            start = o.run.fault_rows[0]
+            windows = ((max(start - half, 0), min(start + half, rows - 1)),)
+        files[o.run.name] = (nab.row_weights(nab.FileLayout(rows, windows)), onset)
+    out = {}
+    for profile in nab.PROFILES:
+        total_windows = sum(w.windows for w, _ in files.values())
+        null, perfect = -profile.fn * total_windows, profile.tp * total_windows
+        raw = nab.score_at_threshold(files, profile, 0.5)
+        out[profile.name] = 100.0 * (raw - null) / (perfect - null)
+    return out
+
+
 def table(outcomes: list[Outcome]) -> str:
     lines = [
         "| run | fault | detection rate | false-alarm rate | delay (rows / s) | episodes |",
@@ -192,6 +218,14 @@ def main() -> int:
     ):
         if part:
             print(summary_line(label, pooled(part)))
+    print()
+    for label, part in (("whole corpus", outcomes), ("Tennessee Eastman", tep), ("simulator", sim)):
+        if part:
+            cp = changepoint_scores(part)
+            print(
+                f"changepoint NAB score, {label}: "
+                + ", ".join(f"{name} {value:.1f}" for name, value in cp.items())
+            )
     if not args.no_throughput:
         core, cli = throughput(args.detector)
         print(
