@@ -71,7 +71,7 @@ class ProcessDetector:
         neighbours: int = 5,
         smoothing: float = 0.3,
         drift_rows: int = 20_000,
-        track_rows: int = 256,
+        track_rows: int = 128,
     ) -> None:
         if len(columns) < 2:
             raise ValueError("the multivariate detector needs at least 2 tags")
@@ -282,6 +282,10 @@ class ProcessDetector:
                 run += 1
                 if run >= CONFIRM_ROWS:
                     hold = HOLD_ROWS
+                    # The quiet rows of this tracking window before the alarm may be one
+                    # phase of a cycle: no step from them.
+                    self._track_sum[:] = 0.0
+                    self._track_n = 0
                 continue
             run = 0
             if hold > 0:

@@ -20,7 +20,7 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -194,9 +194,20 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=mv_corpus.DEFAULT_CACHE)
     parser.add_argument("--runs", default="", help="only runs whose name starts with this")
     parser.add_argument("--no-throughput", action="store_true")
+    parser.add_argument(
+        "--sim-learn-rows",
+        type=int,
+        default=0,
+        help="learn from this many rows of the simulator runs instead of 600 (the rows after "
+        "it, up to the fault, count as fault-free): how the detector does with less learning",
+    )
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     runs = [r for r in mv_corpus.build(args.cache) if r.name.startswith(args.runs)]
+    if args.sim_learn_rows:
+        runs = [
+            replace(r, learn_rows=args.sim_learn_rows) if r.source == "sim" else r for r in runs
+        ]
     with tempfile.TemporaryDirectory() as tmp:
         outcomes = [replay(r, args.cache, args.detector, Path(tmp)) for r in runs]
     print(table(outcomes))
