@@ -109,7 +109,7 @@ class ProcessDetector:
         self._run = 0
         self._smooth = 0.0
         self.ratios = dict.fromkeys(STATISTICS, 0.0)
-        self.contributions = np.zeros(self.p)
+        self._last: tuple[np.ndarray, ...] | None = None
         self.dominant = "t2"
 
     @property
@@ -300,18 +300,29 @@ class ProcessDetector:
         last = len(x) - 1
         self.ratios = dict(zip(STATISTICS, ratios[last].tolist(), strict=True))
         self.dominant = STATISTICS[int(np.argmax(ratios[last]))]
-        self.contributions = self._contributions(z[last], d2[last])
+        # Contributions are worked out only when asked for, with the model that scored the row
+        # (a refit replaces these arrays, it does not change them).
+        self._last = (z[last].copy(), d2[last].copy(), self._components, self._eigen, self._z)
         return scores
 
-    def _contributions(self, z: np.ndarray, d2: np.ndarray) -> np.ndarray:
+    @property
+    def contributions(self) -> np.ndarray:
+        """Each tag's share of the last row's dominant statistic."""
+        if self._last is None:
+            return np.zeros(self.p)
+        return self._contributions(*self._last)
+
+    def _contributions(
+        self, z: np.ndarray, d2: np.ndarray, comps: np.ndarray, eigen: np.ndarray, ref: np.ndarray
+    ) -> np.ndarray:
         if self.dominant == "q":
-            residual = z - self._components @ (z @ self._components)
+            residual = z - comps @ (z @ comps)
             parts = residual * residual
         elif self.dominant == "t2":
-            scores = z @ self._components
-            parts = np.maximum(z * (self._components @ (scores / self._eigen)), 0.0)
+            scores = z @ comps
+            parts = np.maximum(z * (comps @ (scores / eigen)), 0.0)
         else:
-            nearest = self._z[int(np.argmin(d2))]
+            nearest = ref[int(np.argmin(d2))]
             parts = (z - nearest) ** 2
         total = float(parts.sum())
         return parts / total if total > 0 else parts
@@ -340,12 +351,9 @@ class ProcessDetector:
     # -- explanation ----------------------------------------------------------------------------
     def top_contributors(self, count: int = 3, minimum: float = 0.05) -> list[tuple[str, float]]:
         """The tags behind the last row's dominant statistic, with their shares."""
-        order = np.argsort(self.contributions)[::-1][:count]
-        return [
-            (self.columns[i], float(self.contributions[i]))
-            for i in order
-            if self.contributions[i] >= minimum
-        ]
+        shares = self.contributions
+        order = np.argsort(shares)[::-1][:count]
+        return [(self.columns[i], float(shares[i])) for i in order if shares[i] >= minimum]
 
     def describe(self) -> Message:
         """Which statistic is out and how far, and the tags behind it."""
