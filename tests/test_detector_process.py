@@ -131,3 +131,11 @@ def test_a_tag_constant_while_learning_does_not_divide_by_zero() -> None:
     scores = detector.update_block(data)
     assert np.isfinite(scores).all() and onsets(scores) == []
     assert detector.update([*data[-1, :4], 2.0]) >= 0.5  # and when it moves, it is news
+
+
+def test_a_long_learning_period_is_thinned_to_a_bounded_reference() -> None:
+    data = pump(7000, seed=9)
+    detector = ProcessDetector(TAGS, warmup=6000)
+    scores = detector.update_block(data)
+    assert detector.ready and len(detector.reference) == 2000
+    assert not scores[:6000].any() and onsets(scores) == []

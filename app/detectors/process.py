@@ -40,6 +40,8 @@ from app.messages import Message
 REFIT_ROWS = 1024
 #: Rows between steps of the operating-point tracking (fixed row counts as well).
 TRACK_ROWS = 64
+#: Most reference rows kept (a longer learning period is thinned evenly).
+MAX_REFERENCE = 2000
 #: Contiguous folds of the learning rows for the out-of-fold limits.
 FOLDS = 5
 #: After an alarm (the limit exceeded :data:`CONFIRM_ROWS` rows in a row), no row is taken
@@ -240,7 +242,11 @@ class ProcessDetector:
                 self.n += take
                 i += take
                 if len(self._learning) >= self.warmup:
-                    self._fit(np.asarray(self._learning))
+                    learned = np.asarray(self._learning)
+                    # A long warm-up (a fast poll) is thinned evenly: the k-NN cost per row and
+                    # the saved state grow with the reference rows.
+                    step = -(-len(learned) // MAX_REFERENCE)
+                    self._fit(learned[::step])
                     self._learning = []
                     self._smooth = self._rest
                 continue
