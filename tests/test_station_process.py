@@ -123,3 +123,15 @@ def test_a_bad_setting_names_its_key(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         config(tmp_path, "min_samples = 0")
     assert any("multivariate.min_samples" in p for p in info.value.problems)
+
+
+def test_switching_method_relearns_instead_of_failing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    pca = AnomalyMonitor(config(tmp_path, "warmup_s = 400"), IDS)
+    feed(pca, pump_rows(600, seed=6))
+    process = AnomalyMonitor(config(tmp_path), IDS)
+    process.restore(json.loads(json.dumps(pca.state())))
+    assert "cannot restore the baseline of pump/multivariate" in caplog.text
+    started, _ = feed(process, pump_rows(900, seed=7, leak_from=700))
+    assert len(started) == 1 and started[0].timestamp >= 700  # learned afresh, then found it
