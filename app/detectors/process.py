@@ -16,11 +16,13 @@ of a time series are near copies: scoring a row against its own neighbours would
 limits far too tight). A row's score is the largest statistic-to-limit ratio, squashed to
 [0, 1] (0.5 at the limit), smoothed over a few rows (a persistent small shift adds up).
 
-Slow operating-point drift: the reference rows are a moving window. Every :data:`REFIT_ROWS`
-rows a share of the quiet rows (scored well below the limit, with no alarm near) replaces the
-oldest reference rows and the model and its limits are refitted. A fault never becomes the
-new normal: rows during and shortly after an alarm are not taken. The refits fall on fixed row
-counts, so scoring rows in blocks gives the same scores as one at a time.
+Slow operating-point drift (a bath that fills with dirt, a hall that warms up): every
+:data:`TRACK_ROWS` rows the operating point moves part of the way to the centre of the quiet
+rows (scored well below the limit, with no alarm near), and every :data:`REFIT_ROWS` rows a
+share of the quiet rows replaces the oldest reference rows and the model and its limits are
+refitted (the learned region renews itself slowly). A fault never becomes the new normal: rows
+during and shortly after an alarm are not taken. Both fall on fixed row counts, so scoring rows
+in blocks gives the same scores as one at a time.
 
 The tags behind an anomaly: per-tag shares of the dominant statistic (residual squared for Q,
 partial T², squared difference to the nearest learned row for the distance).
