@@ -139,8 +139,9 @@ class MultivariateSettings(StrictModel):
     method: Literal["pca", "process"] = "pca"
     tags: list[str] | None = Field(default=None, min_length=2)
     """Tags to watch together (default: every numeric tag of the device)."""
-    variance: float = Field(default=0.9, gt=0, lt=1)
-    """Share of the variance the kept components explain."""
+    variance: float | None = Field(default=None, gt=0, lt=1)
+    """Share of the variance the kept components explain (default: 0.9 for pca, 0.98 for
+    process, whose k-NN distance and out-of-fold limits leave less to the residual)."""
     warmup_s: Seconds = 600.0
     baseline_s: Seconds = 3600.0
     confidence: float | None = Field(default=None, gt=0.5, lt=1)

@@ -43,7 +43,9 @@ log = logging.getLogger(__name__)
 STATE_VERSION = 1
 MIN_WARMUP = 30
 PCA_CONFIDENCE = 0.999999
+PCA_VARIANCE = 0.9
 PROCESS_CONFIDENCE = 0.999
+PROCESS_VARIANCE = 0.98
 
 
 def human_duration(seconds: float) -> Message:
@@ -199,7 +201,7 @@ class AnomalyMonitor:
             detector = ProcessDetector(
                 names,
                 warmup=warmup,
-                variance=settings.variance,
+                variance=settings.variance or PROCESS_VARIANCE,
                 confidence=settings.confidence or PROCESS_CONFIDENCE,
                 neighbours=settings.neighbours,
                 drift_rows=_samples(drift, period) if drift else 50 * warmup,
@@ -210,7 +212,7 @@ class AnomalyMonitor:
                 names,
                 warmup=warmup,
                 baseline=max(_samples(settings.baseline_s, period), warmup),
-                variance=settings.variance,
+                variance=settings.variance or PCA_VARIANCE,
                 confidence=settings.confidence or PCA_CONFIDENCE,
             )
             min_samples = settings.min_samples or 1

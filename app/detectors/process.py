@@ -70,7 +70,7 @@ class ProcessDetector:
         self,
         columns: list[str],
         warmup: int = 400,
-        variance: float = 0.9,
+        variance: float = 0.98,
         confidence: float = 0.999,
         neighbours: int = 5,
         smoothing: float = 0.3,
