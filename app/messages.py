@@ -113,6 +113,10 @@ CATALOGUE: dict[str, str] = {
     "pca.spe": "tags no longer move together as they normally do (Q/SPE {ratio:.1f}x its limit)",
     "pca.t2": "tags jointly far from their normal operating point (T² {ratio:.1f}x its limit)",
     "pca.contributors": "{what}; contributors: {parts}",
+    "process.knn": (
+        "a combination of values not seen while learning (distance {ratio:.1f}x its limit)"
+    ),
+    "process.learning": "learning the normal operating region ({rows} of {of} rows)",
 }
 
 

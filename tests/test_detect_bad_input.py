@@ -110,30 +110,30 @@ def test_same_file_through_a_link_is_refused(tmp_path: Path, link: str) -> None:
 
 
 def test_output_is_replaced_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    source = write_rows(tmp_path / "in.csv", [f"{t},{i % 5}" for i, t in enumerate(stamps(300))])
+    source = write_rows(tmp_path / "in.csv", [f"{t},{i % 5}" for i, t in enumerate(stamps(1500))])
     target = tmp_path / "out.csv"
     target.write_text("precious\n")
     target.chmod(0o640)
 
     # A run that dies half-way (Ctrl-C here) leaves OUT as it was and no temporary file behind.
-    real = detect.RowScorer.score
+    real = detect.RowScorer.score_block
     calls = {"n": 0}
 
-    def interrupted(self: detect.RowScorer, stamp: float, values: list[float]) -> float:
+    def interrupted(self: detect.RowScorer, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         calls["n"] += 1
-        if calls["n"] == 150:
+        if calls["n"] == 2:  # the first block is written to the temporary file already
             raise KeyboardInterrupt
-        return real(self, stamp, values)
+        return real(self, rows)
 
-    monkeypatch.setattr(detect.RowScorer, "score", interrupted)
+    monkeypatch.setattr(detect.RowScorer, "score_block", interrupted)
     with pytest.raises(KeyboardInterrupt):
         detect.detect_file(source, target, "robust")
     assert target.read_text() == "precious\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]
 
-    monkeypatch.setattr(detect.RowScorer, "score", real)
+    monkeypatch.setattr(detect.RowScorer, "score_block", real)
     summary = detect.detect_file(source, target, "robust")
-    assert summary.scored == 300 and len(out_rows(target)) == 300
+    assert summary.scored == 1500 and len(out_rows(target)) == 1500
     assert target.stat().st_mode & 0o777 == 0o640  # the file's permissions are kept
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]
 
@@ -152,7 +152,11 @@ def test_one_bad_byte_costs_its_line_only(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "19545 of 19546 rows scored" in done.stderr
     assert f"line {line_number}: not UTF-8 text (byte 0xff at character 1)" in done.stderr
-    assert len(out_rows(tmp_path / "out.csv")) == 19_545
+    written = out_rows(tmp_path / "out.csv")
+    assert len(written) == 19_546  # the bad line too, in its place, unscored
+    bad = written[line_number - 2]
+    assert (bad["timestamp"], bad["anomaly_score"], bad["rejected"]) == ("", "", "not UTF-8")
+    assert [r["timestamp"] for r in written if r["rejected"]] == [""]
 
 
 def test_unterminated_quote_costs_its_line_only(tmp_path: Path) -> None:
@@ -166,7 +170,9 @@ def test_unterminated_quote_costs_its_line_only(tmp_path: Path) -> None:
     assert (summary.rows, summary.scored) == (6, 5)
     assert summary.rejected_lines() == [4]
     assert "line 4: not valid CSV: a quote is opened and never closed" in summary.report()
-    assert [r["value"] for r in out_rows(tmp_path / "out.csv")] == ["1", "2", "4", "5", "6"]
+    written = out_rows(tmp_path / "out.csv")
+    assert [r["value"] for r in written] == ["1", "2", "", "4", "5", "6"]
+    assert [r["rejected"] for r in written] == ["", "", "unreadable CSV", "", "", ""]
 
 
 def test_header_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
@@ -329,14 +335,18 @@ def test_any_file_gives_a_clear_error_or_accounts_for_every_line(
     assert summary.blank == len(blank)
     assert summary.rows == len(rows)
     assert set(rejected) <= set(rows) and len(set(rejected)) == len(rejected)
-    written = [n for n in rows if n not in set(rejected)]
-    assert summary.scored == len(written)
+    scored = [n for n in rows if n not in set(rejected)]
+    assert summary.scored == len(scored)
     with target.open(newline="", encoding="utf-8") as f:
         out = list(csv.reader(f))[1:]
-    assert len(out) == len(written)
-    for line_number, cells in zip(written, out, strict=True):
-        assert cells[:width] == next(csv.reader([texts[line_number - 1]]))
-        assert 0.0 <= float(cells[width]) <= 1.0
+    assert len(out) == len(rows)  # every row, in order: scored or marked rejected
+    for line_number, cells in zip(rows, out, strict=True):
+        assert len(cells) == width + len(detect.ADDED_COLUMNS)
+        if line_number in rejected:
+            assert cells[width] == "" and cells[-1]
+        else:
+            assert cells[:width] == next(csv.reader([texts[line_number - 1]]))
+            assert 0.0 <= float(cells[width]) <= 1.0 and cells[-1] == ""
     with rejects.open(newline="", encoding="utf-8") as f:
         listed = [int(r["line"]) for r in csv.DictReader(f)]
     assert listed == rejected  # every rejected line, in file order

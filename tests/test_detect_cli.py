@@ -45,7 +45,17 @@ def test_univariate_replay_finds_a_spike(tmp_path: Path, capsys: pytest.CaptureF
     source = series(tmp_path / "in.csv", values)
     assert cli(str(source), str(tmp_path / "out.csv"), "--detector", "robust") == 0
     rows = read(tmp_path / "out.csv")
-    assert list(rows[0]) == ["timestamp", "value", "anomaly_score", "anomaly", "out_of_order"]
+    assert list(rows[0]) == [
+        "timestamp",
+        "value",
+        "anomaly_score",
+        "anomaly",
+        "onset",
+        "out_of_order",
+        "repeated_time",
+        "learning",
+        "rejected",
+    ]
     assert len(rows) == 3000
     assert rows[2500]["value"] == f"{values[2500]:.6f}"  # input columns kept as they were
     flagged = [i for i, r in enumerate(rows) if r["anomaly"] == "1"]
@@ -80,7 +90,7 @@ def test_several_columns_use_the_multivariate_detector(
     data[1700:, 1] = 100 + 15 * rng.normal(size=300)  # the correlation breaks
     source = series(tmp_path / "in.csv", data, ("current", "flow"))
     assert cli(str(source), str(tmp_path / "out.csv")) == 0
-    assert "with 'pca'" in capsys.readouterr().err
+    assert "with 'process'" in capsys.readouterr().err
     rows = read(tmp_path / "out.csv")
     flagged = [i for i, r in enumerate(rows) if r["anomaly"] == "1"]
     assert flagged and 1700 <= flagged[0] <= 1710
@@ -104,7 +114,7 @@ def test_bad_rows_are_rejected_by_line_and_late_rows_kept(
     assert cli(str(source), str(tmp_path / "out.csv"), "--detector", "robust") == 0
     err = capsys.readouterr().err
     assert "97 of 101 rows scored" in err
-    assert "rejected 4 bad rows (not in OUT)" in err
+    assert "rejected 4 bad rows (in OUT unscored, reason in 'rejected')" in err
     for reason in ("missing value", "not a number", "bad timestamp", "wrong column count"):
         assert f"1 {reason}" in err
     assert "line 54: 'abc' in 'value' is not a number" in err
@@ -113,8 +123,15 @@ def test_bad_rows_are_rejected_by_line_and_late_rows_kept(
     assert "1 blank line ignored" in err
     assert "Traceback" not in err
     rows = read(tmp_path / "out.csv")
-    assert len(rows) == 97
+    assert len(rows) == 101  # every row but the blank line, in file order
     assert [r["timestamp"] for r in rows if r["out_of_order"] == "1"] == ["2024-01-01T00:00:10"]
+    assert [(r["timestamp"], r["value"], r["rejected"]) for r in rows[51:55]] == [
+        ("2024-01-01T00:00:51", "", "missing value"),
+        ("2024-01-01T00:00:52", "abc", "not a number"),
+        ("yesterday", "4", "bad timestamp"),
+        ("2024-01-01T00:00:53", "1", "wrong column count"),
+    ]
+    assert all(r["anomaly_score"] == "" for r in rows[51:55])
 
 
 @pytest.mark.parametrize(
@@ -155,7 +172,8 @@ def test_no_usable_rows_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture) -
     source = write(tmp_path / "in.csv", "timestamp,value\n2024-01-01,x\n2024-01-02,y\n")
     assert cli(str(source), str(tmp_path / "out.csv")) == 1
     err = capsys.readouterr().err
-    assert "rejected 2 bad rows (not in OUT): 2 not a number" in err and "no usable rows" in err
+    assert "rejected 2 bad rows (in OUT unscored, reason in 'rejected'): 2 not a number" in err
+    assert "no usable rows" in err
     assert "not a number: lines" not in err  # both are quoted in full already
 
 
@@ -169,7 +187,7 @@ def test_every_rejected_line_is_listed_by_number(
     assert cli(str(source), out, "--detector", "robust", "--rejects", str(rejects)) == 0
     err = capsys.readouterr().err
     assert "22 of 30 rows scored" in err
-    assert "rejected 8 bad rows (not in OUT): 8 not a number" in err
+    assert "rejected 8 bad rows (in OUT unscored, reason in 'rejected'): 8 not a number" in err
     assert err.count("  line ") == 5  # the first five quoted in full
     assert "  not a number: lines 5-11, 22" in err
     listed = read(rejects)

@@ -19,7 +19,7 @@ Times are in seconds and turned into samples with the tag's poll period.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -127,17 +127,34 @@ class TagDetectors(StrictModel):
 
 
 class MultivariateSettings(StrictModel):
-    """Online PCA over several tags of one machine (Hotelling T² and Q/SPE)."""
+    """Several tags of one machine watched together.
+
+    ``method = "pca"``: online PCA (Hotelling T² and Q/SPE). ``method = "process"``: the
+    process monitor (T², Q and the distance to the learned region, limits learned without
+    looking at the rows they judge, slow drift followed; see ``app/detectors/process.py``),
+    the one scored on the Tennessee Eastman and simulator corpus in docs/DETECTORS.md.
+    """
 
     enabled: bool = True
+    method: Literal["pca", "process"] = "pca"
     tags: list[str] | None = Field(default=None, min_length=2)
     """Tags to watch together (default: every numeric tag of the device)."""
-    variance: float = Field(default=0.9, gt=0, lt=1)
-    """Share of the variance the kept components explain."""
+    variance: float | None = Field(default=None, gt=0, lt=1)
+    """Share of the variance the kept components explain (default: 0.9 for pca, 0.98 for
+    process, whose k-NN distance and out-of-fold limits leave less to the residual)."""
     warmup_s: Seconds = 600.0
     baseline_s: Seconds = 3600.0
-    confidence: float = Field(default=0.999999, gt=0.5, lt=1)
-    """Control limits of T² and SPE, as a confidence level."""
+    confidence: float | None = Field(default=None, gt=0.5, lt=1)
+    """Control limits of the statistics, as a confidence level (default: 0.999999 for pca,
+    0.999 for process, whose limits are out-of-fold and whose episodes need min_samples)."""
+    neighbours: int = Field(default=5, ge=1, le=100)
+    """process: the k of the k-nearest-neighbour distance to the learned rows."""
+    drift_s: Seconds | None = None
+    """process: time over which the learned rows renew themselves from quiet rows (default:
+    50 warm-ups); the operating point itself follows within a few hundred samples."""
+    min_samples: int | None = Field(default=None, ge=1, le=100_000)
+    """Rows at or above the threshold before an anomaly starts (default: 1 for pca, 3 for
+    process)."""
     threshold: float = Field(default=0.5, gt=0, lt=1)
     clear_samples: int = Field(default=60, ge=1, le=100_000)
     """Longer than for one tag: a broken correlation shows on some rows, not on all."""

@@ -28,7 +28,10 @@ from app.detectors.anomaly import Anomaly, Contributor
 from app.detectors.base import UnivariateDetector
 from app.detectors.checks import FlatlineDetector, LimitCheck
 from app.detectors.drift import DriftDetector
+from app.detectors.latch import Latch as _Latch
 from app.detectors.multivariate import PcaDetector
+from app.detectors.process import ProcessDetector
+from app.detectors.registry import PROCESS_MIN_ROWS
 from app.detectors.robust import RobustDetector
 from app.detectors.sequence import SequenceDetector
 from app.detectors.spc import NelsonRules
@@ -39,6 +42,10 @@ log = logging.getLogger(__name__)
 
 STATE_VERSION = 1
 MIN_WARMUP = 30
+PCA_CONFIDENCE = 0.999999
+PCA_VARIANCE = 0.9
+PROCESS_CONFIDENCE = 0.999
+PROCESS_VARIANCE = 0.98
 
 
 def human_duration(seconds: float) -> Message:
@@ -47,40 +54,6 @@ def human_duration(seconds: float) -> Message:
         if seconds >= size and seconds % size == 0:
             return Message(f"duration.{unit}", {"n": int(seconds // size)})
     return Message("duration.second", {"n": seconds})
-
-
-class _Latch:
-    """Turns a score stream into onsets and clearances (hysteresis in samples)."""
-
-    __slots__ = ("active", "calm", "clear_samples", "onset", "threshold")
-
-    def __init__(self, threshold: float, clear_samples: int) -> None:
-        self.threshold = threshold
-        self.clear_samples = clear_samples
-        self.active = False
-        self.calm = 0
-        self.onset: Anomaly | None = None
-
-    def step(self, score: float) -> int:
-        """+1 at an onset, -1 when it clears, 0 otherwise."""
-        if score >= self.threshold:
-            self.calm = 0
-            if not self.active:
-                self.active = True
-                return 1
-            return 0
-        if self.active:
-            self.calm += 1
-            if self.calm >= self.clear_samples:
-                self.active = False
-                self.calm = 0
-                return -1
-        return 0
-
-    def reset(self) -> None:
-        self.active = False
-        self.calm = 0
-        self.onset = None
 
 
 @dataclass
@@ -115,7 +88,7 @@ class _TagStream:
 class _MachineStream:
     device: str
     subject: str
-    detector: PcaDetector
+    detector: PcaDetector | ProcessDetector
     latch: _Latch
     tag_ids: list[int]
     max_age: float
@@ -222,18 +195,32 @@ class AnomalyMonitor:
         names = multivariate_tags(device, settings)
         period = min(device.period_of(known[n].poll_group) for n in names)
         warmup = max(_samples(settings.warmup_s, period), MIN_WARMUP)
-        detector = PcaDetector(
-            names,
-            warmup=warmup,
-            baseline=max(_samples(settings.baseline_s, period), warmup),
-            variance=settings.variance,
-            confidence=settings.confidence,
-        )
+        detector: PcaDetector | ProcessDetector
+        if settings.method == "process":
+            drift = settings.drift_s
+            detector = ProcessDetector(
+                names,
+                warmup=warmup,
+                variance=settings.variance or PROCESS_VARIANCE,
+                confidence=settings.confidence or PROCESS_CONFIDENCE,
+                neighbours=settings.neighbours,
+                drift_rows=_samples(drift, period) if drift else 50 * warmup,
+            )
+            min_samples = settings.min_samples or PROCESS_MIN_ROWS
+        else:
+            detector = PcaDetector(
+                names,
+                warmup=warmup,
+                baseline=max(_samples(settings.baseline_s, period), warmup),
+                variance=settings.variance or PCA_VARIANCE,
+                confidence=settings.confidence or PCA_CONFIDENCE,
+            )
+            min_samples = settings.min_samples or 1
         return _MachineStream(
             device=device.name,
             subject=device.display_name,
             detector=detector,
-            latch=_Latch(settings.threshold, settings.clear_samples),
+            latch=_Latch(settings.threshold, settings.clear_samples, min_samples),
             tag_ids=[tag_ids[f"{device.name}.{n}"] for n in names],
             max_age=settings.max_age_s,
             latest=np.full(len(names), np.nan),

@@ -43,22 +43,14 @@ def replay(args: tuple[str, str, str]) -> tuple[str, list[float], float]:
     start = time.perf_counter()
     summary = detect_file(Path(source), target, detector)
     elapsed = time.perf_counter() - start
-    # Rows the CLI skips (one file has an hour that repeats: time going backwards) are not in
-    # the output; they score 0. Output rows are matched to input rows in order.
+    # OUT has every row of IN, in order (issue 14); a row it could not score scores 0.
     with Path(source).open(newline="") as f:
         inputs = list(csv.reader(f))[1:]
     with target.open(newline="") as f:
         outputs = list(csv.reader(f))[1:]
-    scores = []
-    j = 0
-    for row in inputs:
-        if j < len(outputs) and outputs[j][:2] == row[:2]:
-            scores.append(float(outputs[j][2]))
-            j += 1
-        else:
-            scores.append(0.0)
-    if j != len(outputs) or summary.scored != len(outputs):
+    if len(outputs) != len(inputs) or summary.rows != len(outputs):
         raise SystemExit(f"{source}: output rows do not match the input")
+    scores = [float(row[2]) if row[2] else 0.0 for row in outputs]
     return source, scores, elapsed
 
 
