@@ -546,6 +546,7 @@ def _replay(
                 # Compared with the row above only: one wild timestamp marks one row, not all
                 # after it. Equal stamps (a repeated hour, a logger's double write) are marked
                 # apart from earlier ones; both are scored in file order like any row.
+                assert stamp is not None  # no problem: the timestamp was read
                 pending[-1].late = stamp < previous
                 pending[-1].repeated = stamp == previous
                 if pending[-1].late:

@@ -143,7 +143,7 @@ class ProcessDetector:
         # learning widens the limits (the later folds are judged by the earlier ones) as much
         # as the same drift after learning will move the rows.
         folds = np.array_split(np.arange(len(z)), FOLDS)
-        stats = {s: [] for s in STATISTICS}
+        stats: dict[str, list[np.ndarray]] = {s: [] for s in STATISTICS}
         for fold in folds:
             rest = np.setdiff1d(np.arange(len(z)), fold)
             train = z[rest]
