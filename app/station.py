@@ -46,7 +46,9 @@ class Station:
         self.gateway = DatabaseGateway(self.db, flush_interval_s=config.storage.flush_interval_s)
         self.retention = Retention(config.storage.retention_days)
         self.gateway.add_maintenance(self.retention)
-        self.storage = StorageWriter(self.gateway, self.engine.tags)
+        self.storage = StorageWriter(
+            self.gateway, self.engine.tags, fold_interval_s=config.storage.fold_interval_s
+        )
         self.engine.subscribe(self.storage.on_batch)
         self.engine.subscribe_events(self.storage.on_event)
         # A stop, a start, a fault: each becomes an event, stored and shown like any other.

@@ -66,15 +66,19 @@ class TagSamples:
         """The samples where ``keep`` is true."""
         if keep.all():
             return self
-        positions = np.flatnonzero(keep)
-        renumber = {int(old): new for new, old in enumerate(positions.tolist())}
+        return self.take(np.flatnonzero(keep))
+
+    def take(self, positions: npt.NDArray[np.intp]) -> TagSamples:
+        """The samples at ``positions`` (ascending)."""
+        if not (self.reasons or self.texts or self.exact):
+            return TagSamples(self.ts[positions], self.values[positions], self.quality[positions])
         return TagSamples(
-            self.ts[keep],
-            self.values[keep],
-            self.quality[keep],
-            _remap(self.reasons, renumber),
-            _remap(self.texts, renumber),
-            _remap(self.exact, renumber),
+            self.ts[positions],
+            self.values[positions],
+            self.quality[positions],
+            _remap_sorted(self.reasons, positions),
+            _remap_sorted(self.texts, positions),
+            _remap_sorted(self.exact, positions),
         )
 
     @classmethod
@@ -121,6 +125,18 @@ class TagSamples:
 
 def _remap(mapping: dict[int, object], renumber: dict[int, int]) -> dict:  # type: ignore[type-arg]
     return {renumber[i]: v for i, v in mapping.items() if i in renumber}
+
+
+def _remap_sorted(mapping: dict[int, object], positions: npt.NDArray[np.intp]) -> dict:  # type: ignore[type-arg]
+    """``mapping`` renumbered to the places of its keys in the ascending ``positions``."""
+    if not mapping:
+        return {}
+    keys = np.fromiter(mapping, dtype=np.int64, count=len(mapping))
+    at = np.searchsorted(positions, keys)
+    inside = at < positions.shape[0]
+    hit = np.zeros(keys.shape[0], dtype=bool)
+    hit[inside] = positions[at[inside]] == keys[inside]
+    return {int(at[i]): mapping[int(keys[i])] for i in np.flatnonzero(hit).tolist()}
 
 
 # -- integer and float packing ------------------------------------------------------------------
@@ -338,3 +354,73 @@ def _unruns(data: memoryview) -> dict[int, str]:
         for i in range(start, start + count):
             reasons[i] = reason
     return reasons
+
+
+# -- the write-ahead rows: every tag's samples of one flush, exact, lightly compressed ----------
+
+_WAL_HEADER = struct.Struct("<BI")  # version, n
+
+
+@dataclass(slots=True)
+class Rows:
+    """Samples of several tags (database tag ids), aligned arrays; the maps key positions."""
+
+    tag_ids: npt.NDArray[np.int64]
+    samples: TagSamples
+
+    def __len__(self) -> int:
+        return int(self.tag_ids.shape[0])
+
+    def split(self) -> dict[int, TagSamples]:
+        """Each tag's samples, oldest first."""
+        result: dict[int, TagSamples] = {}
+        if not len(self):
+            return result
+        order = np.argsort(self.tag_ids, kind="stable")
+        ids = self.tag_ids[order]
+        cuts = np.flatnonzero(np.diff(ids)) + 1
+        starts = [0, *cuts.tolist()]
+        ends = [*cuts.tolist(), len(ids)]
+        for start, end in zip(starts, ends, strict=True):
+            result[int(ids[start])] = self.samples.take(order[start:end]).sorted()
+        return result
+
+
+def encode_rows(rows: Rows) -> bytes:
+    """A write-ahead BLOB: exact float64 times and values (folding codes them)."""
+    s = rows.samples
+    extra = b""
+    if s.reasons or s.texts or s.exact:
+        extra = json.dumps(
+            [sorted(s.reasons.items()), sorted(s.texts.items()), sorted(s.exact.items())]
+        ).encode()
+    body = b"".join(
+        [
+            np.ascontiguousarray(rows.tag_ids, dtype="<i8").tobytes(),
+            np.ascontiguousarray(s.ts, dtype="<f8").tobytes(),
+            np.ascontiguousarray(s.values, dtype="<f8").tobytes(),
+            np.ascontiguousarray(s.quality, dtype=np.uint8).tobytes(),
+            extra,
+        ]
+    )
+    return _WAL_HEADER.pack(VERSION, len(rows)) + zlib.compress(body, 1)
+
+
+def decode_rows(blob: bytes) -> Rows:
+    version, n = _WAL_HEADER.unpack_from(blob)
+    if version != VERSION:
+        raise ValueError(f"write-ahead format version {version} is not known")
+    body = zlib.decompress(memoryview(blob)[_WAL_HEADER.size :])
+    tag_ids = np.frombuffer(body, "<i8", n, 0).astype(np.int64)
+    ts = np.frombuffer(body, "<f8", n, 8 * n).copy()
+    values = np.frombuffer(body, "<f8", n, 16 * n).copy()
+    quality = np.frombuffer(body, np.uint8, n, 24 * n).copy()
+    reasons: dict[int, str] = {}
+    texts: dict[int, str] = {}
+    exact: dict[int, int] = {}
+    if len(body) > 25 * n:
+        r, t, x = json.loads(body[25 * n :])
+        reasons = {int(i): str(v) for i, v in r}
+        texts = {int(i): str(v) for i, v in t}
+        exact = {int(i): int(v) for i, v in x}
+    return Rows(tag_ids, TagSamples(ts, values, quality, reasons, texts, exact))
