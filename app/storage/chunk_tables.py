@@ -96,10 +96,10 @@ def rollup_rows(tag_id: int, samples: TagSamples) -> list[dict[str, object]]:
         starts = np.concatenate([[0], np.flatnonzero(np.diff(bucket)) + 1])
         n = np.diff(np.append(starts, len(bucket)))
         n_good = np.add.reduceat(good.astype(np.int64), starts)
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore", over="ignore"):
             vmin = np.fmin.reduceat(values, starts)
             vmax = np.fmax.reduceat(values, starts)
-        vsum = np.add.reduceat(np.where(usable, samples.values, 0.0), starts)
+            vsum = np.add.reduceat(np.where(usable, samples.values, 0.0), starts)
         some_usable = np.add.reduceat(usable.astype(np.int64), starts) > 0
         for i, t in enumerate(bucket[starts].tolist()):
             some = bool(some_usable[i])
