@@ -60,14 +60,15 @@ def schema_revision(database: Database) -> str | None:
 
 def move_legacy_samples(database: Database, progress: Progress | None = None) -> int:
     """Move every row of the old ``samples`` table into chunks; returns the rows moved."""
+    if progress is None:
+        progress = _log_progress
     with database.connect() as conn:
         total = int(conn.execute(text(f"SELECT count(*) FROM {LEGACY_TABLE}")).scalar_one())
         query = text(f"SELECT DISTINCT tag_id FROM {LEGACY_TABLE}")
         tag_ids = [int(r[0]) for r in conn.execute(query)]
     log.info("moving %d samples of the old format into chunks", total)
     done = 0
-    if progress is not None:
-        progress(0, total)
+    progress(0, total)
     for tag_id in tag_ids:
         while True:
             with database.begin() as conn:
@@ -90,12 +91,18 @@ def move_legacy_samples(database: Database, progress: Progress | None = None) ->
                     {"t": tag_id, "until": until},
                 )
             done += len(found)
-            if progress is not None:
-                progress(done, total)
+            progress(done, total)
     with database.begin() as conn:
         conn.execute(text(f"DROP TABLE {LEGACY_TABLE}"))
     log.info("moved %d samples into chunks", done)
     return done
+
+
+def _log_progress(done: int, total: int) -> None:
+    """The default report: a log line every tenth of the way."""
+    step = max(1, total // 10)
+    if done == total or done // step != (done - 1) // step:
+        log.info("moving old samples into chunks: %d of %d", done, total)
 
 
 def legacy_samples(found: list) -> TagSamples:  # type: ignore[type-arg]
