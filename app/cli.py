@@ -24,6 +24,7 @@ from app.commands import (
     demo,
     detect,
     gui,
+    history,
     poll,
     run,
     selftest,
@@ -41,6 +42,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     poll,
     detect,
     alarms,
+    history,
     write,
     selftest,
 )

@@ -63,10 +63,18 @@ class TagStats:
 class SampleStore:
     """Writes and reads the sample history; maps engine tag ids to stable database tag ids."""
 
-    def __init__(self, database: Database, *, progress: Callable[[int, int], None] | None = None):
-        """Open (and create or migrate, reporting ``progress(done, total)``) the history."""
+    def __init__(
+        self,
+        database: Database,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        migrate: bool = True,
+    ) -> None:
+        """Open (and create or migrate, reporting ``progress(done, total)``) the history;
+        ``migrate=False``: read-only use of a database already at the newest revision."""
         self.db = database
-        ensure_schema(database, progress)
+        if migrate:
+            ensure_schema(database, progress)
         self._db_ids = np.zeros(0, dtype=np.int64)
         self._scaling: dict[int, tuple[float, float]] = {}
         self.wal_samples = 0

@@ -49,6 +49,14 @@ def ensure_schema(database: Database, progress: Progress | None = None) -> None:
             move_legacy_samples(database, progress)
 
 
+def head_revision() -> str:
+    """The newest revision the code knows."""
+    from alembic.script import ScriptDirectory
+
+    with _lock:
+        return str(ScriptDirectory(str(MIGRATIONS)).get_current_head())
+
+
 def schema_revision(database: Database) -> str | None:
     """The Alembic revision of the database (None: not versioned)."""
     with database.connect() as conn:
