@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import Future
 
 from app.alarms.journal import AlarmJournal
 from app.alarms.manager import AlarmManager, AlarmSettings
@@ -17,6 +18,8 @@ from app.engine import Engine
 from app.machine_states import MachineStateWatcher
 from app.model import SampleBatch
 from app.storage import DatabaseGateway, StorageWriter, open_database
+from app.storage import history as history_query
+from app.storage.history import HistorySeries
 from app.storage.retention import Retention
 from app.storage.state import StateStore
 from app.worker import DriverFactory, default_driver_factory
@@ -72,6 +75,14 @@ class Station:
         self.engine.subscribe(self._detect)
         self.engine.subscribe_ticks(self._save_baselines_now_and_then)
         self._running = False
+
+    def history(
+        self, tag: str, t0: float, t1: float, max_points: int = 2000
+    ) -> Future[HistorySeries]:
+        """A tag's history between two times, decimated to about ``max_points`` points (min and
+        max kept), read on the gateway's db-reader thread; never waits."""
+        store = self.storage.samples
+        return self.gateway.read(lambda _db: history_query.query(store, tag, t0, t1, max_points))
 
     @property
     def database_url(self) -> str:
