@@ -27,7 +27,17 @@ def series(draw: st.DrawFn, kind: str) -> tuple[TagSamples, float, float]:
     quality = draw(hnp.arrays(np.uint8, n, elements=QUALITY))
     scale, offset = 1.0, 0.0
     exact: dict[int, int] = {}
-    if kind == "float64":
+    if kind == "decimal":  # parsed decimal text, like a CSV's
+        digits = draw(st.integers(0, 9))
+        values = np.array(
+            draw(
+                st.lists(
+                    st.decimals(-1e6, 1e6, places=digits, allow_nan=False), min_size=n, max_size=n
+                )
+            ),
+            dtype=np.float64,
+        )
+    elif kind == "float64":
         values = draw(hnp.arrays(np.float64, n, elements=st.floats(allow_nan=True)))
     elif kind == "float32":
         values = draw(hnp.arrays(np.float32, n, elements=st.floats(width=32))).astype(float)
@@ -74,6 +84,12 @@ def test_float64_round_trip_is_bit_exact(case: tuple[TagSamples, float, float]) 
 
 
 @settings(max_examples=80, deadline=None)
+@given(series("decimal"))
+def test_decimal_text_values_round_trip(case: tuple[TagSamples, float, float]) -> None:
+    check(case)
+
+
+@settings(max_examples=80, deadline=None)
 @given(series("float32"))
 def test_float32_round_trip(case: tuple[TagSamples, float, float]) -> None:
     check(case)
@@ -101,3 +117,13 @@ def test_counts_compress_far_better_than_doubles() -> None:
     as_counts = encode(TagSamples(ts, values, quality), 0.1, -40.0)
     assert len(as_counts) / n < 1.0  # a steady poll's times cost nothing; a count about 1 byte
     assert decode(as_counts).values.tolist() == values.tolist()
+
+
+def test_decimals_are_stored_as_counts() -> None:
+    n = 2000
+    rng = np.random.default_rng(2)
+    text = [f"{x:.6f}" for x in 70 + np.cumsum(rng.normal(0, 0.3, n))]
+    values = np.array([float(t) for t in text])
+    blob = encode(TagSamples(1.7e9 + np.arange(n) * 300.0, values, np.zeros(n, np.uint8)))
+    assert decode(blob).values.tolist() == values.tolist()
+    assert len(blob) / n < 4.0  # a double costs 8; XOR coding of these about 6.5

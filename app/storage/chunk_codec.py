@@ -32,6 +32,8 @@ VERSION = 1
 KIND_FLOAT = 0  # XOR coded doubles only
 KIND_COUNTS = 1  # integer counts with scale and offset (value = count * scale + offset)
 KIND_EXACT = 2  # exact 64-bit integers (value is the integer; beyond 2**53 too)
+KIND_DECIMAL = 3  # short decimals: value = count / 10**k (a CSV's or a gauge's "73.967322")
+MAX_DECIMALS = 9
 LEVEL = 6
 _HEADER = struct.Struct("<BBIddI")  # version, kind, n, scale, offset, resolution (µs)
 RESOLUTION_US = 1000  # timestamps to the millisecond: poll jitter below it costs bytes
@@ -248,6 +250,28 @@ def _count_coded(
     return fits, guess.astype(np.int64)
 
 
+def _decimal_coded(
+    values: FloatArray,
+) -> tuple[npt.NDArray[np.bool_], Int64Array, float] | None:
+    """The fewest decimals ``k`` with which ``count / 10**k`` gives back the finite values bit
+    for bit (division by an exact power of ten rounds as parsing the decimal text does)."""
+    finite = np.isfinite(values) & (np.abs(values) < 2.0**53 / 10**MAX_DECIMALS)
+    if not finite.any():
+        return None
+    sample = values[finite]
+    for k in range(MAX_DECIMALS + 1):
+        power = float(10**k)
+        with np.errstate(all="ignore"):
+            counts = np.round(sample * power).astype(np.int64)
+            exact = (counts.astype(np.float64) / power).view(np.uint64) == sample.view(np.uint64)
+        if exact.all():
+            fits = finite.copy()
+            ints = np.zeros(values.shape[0], dtype=np.int64)
+            ints[finite] = counts
+            return fits, ints, power
+    return None
+
+
 def encode(
     samples: TagSamples,
     scale: float = 1.0,
@@ -274,6 +298,12 @@ def encode(
             scale, offset = 1.0, 0.0
             fits, ints = _count_coded(values, scale, offset)
         kind = KIND_COUNTS if fits.any() else KIND_FLOAT
+        if n and fits.mean() < 0.9:
+            decimal = _decimal_coded(values)
+            if decimal is not None and decimal[0].sum() > fits.sum():
+                kind = KIND_DECIMAL
+                fits, ints, scale = decimal
+                offset = 0.0
         extra = b""
     sections = [
         pack_ints(ticks(samples.ts, resolution_us)),
@@ -317,6 +347,8 @@ def decode(blob: bytes) -> TagSamples:
         values[~fits] = others
         if kind == KIND_COUNTS:
             values[fits] = ints.astype(np.float64) * scale + offset
+        elif kind == KIND_DECIMAL:
+            values[fits] = ints.astype(np.float64) / scale
         else:
             unsigned = np.zeros(n, dtype=bool)
             if len(parts[7]):
