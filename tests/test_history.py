@@ -169,7 +169,7 @@ def three_hours(h: History, spike_at: int = 5000) -> np.ndarray:
     return values
 
 
-def test_the_fold_makes_hourly_chunks_and_exact_rollups(history_url: str) -> None:  # noqa: F811
+def test_the_fold_makes_daily_chunks_and_exact_rollups(history_url: str) -> None:  # noqa: F811
     h = History(history_url)
     try:
         values = three_hours(h)
@@ -184,8 +184,8 @@ def test_the_fold_makes_hourly_chunks_and_exact_rollups(history_url: str) -> Non
             hours = conn.execute(
                 select(sample_rollups).where(sample_rollups.c.width == 3600).order_by("t")
             ).all()
-        # One chunk per hour (T0 is on the hour).
-        assert [n for _, n in chunks] == [3600] * 3 and chunks[0][0] == T0
+        # One chunk: the three hours share a day (chunks are cut at UTC day boundaries).
+        assert [n for _, n in chunks] == [3 * 3600] and chunks[0][0] == T0
         assert len(minutes) == 180 and len(hours) == 3
         eleventh = minutes[10]
         assert (eleventh.n, eleventh.n_good, eleventh.vmin) == (60, 0, None)
@@ -211,6 +211,27 @@ def test_rollups_of_a_minute_split_across_two_folds_merge(history_url: str) -> N
         with h.db.connect() as conn:
             row = conn.execute(select(sample_rollups).where(sample_rollups.c.width == 60)).one()
         assert (row.n, row.n_good, row.vmin, row.vmax, row.vsum) == (60, 60, 0, 59, values.sum())
+    finally:
+        h.close()
+
+
+def test_folds_grow_the_newest_chunk_within_its_day(history_url: str) -> None:  # noqa: F811
+    h = History(history_url)
+    try:
+        day = 86_400.0
+        start = np.floor(T0 / day) * day + day - 600  # ten minutes before midnight (UTC)
+        for k in range(4):  # four folds of five minutes each, across midnight
+            ts = start + k * 300 + np.arange(300.0)
+            h.writer.on_batch(one_tag(0, ts, np.arange(300.0), np.zeros(300, np.uint8)))
+            assert h.writer.flush()
+            h.writer.fold_now()
+        with h.db.connect() as conn:
+            chunks = conn.execute(
+                select(sample_chunks.c.t_start, sample_chunks.c.n).order_by("t_start")
+            ).all()
+        assert [n for _, n in chunks] == [600, 600]  # one before midnight, one after
+        assert chunks[1][0] == start + 600
+        assert len(h.store.samples("m.f")) == 1200
     finally:
         h.close()
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-from sqlalchemy import Connection, insert, text
+from sqlalchemy import Connection, delete, insert, select, text
 
 from app.model import Quality
-from app.storage.chunk_codec import TagSamples, encode
+from app.storage.chunk_codec import TagSamples, decode, encode
 from app.storage.schema import sample_chunks
 
 ROLLUP_WIDTHS = (60, 3600)
 CHUNK_MAX_SAMPLES = 65_536
-CHUNK_WINDOW_S = 3600  # a chunk never spans an hour boundary: retention drops whole hours
+CHUNK_WINDOW_S = 86_400  # a chunk never spans a day boundary (UTC): retention drops whole days
 
 _UPSERT = text(
     "INSERT INTO sample_rollups (tag_id, width, t, n, n_good, vmin, vmax, vsum) "
@@ -45,6 +45,11 @@ def write_chunks(
         if not len(samples):
             continue
         scale, offset = scaling.get(tag_id, (1.0, 0.0))
+        rollups.extend(rollup_rows(tag_id, samples))
+        total += len(samples)
+        # A fold every few minutes would make small chunks of slow tags: the newest chunk of
+        # the tag grows instead while it is in the same window and not full.
+        samples = _grow_newest(conn, tag_id, samples)
         for start, end in chunk_bounds(samples.ts):
             part = samples.take(np.arange(start, end))
             chunks.append(
@@ -57,13 +62,32 @@ def write_chunks(
                     "payload": encode(part, scale, offset),
                 }
             )
-        rollups.extend(rollup_rows(tag_id, samples))
-        total += len(samples)
     if chunks:
         conn.execute(insert(sample_chunks), chunks)
     if rollups:
         conn.execute(_UPSERT, rollups)
     return total
+
+
+def _grow_newest(conn: Connection, tag_id: int, samples: TagSamples) -> TagSamples:
+    """``samples`` preceded by the tag's newest chunk (deleted here) when they may share it."""
+    newest = conn.execute(
+        select(
+            sample_chunks.c.id, sample_chunks.c.t_end, sample_chunks.c.n, sample_chunks.c.payload
+        )
+        .where(sample_chunks.c.tag_id == tag_id)
+        .order_by(sample_chunks.c.t_start.desc())
+        .limit(1)
+    ).first()
+    if newest is None:
+        return samples
+    _, t_end, n, payload = newest
+    first = float(samples.ts[0])
+    same_window = np.floor(t_end / CHUNK_WINDOW_S) == np.floor(first / CHUNK_WINDOW_S)
+    if not same_window or t_end > first or n >= CHUNK_MAX_SAMPLES:
+        return samples
+    conn.execute(delete(sample_chunks).where(sample_chunks.c.id == newest[0]))
+    return TagSamples.concat([decode(payload), samples])
 
 
 def chunk_bounds(ts: np.ndarray) -> list[tuple[int, int]]:

@@ -70,6 +70,7 @@ sa.Table(
     sa.Column("vmax", sa.Float, nullable=True),
     sa.Column("vsum", sa.Float, nullable=True),
     sa.PrimaryKeyConstraint("tag_id", "width", "t"),
+    sqlite_with_rowid=False,
 )
 
 
