@@ -22,6 +22,7 @@ import json
 import struct
 import zlib
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -40,6 +41,7 @@ RESOLUTION_US = 1000  # timestamps to the millisecond: poll jitter below it cost
 _SECTIONS = 8
 
 Int64Array = npt.NDArray[np.int64]
+V = TypeVar("V")
 
 
 @dataclass(slots=True)
@@ -125,11 +127,11 @@ class TagSamples:
         )
 
 
-def _remap(mapping: dict[int, object], renumber: dict[int, int]) -> dict:  # type: ignore[type-arg]
+def _remap(mapping: dict[int, V], renumber: dict[int, int]) -> dict[int, V]:
     return {renumber[i]: v for i, v in mapping.items() if i in renumber}
 
 
-def _remap_sorted(mapping: dict[int, object], positions: npt.NDArray[np.intp]) -> dict:  # type: ignore[type-arg]
+def _remap_sorted(mapping: dict[int, V], positions: npt.NDArray[np.intp]) -> dict[int, V]:
     """``mapping`` renumbered to the places of its keys in the ascending ``positions``."""
     if not mapping:
         return {}

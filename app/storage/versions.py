@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from alembic import command
@@ -113,7 +114,7 @@ def _log_progress(done: int, total: int) -> None:
         log.info("moving old samples into chunks: %d of %d", done, total)
 
 
-def legacy_samples(found: list) -> TagSamples:  # type: ignore[type-arg]
+def legacy_samples(found: Sequence[Any]) -> TagSamples:
     """Old rows ``(ts, value, quality, reason, text)`` of one tag as samples.
 
     The old format kept exact 64-bit integers as decimal text beside the float value, and the
