@@ -16,6 +16,7 @@ from app.model import Quality, SampleBatch
 from app.storage import DatabaseGateway, StorageWriter, open_database
 from app.storage.history import query
 from app.storage.retention import DAY_S, Retention
+from app.storage.rollups import read_buckets
 from app.storage.schema import sample_chunks, sample_rollups, sample_wal
 from app.tags import TagTable
 from tests.alarm_support import Clock
@@ -178,23 +179,20 @@ def test_the_fold_makes_daily_chunks_and_exact_rollups(history_url: str) -> None
             chunks = conn.execute(
                 select(sample_chunks.c.t_start, sample_chunks.c.n).order_by("t_start")
             ).all()
-            minutes = conn.execute(
-                select(sample_rollups).where(sample_rollups.c.width == 60).order_by("t")
-            ).all()
-            hours = conn.execute(
-                select(sample_rollups).where(sample_rollups.c.width == 3600).order_by("t")
-            ).all()
+            minutes = read_buckets(conn, 1, 60)
+            hours = read_buckets(conn, 1, 3600)
+            blocks = conn.execute(select(sample_rollups.c.width, sample_rollups.c.n)).all()
         # One chunk: the three hours share a day (chunks are cut at UTC day boundaries).
         assert [n for _, n in chunks] == [3 * 3600] and chunks[0][0] == T0
+        assert sorted(blocks) == [(60, 180), (3600, 3)]  # one block per window
         assert len(minutes) == 180 and len(hours) == 3
-        eleventh = minutes[10]
-        assert (eleventh.n, eleventh.n_good, eleventh.vmin) == (60, 0, None)
-        spike_minute = minutes[5000 // 60]
-        assert spike_minute.vmax == 1e6
-        first = minutes[0]
-        assert first.n == 60 and first.vmin == values[:60].min() and first.vmax == 59
-        assert first.vsum / first.n_good == values[:60].mean()
-        assert sum(r.n for r in hours) == 3 * 3600 and sum(r.n_good for r in hours) == 3 * 3600 - 60
+        assert minutes.t[0] == T0 and np.all(np.diff(minutes.t) == 60)
+        assert (minutes.n[10], minutes.n_good[10]) == (60, 0) and np.isnan(minutes.vmin[10])
+        assert minutes.vmax[5000 // 60] == 1e6
+        assert minutes.n[0] == 60 and minutes.vmin[0] == values[:60].min()
+        assert minutes.vmax[0] == 59 and minutes.mean[0] == values[:60].mean()
+        assert minutes.good_fraction[10] == 0 and minutes.good_fraction[11] == 1
+        assert hours.n.sum() == 3 * 3600 and hours.n_good.sum() == 3 * 3600 - 60
     finally:
         h.close()
 
@@ -209,8 +207,9 @@ def test_rollups_of_a_minute_split_across_two_folds_merge(history_url: str) -> N
             assert h.writer.flush()
             h.writer.fold_now()
         with h.db.connect() as conn:
-            row = conn.execute(select(sample_rollups).where(sample_rollups.c.width == 60)).one()
-        assert (row.n, row.n_good, row.vmin, row.vmax, row.vsum) == (60, 60, 0, 59, values.sum())
+            m = read_buckets(conn, 1, 60)
+        assert (m.t.tolist(), m.n.tolist(), m.n_good.tolist()) == ([T0], [60], [60])
+        assert (m.vmin[0], m.vmax[0], m.vsum[0]) == (0, 59, values.sum())
     finally:
         h.close()
 
@@ -270,7 +269,7 @@ def test_retention_drops_raw_chunks_and_keeps_rollups(history_url: str) -> None:
         assert week.source == "1m+raw" or week.source == "1m"
         assert np.nanmax(week.values) == 1e6  # the spike survives in the roll-ups
         with h.db.connect() as conn:
-            assert conn.execute(select(func.count()).select_from(sample_rollups)).scalar() == 183
+            assert len(read_buckets(conn, 1, 60)) == 180 and len(read_buckets(conn, 1, 3600)) == 3
     finally:
         h.close()
 

@@ -5,30 +5,15 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-from sqlalchemy import Connection, delete, insert, select, text
+from sqlalchemy import Connection, delete, insert, select
 
 from app.model import Quality
 from app.storage.chunk_codec import TagSamples, decode, encode
+from app.storage.rollups import add_samples
 from app.storage.schema import sample_chunks
 
-ROLLUP_WIDTHS = (60, 3600)
 CHUNK_MAX_SAMPLES = 65_536
 CHUNK_WINDOW_S = 86_400  # a chunk never spans a day boundary (UTC): retention drops whole days
-
-_UPSERT = text(
-    "INSERT INTO sample_rollups (tag_id, width, t, n, n_good, vmin, vmax, vsum) "
-    "VALUES (:tag_id, :width, :t, :n, :n_good, :vmin, :vmax, :vsum) "
-    "ON CONFLICT (tag_id, width, t) DO UPDATE SET "
-    "n = sample_rollups.n + excluded.n, "
-    "n_good = sample_rollups.n_good + excluded.n_good, "
-    "vmin = CASE WHEN sample_rollups.vmin IS NULL OR excluded.vmin < sample_rollups.vmin "
-    "THEN excluded.vmin ELSE sample_rollups.vmin END, "
-    "vmax = CASE WHEN sample_rollups.vmax IS NULL OR excluded.vmax > sample_rollups.vmax "
-    "THEN excluded.vmax ELSE sample_rollups.vmax END, "
-    "vsum = CASE WHEN sample_rollups.vsum IS NULL THEN excluded.vsum "
-    "WHEN excluded.vsum IS NULL THEN sample_rollups.vsum "
-    "ELSE sample_rollups.vsum + excluded.vsum END"
-)
 
 
 def write_chunks(
@@ -39,13 +24,12 @@ def write_chunks(
     """Chunks and roll-up updates of each tag's samples (oldest first) in ``conn``; the samples
     written. ``scaling``: (scale, offset) by tag id, for the tags whose values are counts."""
     chunks: list[dict[str, object]] = []
-    rollups: list[dict[str, object]] = []
     total = 0
     for tag_id, samples in per_tag.items():
         if not len(samples):
             continue
         scale, offset = scaling.get(tag_id, (1.0, 0.0))
-        rollups.extend(rollup_rows(tag_id, samples))
+        add_samples(conn, tag_id, samples, scale, offset)
         total += len(samples)
         # A fold every few minutes would make small chunks of slow tags: the newest chunk of
         # the tag grows instead while it is in the same window and not full.
@@ -64,8 +48,6 @@ def write_chunks(
             )
     if chunks:
         conn.execute(insert(sample_chunks), chunks)
-    if rollups:
-        conn.execute(_UPSERT, rollups)
     return total
 
 
@@ -105,38 +87,3 @@ def chunk_bounds(ts: np.ndarray) -> list[tuple[int, int]]:
 def good_mask(samples: TagSamples) -> np.ndarray:
     """Samples of good quality (a string tag's good samples have no number)."""
     return samples.quality == int(Quality.GOOD)
-
-
-def rollup_rows(tag_id: int, samples: TagSamples) -> list[dict[str, object]]:
-    """1-minute and 1-hour aggregates of one tag's samples (oldest first)."""
-    if not len(samples):
-        return []
-    good = good_mask(samples)
-    usable = good & np.isfinite(samples.values)  # a good sample's value is finite but a text's
-    values = np.where(usable, samples.values, np.nan)
-    rows: list[dict[str, object]] = []
-    for width in ROLLUP_WIDTHS:
-        bucket = np.floor(samples.ts / width).astype(np.int64) * width
-        starts = np.concatenate([[0], np.flatnonzero(np.diff(bucket)) + 1])
-        n = np.diff(np.append(starts, len(bucket)))
-        n_good = np.add.reduceat(good.astype(np.int64), starts)
-        with np.errstate(invalid="ignore", over="ignore"):
-            vmin = np.fmin.reduceat(values, starts)
-            vmax = np.fmax.reduceat(values, starts)
-            vsum = np.add.reduceat(np.where(usable, samples.values, 0.0), starts)
-        some_usable = np.add.reduceat(usable.astype(np.int64), starts) > 0
-        for i, t in enumerate(bucket[starts].tolist()):
-            some = bool(some_usable[i])
-            rows.append(
-                {
-                    "tag_id": tag_id,
-                    "width": width,
-                    "t": int(t),
-                    "n": int(n[i]),
-                    "n_good": int(n_good[i]),
-                    "vmin": float(vmin[i]) if some else None,
-                    "vmax": float(vmax[i]) if some else None,
-                    "vsum": float(vsum[i]) if some else None,
-                }
-            )
-    return rows

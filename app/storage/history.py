@@ -13,10 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import func, literal, null, select, union_all
+from sqlalchemy import func, literal, select, union_all
 
 from app.model import FloatArray, Quality
 from app.storage.chunk_codec import TagSamples, decode_rows
+from app.storage.rollups import WINDOWS, Buckets, decode_block
 from app.storage.samples import SampleStore
 from app.storage.schema import sample_chunks, sample_rollups, sample_wal
 
@@ -123,36 +124,29 @@ def rollup_points(
 ) -> tuple[FloatArray, FloatArray]:
     """Min and max of each bucket of ``width`` from the roll-ups of ``level`` seconds, and the
     write-ahead samples (not rolled up yet) decimated alike; one statement, one snapshot."""
+    window = WINDOWS[level]
     lo = int(np.floor(t0 / level) * level)
-    rolled = select(
-        sample_rollups.c.t,
-        sample_rollups.c.vmin,
-        sample_rollups.c.vmax,
-        sample_rollups.c.n,
-        null().label("payload"),
-    ).where(
+    rolled = select(literal(0).label("wal"), sample_rollups.c.payload).where(
         sample_rollups.c.tag_id == tag_id,
         sample_rollups.c.width == level,
-        sample_rollups.c.t >= lo,
+        sample_rollups.c.t >= int(np.floor(t0 / window) * window),
         sample_rollups.c.t <= t1,
     )
-    pending = select(
-        sample_wal.c.t_min, literal(None), literal(None), sample_wal.c.n, sample_wal.c.payload
-    ).where(sample_wal.c.t_max >= t0, sample_wal.c.t_min <= t1)
+    pending = select(literal(1), sample_wal.c.payload).where(
+        sample_wal.c.t_max >= t0, sample_wal.c.t_min <= t1
+    )
     with store.db.connect() as conn:
         found = conn.execute(union_all(rolled, pending)).all()
-    rows = [r for r in found if r[4] is None]
-    parts = [decode_rows(r[4]).split().get(tag_id) for r in found if r[4] is not None]
+    buckets = Buckets.merge([decode_block(p) for wal, p in found if not wal])
+    buckets = buckets.select((buckets.t >= lo) & (buckets.t <= t1))
+    parts = [decode_rows(p).split().get(tag_id) for wal, p in found if wal]
     recent = TagSamples.concat([p for p in parts if p is not None]).sorted()
     recent = recent.select((recent.ts >= t0) & (recent.ts <= t1))
-    rows.sort(key=lambda r: r[0])
-    t = np.array([float(r[0]) for r in rows], dtype=np.float64)
-    vmin = np.array([np.nan if r[1] is None else r[1] for r in rows], dtype=np.float64)
-    vmax = np.array([np.nan if r[2] is None else r[2] for r in rows], dtype=np.float64)
+    t, vmin, vmax = buckets.t, buckets.vmin, buckets.vmax
     step = max(1, int(np.ceil(width / level)))
     if t.size:
-        # Buckets of whole roll-up rows: each gives its min at a quarter, its max at three
-        # quarters of its span (a roll-up does not know which came first).
+        # Buckets of whole roll-ups: each gives its min at a quarter, its max at three quarters
+        # of its span (a roll-up does not know which came first).
         group = ((t - lo) // (step * level)).astype(np.int64)
         starts = np.concatenate([[0], np.flatnonzero(np.diff(group)) + 1])
         with np.errstate(invalid="ignore"):
@@ -167,8 +161,8 @@ def rollup_points(
         v = np.zeros(0)
     if len(recent):
         start = max(t0, float(recent.ts[0]))
-        buckets = max(1, int(np.ceil((t1 - start) / max(width, 1e-9))))
-        rt, rv = decimate(recent, start, t1, buckets)
+        buckets_n = max(1, int(np.ceil((t1 - start) / max(width, 1e-9))))
+        rt, rv = decimate(recent, start, t1, buckets_n)
         t = np.concatenate([t, rt])
         v = np.concatenate([v, rv])
         order = np.argsort(t, kind="stable")

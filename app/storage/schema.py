@@ -61,8 +61,9 @@ sample_chunks = Table(
     Index("ix_sample_chunks_tag_time", "tag_id", "t_start", "t_end"),
 )
 
-# Aggregates of ``width`` seconds (60 and 3600) starting at ``t``: kept after the raw chunks
-# are pruned. ``vmin``/``vmax``/``vsum`` are over the good samples (NULL when none was good).
+# Aggregates of ``width`` seconds (60 and 3600) of one tag, ``n`` of them in the window that
+# starts at ``t`` (a day of minutes, 32 days of hours), as one BLOB (app/storage/rollups.py):
+# kept after the raw chunks are pruned.
 sample_rollups = Table(
     "sample_rollups",
     metadata,
@@ -70,12 +71,9 @@ sample_rollups = Table(
     Column("width", Integer, nullable=False),
     Column("t", BigInteger, nullable=False),
     Column("n", Integer, nullable=False),
-    Column("n_good", Integer, nullable=False),
-    Column("vmin", Float, nullable=True),
-    Column("vmax", Float, nullable=True),
-    Column("vsum", Float, nullable=True),
+    Column("payload", LargeBinary, nullable=False),
     PrimaryKeyConstraint("tag_id", "width", "t"),
-    sqlite_with_rowid=False,  # the key is the table: half the bytes
+    sqlite_with_rowid=False,
 )
 
 events = Table(

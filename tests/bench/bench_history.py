@@ -94,7 +94,9 @@ def ingest(folder: Path, tags: int, polls: int) -> None:
     total = tags * polls
     db = folder / f"ingest_{tags}.db"
     gateway = DatabaseGateway(open_database(db))
-    writer = StorageWriter(gateway, TagTable(station(tags)), fold_interval_s=1e9)
+    writer = StorageWriter(
+        gateway, TagTable(station(tags)), fold_interval_s=1e9, fold_max_samples=10**12
+    )
     gateway.start()
     started = time.perf_counter()
     for batch in work:
@@ -128,13 +130,13 @@ def size_report(name: str, db: Path) -> None:
     with sqlite3.connect(db) as conn:
         n, size = conn.execute("SELECT sum(n), sum(length(payload)) FROM sample_chunks").fetchone()
         wal = conn.execute("SELECT count(*) FROM sample_wal").fetchone()[0]
-        rollups = conn.execute("SELECT count(*) FROM sample_rollups").fetchone()[0]
+        rollups = conn.execute("SELECT sum(n) FROM sample_rollups").fetchone()[0]
         conn.execute("VACUUM")
     writer_db.dispose()
     file_size = db.stat().st_size
     print(
         f"{name}: {n:,} samples, chunk payloads {size / n:.3f} B/sample, whole file after "
-        f"VACUUM {file_size / n:.3f} B/sample (incl. {rollups:,} roll-up rows, tags, indexes; "
+        f"VACUUM {file_size / n:.3f} B/sample (incl. {rollups:,} roll-up buckets, tags, indexes; "
         f"{wal} write-ahead rows){store_counts and ''}"
     )
 

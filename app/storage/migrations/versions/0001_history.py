@@ -65,10 +65,7 @@ sa.Table(
     sa.Column("width", sa.Integer, nullable=False),
     sa.Column("t", sa.BigInteger, nullable=False),
     sa.Column("n", sa.Integer, nullable=False),
-    sa.Column("n_good", sa.Integer, nullable=False),
-    sa.Column("vmin", sa.Float, nullable=True),
-    sa.Column("vmax", sa.Float, nullable=True),
-    sa.Column("vsum", sa.Float, nullable=True),
+    sa.Column("payload", sa.LargeBinary, nullable=False),
     sa.PrimaryKeyConstraint("tag_id", "width", "t"),
     sqlite_with_rowid=False,
 )
