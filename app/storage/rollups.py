@@ -112,12 +112,16 @@ def buckets_of(samples: TagSamples, width: int) -> Buckets:
 
 def encode_block(b: Buckets, scale: float = 1.0, offset: float = 0.0) -> bytes:
     """One BLOB of buckets: each column a chunk of the codec (counts exact, floats XOR coded;
-    min and max of a scaled register tag are counts too)."""
+    the min of a scaled register tag is counts too; max and sum are kept as their difference
+    in bits from the min, nothing when a bucket holds one sample)."""
     zeros = np.zeros(len(b), np.uint8)
     parts = []
     for name in _COLUMNS:
-        column_scale = (scale, offset) if name in ("vmin", "vmax") else (1.0, 0.0)
-        blob = encode(TagSamples(b.t, getattr(b, name), zeros), *column_scale, resolution_us=10**6)
+        column = getattr(b, name)
+        column_scale = (scale, offset) if name == "vmin" else (1.0, 0.0)
+        if name in ("vmax", "vsum"):  # bits XOR the min's: a bucket of one sample costs nothing
+            column = _xor(column, b.vmin)
+        blob = encode(TagSamples(b.t, column, zeros), *column_scale, resolution_us=10**6)
         parts.append(_COUNT.pack(len(blob)) + blob)
     return b"".join(parts)
 
@@ -133,7 +137,16 @@ def decode_block(blob: bytes) -> Buckets:
         at += 4 + length
         cols[name] = part.values
         t = part.ts
+    cols["vmax"] = _xor(cols["vmax"], cols["vmin"])
+    cols["vsum"] = _xor(cols["vsum"], cols["vmin"])
     return Buckets(t, **cols)
+
+
+def _xor(a: FloatArray, b: FloatArray) -> FloatArray:
+    """The bits of ``a`` XOR those of ``b`` (zero where they are equal), as float64."""
+    a64 = np.ascontiguousarray(a, dtype=np.float64).view(np.uint64)
+    b64 = np.ascontiguousarray(b, dtype=np.float64).view(np.uint64)
+    return (a64 ^ b64).view(np.float64)
 
 
 def add_samples(

@@ -73,7 +73,6 @@ sample_rollups = Table(
     Column("n", Integer, nullable=False),
     Column("payload", LargeBinary, nullable=False),
     PrimaryKeyConstraint("tag_id", "width", "t"),
-    sqlite_with_rowid=False,
 )
 
 events = Table(

@@ -67,7 +67,6 @@ sa.Table(
     sa.Column("n", sa.Integer, nullable=False),
     sa.Column("payload", sa.LargeBinary, nullable=False),
     sa.PrimaryKeyConstraint("tag_id", "width", "t"),
-    sqlite_with_rowid=False,
 )
 
 
