@@ -45,6 +45,7 @@ from app.tags import TagTable
 log = logging.getLogger(__name__)
 
 FOLD_MAX_ROWS = 2_000  # write-ahead rows folded per transaction (one per flush)
+FOLD_STEP_SAMPLES = 250_000  # and samples, so one step holds the writer for a fraction of a second
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,15 +178,23 @@ class SampleStore:
 
         Returns the samples folded and whether write-ahead rows are left.
         """
-        result = conn.execute(
-            select(sample_wal.c.id, sample_wal.c.payload)
+        sizes = conn.execute(
+            select(sample_wal.c.id, sample_wal.c.n)
             .order_by(sample_wal.c.id)
             .limit(FOLD_MAX_ROWS + 1)
         ).all()
-        more = len(result) > FOLD_MAX_ROWS
-        result = result[:FOLD_MAX_ROWS]
-        if not result:
+        if not sizes:
             return 0, False
+        # A bounded step (the writer's other kinds wait meanwhile): rows up to FOLD_STEP_SAMPLES.
+        taken = np.cumsum([int(n) for _, n in sizes])
+        count = max(1, min(FOLD_MAX_ROWS, int(np.searchsorted(taken, FOLD_STEP_SAMPLES, "right"))))
+        more = len(sizes) > count
+        last = int(sizes[count - 1][0])
+        result = conn.execute(
+            select(sample_wal.c.id, sample_wal.c.payload)
+            .where(sample_wal.c.id <= last)
+            .order_by(sample_wal.c.id)
+        ).all()
         parts = [decode_rows(payload) for _, payload in result]
         rows = Rows(
             np.concatenate([p.tag_ids for p in parts]),

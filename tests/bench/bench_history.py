@@ -164,8 +164,8 @@ def nab(folder: Path) -> None:
 
 def demo(folder: Path, seconds: float) -> None:
     from app.station import Station
-    from drivers.simulator.plant import PlantSimulator
-    from tests.test_end_to_end import point_at
+    from drivers.simulator import PlantSimulator
+    from app.commands.demo import point_at
 
     sim = PlantSimulator(seed=1, scenario="default")
     sim.start()
@@ -234,9 +234,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--demo-seconds", type=float, default=120.0)
     parser.add_argument("--skip-demo", action="store_true")
+    parser.add_argument("--demo-only", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        if args.demo_only:
+            demo(folder, args.demo_seconds)
+            return
         ingest(folder, tags=10, polls=100_000)
         ingest(folder, tags=200, polls=10_000)
         nab(folder)
