@@ -163,9 +163,9 @@ def nab(folder: Path) -> None:
 
 
 def demo(folder: Path, seconds: float) -> None:
+    from app.commands.demo import point_at
     from app.station import Station
     from drivers.simulator import PlantSimulator
-    from app.commands.demo import point_at
 
     sim = PlantSimulator(seed=1, scenario="default")
     sim.start()
