@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import Future
 from pathlib import Path
 
 from app.alarms.journal import AlarmJournal
@@ -27,6 +28,8 @@ from app.orders.stock import StockBook
 from app.orders.tracker import OrderTracker
 from app.security import BASELINE_RELEARN, CONFIG_EDIT, KIOSK_LEAVE, Actor, require
 from app.storage import DatabaseGateway, StorageWriter, open_database
+from app.storage import history as history_query
+from app.storage.history import HistorySeries
 from app.storage.retention import Retention
 from app.storage.state import StateStore
 from app.users import (
@@ -69,7 +72,9 @@ class Station:
         self.gateway = DatabaseGateway(self.db, flush_interval_s=config.storage.flush_interval_s)
         self.retention = Retention(config.storage.retention_days)
         self.gateway.add_maintenance(self.retention)
-        self.storage = StorageWriter(self.gateway, self.engine.tags)
+        self.storage = StorageWriter(
+            self.gateway, self.engine.tags, fold_interval_s=config.storage.fold_interval_s
+        )
         self.engine.subscribe(self.storage.on_batch)
         self.engine.subscribe_events(self.storage.on_event)
         # A stop, a start, a fault: each becomes an event, stored and shown like any other.
@@ -121,6 +126,14 @@ class Station:
         self.engine.subscribe(self._detect)
         self.engine.subscribe_ticks(self._save_baselines_now_and_then)
         self._running = False
+
+    def history(
+        self, tag: str, t0: float, t1: float, max_points: int = 2000
+    ) -> Future[HistorySeries]:
+        """A tag's history between two times, decimated to about ``max_points`` points (min and
+        max kept), read on the gateway's db-reader thread; never waits."""
+        store = self.storage.samples
+        return self.gateway.read(lambda _db: history_query.query(store, tag, t0, t1, max_points))
 
     @property
     def database_url(self) -> str:

@@ -15,9 +15,11 @@ from app.model import Event, EventKind, SampleBatch, Severity
 from app.station import Station
 from app.storage import DatabaseGateway, StorageWriter, open_database
 from app.storage.retention import DAY_S, Retention
+from app.storage.samples import SampleStore
 from app.tags import TagTable
 from tests.alarm_support import Clock, batch, make_manager, open_gateway
 from tests.db_support import LockHolder
+from tests.history_support import stored_total
 from tests.test_alarm_manager import TEMP, oven_config
 
 
@@ -99,7 +101,7 @@ def test_the_dispatcher_never_waits_for_a_database_locked_by_another_process(
         station.stop()
     with sqlite3.connect(db) as conn:
         seqs = [row[0] for row in conn.execute("SELECT seq FROM alarm_journal ORDER BY seq")]
-        samples = conn.execute("SELECT count(*) FROM samples").fetchone()[0]
+    samples = stored_total(db)
     delivered_seqs = [t.seq for t in delivered]
     assert len(delivered_seqs) == len(set(delivered_seqs))  # each delivered once
     assert seqs == sorted(set(delivered_seqs))  # each journaled exactly once, none missing
@@ -152,6 +154,7 @@ def test_retention_deletes_old_samples_and_events_in_chunks_and_keeps_the_journa
             Event(t, EventKind.COMM_LOSS, "press", {"fault": "timeout"}, Severity.WARNING)
         )
     assert writer.flush()
+    assert writer.fold_now() == 1500  # into chunks, one per tag and hour
     manager, _ = make_manager(oven_config(), db, Clock(old))
     manager.on_batch(batch("oven", [TEMP], [730], old))
     assert manager.wait_journaled()
@@ -161,11 +164,11 @@ def test_retention_deletes_old_samples_and_events_in_chunks_and_keeps_the_journa
     live = open_gateway(db)
     live.add_maintenance(retention)
     assert retention.finished.wait(20)
+    ts = SampleStore(open_database(db)).read("press.force")[0].tolist()
     with sqlite3.connect(db) as conn:
-        ts = [r[0] for r in conn.execute("SELECT ts FROM samples")]
         events = [r[0] for r in conn.execute("SELECT ts FROM events")]
         journal = conn.execute("SELECT count(*) FROM alarm_journal").fetchone()[0]
-    assert len(ts) == 300 and min(ts) >= new - 60
+    assert len(ts) == 300 and min(ts) >= new - 60.001  # times kept to the millisecond
     assert events == [new]
     assert journal == 2  # the alarm journal is kept whatever its age
     assert retention.deleted == 1200 + 1 and retention.runs == 1

@@ -223,13 +223,19 @@ def test_64_bit_integers_are_exact_through_driver_worker_and_poll(
     worker.join(5)
     # Scale 0.5 makes a float: only integral scalings keep the exact side channel.
     assert batches[0].integers == {0: big, 1: -(2**62) - 3}
+    from app.storage import DatabaseGateway, StorageWriter
     from app.storage.database import open_database
     from app.storage.samples import SampleStore
 
-    store = SampleStore(open_database(f"sqlite:///{tmp_path / 'samples.db'}"))
-    store.register_tags(TagTable(parsed))
-    texts = [row[5] for row in store.rows(batches[0])]
-    assert texts == [str(big), str(-(2**62) - 3), None]  # stored beside the float64 value
+    database = open_database(f"sqlite:///{tmp_path / 'samples.db'}")
+    writer = StorageWriter(DatabaseGateway(database), TagTable(parsed))
+    writer.on_batch(batches[0])
+    assert writer.flush()
+    for folded in (False, True):  # exact in the write-ahead table and in the chunks
+        store = SampleStore(database)
+        exact = [store.samples(f"dev.{n}").exact.get(0) for n in ("serial", "counter", "scaled")]
+        assert exact == [big, -(2**62) - 3, None], folded  # stored beside the float64 value
+        writer.fold_now()
 
     from app.commands.poll import poll_station
 

@@ -19,6 +19,7 @@ from app.storage import DatabaseGateway, StorageWriter, open_database
 from app.storage.samples import SampleStore
 from app.tags import TagTable
 from tests.conftest import CONFIGS
+from tests.history_support import stored_total
 
 
 def test_headless_run_stores_every_tag(sqlite_url: str) -> None:
@@ -76,16 +77,8 @@ def headless_process(db: Path, stderr: int) -> subprocess.Popen[str]:
 
 
 def committed_samples(db: Path) -> int:
-    """Samples another connection sees (committed ones only); 0 before the table exists."""
-    if not db.exists():
-        return 0
-    conn = sqlite3.connect(db, timeout=5)
-    try:
-        return int(conn.execute("SELECT count(*) FROM samples").fetchone()[0])
-    except sqlite3.OperationalError:  # the station has not created its tables yet
-        return 0
-    finally:
-        conn.close()
+    """Samples another connection sees (committed ones only); 0 before the tables exist."""
+    return stored_total(db)
 
 
 def wait_for_samples(db: Path, proc: subprocess.Popen[str], at_least: int) -> int:
@@ -108,9 +101,9 @@ def test_samples_survive_kill_9(tmp_path: Path) -> None:
         proc.wait(10)
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    count = db.execute("SELECT count(*) FROM samples").fetchone()[0]
-    assert count >= seen > 20  # every commit that another reader saw survives kill -9
     db.close()
+    count = stored_total(path)
+    assert count >= seen > 20  # every commit that another reader saw survives kill -9
 
 
 def test_sigterm_flushes_everything(tmp_path: Path) -> None:
@@ -123,6 +116,4 @@ def test_sigterm_flushes_everything(tmp_path: Path) -> None:
     assert proc.returncode == 0
     assert time.monotonic() - started < 3.0
     samples = int(err.split("stopped: ")[1].split(" samples")[0])
-    db = sqlite3.connect(path)
-    assert db.execute("SELECT count(*) FROM samples").fetchone()[0] == samples
-    db.close()
+    assert stored_total(path) == samples

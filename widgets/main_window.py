@@ -92,7 +92,7 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(False)
         self.overview = OverviewView(station.engine, self.bridge)
-        self.trend = TrendView(station.engine, self.bridge)
+        self.trend = TrendView(station.engine, self.bridge, history=station.history)
         self.events = EventsView(station.config, self.bridge, station.storage.events)
         self.devices = DevicesView(station.engine, relearn=self._relearn)
         self.audit = AuditView(self.session)

@@ -1,4 +1,5 @@
-"""Live trend screen: pick tags by device, choose a time span and a scale, watch them scroll.
+"""Trend screen: pick tags by device, choose a time span and a scale, watch them scroll live,
+or drag and zoom back into the historian (the "Live" button returns to now).
 
 The plot is redrawn from the engine's history on a timer (at most ``max_hz``, and no more often
 than the time axis moves by one pixel), only while the screen is visible and only when a shown
@@ -15,6 +16,7 @@ from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
+    QPushButton,
     QSplitter,
     QTreeWidget,
     QTreeWidgetItem,
@@ -24,9 +26,10 @@ from PySide6.QtWidgets import (
 
 from app.engine import Engine
 from widgets.bridge import DataDigest, EngineBridge
-from widgets.trend_plot import TrendPlot
+from widgets.trend_plot import HistoryFetch, TrendPlot
 
-SPANS_S = (60, 300, 900)
+SPANS_S = (60, 300, 900, 3600, 86_400, 7 * 86_400)
+HOUR_S, DAY_S = 3600, 86_400
 TAG_ROLE = Qt.ItemDataRole.UserRole + 1
 IDLE_REDRAW_S = 1.0
 
@@ -42,11 +45,13 @@ class TrendView(QWidget):
         bridge: EngineBridge,
         parent: QWidget | None = None,
         max_hz: float = 10.0,
+        history: HistoryFetch | None = None,
     ) -> None:
         super().__init__(parent)
         self.engine = engine
-        self.plot = TrendPlot(engine)
+        self.plot = TrendPlot(engine, history=history)
         self._dirty = True
+        self._now = False  # the user changed what is shown: redraw at the next tick
         self._last_redraw = 0.0
 
         self.tree = QTreeWidget()
@@ -68,8 +73,22 @@ class TrendView(QWidget):
 
         self.span = QComboBox()
         for seconds in SPANS_S:
-            self.span.addItem(self.tr("%n min", None, seconds // 60), seconds)
+            if seconds >= DAY_S:
+                label = self.tr("%n day(s)", None, seconds // DAY_S)
+            elif seconds >= HOUR_S:
+                label = self.tr("%n h", None, seconds // HOUR_S)
+            else:
+                label = self.tr("%n min", None, seconds // 60)
+            self.span.addItem(label, seconds)
         self.span.currentIndexChanged.connect(self._on_span)
+        self.live = QPushButton(self.tr("Live"))
+        self.live.setCheckable(True)
+        self.live.setChecked(True)
+        self.live.setToolTip(
+            self.tr("Follow the newest values (drag or zoom the plot to look back)")
+        )
+        self.live.toggled.connect(self._on_live)
+        self.plot.followChanged.connect(self._on_follow_changed)
         self.scale = QComboBox()
         self.scale.addItem(self.tr("Auto"), "auto")
         self.scale.addItem(self.tr("Engineering units"), "units")
@@ -84,6 +103,7 @@ class TrendView(QWidget):
         side.setContentsMargins(0, 0, 0, 0)
         form = QFormLayout()
         form.addRow(self.tr("Time span"), self.span)
+        form.addRow("", self.live)
         form.addRow(self.tr("Scale"), self.scale)
         side.addLayout(form)
         side.addWidget(self.tree, 1)
@@ -149,18 +169,30 @@ class TrendView(QWidget):
             if item.checkState(0) == Qt.CheckState.Checked
         ]
         self.plot.set_shown(infos)
-        self._dirty = True
+        self._now = True
         self.selectionChanged.emit([i.full_name for i in infos])
 
     @Slot(int)
     def _on_span(self, index: int) -> None:
         self.plot.span_s = float(self.span.itemData(index))
-        self._dirty = True
+        self.plot.set_follow(True)  # a preset is "the last ..."
+        self._now = True
+
+    @Slot(bool)
+    def _on_live(self, on: bool) -> None:
+        self.plot.set_follow(on)
+        self._now = True
+
+    @Slot(bool)
+    def _on_follow_changed(self, follow: bool) -> None:
+        self.live.blockSignals(True)
+        self.live.setChecked(follow)
+        self.live.blockSignals(False)
 
     @Slot(int)
     def _on_scale(self, index: int) -> None:
         self.plot.set_scale_mode(str(self.scale.itemData(index)))
-        self._dirty = True
+        self._now = True
 
     # -- redraw -------------------------------------------------------------------------------
 
@@ -174,6 +206,11 @@ class TrendView(QWidget):
         if not self.isVisible():
             return  # a hidden trend costs nothing; it catches up when shown
         now = time.monotonic()
+        if self._now:
+            self._now = self._dirty = False
+            self._last_redraw = now
+            self.plot.redraw()
+            return
         # Redrawing faster than the time axis moves by a pixel shows nothing new (a 15 min span
         # on 1200 px moves a pixel every 0.75 s).
         if now - self._last_redraw < self.plot.seconds_per_pixel():

@@ -3,20 +3,51 @@
 Curves are created once per tag and kept for the life of the widget (hidden when unselected):
 PySide6 6.12 crashes when plot items are deleted and recreated repeatedly. Peak downsampling
 and clip-to-view keep a redraw cheap however many points the history holds.
+
+The newest minutes come from the engine's ring buffers; whatever of the visible range lies
+before a tag's oldest ring-buffer sample comes from the historian, asked for on the gateway's
+``db-reader`` thread (a Future whose result comes back through a queued signal, never a query
+on the GUI thread), decimated to about two points per pixel, and joined to the ring-buffer part
+at that oldest sample, so there is no seam. Panning or zooming with the mouse leaves live
+follow; :meth:`TrendPlot.set_follow` returns to it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
 from app.engine import Engine
 from app.model import FloatArray
+from app.storage.history import HistorySeries
 from app.tags import TagInfo
 from widgets.theme import SURFACE, TEXT, TEXT_MUTED, TREND_COLOURS
+
+log = logging.getLogger(__name__)
+
+#: ``(tag, t0, t1, max_points)`` to a Future of the decimated history (Station.history).
+HistoryFetch = Callable[[str, float, float, int], "Future[HistorySeries]"]
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPiece:
+    """What the historian answered for one tag: the range asked and the points."""
+
+    t0: float
+    t1: float
+    max_points: int
+    t: FloatArray
+    values: FloatArray
+
 
 SCALE_MODES = ("auto", "units", "percent")
 # Peak downsampling keeps the min and max of each bucket; one bucket per pixel column draws the
@@ -25,11 +56,27 @@ PEAK_BUCKETS_PER_PIXEL = 1.0
 
 
 class TrendPlot(pg.PlotWidget):
-    """A time plot of the shown tags, read from the engine's ring-buffer history."""
+    """A time plot of the shown tags, from the ring buffers and, further back, the historian."""
 
-    def __init__(self, engine: Engine, parent: QWidget | None = None) -> None:
+    historyArrived = Signal(object)  # (tag id, (t0, t1, max points), Future), queued
+    followChanged = Signal(bool)
+
+    def __init__(
+        self,
+        engine: Engine,
+        parent: QWidget | None = None,
+        history: HistoryFetch | None = None,
+    ) -> None:
         super().__init__(parent, background=SURFACE, axisItems={"bottom": pg.DateAxisItem()})
         self.engine = engine
+        self.history = history
+        self.follow = True
+        self.window: tuple[float, float] | None = None
+        """The shown time range when not following live."""
+        self.pieces: dict[int, HistoryPiece] = {}
+        self._asked: dict[int, tuple[float, float, int]] = {}
+        self.history_requests = 0
+        self.historyArrived.connect(self._on_history)
         self.span_s = 60.0
         self.scale_mode = "auto"
         self.curves: dict[int, pg.PlotDataItem] = {}
@@ -42,6 +89,8 @@ class TrendPlot(pg.PlotWidget):
         item.setDownsampling(auto=True, mode="peak")
         item.setMenuEnabled(False)
         item.hideButtons()
+        item.setMouseEnabled(x=True, y=False)  # drag pans time, the wheel zooms time
+        item.getViewBox().sigRangeChangedManually.connect(self._on_user_range)
         for name in ("left", "bottom"):
             axis = item.getAxis(name)
             axis.setPen(pg.mkPen(TEXT_MUTED))
@@ -98,26 +147,115 @@ class TrendPlot(pg.PlotWidget):
 
     # -- drawing ------------------------------------------------------------------------------
 
+    def set_follow(self, follow: bool) -> None:
+        """Follow live (the last ``span_s`` up to now) or stay on :attr:`window`."""
+        if follow == self.follow:
+            return
+        self.follow = follow
+        if follow:
+            self.window = None
+        else:
+            low, high = self.getPlotItem().viewRange()[0]
+            self.window = (float(low), float(high))
+        self.followChanged.emit(follow)
+
+    def show_range(self, t0: float, t1: float) -> None:
+        """Stop following and show ``[t0, t1]`` (what a pan or zoom of the user does)."""
+        self.set_follow(False)
+        self.window = (t0, t1)
+        self.redraw()
+
+    def _on_user_range(self, *_: object) -> None:
+        low, high = self.getPlotItem().viewRange()[0]
+        self.show_range(float(low), float(high))
+
+    def visible_range(self, now: float) -> tuple[float, float]:
+        if self.follow or self.window is None:
+            return now - self.span_s, now
+        return self.window
+
     def redraw(self, now: float | None = None) -> None:
-        """Load the span of every shown tag from history and move the time window."""
+        """Draw the visible range of every shown tag: ring buffer, and history before it."""
         now = time.time() if now is None else now
-        since = now - self.span_s
+        x0, x1 = self.visible_range(now)
         percent = self.percent
         if percent is not self._percent:
             self._relabel(percent)
-        history = self.engine.recent
+        recent = self.engine.recent
         for tag_id in self.shown:
-            t, v = history.window(tag_id, since=since)
+            t, v = recent.window(tag_id)
+            ring_from = float(t[0]) if t.size else np.inf
+            lo, hi = np.searchsorted(t, x0, "left"), np.searchsorted(t, x1, "right")
+            t, v = t[lo:hi], v[lo:hi]
+            if self.history is not None and ring_from > x0:
+                ht, hv = self._history_part(tag_id, x0, min(x1, ring_from), x1 - x0)
+                keep = ht < ring_from  # the seam: history up to the ring's oldest sample
+                t = np.concatenate([ht[keep], t])
+                v = np.concatenate([hv[keep], v])
             if percent:
                 v = self._to_percent(tag_id, v)
             self.curves[tag_id].setData(t, v, connect="finite")
-        self.getPlotItem().setXRange(since, now, padding=0)
+        self.getPlotItem().setXRange(x0, x1, padding=0)
         self.redraws += 1
+
+    def max_points(self) -> int:
+        """Points worth asking the historian for: two per pixel column."""
+        return max(200, 2 * int(self.getPlotItem().getViewBox().width()))
+
+    def _history_part(
+        self, tag_id: int, t0: float, t1: float, span: float
+    ) -> tuple[FloatArray, FloatArray]:
+        """What the historian gave for ``[t0, t1]`` so far; asks again when that falls short
+        (by more than a pixel) or is too coarse for the zoom."""
+        points = self.max_points()
+        pixel = span / max(1.0, points / 2)
+        piece = self.pieces.get(tag_id)
+        fits = (
+            piece is not None
+            and piece.t0 <= t0 + pixel
+            and piece.t1 >= t1 - pixel
+            and (piece.t1 - piece.t0) / piece.max_points <= 2 * (t1 - t0) / points + 1e-9
+        )
+        if not fits and tag_id not in self._asked and t1 > t0:
+            self._ask(tag_id, t0, t1, points)
+        if piece is None:
+            return np.zeros(0), np.zeros(0)
+        lo, hi = np.searchsorted(piece.t, t0, "left"), np.searchsorted(piece.t, t1, "right")
+        return piece.t[lo:hi], piece.values[lo:hi]
+
+    def _ask(self, tag_id: int, t0: float, t1: float, points: int) -> None:
+        assert self.history is not None
+        key = (t0, t1, points)
+        self._asked[tag_id] = key
+        self.history_requests += 1
+        future = self.history(self.engine.tags[tag_id].full_name, t0, t1, points)
+        arrived = self.historyArrived
+
+        def done(f: Future[HistorySeries]) -> None:  # on the db-reader thread
+            with contextlib.suppress(RuntimeError):  # RuntimeError: the widget is gone
+                arrived.emit((tag_id, key, f))
+
+        future.add_done_callback(done)
+
+    def _on_history(self, message: tuple[int, tuple[float, float, int], Future]) -> None:  # type: ignore[type-arg]
+        tag_id, (t0, t1, points), future = message
+        if self._asked.get(tag_id) == (t0, t1, points):
+            del self._asked[tag_id]
+        try:
+            series = future.result()
+        except Exception as exc:  # the database refused: draw what there is, say why in the log
+            log.warning("trend history of %s not read: %s", self.engine.tags[tag_id].full_name, exc)
+            series = HistorySeries("", np.zeros(0), np.zeros(0), "raw")
+        self.pieces[tag_id] = HistoryPiece(t0, t1, points, series.t, series.values)
+        if tag_id in self.shown:
+            self.redraw()
 
     def seconds_per_pixel(self) -> float:
         """How much time one pixel of the time axis covers now."""
         width = self.getPlotItem().getViewBox().width()
-        return self.span_s / max(1.0, float(width))
+        x0, x1 = self.visible_range(0.0)
+        span = self.span_s if self.follow else x1 - x0
+        return span / max(1.0, float(width))
 
     def points(self, tag_id: int) -> int:
         """Points the curve of a tag currently holds."""

@@ -99,7 +99,10 @@ class StorageConfig(StrictModel):
     url: str | None = None
     """SQLAlchemy URL; default: an SQLite file in the user data directory."""
     flush_interval_s: float = Field(default=0.5, gt=0, le=10)
-    retention_days: float = Field(default=30, gt=0)
+    retention_days: float = Field(default=90, gt=0)
+    """Raw samples are kept this long; their 1-minute and 1-hour roll-ups are kept."""
+    fold_interval_s: float = Field(default=600, gt=0, le=86_400)
+    """Recent samples wait this long in the write-ahead table before they are compressed."""
 
 
 class SecurityConfig(StrictModel):

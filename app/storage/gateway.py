@@ -58,6 +58,11 @@ class WriteKind(Generic[T]):
     max_batch: int = 20_000
     """Most items per transaction, so one commit never holds the file for long."""
 
+    def size(self, items: Sequence[T]) -> int:
+        """How many rows ``items`` count for in pending and written figures (an item may be a
+        batch of many samples)."""
+        return len(items)
+
     def create(self, database: Database) -> None:
         """Create the kind's tables (called once, at registration, on the caller's thread)."""
 
@@ -119,6 +124,7 @@ class DatabaseGateway:
         self.retry_interval_s = retry_interval_s
         self._kinds: dict[str, WriteKind[Any]] = {}
         self._pending: dict[str, list[Any]] = {}
+        self._pending_size: dict[str, int] = {}
         self._written: dict[str, int] = {}
         self._maintenance: list[Maintenance] = []
         self._cond = threading.Condition()
@@ -150,6 +156,7 @@ class DatabaseGateway:
             kinds.sort(key=lambda k: not k.urgent)
             self._kinds = {k.name: k for k in kinds}
             self._pending.setdefault(kind.name, [])
+            self._pending_size.setdefault(kind.name, 0)
             self._written.setdefault(kind.name, 0)
         return kind
 
@@ -167,6 +174,7 @@ class DatabaseGateway:
         name = kind if isinstance(kind, str) else kind.name
         with self._cond:
             self._pending[name].extend(items)
+            self._pending_size[name] += self._kinds[name].size(items)
             if self._kinds[name].urgent:
                 self._cond.notify_all()
 
@@ -188,7 +196,7 @@ class DatabaseGateway:
                 ok=not self._error,
                 error=self._error,
                 since=self._error_since,
-                pending={name: len(rows) for name, rows in self._pending.items()},
+                pending=dict(self._pending_size),
                 written=dict(self._written),
                 last_commit=self._last_commit,
             )
@@ -197,8 +205,8 @@ class DatabaseGateway:
         """Items waiting to be written (of one kind, or of all)."""
         with self._cond:
             if kind is not None:
-                return len(self._pending.get(kind, ()))
-            return sum(len(rows) for rows in self._pending.values())
+                return self._pending_size.get(kind, 0)
+            return sum(self._pending_size.values())
 
     def written(self, kind: str | None = None) -> int:
         """Items committed since start (of one kind, or of all)."""
@@ -346,6 +354,7 @@ class DatabaseGateway:
     def _write_kind(self, kind: WriteKind[Any], retry: bool) -> bool:
         with self._cond:
             items, self._pending[kind.name] = self._pending[kind.name], []
+            self._pending_size[kind.name] = 0
         done = 0
         try:
             while done < len(items):
@@ -354,7 +363,7 @@ class DatabaseGateway:
                     kind.write(conn, chunk, retry)
                 done += len(chunk)
                 with self._cond:
-                    self._written[kind.name] += len(chunk)
+                    self._written[kind.name] += kind.size(chunk)
                     self._last_commit = time.time()
                 try:
                     kind.committed(chunk)
@@ -364,6 +373,7 @@ class DatabaseGateway:
             with self._cond:
                 # Back in front of what arrived meanwhile: the order of writes is kept.
                 self._pending[kind.name] = items[done:] + self._pending[kind.name]
+                self._pending_size[kind.name] += kind.size(items[done:])
                 message = _first_line(exc)
                 if not self._error:
                     self._error_since = time.time()

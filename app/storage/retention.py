@@ -1,9 +1,11 @@
-"""Retention: samples and events older than ``storage.retention_days`` are deleted.
+"""Retention: raw samples and events older than ``storage.retention_days`` are deleted.
 
-It runs on the gateway's writer thread at start and hourly, one bounded chunk per step (a few
-thousand rows of one tag, found through the ``(tag_id, ts)`` index), so writes never wait behind
-it for long. The alarm journal and the station state are kept: the journal restores alarms after
-a restart and is the record of who acknowledged what.
+It runs on the gateway's writer thread at start and hourly, one bounded piece per step (a few
+hundred chunks of one tag, found through the ``(tag_id, t_start, t_end)`` index; a chunk goes
+when its newest sample is older than the cut), so writes never wait behind it for long. The
+1-minute and 1-hour roll-ups are kept (years of trends cost little), and so are the alarm
+journal and the station state: the journal restores alarms after a restart and is the record of
+who acknowledged what.
 """
 
 from __future__ import annotations
@@ -12,22 +14,22 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
 
-from sqlalchemy import ColumnElement, delete, literal_column, select
+from sqlalchemy import delete, select
 
 from app.storage.database import Database
 from app.storage.gateway import Maintenance
-from app.storage.schema import events, samples, tags
+from app.storage.schema import events, sample_chunks, tags
 
 log = logging.getLogger(__name__)
 
-CHUNK_ROWS = 5000
+CHUNK_ROWS = 5000  # events per step
+CHUNKS_PER_STEP = 500  # sample chunks per step (each up to a fold interval of one tag)
 DAY_S = 86_400.0
 
 
 class Retention(Maintenance):
-    """Deletes samples and events older than ``days``, a chunk per step."""
+    """Deletes raw sample chunks and events older than ``days``, a bounded piece per step."""
 
     def __init__(
         self,
@@ -60,35 +62,38 @@ class Retention(Maintenance):
             self.finished.set()
             return False
         target = self._todo[0]
-        key: ColumnElement[Any] | None
         if target is None:
-            table = events
-            key = events.c.id
-            old = select(events.c.id).where(events.c.ts < self._cutoff)
+            old = select(events.c.id).where(events.c.ts < self._cutoff).limit(self.chunk)
+            query = delete(events).where(events.c.id.in_(old.scalar_subquery()))
+            limit = self.chunk
         else:
-            table = samples
-            key = literal_column("rowid") if database.dialect.name == "sqlite" else None
             old = (
-                select(literal_column("rowid"))
-                .select_from(samples)
-                .where(samples.c.tag_id == target, samples.c.ts < self._cutoff)
+                select(sample_chunks.c.id, sample_chunks.c.n)
+                .where(sample_chunks.c.tag_id == target, sample_chunks.c.t_end < self._cutoff)
+                .limit(CHUNKS_PER_STEP)
             )
+            limit = CHUNKS_PER_STEP
         with database.begin() as conn:
-            if key is None:  # no row id to chunk by: one statement per tag
-                query = delete(samples).where(samples.c.tag_id == target)
-                deleted = conn.execute(query.where(samples.c.ts < self._cutoff)).rowcount
+            if target is None:
+                deleted = int(conn.execute(query).rowcount or 0)
+                counted = deleted
             else:
-                query = delete(table).where(key.in_(old.limit(self.chunk).scalar_subquery()))
-                deleted = conn.execute(query).rowcount
-        deleted = int(deleted or 0)
-        self.deleted += deleted
-        self._run_deleted += deleted
-        if key is None or deleted < self.chunk:
+                found = conn.execute(old).all()
+                ids = [int(r[0]) for r in found]
+                if ids:
+                    conn.execute(delete(sample_chunks).where(sample_chunks.c.id.in_(ids)))
+                deleted = len(ids)
+                counted = sum(int(r[1]) for r in found)  # samples, not chunks
+        self.deleted += counted
+        self._run_deleted += counted
+        if deleted < limit:
             self._todo.pop(0)
         if not self._todo:
             if self._run_deleted:
                 log.info(
-                    "retention: %d rows older than %g days deleted", self._run_deleted, self.days
+                    "retention: %d samples and events older than %g days deleted",
+                    self._run_deleted,
+                    self.days,
                 )
             self._todo = None
             self.runs += 1

@@ -7,11 +7,14 @@ tables on their own ``MetaData``; all of them live in the same database file.
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     SmallInteger,
     String,
     Table,
@@ -30,18 +33,46 @@ tags = Table(
     Column("description", Text, nullable=False, default=""),
 )
 
-# One row per sample. ``reason`` (why a sample is not good) and ``text`` (string tags) are NULL
-# almost always, which costs SQLite one byte each.
-samples = Table(
-    "samples",
+# The sample history (app/storage/samples.py; the BLOB format is app/storage/chunk_codec.py).
+# What the writer commits every flush goes first to the write-ahead table, one row per flush
+# holding every tag's new samples; the fold turns them into one chunk per tag and deletes them.
+sample_wal = Table(
+    "sample_wal",
     metadata,
-    Column("ts", Float, nullable=False),
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("seq", BigInteger, nullable=False, unique=True),  # the first batch's: retry check
+    Column("t_min", Float, nullable=False),
+    Column("t_max", Float, nullable=False),
+    Column("n", Integer, nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+)
+
+# One tag's samples of a time window, compressed.
+sample_chunks = Table(
+    "sample_chunks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
     Column("tag_id", Integer, nullable=False),
-    Column("value", Float, nullable=True),
-    Column("quality", SmallInteger, nullable=False),
-    Column("reason", Text, nullable=True),
-    Column("text", Text, nullable=True),
-    Index("ix_samples_tag_ts", "tag_id", "ts"),
+    Column("t_start", Float, nullable=False),
+    Column("t_end", Float, nullable=False),
+    Column("n", Integer, nullable=False),
+    Column("n_good", Integer, nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Index("ix_sample_chunks_tag_time", "tag_id", "t_start", "t_end"),
+)
+
+# Aggregates of ``width`` seconds (60 and 3600) of one tag, ``n`` of them in the window that
+# starts at ``t`` (a day of minutes, 32 days of hours), as one BLOB (app/storage/rollups.py):
+# kept after the raw chunks are pruned.
+sample_rollups = Table(
+    "sample_rollups",
+    metadata,
+    Column("tag_id", Integer, nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("t", BigInteger, nullable=False),
+    Column("n", Integer, nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("tag_id", "width", "t"),
 )
 
 events = Table(

@@ -1,0 +1,112 @@
+"""A station database made by the release before the historian (row-per-sample ``samples``)
+is migrated on first start: every sample lands in chunks, exact, with progress reported."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+
+from app.config_loader import load_config
+from app.storage import DatabaseGateway, StorageWriter, open_database
+from app.storage.versions import schema_revision
+from app.tags import TagTable
+from tests.conftest import CONFIGS
+
+LEGACY = Path(__file__).resolve().parent / "data" / "station_v0.db"
+
+
+def legacy_copy(tmp_path: Path, extra_rows: int) -> Path:
+    """The old database (tests/data/README.md), grown with rows in its own old layout: bad
+    samples with reasons, an exact 64-bit integer as text, a string value, many ramp samples."""
+    db = tmp_path / "station.db"
+    shutil.copy(LEGACY, db)
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*) FROM samples").fetchone()[0] == 108
+    assert "sample_chunks" not in {
+        r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+    }
+    start = conn.execute("SELECT max(ts) FROM samples").fetchone()[0] + 1.0
+    oven = conn.execute("SELECT id FROM tags WHERE name = 'oven.temp'").fetchone()[0]
+    cycles = conn.execute("SELECT id FROM tags WHERE name = 'press.cycles'").fetchone()[0]
+    conn.executemany(
+        "INSERT INTO samples (ts, tag_id, value, quality, reason, text) VALUES (?,?,?,?,?,?)",
+        [(start + i * 0.2, oven, float(i % 977) / 8, 0, None, None) for i in range(extra_rows)],
+    )
+    conn.executemany(
+        "INSERT INTO samples (ts, tag_id, value, quality, reason, text) VALUES (?,?,?,?,?,?)",
+        [
+            (start + 1, cycles, None, 1, "timeout", None),
+            (start + 2, cycles, float(2**63 - 25), 0, None, str(2**63 - 25)),
+            (start + 3, cycles, None, 0, None, "part A-17"),
+        ],
+    )
+    conn.commit()
+    conn.close()
+    return db
+
+
+def old_rows(db: Path) -> dict[str, list[tuple]]:  # type: ignore[type-arg]
+    conn = sqlite3.connect(db)
+    rows: dict[str, list[tuple]] = {}  # type: ignore[type-arg]
+    for name, ts, value, quality, reason, text in conn.execute(
+        "SELECT t.name, s.ts, s.value, s.quality, s.reason, s.text FROM samples s "
+        "JOIN tags t ON t.id = s.tag_id ORDER BY t.name, s.ts"
+    ):
+        rows.setdefault(name, []).append((ts, value, quality, reason, text))
+    conn.close()
+    return rows
+
+
+def test_the_old_row_per_sample_database_is_migrated_on_first_start(tmp_path: Path) -> None:
+    db = legacy_copy(tmp_path, extra_rows=250_000)  # 14 hours of a 5 Hz tag
+    expected = old_rows(db)
+    total = sum(len(v) for v in expected.values())
+    progress: list[tuple[int, int]] = []
+    database = open_database(f"sqlite:///{db}")
+    assert schema_revision(database) is None
+    writer = StorageWriter(
+        DatabaseGateway(database),
+        TagTable(load_config(CONFIGS / "sim_line.toml")),
+        progress=lambda done, of: progress.append((done, of)),
+    )
+    try:
+        assert schema_revision(database) == "0001_history"
+        # Progress: from 0 to all, never backwards, several steps for the 14 hours.
+        assert progress[0] == (0, total) and progress[-1] == (total, total)
+        assert len(progress) > 5
+        assert all(a[0] <= b[0] for a, b in itertools.pairwise(progress))
+        conn = sqlite3.connect(db)
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        conn.close()
+        assert "samples" not in tables and {"sample_chunks", "sample_rollups"} <= tables
+        store = writer.samples
+        assert store.counts() == {name: len(rows) for name, rows in expected.items()}
+        for name, rows in expected.items():
+            got = store.samples(name)
+            ts = np.array([r[0] for r in rows])
+            assert np.abs(got.ts - ts).max() <= 0.0005, name  # kept to the millisecond
+            values = np.array([np.nan if r[1] is None else r[1] for r in rows])
+            assert np.array_equal(got.values, values, equal_nan=True), name
+            assert got.quality.tolist() == [r[2] for r in rows], name
+            assert got.reasons == {i: r[3] for i, r in enumerate(rows) if r[3]}, name
+        cycles = store.samples("press.cycles")
+        assert 2**63 - 25 in cycles.exact.values()  # exact beyond float64, as before
+        assert "part A-17" in cycles.texts.values()
+        assert cycles.reasons and "timeout" in cycles.reasons.values()
+    finally:
+        writer.gateway.close()
+    # A second start finds nothing to migrate and the data as it was.
+    again = StorageWriter(
+        DatabaseGateway(open_database(f"sqlite:///{db}")),
+        TagTable(load_config(CONFIGS / "sim_line.toml")),
+        progress=lambda done, of: progress.append((-1, -1)),
+    )
+    try:
+        assert progress[-1] != (-1, -1)
+        assert again.samples.counts() == {name: len(rows) for name, rows in expected.items()}
+    finally:
+        again.gateway.close()
