@@ -19,11 +19,17 @@ ALARM_UNSHELVE = "alarm.unshelve"
 ALARM_OUT_OF_SERVICE = "alarm.out_of_service"
 #: Writing to devices: setpoints, acknowledging a machine's fault ("write to devices").
 DEVICE_WRITE = "device.write"
+#: Quality: entering or editing a defect, setting its disposition, voiding it.
+DEFECT_ENTER = "defect.enter"
+DEFECT_DISPOSITION = "defect.disposition"
+DEFECT_VOID = "defect.void"
 
 #: Role that may take alarms out of service under the station policy.
 SUPERVISOR = "supervisor"
 #: Role that may write to devices (so may a supervisor) under the station policy.
 ENGINEER = "engineer"
+#: Role that may void defects (so may a supervisor) under the station policy.
+QUALITY = "quality"
 
 MAX_NAME_LENGTH = 64
 
@@ -84,7 +90,9 @@ class StationUserPolicy:
     ``writer_roles``.
     """
 
-    OPEN_ACTIONS = frozenset({ALARM_ACKNOWLEDGE, ALARM_SHELVE, ALARM_UNSHELVE})
+    OPEN_ACTIONS = frozenset(
+        {ALARM_ACKNOWLEDGE, ALARM_SHELVE, ALARM_UNSHELVE, DEFECT_ENTER, DEFECT_DISPOSITION}
+    )
 
     def __init__(
         self,
@@ -111,6 +119,10 @@ class StationUserPolicy:
             if actor.roles & self.writer_roles:
                 return ""
             return f"needs one of the roles {', '.join(sorted(self.writer_roles))}"
+        if action == DEFECT_VOID:
+            if actor.roles & {SUPERVISOR, QUALITY}:
+                return ""
+            return f"needs one of the roles {QUALITY}, {SUPERVISOR}"
         return "unknown action"
 
     def may(self, actor: Actor, action: str) -> bool:

@@ -16,6 +16,8 @@ from app.detectors.monitor import AnomalyMonitor
 from app.engine import Engine
 from app.machine_states import MachineStateWatcher
 from app.model import SampleBatch
+from app.quality.service import QualityService
+from app.quality.watcher import RejectWatcher
 from app.storage import DatabaseGateway, StorageWriter, open_database
 from app.storage.retention import Retention
 from app.storage.state import StateStore
@@ -62,6 +64,11 @@ class Station:
             settings=settings,
         )
         self.alarms.connect_engine(self.engine)
+        # Quality: finished parts, their measurements and reject signals become records.
+        self.quality = QualityService(config, self.gateway, self.alarms.policy)
+        self.rejects = RejectWatcher(config, self.engine.tags, self.quality)
+        self.engine.subscribe(self.rejects.on_batch)
+        self.engine.subscribe_events(self.rejects.on_event)
         # Anomaly detectors: each onset becomes an alarm with the same lifecycle as any other.
         self.anomalies = AnomalyMonitor(config, self.engine.tags.ids())
         self._state = StateStore(self.gateway)

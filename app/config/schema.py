@@ -21,6 +21,7 @@ from app.config.alarms import TagAlarms
 from app.config.base import Identifier, StrictModel, repeated
 from app.config.detectors import DeviceDetectors, TagDetectors
 from app.config.errors import LocatedError
+from app.config.quality import QualityConfig
 
 DataType = Literal[
     "bool",
@@ -250,6 +251,7 @@ class StationConfig(StrictModel):
     station: StationInfo
     storage: StorageConfig = Field(default_factory=StorageConfig)
     devices: list[DeviceConfig] = Field(min_length=1)
+    quality: QualityConfig = Field(default_factory=QualityConfig)
 
     @model_validator(mode="after")
     def _unique_devices(self) -> StationConfig:

@@ -1,0 +1,291 @@
+"""Reading quality records: every filter, sort and count is SQL, never a Python loop.
+
+The functions take the database and return plain data, so views run them on the gateway's
+``db-reader`` thread (``gateway.read(lambda db: defect_page(db, f, 0, 200))``) and the command
+line calls them directly.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from sqlalchemy import ColumnElement, Select, func, select
+
+from app.quality.model import Defect, DefectChange
+from app.quality.tables import defect_history, defects, inspections, measurements, metadata
+from app.storage.database import Database
+
+SORTABLE = ("ts", "machine", "code", "serial", "part_number", "disposition", "shift", "severity")
+ParetoBy = Literal["code", "machine", "shift"]
+
+
+@dataclass(frozen=True, slots=True)
+class DefectFilter:
+    """What the history view (or an export) asks for; empty fields do not filter."""
+
+    start: float | None = None
+    end: float | None = None
+    """Exclusive."""
+    machines: tuple[str, ...] = ()
+    codes: tuple[str, ...] = ()
+    shifts: tuple[str, ...] = ()
+    dispositions: tuple[str, ...] = ()
+    line: str = ""
+    part_number: str = ""
+    serial: str = ""
+    """Prefix of the serial."""
+    text: str = ""
+    """Words in the notes."""
+    include_voided: bool = False
+
+    def where(self) -> list[ColumnElement[bool]]:
+        """The SQL conditions of this filter."""
+        c = defects.c
+        conditions: list[ColumnElement[bool]] = []
+        if self.start is not None:
+            conditions.append(c.ts >= self.start)
+        if self.end is not None:
+            conditions.append(c.ts < self.end)
+        for column, values in (
+            (c.machine, self.machines),
+            (c.code, self.codes),
+            (c.shift, self.shifts),
+            (c.disposition, self.dispositions),
+        ):
+            if len(values) == 1:
+                conditions.append(column == values[0])
+            elif values:
+                conditions.append(column.in_(values))
+        if self.line:
+            conditions.append(c.line == self.line)
+        if self.part_number:
+            conditions.append(c.part_number == self.part_number)
+        if self.serial:
+            conditions.append(c.serial.startswith(self.serial, autoescape=True))
+        for word in self.text.split():
+            conditions.append(c.notes.contains(word, autoescape=True))
+        if not self.include_voided:
+            conditions.append(c.voided == 0)
+        return conditions
+
+
+def ensure_tables(database: Database) -> None:
+    """Create the quality tables if missing (start-up and the command line)."""
+    metadata.create_all(database)
+
+
+def _defect(row: Any) -> Defect:
+    return Defect(
+        id=row.id,
+        uid=row.uid,
+        ts=row.ts,
+        station=row.station,
+        line=row.line,
+        machine=row.machine,
+        part_number=row.part_number,
+        serial=row.serial,
+        code=row.code,
+        severity=row.severity,
+        disposition=row.disposition,
+        inspector=row.inspector,
+        notes=row.notes,
+        measured=json.loads(row.measured or "{}"),
+        photos=tuple(json.loads(row.photos or "[]")),
+        shift=row.shift,
+        source=row.source,
+        voided=bool(row.voided),
+        void_reason=row.void_reason,
+    )
+
+
+def _ordered(query: Select[Any], sort: str, descending: bool) -> Select[Any]:
+    if sort not in SORTABLE:
+        raise ValueError(f"cannot sort by {sort!r}")
+    column = defects.c[sort]
+    if descending:
+        return query.order_by(column.desc(), defects.c.id.desc())
+    return query.order_by(column.asc(), defects.c.id.asc())
+
+
+def defect_page(
+    database: Database,
+    where: DefectFilter,
+    offset: int,
+    limit: int,
+    sort: str = "ts",
+    descending: bool = True,
+) -> list[Defect]:
+    """One page of matching defects, in the given order."""
+    query = _ordered(select(defects).where(*where.where()), sort, descending)
+    with database.connect() as conn:
+        rows = conn.execute(query.offset(offset).limit(limit)).fetchall()
+    return [_defect(row) for row in rows]
+
+
+def count_defects(database: Database, where: DefectFilter, cap: int | None = None) -> int:
+    """How many defects match (at most ``cap`` counted, so a huge count stays cheap)."""
+    inner = select(defects.c.id).where(*where.where())
+    if cap is not None:
+        inner = inner.limit(cap)
+    query = select(func.count()).select_from(inner.subquery())
+    with database.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def defect_by_id(database: Database, defect_id: int) -> Defect | None:
+    with database.connect() as conn:
+        row = conn.execute(select(defects).where(defects.c.id == defect_id)).first()
+    return None if row is None else _defect(row)
+
+
+def defect_history_of(database: Database, defect_uid: str) -> list[DefectChange]:
+    """Every edit and void of a defect, oldest first."""
+    query = (
+        select(defect_history)
+        .where(defect_history.c.defect_uid == defect_uid)
+        .order_by(defect_history.c.id)
+    )
+    with database.connect() as conn:
+        rows = conn.execute(query).fetchall()
+    return [
+        DefectChange(
+            uid=r.uid,
+            defect_uid=r.defect_uid,
+            ts=r.ts,
+            actor=r.actor,
+            action=r.action,
+            before=json.loads(r.before),
+            after=json.loads(r.after),
+        )
+        for r in rows
+    ]
+
+
+def pareto(database: Database, where: DefectFilter, by: ParetoBy = "code") -> list[tuple[str, int]]:
+    """``(key, count)`` of the matching defects grouped by code, machine or shift, largest
+    first."""
+    column = defects.c[by]
+    count = func.count().label("n")
+    query = (
+        select(column, count).where(*where.where()).group_by(column).order_by(count.desc(), column)
+    )
+    with database.connect() as conn:
+        return [(str(key), int(n)) for key, n in conn.execute(query)]
+
+
+def defects_per_bucket(
+    database: Database, where: DefectFilter, bucket_s: float = 3600.0
+) -> list[tuple[float, int]]:
+    """``(bucket start, count)`` of matching defects per time bucket (hour, day)."""
+    bucket = func.floor(defects.c.ts / bucket_s)
+    query = (
+        select(bucket.label("b"), func.count()).where(*where.where()).group_by("b").order_by("b")
+    )
+    with database.connect() as conn:
+        return [(float(b) * bucket_s, int(n)) for b, n in conn.execute(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class AttributeCounts:
+    """Inspected parts and rejects per subgroup: the input of p, np, u and c charts."""
+
+    starts: np.ndarray
+    inspected: np.ndarray
+    rejected: np.ndarray
+
+
+def reject_counts(
+    database: Database,
+    machine: str,
+    start: float | None = None,
+    end: float | None = None,
+    bucket_s: float | None = 3600.0,
+    parts_per_subgroup: int | None = None,
+) -> AttributeCounts:
+    """Parts inspected and rejected at ``machine`` per time bucket, or per consecutive
+    ``parts_per_subgroup`` parts (then ``bucket_s`` is ignored)."""
+    c = inspections.c
+    conditions: list[ColumnElement[bool]] = [c.machine == machine]
+    if start is not None:
+        conditions.append(c.ts >= start)
+    if end is not None:
+        conditions.append(c.ts < end)
+    with database.connect() as conn:
+        if parts_per_subgroup is not None:
+            rows = conn.execute(
+                select(c.ts, c.rejected).where(*conditions).order_by(c.ts, c.id)
+            ).fetchall()
+            ts = np.array([r[0] for r in rows], dtype=np.float64)
+            rej = np.array([r[1] for r in rows], dtype=np.int64)
+            n = len(ts) // parts_per_subgroup
+            size = n * parts_per_subgroup
+            return AttributeCounts(
+                starts=ts[:size:parts_per_subgroup],
+                inspected=np.full(n, parts_per_subgroup, dtype=np.int64),
+                rejected=rej[:size].reshape(n, parts_per_subgroup).sum(axis=1),
+            )
+        assert bucket_s is not None
+        bucket = func.floor(c.ts / bucket_s).label("b")
+        rows = conn.execute(
+            select(bucket, func.count(), func.sum(c.rejected))
+            .where(*conditions)
+            .group_by("b")
+            .order_by("b")
+        ).fetchall()
+    return AttributeCounts(
+        starts=np.array([float(r[0]) * bucket_s for r in rows], dtype=np.float64),
+        inspected=np.array([int(r[1]) for r in rows], dtype=np.int64),
+        rejected=np.array([int(r[2] or 0) for r in rows], dtype=np.int64),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """Measurements of one characteristic, oldest first."""
+
+    ts: np.ndarray
+    values: np.ndarray
+    serials: list[str]
+    lsl: float | None
+    usl: float | None
+
+
+def measurement_series(
+    database: Database,
+    characteristic: str,
+    start: float | None = None,
+    end: float | None = None,
+    limit: int | None = None,
+) -> Series:
+    """The measured values of ``characteristic`` (the newest ``limit`` of them)."""
+    m = measurements.c
+    conditions: list[ColumnElement[bool]] = [m.characteristic == characteristic]
+    if start is not None:
+        conditions.append(m.ts >= start)
+    if end is not None:
+        conditions.append(m.ts < end)
+    query = select(m.ts, m.value, m.serial, m.lsl, m.usl).where(*conditions)
+    query = query.order_by(m.ts.desc(), m.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    with database.connect() as conn:
+        rows = conn.execute(query).fetchall()[::-1]
+    lsl = rows[-1][3] if rows else None
+    usl = rows[-1][4] if rows else None
+    return Series(
+        ts=np.array([r[0] for r in rows], dtype=np.float64),
+        values=np.array([r[1] for r in rows], dtype=np.float64),
+        serials=[r[2] for r in rows],
+        lsl=lsl,
+        usl=usl,
+    )
+
+
+def distinct_values(database: Database, column: str) -> list[str]:
+    """The values a filter may choose from (machines, codes, shifts) seen in the defects."""
+    col = defects.c[column]
+    with database.connect() as conn:
+        return [str(v) for v in conn.execute(select(col).distinct().order_by(col)).scalars()]
