@@ -28,7 +28,7 @@ FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
 MAX_SUBGROUP = 25
-_GRID = np.linspace(-8.0, 8.0, 801)
+_GRID = np.linspace(-8.0, 8.0, 1601)
 
 
 @lru_cache(maxsize=MAX_SUBGROUP)
@@ -36,7 +36,7 @@ def range_moments(n: int) -> tuple[float, float]:
     """d2 and d3: mean and standard deviation of the range R of ``n`` standard normal values,
     integrated numerically: P(R <= r) = n ∫ f(x) (F(x+r) - F(x))^(n-1) dx, then
     E[R] = ∫ P(R > r) dr and E[R²] = ∫ 2r P(R > r) dr (smooth integrands, so the trapezoid
-    rule on a 0.02 grid is exact to about 1e-8)."""
+    rule on a 0.01 grid agrees with the tables to 4 decimals)."""
     x = _GRID
     step = float(x[1] - x[0])
     cdf = np.array([0.5 * math.erfc(-v / math.sqrt(2.0)) for v in x])
