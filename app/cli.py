@@ -21,8 +21,10 @@ from app import __version__
 from app.commands import (
     alarms,
     check_config,
+    defects,
     demo,
     detect,
+    export,
     gui,
     poll,
     run,
@@ -41,6 +43,8 @@ COMMANDS: tuple[ModuleType, ...] = (
     poll,
     detect,
     alarms,
+    defects,
+    export,
     write,
     selftest,
 )

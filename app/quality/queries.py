@@ -141,6 +141,12 @@ def defect_by_id(database: Database, defect_id: int) -> Defect | None:
     return None if row is None else _defect(row)
 
 
+def defect_by_uid(database: Database, uid: str) -> Defect | None:
+    with database.connect() as conn:
+        row = conn.execute(select(defects).where(defects.c.uid == uid)).first()
+    return None if row is None else _defect(row)
+
+
 def defect_history_of(database: Database, defect_uid: str) -> list[DefectChange]:
     """Every edit and void of a defect, oldest first."""
     query = (
