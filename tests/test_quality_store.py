@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import zlib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -303,3 +304,43 @@ def test_an_accepted_defect_survives_kill_9(tmp_path: Path) -> None:
         assert conn.execute(select(func.count()).select_from(defects)).scalar_one() == 20
         assert conn.execute(select(func.count()).select_from(defect_history)).scalar_one() == 0
     db.dispose()
+
+
+def test_pareto_from_hourly_counts_matches_the_rows_after_edits_and_voids(
+    service: QualityService,
+) -> None:
+    anna, kim = Actor.named("anna"), Actor.named("kim", ["quality"])
+    base = 1_780_000_000.0 + 1234.5  # not on an hour
+    codes = ["LEAK", "UNDERWEIGHT", "BURR", "LEAK", "SCRATCH"]
+    for index in range(60):
+        service.add_defect(
+            anna,
+            draft(
+                code=codes[index % 5],
+                machine=("leaktest", "cnc")[index % 2],
+                ts=base + index * 397.0,
+                serial=f"EVH220-2611-{index:06d}",
+            ),
+        )
+    made = all_defects(service)
+    service.edit(anna, made[3], {"code": "THREAD", "machine": "washer"})
+    service.void(kim, made[4], "duplicate")
+    service.void(kim, made[10], "duplicate")
+    assert service.gateway.flush()
+    db = service.gateway.db
+    windows = [
+        DefectFilter(),
+        DefectFilter(start=base + 1000, end=base + 15_000),
+        DefectFilter(start=base + 1000, end=base + 15_000, machines=("cnc",)),
+        DefectFilter(start=base + 3600 * 2 + 10, end=base + 3600 * 4.5, codes=("LEAK", "BURR")),
+        DefectFilter(start=base + 100, end=base + 900),  # inside one hour
+    ]
+    for window in windows:
+        assert window.rollup_ok
+        exact = replace(window, line="Line 3 - EV inverter housing EVH-220")  # counts rows
+        assert not exact.rollup_ok
+        for by in ("code", "machine", "shift"):
+            expected = pareto(db, exact, by=by)
+            assert pareto(db, window, by=by) == expected, (window, by)
+    assert ("THREAD", 1) in pareto(db, DefectFilter())
+    assert sum(n for _, n in pareto(db, DefectFilter())) == 58

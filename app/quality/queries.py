@@ -8,14 +8,23 @@ line calls them directly.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Connection, Select, func, select
 
 from app.quality.model import Defect, DefectChange
-from app.quality.tables import defect_history, defects, inspections, measurements, metadata
+from app.quality.tables import (
+    HOUR_S,
+    defect_counts,
+    defect_history,
+    defects,
+    inspections,
+    measurements,
+    metadata,
+)
 from app.storage.database import Database
 
 SORTABLE = ("ts", "machine", "code", "serial", "part_number", "disposition", "shift", "severity")
@@ -63,13 +72,53 @@ class DefectFilter:
             conditions.append(c.line == self.line)
         if self.part_number:
             conditions.append(c.part_number == self.part_number)
-        if self.serial:
-            conditions.append(c.serial.startswith(self.serial, autoescape=True))
+        if self.serial:  # a prefix as a range, so the serial index serves it
+            conditions.append(c.serial >= self.serial)
+            conditions.append(c.serial < self.serial + "\U0010ffff")
         for word in self.text.split():
             conditions.append(c.notes.contains(word, autoescape=True))
         if not self.include_voided:
             conditions.append(c.voided == 0)
         return conditions
+
+    @property
+    def rollup_ok(self) -> bool:
+        """Only time, machine, code and shift filters: the hourly counts can answer."""
+        return not (
+            self.include_voided
+            or self.dispositions
+            or self.line
+            or self.part_number
+            or self.serial
+            or self.text
+        )
+
+    def index(self, group_by: str | None = None) -> str | None:
+        """The index that serves this filter (SQLite's planner, without statistics, takes the
+        "not voided, by time" index for everything and then visits every row)."""
+        if self.include_voided:
+            return "ix_qa_defects_serial" if self.serial and group_by is None else None
+        if group_by is not None:
+            return f"ix_qa_defects_{group_by}"
+        if self.serial:
+            return "ix_qa_defects_serial"
+        if self.machines:
+            return "ix_qa_defects_machine"
+        if self.codes:
+            return "ix_qa_defects_code"
+        return "ix_qa_defects_voided_ts"
+
+
+def _run(conn: Connection, query: Select[Any], index: str | None) -> Any:
+    """Execute ``query``, on SQLite with ``INDEXED BY index`` (SQLAlchemy renders no SQLite
+    index hints, so the hint goes into the compiled text)."""
+    if index is None or conn.dialect.name != "sqlite":
+        return conn.execute(query)
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    sql = str(compiled).replace("FROM qa_defects", f"FROM qa_defects INDEXED BY {index}", 1)
+    params = compiled.construct_params()
+    args = tuple(params[name] for name in compiled.positiontup or ())
+    return conn.exec_driver_sql(sql, args)
 
 
 def ensure_tables(database: Database) -> None:
@@ -120,8 +169,9 @@ def defect_page(
 ) -> list[Defect]:
     """One page of matching defects, in the given order."""
     query = _ordered(select(defects).where(*where.where()), sort, descending)
+    index = where.index() if sort == "ts" else None
     with database.connect() as conn:
-        rows = conn.execute(query.offset(offset).limit(limit)).fetchall()
+        rows = _run(conn, query.offset(offset).limit(limit), index).fetchall()
     return [_defect(row) for row in rows]
 
 
@@ -132,7 +182,7 @@ def count_defects(database: Database, where: DefectFilter, cap: int | None = Non
         inner = inner.limit(cap)
     query = select(func.count()).select_from(inner.subquery())
     with database.connect() as conn:
-        return int(conn.execute(query).scalar_one())
+        return int(_run(conn, query, where.index()).scalar_one())
 
 
 def defect_by_id(database: Database, defect_id: int) -> Defect | None:
@@ -172,14 +222,50 @@ def defect_history_of(database: Database, defect_uid: str) -> list[DefectChange]
 
 def pareto(database: Database, where: DefectFilter, by: ParetoBy = "code") -> list[tuple[str, int]]:
     """``(key, count)`` of the matching defects grouped by code, machine or shift, largest
-    first."""
-    column = defects.c[by]
-    count = func.count().label("n")
-    query = (
-        select(column, count).where(*where.where()).group_by(column).order_by(count.desc(), column)
-    )
+    first. Filters of time, machine, code and shift read the hourly counts (whole hours) plus
+    the defects of the partial hours at both ends; other filters count the defects."""
     with database.connect() as conn:
-        return [(str(key), int(n)) for key, n in conn.execute(query)]
+        if where.rollup_ok:
+            totals = _pareto_rollup(conn, where, by)
+        else:
+            totals = _pareto_rows(conn, where, by)
+    ranked = sorted(((k, n) for k, n in totals.items() if n > 0), key=lambda kv: (-kv[1], kv[0]))
+    return ranked
+
+
+def _pareto_rows(conn: Connection, where: DefectFilter, by: str) -> dict[str, int]:
+    column = defects.c[by]
+    query = select(column, func.count()).where(*where.where()).group_by(column)
+    return {str(k): int(n) for k, n in _run(conn, query, where.index(group_by=by))}
+
+
+def _pareto_rollup(conn: Connection, where: DefectFilter, by: str) -> dict[str, int]:
+    c = defect_counts.c
+    first = None if where.start is None else math.ceil(where.start / HOUR_S)
+    last = None if where.end is None else math.floor(where.end / HOUR_S)
+    if first is not None and last is not None and last <= first:  # within one or two hours
+        return _pareto_rows(conn, where, by)
+    conditions: list[ColumnElement[bool]] = []
+    if first is not None:
+        conditions.append(c.hour >= first)
+    if last is not None:
+        conditions.append(c.hour < last)
+    for column, values in ((c.machine, where.machines), (c.code, where.codes),
+                           (c.shift, where.shifts)):  # fmt: skip
+        if values:
+            conditions.append(column.in_(values))
+    column = c[by]
+    query = select(column, func.sum(c.n)).where(*conditions).group_by(column)
+    totals = {str(k): int(n) for k, n in conn.execute(query)}
+    edges = []
+    if first is not None and where.start is not None:
+        edges.append(replace(where, end=first * HOUR_S))
+    if last is not None and where.end is not None:
+        edges.append(replace(where, start=last * HOUR_S))
+    for edge in edges:
+        for key, n in _pareto_rows(conn, edge, by).items():
+            totals[key] = totals.get(key, 0) + n
+    return totals
 
 
 def defects_per_bucket(

@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from app.quality.model import (
     EDITABLE,
@@ -27,11 +27,63 @@ from app.quality.model import (
     PartScan,
     QualityRecord,
 )
-from app.quality.tables import defect_history, defects, inspections, measurements, metadata, parts
+from app.quality.tables import (
+    HOUR_S,
+    defect_counts,
+    defect_history,
+    defects,
+    inspections,
+    measurements,
+    metadata,
+    parts,
+)
 from app.storage.database import Database
 from app.storage.gateway import WriteKind
 
 KIND = "quality"
+
+
+CountKey = tuple[int, str, str, str]
+
+
+def _count_key(row: dict[str, Any]) -> CountKey:
+    return (int(row["ts"] // HOUR_S), row["machine"], row["code"], row["shift"])
+
+
+def bump_counts(conn: Connection, keys: Sequence[CountKey], delta: int) -> None:
+    """Add ``delta`` to the hourly count of each key (one update or insert per distinct key)."""
+    totals: dict[CountKey, int] = {}
+    for key in keys:
+        totals[key] = totals.get(key, 0) + delta
+    c = defect_counts.c
+    for (hour, machine, code, shift), n in totals.items():
+        match = (c.hour == hour, c.machine == machine, c.code == code, c.shift == shift)
+        done = conn.execute(update(defect_counts).where(*match).values(n=c.n + n))
+        if done.rowcount == 0:
+            conn.execute(
+                insert(defect_counts).values(
+                    hour=hour, machine=machine, code=code, shift=shift, n=n
+                )
+            )
+
+
+def rebuild_counts(conn: Connection) -> None:
+    """Recount every hour from the defects (after a bulk load or an import)."""
+    conn.execute(delete(defect_counts))
+    hour = func.floor(defects.c.ts / HOUR_S)
+    rows = conn.execute(
+        select(hour, defects.c.machine, defects.c.code, defects.c.shift, func.count())
+        .where(defects.c.voided == 0)
+        .group_by(hour, defects.c.machine, defects.c.code, defects.c.shift)
+    ).fetchall()
+    if rows:
+        conn.execute(
+            insert(defect_counts),
+            [
+                {"hour": int(h), "machine": m, "code": code, "shift": sh, "n": int(n)}
+                for h, m, code, sh, n in rows
+            ],
+        )
 
 
 def defect_row(defect: Defect, now: float) -> dict[str, Any]:
@@ -101,6 +153,7 @@ class QualityKind(WriteKind[QualityRecord]):
             rows = [row for row in rows if row["uid"] not in there]
         if rows:
             conn.execute(insert(defects), rows)
+            bump_counts(conn, [_count_key(row) for row in rows if not row["voided"]], +1)
 
     @staticmethod
     def _change(conn: Connection, change: DefectChange, now: float) -> None:
@@ -109,13 +162,20 @@ class QualityKind(WriteKind[QualityRecord]):
         ).first()
         if done is not None:
             return
-        columns = [defects.c[name] for name in (*EDITABLE, "voided", "void_reason")]
+        columns = [defects.c[name] for name in (*EDITABLE, "voided", "void_reason", "ts", "shift")]
         row = conn.execute(select(*columns).where(defects.c.uid == change.defect_uid)).first()
         if row is None:  # validated before submitting; a vanished defect cannot be edited
             return
         current = dict(row._mapping)
-        values = {key: value for key, value in change.after.items() if key in current}
+        if current["voided"]:
+            return  # a voided defect stays as it was voided
+        values = {key: value for key, value in change.after.items() if key in EDITABLE
+                  or key in ("voided", "void_reason")}  # fmt: skip
         before = {key: current[key] for key in values}
+        if values.get("voided") or "machine" in values or "code" in values:
+            bump_counts(conn, [_count_key(current)], -1)
+            if not values.get("voided"):
+                bump_counts(conn, [_count_key({**current, **values})], +1)
         conn.execute(
             update(defects)
             .where(defects.c.uid == change.defect_uid)
