@@ -27,6 +27,8 @@ from app.quality.tables import (
 )
 from app.storage.database import Database
 
+#: The index of "not voided, by time": the one for narrow time ranges.
+TIME_INDEX = "ix_qa_defects_voided_ts"
 SORTABLE = ("ts", "machine", "code", "serial", "part_number", "disposition", "shift", "severity")
 ParetoBy = Literal["code", "machine", "shift"]
 
@@ -106,7 +108,7 @@ class DefectFilter:
             return "ix_qa_defects_machine"
         if self.codes:
             return "ix_qa_defects_code"
-        return "ix_qa_defects_voided_ts"
+        return TIME_INDEX
 
 
 def _run(conn: Connection, query: Select[Any], index: str | None) -> Any:
@@ -177,6 +179,8 @@ def defect_page(
 
 def count_defects(database: Database, where: DefectFilter, cap: int | None = None) -> int:
     """How many defects match (at most ``cap`` counted, so a huge count stays cheap)."""
+    if where.rollup_ok and cap is None:
+        return sum(n for _, n in pareto(database, where, by="machine"))
     inner = select(defects.c.id).where(*where.where())
     if cap is not None:
         inner = inner.limit(cap)
@@ -233,10 +237,12 @@ def pareto(database: Database, where: DefectFilter, by: ParetoBy = "code") -> li
     return ranked
 
 
-def _pareto_rows(conn: Connection, where: DefectFilter, by: str) -> dict[str, int]:
+def _pareto_rows(
+    conn: Connection, where: DefectFilter, by: str, index: str | None = None
+) -> dict[str, int]:
     column = defects.c[by]
     query = select(column, func.count()).where(*where.where()).group_by(column)
-    return {str(k): int(n) for k, n in _run(conn, query, where.index(group_by=by))}
+    return {str(k): int(n) for k, n in _run(conn, query, index or where.index(group_by=by))}
 
 
 def _pareto_rollup(conn: Connection, where: DefectFilter, by: str) -> dict[str, int]:
@@ -244,7 +250,7 @@ def _pareto_rollup(conn: Connection, where: DefectFilter, by: str) -> dict[str, 
     first = None if where.start is None else math.ceil(where.start / HOUR_S)
     last = None if where.end is None else math.floor(where.end / HOUR_S)
     if first is not None and last is not None and last <= first:  # within one or two hours
-        return _pareto_rows(conn, where, by)
+        return _pareto_rows(conn, where, by, TIME_INDEX)
     conditions: list[ColumnElement[bool]] = []
     if first is not None:
         conditions.append(c.hour >= first)
@@ -263,7 +269,7 @@ def _pareto_rollup(conn: Connection, where: DefectFilter, by: str) -> dict[str, 
     if last is not None and where.end is not None:
         edges.append(replace(where, start=last * HOUR_S))
     for edge in edges:
-        for key, n in _pareto_rows(conn, edge, by).items():
+        for key, n in _pareto_rows(conn, edge, by, TIME_INDEX).items():
             totals[key] = totals.get(key, 0) + n
     return totals
 
