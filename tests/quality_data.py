@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import insert
 
 from app.quality.queries import ensure_tables
 from app.quality.store import rebuild_counts
@@ -43,40 +42,50 @@ def generate(
     decay = rng.uniform(55, 250, n)
     hours = ((ts % DAY) / 3600).astype(int)
     shift = np.where((hours >= 6) & (hours < 14), 0, np.where((hours >= 14) & (hours < 22), 1, 2))
+    columns = [c.name for c in defects.columns if c.name != "id"]
+    sql = (
+        f"INSERT INTO qa_defects ({', '.join(columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)})"
+    )
+    codes = [CODES[i] for i in code.tolist()]
+    machines = [MACHINES[i] for i in machine.tolist()]
+    dispositions = [DISPOSITIONS[i] for i in disposition.tolist()]
+    shifts = [SHIFTS[i] for i in shift.tolist()]
+    notes_text = [NOTES[i] for i in notes.tolist()]
+    measured = [json.dumps({"leak_decay": round(v, 1)}) for v in decay.tolist()]
+    ts_list, voided_list = ts.tolist(), voided.tolist()
     db = open_database(path)
     ensure_tables(db)
-    chunk = 50_000
+    chunk = 100_000
     with db.begin() as conn:
-        for start in range(0, n, chunk):
+        for begin in range(0, n, chunk):
             rows = []
-            for i in range(start, min(n, start + chunk)):
-                c = CODES[code[i]]
+            for i in range(begin, min(n, begin + chunk)):
+                c, v = codes[i], voided_list[i]
                 rows.append(
-                    {
-                        "uid": f"gen{seed:04d}{i:012d}",
-                        "ts": float(ts[i]),
-                        "station": "L3 line-side monitor",
-                        "line": "Line 3",
-                        "machine": MACHINES[machine[i]],
-                        "part_number": "EVH-220",
-                        "serial": f"EVH220-2611-{i:06d}"[-18:],
-                        "code": c,
-                        "severity": "major",
-                        "disposition": DISPOSITIONS[disposition[i]],
-                        "inspector": "system" if c == "LEAK" else "anna",
-                        "notes": NOTES[notes[i]],
-                        "measured": json.dumps({"leak_decay": round(float(decay[i]), 1)})
-                        if c == "LEAK"
-                        else "{}",
-                        "photos": "[]",
-                        "shift": SHIFTS[shift[i]],
-                        "source": "auto" if c == "LEAK" else "manual",
-                        "voided": int(voided[i]),
-                        "void_reason": "entered twice" if voided[i] else "",
-                        "updated_at": float(ts[i]),
-                    }
+                    (
+                        f"gen{seed:04d}{i:012d}",
+                        ts_list[i],
+                        "L3 line-side monitor",
+                        "Line 3",
+                        machines[i],
+                        "EVH-220",
+                        f"EVH220-2611-{i:06d}",
+                        c,
+                        "major",
+                        dispositions[i],
+                        "system" if c == "LEAK" else "anna",
+                        notes_text[i],
+                        measured[i] if c == "LEAK" else "{}",
+                        "[]",
+                        shifts[i],
+                        "auto" if c == "LEAK" else "manual",
+                        int(v),
+                        "entered twice" if v else "",
+                        ts_list[i],
+                    )
                 )
-            conn.execute(insert(defects), rows)
+            conn.exec_driver_sql(sql, rows)
         rebuild_counts(conn)
     db.dispose()
     return end

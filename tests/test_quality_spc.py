@@ -218,3 +218,10 @@ def test_histogram_spans_the_spec_limits() -> None:
     h = spc.histogram([4.85, 4.851, 4.852, 4.80], lsl=4.835, usl=4.9, bins=10)
     assert h.edges[0] == pytest.approx(4.80) and h.edges[-1] == pytest.approx(4.9)
     assert h.counts.sum() == 4 and h.below_lsl == 1 and h.above_usl == 0
+
+
+def test_a_p_chart_whose_baseline_had_no_rejects_flags_the_first_one() -> None:
+    chart = spc.p_chart([0, 0, 0, 0, 1], [10] * 5, baseline=slice(0, 4))
+    assert chart.center[0] == 0.0 and chart.ucl[0] == 0.0
+    assert chart.violations[1].tolist() == [False] * 4 + [True]
+    assert not chart.violations[7].any()  # on the centre is not "within 1 sigma" of nothing

@@ -16,6 +16,7 @@ from widgets.devices_view import DevicesView
 from widgets.events_view import EventsView
 from widgets.header import StationHeader
 from widgets.overview import OverviewView
+from widgets.quality import QualityScreen
 from widgets.status import StationStatusBar
 from widgets.theme import set_large_fonts
 from widgets.trend import TrendView
@@ -84,6 +85,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.alarms.history, AlarmWidgets.history_title())
         self.tabs.addTab(self.alarms.performance, AlarmWidgets.performance_title())
         self.tabs.addTab(self.devices, self.tr("Devices"))
+        self.quality = QualityScreen(station.quality, station.gateway)
+        self.tabs.addTab(self.quality, self.tr("Quality"))
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         self.overview.follow_alarms(self.alarms.bridge.model, self.alarms.bridge.updated)

@@ -134,16 +134,22 @@ def nelson_rules(
     ``side_run`` is rule 2's run (9 by Nelson, 8 by Western Electric). NaN points break runs.
     """
     x = np.asarray(values, dtype=np.float64)
+    c = np.broadcast_to(np.asarray(center, dtype=np.float64), x.shape)
+    s = np.broadcast_to(np.asarray(sigma, dtype=np.float64), x.shape)
     with np.errstate(invalid="ignore", divide="ignore"):
-        z = (x - np.asarray(center, dtype=np.float64)) / np.asarray(sigma, dtype=np.float64)
-    z = np.broadcast_to(z, x.shape).astype(np.float64)
-    finite = np.isfinite(z)
+        # Zero sigma (a p chart whose baseline had no rejects): on the centre is z = 0,
+        # anything else is infinitely far out.
+        off = np.where(x == c, 0.0, np.sign(x - c) * np.inf)
+        z = np.where(s > 0, (x - c) / np.where(s > 0, s, 1.0), off)
+    z = np.where(np.isnan(x), np.nan, z)
+    finite = ~np.isnan(z)  # infinite z is a real point, beyond every limit
     n = z.size
     out: dict[int, BoolArray] = {}
     out[1] = finite & (np.abs(z) > 3)
     above, below = finite & (z > 0), finite & (z < 0)
     out[2] = (_run_length(above) >= side_run) | (_run_length(below) >= side_run)
-    diff = np.diff(z) if n > 1 else np.zeros(0)
+    with np.errstate(invalid="ignore"):
+        diff = np.diff(z) if n > 1 else np.zeros(0)
     rising = np.concatenate([[False], np.isfinite(diff) & (diff > 0)])
     falling = np.concatenate([[False], np.isfinite(diff) & (diff < 0)])
     out[3] = (_run_length(rising) >= 5) | (_run_length(falling) >= 5)
