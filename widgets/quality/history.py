@@ -265,6 +265,27 @@ class DefectHistoryView(QWidget):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setStretchLastSection(True)
+        metrics = self.table.fontMetrics()
+        for column, sample in enumerate(
+            (
+                "2026-12-31 23:59:59",
+                "A",
+                "leaktest",
+                "EVH-220",
+                "EVH220-2611-000123",
+                "UNDERWEIGHT — Underweight (short shot)",
+                "critical",
+                "Use as is",
+                "inspector",
+                "leak_decay 123.4",
+            )
+        ):
+            self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 24)
+        for edit in (self.serial, self.text):
+            edit.setMinimumWidth(metrics.horizontalAdvance("EVH220-2611-000123") + 30)
+        for combo in (self.machine, self.code):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            combo.setMaximumWidth(260)
         self.status = QLabel(self)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
