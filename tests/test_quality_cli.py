@@ -221,3 +221,64 @@ def test_export_bad_input_exits_2(
     assert main(["export", "defects", "--db", str(db), *args]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_export_pdf_shift_report_has_its_figures(tmp_path: Path) -> None:
+    db = tmp_path / "station.db"
+    times = seed(db)
+    gateway = DatabaseGateway(open_database(db))
+    service = QualityService(load_config(DEMO_CONFIG), gateway, StationUserPolicy())
+    for i in range(40):  # one part every 45 s from 08:00, two of them underweight
+        kg = 4.80 if i in (10, 30) else 4.852 + 0.001 * ((i * 7) % 5 - 2)
+        rejects = [("UNDERWEIGHT", {"weight": kg})] if kg < 4.835 else []
+        service.record_part(
+            times[0] + 45 * i, "leaktest", f"EVH220-2611-1{i:05d}", [("weight", kg)], rejects
+        )
+    gateway.close()
+    out = tmp_path / "shift.pdf"
+    code = main(
+        [
+            "export",
+            "defects",
+            "--db",
+            str(db),
+            "--config",
+            str(DEMO_CONFIG),
+            "--from",
+            "2026-11-24T06:00",
+            "--to",
+            "2026-11-24T14:00",
+            "--format",
+            "pdf",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    from pypdf import PdfReader
+
+    text = "\n".join(page.extract_text() for page in PdfReader(out).pages)
+    assert "Shift quality report" in text
+    assert "From 2026-11-24 06:00 to 2026-11-24 14:00" in text
+    assert "Defects: 6" in text  # 5 entered, one of them voided, and 2 underweight
+    assert "leaktest: 40 parts inspected, 2 rejected (5.00 %)" in text
+    assert "Pareto by defect type" in text
+    assert "weight: n=40" in text and "Cpk" in text
+    assert "EVH220-2611-100030" in text  # the defect list
+
+
+def test_export_pdf_needs_the_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "station.db"
+    seed(db)
+    args = [
+        "export",
+        "defects",
+        "--db",
+        str(db),
+        "--format",
+        "pdf",
+        "--out",
+        str(tmp_path / "r.pdf"),
+    ]
+    assert main(args) == 2
+    assert "--format pdf needs --config" in capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""``shopfloor export defects``: the defects of a time window as CSV or XLSX.
+"""``shopfloor export defects``: the defects of a time window as CSV, XLSX or a PDF report.
 
 ``--from``/``--to`` take ISO 8601 times (local without a zone) or a duration before ``--to``
 (``24h``, ``7d``). CSV goes to ``--out`` or standard output; XLSX needs ``--out``. A file is
@@ -39,7 +39,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     defects.add_argument("--from", dest="start", default="24h", help="ISO time or e.g. 24h, 7d")
     defects.add_argument("--to", dest="end", default="now", help="ISO time (default now)")
-    defects.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    defects.add_argument(
+        "--format",
+        choices=["csv", "xlsx", "pdf"],
+        default="csv",
+        help="csv, xlsx, or pdf: the shift quality report (needs --config and --out)",
+    )
     defects.add_argument("--db", help="database URL or SQLite file")
     defects.add_argument("--config", help="station config: its database and defect names")
     defects.add_argument("--out", help="file to write (CSV: default standard output)")
@@ -60,8 +65,10 @@ def run(args: argparse.Namespace) -> int:
         start = parse_time(args.start, end)
         if not end > start:
             raise UsageError("--from must be before --to")
-        if args.format == "xlsx" and not args.out:
-            raise UsageError("--format xlsx needs --out FILE")
+        if args.format in ("xlsx", "pdf") and not args.out:
+            raise UsageError(f"--format {args.format} needs --out FILE")
+        if args.format == "pdf" and not args.config:
+            raise UsageError("--format pdf needs --config (the characteristics to chart)")
         quality = _quality(args.config)
         db = open_journal_database(args.db, args.config)
         ensure_tables(db)
@@ -75,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         if args.out is None:
             count = write_csv(db, where, sys.stdout, quality)
         else:
-            count = _write_file(Path(args.out), args.format, db, where, quality)
+            count = _write_file(Path(args.out), args.format, db, where, quality, args.config)
     except UsageError as exc:
         print(f"shopfloor export: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -103,14 +110,27 @@ def _quality(config_path: str | None) -> QualityConfig | None:
 
 
 def _write_file(
-    path: Path, fmt: str, db: Database, where: DefectFilter, quality: QualityConfig | None
+    path: Path,
+    fmt: str,
+    db: Database,
+    where: DefectFilter,
+    quality: QualityConfig | None,
+    config_path: str | None = None,
 ) -> int:
     directory = path.expanduser().resolve().parent
     if not directory.is_dir():
         raise UsageError(f"--out: no directory {directory}")
     fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".part")
     try:
-        if fmt == "xlsx":
+        if fmt == "pdf":
+            os.close(fd)
+            assert quality is not None and config_path is not None
+            from app.config_loader import load_config
+            from app.quality.report import shift_report
+
+            assert where.start is not None and where.end is not None
+            count = shift_report(db, load_config(config_path), where.start, where.end, Path(temp))
+        elif fmt == "xlsx":
             os.close(fd)
             count = write_xlsx(db, where, Path(temp), quality)
         else:
