@@ -187,9 +187,9 @@ def shift_report(
         if series.values.size < 3:
             doc.line(f"{char.name}: fewer than 3 measurements")
             continue
-        chart = spc.individuals(series.values)
-        doc.chart(doc.room(45), chart.location, f"{char.name} ({char.unit}): individuals chart")
-        cap = spc.capability(series.values, char.lsl, char.usl, chart.sigma_within)
+        imr = spc.individuals(series.values)
+        doc.chart(doc.room(45), imr.location, f"{char.name} ({char.unit}): individuals chart")
+        cap = spc.capability(series.values, char.lsl, char.usl, imr.sigma_within)
 
         def fmt(name: str, index: spc.Index) -> str:
             if math.isnan(index.value):
@@ -204,7 +204,7 @@ def shift_report(
             + f" ({cap.confidence * 100:.0f} % confidence)",
             size=8,
         )
-        rules = int(chart.location.out_of_control.sum())
+        rules = int(imr.location.out_of_control.sum())
         doc.line(f"{char.name}: {rules} points break a Nelson rule", size=8)
     listed = defect_page(database, where, 0, LISTED)
     doc.pdf.ln(2)
