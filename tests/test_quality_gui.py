@@ -13,9 +13,15 @@ from PySide6.QtCore import QDateTime
 from sqlalchemy import event
 
 from app.config_loader import load_config
-from app.quality.queries import DefectFilter, count_defects, defect_page, pareto
-from app.quality.service import QualityService
-from app.security import StationUserPolicy
+from app.quality.queries import (
+    DefectFilter,
+    count_defects,
+    defect_history_of,
+    defect_page,
+    pareto,
+)
+from app.quality.service import DefectDraft, QualityService
+from app.security import Actor, StationUserPolicy
 from app.storage import DatabaseGateway, open_database
 from resources import DEMO_CONFIG
 from tests.quality_data import DAY, generate
@@ -177,3 +183,40 @@ def test_spc_view_marks_rule_violations(qtbot, screen: QualityScreen) -> None:
     )
     assert "Cpk" in spc_view.capability.text()
     assert 50.0 in spc_view.i_chart.bad.data["x"].tolist()  # the short casting is marked
+
+
+def test_disposition_and_void_from_the_history(qtbot, screen: QualityScreen) -> None:
+    service = screen.service
+    service.add_defect(
+        Actor.named("anna"),
+        DefectDraft(machine="cnc", code="BURR", serial="EVH220-2611-000555", ts=END - 3600),
+    )
+    assert service.gateway.flush()
+    history = screen.history
+    set_window(screen, END - DAY, END)
+    screen.show()
+    qtbot.waitUntil(lambda: len(history.model.rows) == 1, timeout=10_000)
+    assert not history.void_button.isEnabled()
+    history.table.selectRow(0)
+    assert history.disposition_button.isEnabled()
+    dialog = screen.change_selected(void=False)
+    assert dialog is not None
+    dialog.user.setCurrentText("ben")
+    dialog.disposition.setCurrentIndex(dialog.disposition.findData("rework"))
+    with qtbot.waitSignal(history.searched, timeout=10_000):
+        dialog.submit()
+    assert history.model.rows[0].disposition == "rework"
+    history.table.selectRow(0)
+    void = screen.change_selected(void=True)
+    assert void is not None
+    void.user.setCurrentText("ben")  # no quality or supervisor role
+    void.reason.setText("wrong part")
+    void.submit()
+    assert "may not perform 'defect.void'" in void.error.text() and void.isVisible()
+    void.reject()
+    (change,) = defect_history_of(service.gateway.db, history.model.rows[0].uid)
+    assert (change.actor, change.before, change.after) == (
+        "ben",
+        {"disposition": "pending"},
+        {"disposition": "rework"},
+    )

@@ -200,3 +200,76 @@ class DefectDialog(QDialog):
     def done(self, result: int) -> None:
         self._pool.shutdown(wait=False)
         super().done(result)
+
+
+class ChangeDialog(QDialog):
+    """Set a defect's disposition, or void it with a reason (nothing is ever deleted).
+
+    The change goes to the gateway (no database wait); the writer keeps who, when, before and
+    after in the defect's history.
+    """
+
+    changed = Signal()
+
+    def __init__(
+        self,
+        service: QualityService,
+        defect: Defect,
+        void: bool,
+        parent: QWidget | None = None,
+        recent_users: list[str] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.defect = defect
+        self.void = void
+        self.setWindowTitle(self.tr("Void defect") if void else self.tr("Set disposition"))
+        self.user = QComboBox(self)
+        self.user.setEditable(True)
+        self.user.addItems(recent_users or [])
+        self.user.setCurrentText("")
+        self.disposition = QComboBox(self)
+        for d in Disposition:
+            self.disposition.addItem(disposition_text(d.value), d.value)
+        self.disposition.setCurrentIndex(self.disposition.findData(defect.disposition))
+        self.reason = QLineEdit(self)
+        form = QFormLayout()
+        form.addRow(
+            self.tr("Defect"),
+            QLabel(f"{defect.code} · {defect.serial} · {defect.machine}", self),
+        )
+        form.addRow(self.tr("User"), self.user)
+        if void:
+            form.addRow(self.tr("Reason"), self.reason)
+        else:
+            form.addRow(self.tr("Disposition"), self.disposition)
+        self.error = QLabel(self)
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #c00000;")
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def submit(self) -> None:
+        try:
+            actor = Actor.named(self.user.currentText())
+            if self.void:
+                self.service.void(actor, self.defect, self.reason.text())
+            else:
+                self.service.edit(
+                    actor, self.defect, {"disposition": self.disposition.currentData()}
+                )
+        except QualityInputError as exc:
+            self.error.setText("\n".join(m.render(translate_message) for m in exc.messages))
+            return
+        except (AccessDenied, ValueError) as exc:
+            self.error.setText(str(exc))
+            return
+        self.changed.emit()
+        self.accept()

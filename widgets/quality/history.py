@@ -240,6 +240,10 @@ class DefectHistoryView(QWidget):
         self.button = QPushButton(self.tr("Search"), self)
         self.button.clicked.connect(self.refresh)
         self.new_button = QPushButton(self.tr("New defect…"), self)
+        self.disposition_button = QPushButton(self.tr("Disposition…"), self)
+        self.void_button = QPushButton(self.tr("Void…"), self)
+        for button in (self.disposition_button, self.void_button):
+            button.setEnabled(False)
         bar = QHBoxLayout()
         for widget in (
             QLabel(self.tr("From"), self),
@@ -254,6 +258,8 @@ class DefectHistoryView(QWidget):
             self.text,
             self.button,
             self.new_button,
+            self.disposition_button,
+            self.void_button,
         ):
             bar.addWidget(widget)
         self.table = QTableView(self)
@@ -286,6 +292,7 @@ class DefectHistoryView(QWidget):
         for combo in (self.machine, self.code):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             combo.setMaximumWidth(260)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._selected())
         self.status = QLabel(self)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
@@ -297,6 +304,17 @@ class DefectHistoryView(QWidget):
                 self.tr("The defects cannot be read: %1").replace("%1", text)
             )
         )
+
+    def selected(self) -> Defect | None:
+        """The defect of the selected row (None: no row selected)."""
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.defect(rows[0].row()) if rows else None
+
+    def _selected(self) -> None:
+        defect = self.selected()
+        editable = defect is not None and not defect.voided
+        self.disposition_button.setEnabled(editable)
+        self.void_button.setEnabled(editable)
 
     def _combo(self, items: list[tuple[str, str]]) -> QComboBox:
         combo = QComboBox(self)

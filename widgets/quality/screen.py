@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QTabWidget, QWidget
 
 from app.quality.service import QualityService
 from app.storage import DatabaseGateway
-from widgets.quality.dialog import DefectDialog
+from widgets.quality.dialog import ChangeDialog, DefectDialog
 from widgets.quality.history import DefectHistoryView
 from widgets.quality.pareto import ParetoView
 from widgets.quality.reader import Reader
@@ -35,6 +35,8 @@ class QualityScreen(QTabWidget):
         self.addTab(self.spc, self.tr("SPC"))
         self.recent_users: list[str] = []
         self.history.new_button.clicked.connect(self.new_defect)
+        self.history.disposition_button.clicked.connect(lambda: self.change_selected(void=False))
+        self.history.void_button.clicked.connect(lambda: self.change_selected(void=True))
         self.currentChanged.connect(lambda _i: self.refresh())
         self._shown = False
 
@@ -61,8 +63,26 @@ class QualityScreen(QTabWidget):
         dialog.open()
         return dialog
 
+    def change_selected(self, void: bool) -> ChangeDialog | None:
+        """Open the disposition (or void) dialog for the selected defect."""
+        defect = self.history.selected()
+        if defect is None:
+            return None
+        dialog = ChangeDialog(self.service, defect, void, self, self.recent_users)
+        dialog.changed.connect(self._changed)
+        dialog.open()
+        return dialog
+
+    def _changed(self) -> None:
+        # The change is in the gateway's hands, committed at once by its writer: the reader
+        # thread waits for that commit, then the history reads it back.
+        gateway = self.service.gateway
+        self.reader.ask(
+            "written", lambda _db: gateway.flush(5.0), lambda *_: self.history.refresh()
+        )
+
     def _entered(self, user: str) -> None:
         if user in self.recent_users:
             self.recent_users.remove(user)
         self.recent_users.insert(0, user)
-        self.history.refresh()
+        self._changed()
