@@ -120,6 +120,8 @@ def test_pareto_view_shows_the_query(qtbot, screen: QualityScreen, million: Path
     counts = [n for _, n in pareto_view.items]
     assert counts == sorted(counts, reverse=True)
     assert sum(counts) > 900_000
+    qtbot.waitUntil(lambda: bool(pareto_view.buckets), timeout=20_000)
+    assert sum(n for _, n in pareto_view.buckets) == sum(counts)  # per day, same defects
 
 
 def test_dialog_refuses_bad_input_and_enters_a_good_defect(

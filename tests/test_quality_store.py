@@ -24,6 +24,7 @@ from app.quality.queries import (
     count_defects,
     defect_history_of,
     defect_page,
+    defects_per_bucket,
     ensure_tables,
     pareto,
 )
@@ -344,3 +345,25 @@ def test_pareto_from_hourly_counts_matches_the_rows_after_edits_and_voids(
             assert pareto(db, window, by=by) == expected, (window, by)
     assert ("THREAD", 1) in pareto(db, DefectFilter())
     assert sum(n for _, n in pareto(db, DefectFilter())) == 58
+
+
+def test_defects_per_hour_and_day_from_counts_match_the_rows(service: QualityService) -> None:
+    anna = Actor.named("anna")
+    base = 1_780_000_000.0 + 1000.0
+    for index in range(50):
+        service.add_defect(
+            anna,
+            draft(
+                ts=base + index * 1111.0,
+                serial=f"EVH220-2611-{index:06d}",
+                code=("LEAK", "BURR")[index % 2],
+            ),
+        )
+    assert service.gateway.flush()
+    db = service.gateway.db
+    window = DefectFilter(start=base + 500, end=base + 40_000, codes=("LEAK",))
+    exact = replace(window, line="Line 3 - EV inverter housing EVH-220")
+    for bucket in (3600.0, 8 * 3600.0, 86400.0, 900.0):
+        expected = defects_per_bucket(db, exact, bucket)
+        assert defects_per_bucket(db, window, bucket) == expected
+        assert sum(n for _, n in expected) == count_defects(db, exact)

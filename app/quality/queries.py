@@ -277,13 +277,49 @@ def _pareto_rollup(conn: Connection, where: DefectFilter, by: str) -> dict[str, 
 def defects_per_bucket(
     database: Database, where: DefectFilter, bucket_s: float = 3600.0
 ) -> list[tuple[float, int]]:
-    """``(bucket start, count)`` of matching defects per time bucket (hour, day)."""
-    bucket = func.floor(defects.c.ts / bucket_s)
-    query = (
-        select(bucket.label("b"), func.count()).where(*where.where()).group_by("b").order_by("b")
-    )
+    """``(bucket start, count)`` of matching defects per time bucket (hour, shift, day; local
+    alignment is the caller's: buckets start at multiples of ``bucket_s`` since the epoch)."""
+    totals: dict[float, int] = {}
     with database.connect() as conn:
-        return [(float(b) * bucket_s, int(n)) for b, n in conn.execute(query)]
+        whole_hours = bucket_s % HOUR_S == 0 and where.rollup_ok
+        if whole_hours and where.start is not None and where.end is not None:
+            first = math.ceil(where.start / HOUR_S)
+            last = math.floor(where.end / HOUR_S)
+            whole_hours = last > first
+        if not whole_hours:
+            _bucket_rows(conn, where, bucket_s, totals)
+        else:
+            c = defect_counts.c
+            first_h = None if where.start is None else math.ceil(where.start / HOUR_S)
+            last_h = None if where.end is None else math.floor(where.end / HOUR_S)
+            conditions: list[ColumnElement[bool]] = []
+            if first_h is not None:
+                conditions.append(c.hour >= first_h)
+            if last_h is not None:
+                conditions.append(c.hour < last_h)
+            for column, values in ((c.machine, where.machines), (c.code, where.codes),
+                                   (c.shift, where.shifts)):  # fmt: skip
+                if values:
+                    conditions.append(column.in_(values))
+            per = int(bucket_s // HOUR_S)
+            bucket = func.floor(c.hour / per).label("b")
+            query = select(bucket, func.sum(c.n)).where(*conditions).group_by("b")
+            for b, n in conn.execute(query):
+                totals[float(b) * bucket_s] = totals.get(float(b) * bucket_s, 0) + int(n)
+            if first_h is not None and where.start is not None:
+                _bucket_rows(conn, replace(where, end=first_h * HOUR_S), bucket_s, totals)
+            if last_h is not None and where.end is not None:
+                _bucket_rows(conn, replace(where, start=last_h * HOUR_S), bucket_s, totals)
+    return sorted((k, n) for k, n in totals.items() if n > 0)
+
+
+def _bucket_rows(
+    conn: Connection, where: DefectFilter, bucket_s: float, totals: dict[float, int]
+) -> None:
+    bucket = func.floor(defects.c.ts / bucket_s).label("b")
+    query = select(bucket, func.count()).where(*where.where()).group_by("b")
+    for b, n in _run(conn, query, TIME_INDEX if where.rollup_ok else where.index()):
+        totals[float(b) * bucket_s] = totals.get(float(b) * bucket_s, 0) + int(n)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.config import StationConfig
-from app.quality.queries import DefectFilter, pareto
+from app.quality.queries import DefectFilter, defects_per_bucket, pareto
 from widgets.quality.history import code_name
 from widgets.quality.reader import Reader
 from widgets.theme import SURFACE, TEXT, TEXT_MUTED
@@ -49,6 +49,16 @@ class ParetoView(QWidget):
         self.plot.addItem(self.bars)
         self.plot.addItem(self.line)
         self.items: list[tuple[str, int]] = []
+        self.rate = pg.PlotWidget(self, background=SURFACE, axisItems={"bottom": pg.DateAxisItem()})
+        self.rate.setMenuEnabled(False)
+        for name in ("left", "bottom"):
+            axis = self.rate.getAxis(name)
+            axis.setPen(pg.mkPen(TEXT_MUTED))
+            axis.setTextPen(pg.mkPen(TEXT))
+        self.rate_bars = pg.BarGraphItem(x=[], height=[], width=1.0, brush="#7a9cc6")
+        self.rate.addItem(self.rate_bars)
+        self.rate_title = QLabel(self)
+        self.buckets: list[tuple[float, int]] = []
         bar = QHBoxLayout()
         bar.addWidget(self.by)
         bar.addWidget(self.window)
@@ -56,13 +66,37 @@ class ParetoView(QWidget):
         bar.addWidget(self.status)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
-        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.plot, 3)
+        layout.addWidget(self.rate_title)
+        layout.addWidget(self.rate, 2)
 
     def refresh(self) -> None:
         now = time.time()
         where = DefectFilter(start=now - float(self.window.currentData()), end=now + 60)
         by = str(self.by.currentData())
         self.reader.ask("pareto", lambda db: pareto(db, where, by), self._show)  # type: ignore[arg-type]
+        seconds = float(self.window.currentData())
+        bucket = 3600.0 if seconds <= 86400 else 8 * 3600.0 if seconds <= 7 * 86400 else 86400.0
+        self.rate_title.setText(
+            self.tr("Defects per hour")
+            if bucket == 3600
+            else self.tr("Defects per 8 hours")
+            if bucket < 86400
+            else self.tr("Defects per day")
+        )
+        self.reader.ask(
+            "defect-rate",
+            lambda db: (bucket, defects_per_bucket(db, where, bucket)),
+            self._show_rate,
+        )
+
+    def _show_rate(self, result: Any, _ms: float) -> None:
+        if isinstance(result, Exception):
+            return
+        bucket, self.buckets = result
+        x = np.array([t + bucket / 2 for t, _ in self.buckets], dtype=float)
+        heights = np.array([n for _, n in self.buckets], dtype=float)
+        self.rate_bars.setOpts(x=x, height=heights, width=bucket * 0.8)
 
     def _show(self, result: Any, ms: float) -> None:
         if isinstance(result, Exception):
