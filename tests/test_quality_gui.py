@@ -196,8 +196,9 @@ def test_disposition_and_void_from_the_history(qtbot, screen: QualityScreen) -> 
     assert service.gateway.flush()
     history = screen.history
     set_window(screen, END - DAY, END)
-    screen.show()
-    qtbot.waitUntil(lambda: len(history.model.rows) == 1, timeout=10_000)
+    with qtbot.waitSignal(history.searched, timeout=10_000):
+        screen.show()
+    assert len(history.model.rows) == 1
     assert not history.void_button.isEnabled()
     history.table.selectRow(0)
     assert history.disposition_button.isEnabled()
