@@ -117,6 +117,21 @@ CATALOGUE: dict[str, str] = {
         "a combination of values not seen while learning (distance {ratio:.1f}x its limit)"
     ),
     "process.learning": "learning the normal operating region ({rows} of {of} rows)",
+    # Quality input refused (defect entry dialog, `shopfloor defects add`).
+    "quality.unknown_code": "unknown defect code '{code}' (known: {known})",
+    "quality.bad_serial": "serial '{serial}' does not match the pattern {pattern}",
+    "quality.no_serial": "a serial is required",
+    "quality.unknown_machine": "unknown machine '{machine}' (known: {known})",
+    "quality.photo_missing": "photo {path} does not exist or cannot be read",
+    "quality.photo_not_image": "photo {path} is not an image (PNG, JPEG, GIF, BMP, WebP, TIFF)",
+    "quality.photo_too_large": "photo {path} is larger than {limit:g} MB",
+    "quality.unknown_defect": "no defect with id {defect}",
+    "quality.voided": "defect {defect} is voided and cannot be changed",
+    "quality.void_reason": "a reason is required to void a defect",
+    "quality.nothing_changed": "nothing to change",
+    "quality.bad_measured": "measured value '{text}' is not NAME=NUMBER",
+    "quality.notes_too_long": "notes are longer than {limit} characters",
+    "quality.denied": "{user} may not {action}: {reason}",
 }
 
 

@@ -44,6 +44,8 @@ KIOSK_LEAVE = "kiosk.leave"
 SUPERVISOR = "supervisor"
 #: Role that may write to devices (so may a supervisor) under the station policy.
 ENGINEER = "engineer"
+#: Role that may void defects (so may a supervisor) under the station policy.
+QUALITY = "quality"
 
 MAX_NAME_LENGTH = 64
 
@@ -104,7 +106,9 @@ class StationUserPolicy:
     ``writer_roles``.
     """
 
-    OPEN_ACTIONS = frozenset({ALARM_ACKNOWLEDGE, ALARM_SHELVE, ALARM_UNSHELVE})
+    OPEN_ACTIONS = frozenset(
+        {ALARM_ACKNOWLEDGE, ALARM_SHELVE, ALARM_UNSHELVE, DEFECT_ENTER, DEFECT_DISPOSITION}
+    )
 
     def __init__(
         self,
@@ -131,6 +135,10 @@ class StationUserPolicy:
             if actor.roles & self.writer_roles:
                 return ""
             return f"needs one of the roles {', '.join(sorted(self.writer_roles))}"
+        if action == DEFECT_VOID:
+            if actor.roles & {SUPERVISOR, QUALITY}:
+                return ""
+            return f"needs one of the roles {QUALITY}, {SUPERVISOR}"
         return "unknown action"
 
     def may(self, actor: Actor, action: str) -> bool:

@@ -26,6 +26,8 @@ from app.model import Event, EventKind, SampleBatch
 from app.orders import OrderBook
 from app.orders.stock import StockBook
 from app.orders.tracker import OrderTracker
+from app.quality.service import QualityService
+from app.quality.watcher import RejectWatcher
 from app.security import BASELINE_RELEARN, CONFIG_EDIT, KIOSK_LEAVE, Actor, require
 from app.storage import DatabaseGateway, StorageWriter, open_database
 from app.storage import history as history_query
@@ -119,6 +121,11 @@ class Station:
         self.engine.subscribe(self.order_tracker.on_batch)
         self.engine.subscribe_ticks(self.order_tracker.on_tick)
         self.stock = StockBook(config.stock, self.gateway, self.orders, self._guard, self.audit)
+        # Quality: finished parts, their measurements and reject signals become records.
+        self.quality = QualityService(config, self.gateway, self.alarms.policy)
+        self.rejects = RejectWatcher(config, self.engine.tags, self.quality)
+        self.engine.subscribe(self.rejects.on_batch)
+        self.engine.subscribe_events(self.rejects.on_event)
         # Anomaly detectors: each onset becomes an alarm with the same lifecycle as any other.
         self.anomalies = AnomalyMonitor(config, self.engine.tags.ids())
         self._restore_baselines()

@@ -30,6 +30,7 @@ from widgets.kiosk import Kiosk
 from widgets.line_layout import LineLayoutView
 from widgets.orders_view import OrdersView
 from widgets.overview import OverviewView
+from widgets.quality import QualityScreen
 from widgets.status import StationStatusBar
 from widgets.theme import set_large_fonts
 from widgets.trend import TrendView
@@ -117,6 +118,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.orders, self.tr("Orders"))
         self.tabs.addTab(self.devices, self.tr("Devices"))
         self.tabs.addTab(self.audit, self.tr("Audit trail"))
+        self.quality = QualityScreen(station.quality, station.gateway)
+        self.tabs.addTab(self.quality, self.tr("Quality"))
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         self.overview.follow_alarms(self.alarms.bridge.model, self.alarms.bridge.updated)

@@ -50,7 +50,44 @@ def station_problems(config: StationConfig) -> list[str]:
         + production_problems(config)
         + layout_problems(config.layout, devices)
         + sharing_problems(config.sharing, tags)
+        + quality_problems(config)
     )
+
+
+def quality_problems(config: StationConfig) -> list[str]:
+    """Quality characteristics, inspections and scans that name unknown devices or tags."""
+    devices = {d.name: {t.name: t for t in d.tags} for d in config.devices}
+    problems: list[str] = []
+
+    def check(where: str, device: str, tag: str | None, numeric: bool = True) -> None:
+        if device not in devices:
+            problems.append(f"{where}: no device named '{device}'")
+            return
+        if tag is None:
+            return
+        found = devices[device].get(tag)
+        if found is None:
+            problems.append(f"{where}: no tag named '{tag}' in device '{device}'")
+        elif numeric and found.data_type == "string":
+            problems.append(f"{where}: tag '{tag}' is a string, not a number")
+        elif not numeric and found.data_type != "string":
+            problems.append(f"{where}: tag '{tag}' is a {found.data_type}, not a string")
+
+    quality = config.quality
+    for index, char in enumerate(quality.characteristics):
+        check(f"quality.characteristics[{index}].tag", char.device, char.tag)
+    for index, inspection in enumerate(quality.inspections):
+        base = f"quality.inspections[{index}]"
+        check(f"{base}.device", inspection.device, None)
+        check(f"{base}.part_done", inspection.device, inspection.part_done)
+        if inspection.serial_tag is not None:
+            check(f"{base}.serial_tag", inspection.device, inspection.serial_tag, numeric=False)
+        for r_index, rule in enumerate(inspection.rejects):
+            check(f"{base}.rejects[{r_index}].tag", inspection.device, rule.tag)
+    for key in ("scan_start", "scan_close"):
+        for index, device in enumerate(getattr(quality, key)):
+            check(f"quality.{key}[{index}]", device, None)
+    return problems
 
 
 def production_problems(config: StationConfig) -> list[str]:

@@ -22,6 +22,7 @@ from app.config.base import Identifier, StrictModel, repeated
 from app.config.detectors import DeviceDetectors, TagDetectors
 from app.config.errors import LocatedError
 from app.config.layout import LayoutConfig
+from app.config.quality import QualityConfig
 from app.config.sharing import SharingConfig
 from app.config.stock import StockItem
 
@@ -278,6 +279,7 @@ class StationConfig(StrictModel):
     """What each partner of the cluster may see (default: nothing)."""
     stock: list[StockItem] = Field(default_factory=list)
     """Finished goods and materials counted at this station, with low-stock warnings."""
+    quality: QualityConfig = Field(default_factory=QualityConfig)
 
     @model_validator(mode="after")
     def _unique_devices(self) -> StationConfig:

@@ -21,6 +21,11 @@ TEST_VOLUME_ML = 800.0
 ATM_PA = 101325.0
 DECAY_LIMIT_PA = 50.0
 CASTING_KG = 4.852
+#: Checkweigher window (the demo's spec limits of the part weight).
+WEIGHT_LSL_KG = 4.835
+WEIGHT_USL_KG = 4.869
+#: Chance that a casting is short of material (a cold shot, a missing insert): underweight.
+P_UNDERWEIGHT = 0.02
 FAULT_CONSECUTIVE_REJECTS = 301
 
 
@@ -74,6 +79,10 @@ class LeakTester(Machine):
         self.scale_stable = True
         self.consecutive_fails = 0
         self.last_serial = ""
+        self.last_weight = 0.0
+        self.weigh_result = 0
+        # Its own random stream: the leak test's draws (and every seeded run) stay as they were.
+        self.weigh_rng = rng.spawn(1)[0]
         self.zero_offset = 0.3
         self._readings: dict[str, float] = {}
 
@@ -104,6 +113,8 @@ class LeakTester(Machine):
             "last_result": float(self.result),
             "ambient_temp": 24.0 + 1.5 * math.sin(2 * math.pi * t / 3600.0) + 0.05 * noise[2],
             "zero_offset": self.zero_offset + 0.05 * noise[3],
+            "last_weight": self.last_weight,
+            "weigh_result": float(self.weigh_result),
         }
 
     def _sequence(self, t: float, dt: float, fx: Effects) -> None:
@@ -162,6 +173,8 @@ class LeakTester(Machine):
             thermal = 0.6 * (cooled - 25.0)
             self.final_decay = 4.0 + abs(1.5 * float(self.rng.standard_normal())) + thermal
         self.weight = CASTING_KG - 0.01 * part.porosity + 0.004 * float(self.rng.standard_normal())
+        if self.weigh_rng.random() < P_UNDERWEIGHT:
+            self.weight -= float(self.weigh_rng.uniform(0.02, 0.06))
 
     def _result(self) -> None:
         self.decay = self.final_decay
@@ -177,6 +190,10 @@ class LeakTester(Machine):
         if part is None:
             return
         passed = self.result == 1
+        # The checkweigher judges the weight on its own (its result does not stop the tester).
+        self.last_weight = round(self.weight, 3)
+        within = WEIGHT_LSL_KG <= self.last_weight <= WEIGHT_USL_KG
+        self.weigh_result = 1 if within else 2
         self.cycles += 1
         if passed:
             self.good += 1

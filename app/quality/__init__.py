@@ -1,0 +1,1 @@
+"""Quality inspection: parts, measurements, defects (never deleted), SPC and capability."""
