@@ -113,6 +113,26 @@ CATALOGUE: dict[str, str] = {
     "pca.spe": "tags no longer move together as they normally do (Q/SPE {ratio:.1f}x its limit)",
     "pca.t2": "tags jointly far from their normal operating point (T² {ratio:.1f}x its limit)",
     "pca.contributors": "{what}; contributors: {parts}",
+    # Cluster sync (app/sync): the publisher's status, shown in the status bar and the log.
+    "sync.off": "Sync off",
+    "sync.connecting": "Connecting to {broker}",
+    "sync.connected": "Connected to {broker}",
+    "sync.unreachable": "Broker {broker} unreachable ({detail}); retrying in {retry_s:g} s",
+    "sync.tls": "TLS with {broker} failed ({detail}); retrying in {retry_s:g} s",
+    "sync.refused.credentials": (
+        "Broker {broker} refused the user name or password; retrying in {retry_s:g} s"
+    ),
+    "sync.refused.client_id": (
+        "Broker {broker} refused the client id {client_id}; retrying in {retry_s:g} s"
+    ),
+    "sync.refused": "Broker {broker} refused the connection ({detail}); retrying in {retry_s:g} s",
+    "sync.lost": "Connection to {broker} lost ({detail}); retrying in {retry_s:g} s",
+    "sync.no_password": (
+        "The environment variable {variable} that holds the broker password is not set; "
+        "retrying in {retry_s:g} s"
+    ),
+    "sync.backlog": "{count} messages wait to be sent (warning at {limit})",
+    "sync.rejected": "The broker rejected message {seq} ({detail}); it is not sent again",
 }
 
 

@@ -25,6 +25,7 @@ from app.config.schema import (
     TagConfig,
     implied_category,
 )
+from app.config.sync import SyncConfig, TlsConfig
 
 __all__ = [
     "IDENTIFIER",
@@ -41,7 +42,9 @@ __all__ = [
     "StationInfo",
     "StorageConfig",
     "StrictModel",
+    "SyncConfig",
     "TagConfig",
+    "TlsConfig",
     "format_location",
     "implied_category",
     "validation_lines",

@@ -21,6 +21,7 @@ from app.config.alarms import TagAlarms
 from app.config.base import Identifier, StrictModel, repeated
 from app.config.detectors import DeviceDetectors, TagDetectors
 from app.config.errors import LocatedError
+from app.config.sync import SyncConfig
 
 DataType = Literal[
     "bool",
@@ -250,6 +251,8 @@ class StationConfig(StrictModel):
     station: StationInfo
     storage: StorageConfig = Field(default_factory=StorageConfig)
     devices: list[DeviceConfig] = Field(min_length=1)
+    sync: SyncConfig | None = None
+    """Publishing to the cluster (``[sync]``); none: the station keeps its data to itself."""
 
     @model_validator(mode="after")
     def _unique_devices(self) -> StationConfig:
