@@ -18,7 +18,7 @@ import pytest
 from app.config_loader import load_config
 from app.model import Quality, SampleBatch
 from app.storage.gateway import DatabaseGateway
-from app.sync.outbox import OutboxMessage, OutboxWriteKind, OutboxState, read_pending
+from app.sync.outbox import OutboxMessage, OutboxState, OutboxWriteKind, read_pending
 from app.sync.service import SyncRecorder
 from app.tags import TagTable
 from tests.alarm_support import open_gateway
@@ -93,7 +93,7 @@ def test_a_tag_without_good_samples_says_so_with_nulls(tmp_path: Path) -> None:
     recorder.on_batch(batch(table, "oven.temp", 101.0, [float("nan")] * 2, [Quality.BAD] * 2))
     recorder.summaries.tick(110.0)
     assert gateway.flush()
-    (_, _, _, _, body), = rows(db)
+    ((_, _, _, _, body),) = rows(db)
     assert body["count"] == 2 and body["good"] == 0 and body["good_fraction"] == 0.0
     assert body["mean"] is None and body["std"] is None and body["min"] is None
 
@@ -128,7 +128,7 @@ def station_config(tmp_path: Path, broker: str = "mqtt://127.0.0.1:9", interval:
     text = text.replace(
         'signal = "sine:mean=100,amplitude=20,period=5"',
         'signal = "sine:mean=100,amplitude=20,period=5"\n'
-        "  alarms = { h = { limit = 90, priority = \"high\" } }",
+        '  alarms = { h = { limit = 90, priority = "high" } }',
     )
     text += f'\n[sync]\nbroker = "{broker}"\ninterval_s = {interval}\nretry_max_s = 2\n'
     path = tmp_path / "line.toml"
