@@ -122,6 +122,10 @@ CATALOGUE: dict[str, str] = {
     "sync.refused.credentials": (
         "Broker {broker} refused the user name or password; retrying in {retry_s:g} s"
     ),
+    "sync.refused.not_authorised": (
+        "Broker {broker} refused {client_id} as not authorised (check the user name, the "
+        "password and the client id); retrying in {retry_s:g} s"
+    ),
     "sync.refused.client_id": (
         "Broker {broker} refused the client id {client_id}; retrying in {retry_s:g} s"
     ),

@@ -60,7 +60,8 @@ READ_CHUNK = 1000
 CONNECT_TIMEOUT_S = 10.0
 PAYLOAD_VERSION = 1
 
-_CREDENTIALS = {0x86, 0x87, 0x8C}  # bad user name or password, not authorised, bad auth method
+_CREDENTIALS = {0x86, 0x8C}  # bad user name or password, bad authentication method
+_NOT_AUTHORISED = {0x87}  # mosquitto's answer to a wrong password and to a refused client id
 _CLIENT_ID = {0x85}
 
 
@@ -145,8 +146,11 @@ class MqttPublisher:
 
     @property
     def status(self) -> SyncStatus:
+        backlog = self.state.undelivered  # counted as messages commit, also while offline
         with self._lock:
-            return self._status
+            status = self._status
+        warn = backlog >= self.config.backlog_warning
+        return _replace(status, backlog=backlog, backlog_warning=warn)
 
     # -- the thread ------------------------------------------------------------------------
 
@@ -265,6 +269,8 @@ class MqttPublisher:
             message = Message("sync.unreachable", self._params(backoff, detail=self._lost or ""))
         elif code.value in _CREDENTIALS:
             message = Message("sync.refused.credentials", self._params(backoff))
+        elif code.value in _NOT_AUTHORISED:
+            message = Message("sync.refused.not_authorised", self._params(backoff))
         elif code.value in _CLIENT_ID:
             message = Message("sync.refused.client_id", self._params(backoff))
         else:
@@ -287,7 +293,8 @@ class MqttPublisher:
         replay_after = 0
         replay_done = False
         rate = self.config.drain_rate
-        tokens = float(WINDOW) if rate else float("inf")
+        burst = max(1.0, rate / 4)  # a quarter second's worth: live messages never wait long
+        tokens = burst if rate else float("inf")
         last = time.monotonic()
         while not self._stop.is_set() and self._lost is None:
             client.loop(timeout=0)
@@ -306,7 +313,7 @@ class MqttPublisher:
             if not replay_done:
                 if rate:
                     now = time.monotonic()
-                    tokens = min(float(WINDOW), tokens + (now - last) * rate)
+                    tokens = min(burst, tokens + (now - last) * rate)
                     last = now
                 want = int(min(room, READ_CHUNK, tokens))
                 if want > 0:
