@@ -132,7 +132,11 @@ class Collector:
 
     def data(self) -> list[dict[str, Any]]:
         """Outbox messages (not the state topic's birth and will)."""
-        return [p for t, p, _ in self.snapshot() if not t.endswith("/state")]
+        return [p for _, p, _ in self.snapshot() if "seq" in p]
+
+    def online(self) -> list[bool]:
+        """The station's birth and will messages, in order (True: online)."""
+        return [p["online"] for _, p, _ in self.snapshot() if "online" in p]
 
     def close(self) -> None:
         self.client.loop_stop()

@@ -125,6 +125,7 @@ class MqttPublisher:
         self._connected = threading.Event()
         self._lost: str | None = None
         self._max_packet: int | None = None
+        self._drain_until = 0.0
         self.listeners: list[Callable[[SyncStatus], None]] = []
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -135,9 +136,11 @@ class MqttPublisher:
         self._thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = 3.0) -> None:
-        """Say offline, disconnect and end the thread (undelivered messages stay in the
-        outbox for the next start)."""
+    def stop(self, timeout: float = 3.0, drain_s: float = 1.0) -> None:
+        """Send what is committed for up to ``drain_s`` (when connected), say offline,
+        disconnect and end the thread; undelivered messages stay in the outbox for the next
+        start."""
+        self._drain_until = time.monotonic() + drain_s
         self._stop.set()
         self.state.poke()
         if self._thread is not None:
@@ -296,9 +299,14 @@ class MqttPublisher:
         burst = max(1.0, rate / 4)  # a quarter second's worth: live messages never wait long
         tokens = burst if rate else float("inf")
         last = time.monotonic()
-        while not self._stop.is_set() and self._lost is None:
+        while self._lost is None:
             client.loop(timeout=0)
             self._settle()
+            if self._stop.is_set():  # stopping: finish what is live, briefly
+                caught_up = not self._unacked and self.state.newest_seq <= live_after
+                if caught_up or time.monotonic() > self._drain_until:
+                    break
+                replay_done = True
             room = WINDOW - len(self._unacked)
             if room <= 0:
                 client.loop(timeout=0.05)

@@ -137,4 +137,7 @@ class SyncService:
             self.publisher.start()
 
     def stop(self) -> None:
+        """After the last summaries were submitted: commit them and let the publisher send
+        them for a moment before it says goodbye."""
+        self.recorder.gateway.flush(2.0)
         self.publisher.stop()
