@@ -7,6 +7,7 @@ and shown in a support ticket.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -27,6 +28,13 @@ class TlsConfig(StrictModel):
     """PEM file of the CA(s) to trust; default: the system's trust store."""
     cert_file: str | None = None
     key_file: str | None = None
+
+    @field_validator("ca_file", "cert_file", "key_file")
+    @classmethod
+    def _readable(cls, value: str | None) -> str | None:
+        if value is not None and not Path(value).expanduser().is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
 
     @model_validator(mode="after")
     def _pair(self) -> TlsConfig:
