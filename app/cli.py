@@ -21,6 +21,8 @@ from app import __version__
 from app.commands import (
     alarms,
     check_config,
+    cluster,
+    cluster_receiver,
     demo,
     detect,
     gui,
@@ -43,6 +45,8 @@ COMMANDS: tuple[ModuleType, ...] = (
     alarms,
     write,
     selftest,
+    cluster_receiver,
+    cluster,
 )
 
 
