@@ -270,22 +270,39 @@ class DeliveredWriteKind(WriteKind[Delivery]):
         metadata.create_all(database)
 
     def write(self, conn: Connection, items: Sequence[Delivery], retry: bool) -> None:
+        # PUBACKs come in order: one UPDATE per run of consecutive numbers with the same
+        # outcome, instead of one per message (a 100,000-message drain is a few statements).
         statement = (
             update(outbox)
-            .where(outbox.c.seq == bindparam("b_seq"))
+            .where(outbox.c.seq >= bindparam("b_low"), outbox.c.seq <= bindparam("b_high"))
             .values(
                 delivered=bindparam("b_at"),
                 outcome=bindparam("b_outcome"),
                 detail=bindparam("b_detail"),
             )
         )
-        conn.execute(
-            statement,
-            [
-                {"b_seq": d.seq, "b_at": d.at, "b_outcome": d.outcome, "b_detail": d.detail}
-                for d in items
-            ],
-        )
+        runs: list[dict[str, Any]] = []
+        for d in sorted(items, key=lambda d: d.seq):
+            last = runs[-1] if runs else None
+            if (
+                last is not None
+                and d.seq == last["b_high"] + 1
+                and d.outcome == last["b_outcome"]
+                and d.detail == last["b_detail"]
+            ):
+                last["b_high"] = d.seq
+                last["b_at"] = max(last["b_at"], d.at)
+            else:
+                runs.append(
+                    {
+                        "b_low": d.seq,
+                        "b_high": d.seq,
+                        "b_at": d.at,
+                        "b_outcome": d.outcome,
+                        "b_detail": d.detail,
+                    }
+                )
+        conn.execute(statement, runs)
 
     def committed(self, items: Sequence[Delivery]) -> None:
         if self.on_committed is not None:

@@ -185,7 +185,9 @@ class MqttPublisher:
             protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311,
             clean_session=None if v5 else True,
         )
-        client.max_inflight_messages_set(WINDOW)
+        # Our own window caps what is unacknowledged; paho's limit would scan every message in
+        # flight on each PUBACK (O(window) per message), so it is off (0: no limit).
+        client.max_inflight_messages_set(0)
         client.max_queued_messages_set(0)
         if config.username is not None or config.password_env is not None:
             password = None
