@@ -143,6 +143,8 @@ class OutboxState:
     """What the publisher needs to know without asking the database (thread-safe)."""
 
     def __init__(self) -> None:
+        self.listeners: list[Callable[[], None]] = []
+        """Called (on the writer thread) after messages were committed."""
         self._cond = threading.Condition()
         self.newest_seq = 0
         """Highest committed sequence number."""
@@ -154,6 +156,8 @@ class OutboxState:
             self.newest_seq = max(self.newest_seq, newest)
             self.undelivered += count
             self._cond.notify_all()
+        for listener in self.listeners:
+            listener()
 
     def delivered(self, count: int) -> None:
         with self._cond:

@@ -1,8 +1,9 @@
 """The MQTT publisher: sends the outbox in order, QoS 1, and marks a message delivered only on
 its PUBACK.
 
-One thread, ``sync-mqtt``, owns a paho client per connection and runs its network loop itself
-(no paho thread, so nothing reconnects behind our back and every session starts clean):
+One thread, ``sync-mqtt``, makes a new paho client per connection (paho's own reconnection
+is off, so every session starts clean) and sends; paho's network thread of that client reads
+the PUBACKs, which its callbacks only record:
 
 * connect (TLS, user name and a password read from the environment variable the config names);
   a refusal or an unreachable host becomes a :class:`SyncStatus` with a message id and a retry
@@ -22,6 +23,7 @@ A message sent but not acknowledged when the connection drops stays undelivered 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -57,6 +59,8 @@ THREAD_NAME = "sync-mqtt"
 #: Most messages handed to the broker and not yet acknowledged.
 WINDOW = 1000
 READ_CHUNK = 1000
+#: Least free room in the window before the next read from the outbox.
+MIN_ROOM = WINDOW // 4
 CONNECT_TIMEOUT_S = 10.0
 PAYLOAD_VERSION = 1
 
@@ -122,11 +126,18 @@ class MqttPublisher:
         self._marked: set[int] = set()  # acknowledged, mark not yet committed
         self._marked_lock = threading.Lock()
         self._connack: ReasonCode | None = None
-        self._connected = threading.Event()
+        self._wake = threading.Event()  # a PUBACK, a commit, a state change of the connection
         self._lost: str | None = None
         self._max_packet: int | None = None
         self._drain_until = 0.0
+        # Counters written by the sending thread only (status reads them).
+        self._sent = 0
+        self._delivered = 0
+        self._rejected = 0
+        self._last_delivered: float | None = None
+        self._warned = False
         self.listeners: list[Callable[[SyncStatus], None]] = []
+        state.listeners.append(self._wake.set)  # a new message wakes the sender at once
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -153,7 +164,15 @@ class MqttPublisher:
         with self._lock:
             status = self._status
         warn = backlog >= self.config.backlog_warning
-        return _replace(status, backlog=backlog, backlog_warning=warn)
+        return _replace(
+            status,
+            backlog=backlog,
+            backlog_warning=warn,
+            sent=self._sent,
+            delivered=self._delivered,
+            rejected=self._rejected,
+            last_delivered=self._last_delivered,
+        )
 
     # -- the thread ------------------------------------------------------------------------
 
@@ -184,6 +203,7 @@ class MqttPublisher:
             client_id=self.client_id,
             protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311,
             clean_session=None if v5 else True,
+            reconnect_on_failure=False,  # each session is a new client: no reconnect behind us
         )
         # Our own window caps what is unacknowledged; paho's limit would scan every message in
         # flight on each PUBACK (O(window) per message), so it is off (0: no limit).
@@ -218,6 +238,7 @@ class MqttPublisher:
         )
 
     def _session(self, backoff: float) -> None:
+        self._update_backlog()  # the warning also while no broker answers
         self._set_status(connected=False, message=Message("sync.connecting", self._params(0)))
         made = self._new_client()
         if isinstance(made, Message):
@@ -226,7 +247,6 @@ class MqttPublisher:
             return
         client = made
         self._connack = None
-        self._connected.clear()
         self._lost = None
         self._acks.clear()
         self._unacked.clear()
@@ -238,13 +258,14 @@ class MqttPublisher:
         except (OSError, ValueError) as exc:
             self._set_error(Message("sync.unreachable", self._params(backoff, detail=_reason(exc))))
             return
+        client.loop_start()  # paho's network thread: reads PUBACKs while this one sends
         try:
             deadline = time.monotonic() + CONNECT_TIMEOUT_S
             while self._connack is None and self._lost is None and not self._stop.is_set():
                 if time.monotonic() > deadline:
                     self._lost = "no answer to CONNECT"
                     break
-                client.loop(timeout=0.1)
+                self._sleep(0.1)
             if self._connack is None or self._connack.is_failure:
                 self._refused(backoff)
                 return
@@ -261,11 +282,9 @@ class MqttPublisher:
         finally:
             if self._stop.is_set() and self._lost is None:
                 self._goodbye(client)
-            try:
+            with contextlib.suppress(Exception):  # the socket may be gone already
                 client.disconnect()
-                client.loop(timeout=0.05)
-            except Exception:  # the socket may be gone already
-                pass
+            client.loop_stop()
             self._settle()
 
     def _refused(self, backoff: float) -> None:
@@ -287,7 +306,7 @@ class MqttPublisher:
         info = client.publish(self.root + "/state", self._state_payload(False), qos=1, retain=True)
         deadline = time.monotonic() + 1.0
         while not info.is_published() and time.monotonic() < deadline and self._lost is None:
-            client.loop(timeout=0.05)
+            self._sleep(0.05)
             self._settle()
 
     # -- sending ---------------------------------------------------------------------------
@@ -302,7 +321,6 @@ class MqttPublisher:
         tokens = burst if rate else float("inf")
         last = time.monotonic()
         while self._lost is None:
-            client.loop(timeout=0)
             self._settle()
             if self._stop.is_set():  # stopping: finish what is live, briefly
                 caught_up = not self._unacked and self.state.newest_seq <= live_after
@@ -310,8 +328,8 @@ class MqttPublisher:
                     break
                 replay_done = True
             room = WINDOW - len(self._unacked)
-            if room <= 0:
-                client.loop(timeout=0.05)
+            if room < MIN_ROOM:  # read in chunks: every read costs a query
+                self._sleep(0.05)
                 continue
             if self.state.newest_seq > live_after:
                 batch = self._read(live_after, None, min(room, READ_CHUNK))
@@ -336,9 +354,9 @@ class MqttPublisher:
                         tokens -= len(batch)
                         self._send(client, batch, historical=True)
                     continue
-                client.loop(timeout=min(0.05, 1.0 / rate) if rate else 0.01)
+                self._sleep(min(0.05, 1.0 / rate) if rate else 0.01)
                 continue
-            client.loop(timeout=0.1)
+            self._sleep(0.1)
 
     def _read(self, after: int, upto: int | None, limit: int) -> list[StoredMessage]:
         rows = self.gateway.read(lambda db: read_pending(db, after, upto, limit)).result(30)
@@ -368,8 +386,7 @@ class MqttPublisher:
                 break
             self._unacked[info.mid] = m.seq
             sent += 1
-        with self._lock:
-            self._status = _replace(self._status, sent=self._status.sent + sent)
+        self._sent += sent  # this thread only; read as a whole number by others
 
     def _reject(self, seq: int, detail: str) -> None:
         log.error("sync: message %d rejected: %s", seq, detail)
@@ -377,17 +394,15 @@ class MqttPublisher:
             self._marked.add(seq)
         self.gateway.submit(self._deliveries, [Delivery(seq, REJECTED, detail)])
         self.state.delivered(1)
+        self._rejected += 1
         with self._lock:
             self._status = _replace(
-                self._status,
-                rejected=self._status.rejected + 1,
-                last_error=Message("sync.rejected", {"seq": seq, "detail": detail}),
+                self._status, last_error=Message("sync.rejected", {"seq": seq, "detail": detail})
             )
 
     def _settle(self) -> None:
         """Turn the PUBACKs the network loop reported into delivery marks."""
         if not self._acks:
-            self._update_backlog()
             return
         marks: list[Delivery] = []
         now = time.time()
@@ -405,12 +420,8 @@ class MqttPublisher:
                 self._marked.update(d.seq for d in marks)
             self.gateway.submit(self._deliveries, marks)
             self.state.delivered(len(marks))
-            with self._lock:
-                self._status = _replace(
-                    self._status,
-                    delivered=self._status.delivered + len(marks),
-                    last_delivered=now,
-                )
+            self._delivered += len(marks)
+            self._last_delivered = now
         self._update_backlog()
 
     def _marks_committed(self, items: Sequence[Delivery]) -> None:
@@ -420,32 +431,38 @@ class MqttPublisher:
     def _update_backlog(self) -> None:
         backlog = self.state.undelivered
         warn = backlog >= self.config.backlog_warning
-        with self._lock:
-            old = self._status
-            if old.backlog == backlog and old.backlog_warning == warn:
-                return
-            self._status = _replace(old, backlog=backlog, backlog_warning=warn)
-        if warn and not old.backlog_warning:
+        if warn and not self._warned:
+            limit = self.config.backlog_warning
             log.warning(
-                "sync: %s",
-                Message(
-                    "sync.backlog", {"count": backlog, "limit": self.config.backlog_warning}
-                ).render(),
+                "sync: %s", Message("sync.backlog", {"count": backlog, "limit": limit}).render()
             )
+        self._warned = warn
 
-    # -- paho callbacks (this thread, inside client.loop) -------------------------------------
+    def _sleep(self, timeout: float) -> None:
+        """Wait for a PUBACK, a commit or a change of the connection, at most ``timeout``."""
+        self._wake.wait(timeout)
+        self._wake.clear()
+
+    # -- paho callbacks (paho's network thread; they only record and wake) ------------------
 
     def _on_connect(self, client: Any, userdata: Any, flags: Any, code: Any, props: Any) -> None:
         self._connack = code
+        self._wake.set()
         if props is not None and getattr(props, "MaximumPacketSize", None):
             self._max_packet = int(props.MaximumPacketSize)
 
     def _on_disconnect(self, client: Any, userdata: Any, flags: Any, code: Any, props: Any) -> None:
         if self._lost is None:
             self._lost = str(code) if code is not None else "disconnected"
+        self._wake.set()
 
     def _on_publish(self, client: Any, userdata: Any, mid: int, code: Any, props: Any) -> None:
         self._acks.append((mid, code if isinstance(code, ReasonCode) else None))
+        # Wake the sender when a read's worth of room is free or nothing is left in flight,
+        # not on every PUBACK (that would hand the GIL back and forth for each message).
+        acks = len(self._acks)
+        if acks >= MIN_ROOM or acks >= len(self._unacked):
+            self._wake.set()
 
     # -- status ----------------------------------------------------------------------------
 

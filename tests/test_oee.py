@@ -1,0 +1,165 @@
+"""OEE arithmetic on hand-made shift timelines: breaks, planned stops, holidays, a night shift
+that crosses midnight, micro-stops, counter resets."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+
+from app.config.oee import OeeConfig
+from app.oee.calendar import planned_time, total
+from app.oee.compute import compute, counter_increase, segments
+
+SEOUL = ZoneInfo("Asia/Seoul")
+
+
+def at(text: str) -> float:
+    """``"2026-12-03 06:00"`` in Seoul as Unix time."""
+    return datetime.fromisoformat(text).replace(tzinfo=SEOUL).timestamp()
+
+
+def calendar(**extra: object) -> OeeConfig:
+    return OeeConfig.model_validate(
+        {
+            "timezone": "Asia/Seoul",
+            "shifts": [
+                {
+                    "name": "day",
+                    "start": "06:00",
+                    "end": "14:00",
+                    "breaks": [{"start": "09:00", "end": "09:30"}],
+                },
+                {
+                    "name": "night",
+                    "start": "22:00",
+                    "end": "06:00",
+                    "breaks": [{"start": "02:00", "end": "02:30"}],
+                },
+            ],
+            **extra,
+        }
+    )
+
+
+def test_day_shift_with_a_break_a_fault_and_a_planned_stop() -> None:
+    # Thursday 2026-12-03, the day shift: 8 h minus a 30 min break = 7.5 h planned.
+    start, end = at("2026-12-03 06:00"), at("2026-12-03 14:00")
+    planned = planned_time(calendar(), start, end)
+    assert total(planned) == 7.5 * 3600
+    changes = [
+        (at("2026-12-03 05:50"), "running"),  # already running when the shift starts
+        (at("2026-12-03 08:00"), "fault"),  # 45 min breakdown
+        (at("2026-12-03 08:45"), "running"),
+        (at("2026-12-03 12:00"), "planned_stop"),  # 30 min planned (a meeting)
+        (at("2026-12-03 12:30"), "running"),
+    ]
+    timeline = segments(changes, start, end)
+    result = compute(timeline, planned, good=570, reject=30, ideal_cycle_s=30.0)
+    # Planned production = 7.5 h - 0.5 h planned stop = 7 h; running = 7 h - 45 min = 6.25 h
+    # (the break 09:00-09:30 falls in running time and is not counted).
+    assert result.planned_s == 7.5 * 3600 and result.planned_stop_s == 1800
+    assert result.run_s == 6.25 * 3600
+    assert result.availability == pytest.approx(6.25 / 7)
+    assert result.performance == pytest.approx(30 * 600 / (6.25 * 3600))  # 18,000 s ideal
+    assert result.quality == pytest.approx(570 / 600)
+    assert result.oee == pytest.approx(30 * 570 / (7 * 3600))  # ideal time of good parts
+    assert result.losses["breakdowns_s"] == 45 * 60 and result.micro_stops == 0
+    assert result.losses["reduced_speed_s"] == pytest.approx(6.25 * 3600 - 18_000)
+    assert result.losses["quality_loss_s"] == 900
+
+
+def test_night_shift_crosses_midnight_and_holidays_start_no_shift() -> None:
+    # From Thursday 20:00 to Friday 08:00: the night shift 22:00-06:00 minus its break 02:00-02:30
+    # (7.5 h), and Friday's day shift from 06:00 to 08:00 (2 h).
+    start, end = at("2026-12-03 20:00"), at("2026-12-04 08:00")
+    planned = planned_time(calendar(), start, end)
+    assert planned == [
+        (at("2026-12-03 22:00"), at("2026-12-04 02:00")),
+        (at("2026-12-04 02:30"), at("2026-12-04 08:00")),
+    ]
+    assert total(planned) == 9.5 * 3600
+    # Thursday a holiday: no night shift starts on it; Friday's day shift still runs.
+    holiday = planned_time(calendar(holidays=["2026-12-03"]), start, end)
+    assert holiday == [(at("2026-12-04 06:00"), at("2026-12-04 08:00"))]
+    # Wednesday's night shift runs into the holiday morning: it belongs to Wednesday.
+    morning = planned_time(
+        calendar(holidays=["2026-12-03"]), at("2026-12-03 00:00"), at("2026-12-03 12:00")
+    )
+    assert morning == [
+        (at("2026-12-03 00:00"), at("2026-12-03 02:00")),
+        (at("2026-12-03 02:30"), at("2026-12-03 06:00")),
+    ]
+    # The weekend: shifts run Monday to Friday by default, so Saturday's night has none.
+    assert planned_time(calendar(), at("2026-12-05 20:00"), at("2026-12-06 08:00")) == []
+
+
+def test_night_shift_oee_over_midnight_with_a_planned_stop() -> None:
+    stops = [{"start": "2026-12-04T03:00:00", "end": "2026-12-04T04:00:00", "reason": "PM"}]
+    config = calendar(planned_stops=stops)
+    start, end = at("2026-12-03 22:00"), at("2026-12-04 06:00")
+    planned = planned_time(config, start, end)
+    assert total(planned) == 6.5 * 3600  # 8 h - 30 min break - 1 h planned maintenance
+    changes = [
+        (at("2026-12-03 22:00"), "setup"),  # 20 min changeover
+        (at("2026-12-03 22:20"), "running"),
+        (at("2026-12-04 03:00"), "maintenance"),  # the planned stop: not a loss
+        (at("2026-12-04 04:00"), "running"),
+    ]
+    result = compute(segments(changes, start, end), planned, 1000, 0, 20.0)
+    # Running: 22:20-02:00 (3 h 40) + 02:30-03:00 (30 min) + 04:00-06:00 (2 h) = 6 h 10 min.
+    assert result.run_s == (6 * 60 + 10) * 60
+    assert result.availability == pytest.approx((6 * 60 + 10) / (6.5 * 60))
+    assert result.losses["setup_s"] == 20 * 60
+    assert result.losses["breakdowns_s"] == 0  # maintenance fell inside the planned stop
+    assert result.quality == 1.0 and result.oee == pytest.approx(20_000 / (6.5 * 3600))
+
+
+def test_micro_stops_are_counted_apart_from_breakdowns() -> None:
+    start = at("2026-12-03 06:00")
+    planned = [(start, start + 3600)]
+    changes: list[tuple[float, str | None]] = [(start, "running")]
+    for k in range(5):  # five 30 s jams
+        changes += [(start + 600 * (k + 1), "idle"), (start + 600 * (k + 1) + 30, "running")]
+    changes += [(start + 3300, "fault")]  # and one 5-minute breakdown at the end
+    result = compute(segments(changes, start, start + 3600), planned, 100, 0, 30.0)
+    assert result.micro_stops == 5 and result.losses["small_stops_s"] == 150
+    assert result.losses["breakdowns_s"] == 300
+    assert result.run_s == 3600 - 150 - 300
+
+
+def test_nothing_planned_or_nothing_made_gives_none_not_a_division_by_zero() -> None:
+    empty = compute([], [], 0, 0, 30.0)
+    assert empty.availability is None and empty.oee is None and empty.quality is None
+    start = at("2026-12-03 06:00")
+    idle = compute([(start, start + 60, "idle")], [(start, start + 60)], 0, 0, None)
+    assert idle.availability == 0.0 and idle.performance is None and idle.quality is None
+
+
+def test_counter_increase_survives_resets_and_bad_readings() -> None:
+    assert counter_increase(np.array([10, 11, 11, 14])) == 4
+    assert counter_increase(np.array([98, 99, 2, 5])) == 1 + 2 + 3  # reset to 0 then 2
+    assert counter_increase(np.array([5, np.nan, 7])) == 2
+    assert counter_increase(np.array([5])) == 0
+
+
+@pytest.mark.parametrize(
+    ("shift", "problem"),
+    [
+        ({"name": "a", "start": "6:00", "end": "14:00"}, "not a time of day"),
+        (
+            {"name": "a", "start": "06:00", "end": "14:00",
+             "breaks": [{"start": "15:00", "end": "15:30"}]},
+            "not inside the shift",
+        ),
+        ({"name": "a", "start": "06:00", "end": "14:00", "days": ["mon", "funday"]}, "funday"),
+    ],
+)
+def test_calendar_mistakes_are_named(shift: dict, problem: str) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError) as caught:
+        OeeConfig.model_validate({"shifts": [shift]})
+    assert problem in str(caught.value)
