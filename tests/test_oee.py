@@ -150,8 +150,12 @@ def test_counter_increase_survives_resets_and_bad_readings() -> None:
     [
         ({"name": "a", "start": "6:00", "end": "14:00"}, "not a time of day"),
         (
-            {"name": "a", "start": "06:00", "end": "14:00",
-             "breaks": [{"start": "15:00", "end": "15:30"}]},
+            {
+                "name": "a",
+                "start": "06:00",
+                "end": "14:00",
+                "breaks": [{"start": "15:00", "end": "15:30"}],
+            },
             "not inside the shift",
         ),
         ({"name": "a", "start": "06:00", "end": "14:00", "days": ["mon", "funday"]}, "funday"),
@@ -163,3 +167,89 @@ def test_calendar_mistakes_are_named(shift: dict, problem: str) -> None:
     with pytest.raises(ValidationError) as caught:
         OeeConfig.model_validate({"shifts": [shift]})
     assert problem in str(caught.value)
+
+
+CELL = """
+[station]
+company = "Hanbit EV"
+site = "Ulsan"
+line = "Line 3"
+station = "WS-01"
+
+[oee]
+timezone = "Asia/Seoul"
+[[oee.shifts]]
+name = "day"
+start = "06:00"
+end = "14:00"
+breaks = [{ start = "09:00", end = "09:30" }]
+
+[[devices]]
+name = "cnc"
+driver = "simulated"
+state_tag = "state"
+states = { "1" = "Running", "3" = "Fault", "5" = { label = "점검", category = "maintenance" } }
+production = { good = "good", reject = "reject", ideal_cycle_s = 30.0 }
+  [[devices.tags]]
+  name = "state"
+  signal = "constant:mean=1"
+  [[devices.tags]]
+  name = "good"
+  signal = "constant:mean=0"
+  [[devices.tags]]
+  name = "reject"
+  signal = "constant:mean=0"
+"""
+
+
+def test_the_tracker_puts_each_intervals_oee_into_the_outbox(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import sqlite3
+
+    from app.config_loader import load_config
+    from app.model import Quality, SampleBatch
+    from app.sync.service import SyncRecorder
+    from app.tags import TagTable
+    from tests.alarm_support import open_gateway
+
+    path = tmp_path / "cell.toml"
+    path.write_text(CELL, encoding="utf-8")
+    config = load_config(path)
+    table = TagTable(config)
+    ids = [table.by_name(f"cnc.{n}").id for n in ("state", "good", "reject")]
+    gateway = open_gateway(tmp_path / "station.db")
+    start = at("2026-12-03 08:55")  # an hour from 08:55 to 09:55 holds the 30-minute break
+    recorder = SyncRecorder(gateway, table, 3600.0, with_journal=False, now=start, config=config)
+    recorder.oee.start = start  # type: ignore[union-attr]
+    recorder.oee.end = start + 3600  # type: ignore[union-attr]
+
+    def poll(t: float, state: int, good: int, reject: int) -> None:
+        recorder.on_batch(
+            SampleBatch.uniform(
+                "cnc",
+                np.asarray(ids, dtype=np.int32),
+                t,
+                np.asarray([state, good, reject], dtype=np.float64),
+                np.zeros(3, dtype=np.uint8) + Quality.GOOD,
+            )
+        )
+
+    poll(start, 1, 1000, 10)  # running
+    poll(start + 1200, 3, 1040, 10)  # 09:15 a fault (inside the break: not counted)
+    poll(start + 2400, 1, 1040, 10)  # 09:35 running again: 5 planned minutes lost
+    poll(start + 3599, 1, 1090, 12)
+    recorder.oee.tick(start + 3600)  # type: ignore[union-attr]
+    assert gateway.flush()
+    conn = sqlite3.connect(tmp_path / "station.db")
+    ((topic, payload),) = conn.execute("SELECT topic, payload FROM sync_outbox").fetchall()
+    conn.close()
+    body = json.loads(payload)
+    assert topic == "oee/cnc"
+    assert body["planned_s"] == 1800  # 08:55-09:00 and 09:30-09:55
+    assert body["run_s"] == pytest.approx(1500)  # the fault ran until 09:35
+    assert body["availability"] == pytest.approx(1500 / 1800)
+    assert (body["good"], body["reject"]) == (90, 2)
+    assert body["quality"] == pytest.approx(90 / 92)
+    assert body["performance"] == pytest.approx(30 * 92 / 1500)
+    assert body["oee"] == pytest.approx(30 * 90 / 1800)
+    assert body["losses"]["breakdowns_s"] == 300

@@ -13,6 +13,7 @@ from app.config.errors import (
     validation_lines,
     validation_problems,
 )
+from app.config.oee import OeeConfig
 from app.config.schema import (
     DataType,
     DeviceConfig,
@@ -36,6 +37,7 @@ __all__ = [
     "LocatedError",
     "Location",
     "MachineState",
+    "OeeConfig",
     "ProductionConfig",
     "StateCategory",
     "StationConfig",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
@@ -84,8 +84,9 @@ class ShiftConfig(StrictModel):
 
 
 class PlannedStopConfig(StrictModel):
-    start: datetime
-    end: datetime
+    # TOML writes them natively (2026-12-24T06:00:00); quoted ISO text is accepted too.
+    start: Annotated[datetime, Field(strict=False)]
+    end: Annotated[datetime, Field(strict=False)]
     reason: str = ""
 
     @model_validator(mode="after")
@@ -100,7 +101,7 @@ class OeeConfig(StrictModel):
 
     timezone: str | None = None
     shifts: list[ShiftConfig] = Field(min_length=1)
-    holidays: list[date] = Field(default_factory=list)
+    holidays: list[Annotated[date, Field(strict=False)]] = Field(default_factory=list)
     planned_stops: list[PlannedStopConfig] = Field(default_factory=list)
     micro_stop_s: float = Field(default=120.0, gt=0, le=3600)
     """Stops shorter than this count as micro-stops (small stops), not breakdowns."""

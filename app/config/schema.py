@@ -21,6 +21,7 @@ from app.config.alarms import TagAlarms
 from app.config.base import Identifier, StrictModel, repeated
 from app.config.detectors import DeviceDetectors, TagDetectors
 from app.config.errors import LocatedError
+from app.config.oee import OeeConfig
 from app.config.sync import SyncConfig
 
 DataType = Literal[
@@ -159,6 +160,8 @@ class ProductionConfig(StrictModel):
     """Tag counting rejected parts."""
     target_per_hour: float | None = Field(default=None, gt=0)
     """Planned output in good parts per hour."""
+    ideal_cycle_s: float | None = Field(default=None, gt=0)
+    """Fastest possible time for one part (OEE performance)."""
 
 
 class DeviceConfig(StrictModel):
@@ -253,6 +256,8 @@ class StationConfig(StrictModel):
     devices: list[DeviceConfig] = Field(min_length=1)
     sync: SyncConfig | None = None
     """Publishing to the cluster (``[sync]``); none: the station keeps its data to itself."""
+    oee: OeeConfig | None = None
+    """Shift calendar for OEE (``[oee]``); none: every hour is planned production time."""
 
     @model_validator(mode="after")
     def _unique_devices(self) -> StationConfig:

@@ -35,7 +35,9 @@ _SETUP = {"setup"}
 Segment = tuple[float, float, str]
 
 
-def segments(changes: Sequence[tuple[float, str | None]], start: float, end: float) -> list[Segment]:
+def segments(
+    changes: Sequence[tuple[float, str | None]], start: float, end: float
+) -> list[Segment]:
     """The state timeline over ``[start, end)`` from its changes ``(time, category)`` (sorted;
     the last change at or before ``start`` gives the state at ``start``; before any: unknown)."""
     result: list[Segment] = []
@@ -65,7 +67,7 @@ def counter_increase(values: np.ndarray) -> int:
     steps = np.diff(v)
     up = steps[steps > 0].sum()
     resets = v[1:][steps < 0].sum()  # the value after a reset was counted from zero
-    return int(round(up + resets))
+    return round(float(up + resets))
 
 
 @dataclass(frozen=True, slots=True)

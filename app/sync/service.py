@@ -14,6 +14,7 @@ from typing import Any
 
 from app.config import StationConfig, SyncConfig
 from app.model import DeviceDiagnostics, SampleBatch
+from app.oee.tracker import OeeTracker
 from app.storage.gateway import DatabaseGateway
 from app.sync.alarms import journal_rows
 from app.sync.outbox import (
@@ -45,6 +46,7 @@ class SyncRecorder:
         *,
         with_journal: bool = True,
         now: float | None = None,
+        config: StationConfig | None = None,
     ) -> None:
         self.gateway = gateway
         self.state = OutboxState()
@@ -53,6 +55,10 @@ class SyncRecorder:
         )
         start = time.time() if now is None else now
         self.summaries = TagSummarizer(tags, interval_s, self.submit, start)
+        self.oee: OeeTracker | None = None
+        if config is not None:
+            tracker = OeeTracker(config, tags, interval_s, self.submit, start)
+            self.oee = tracker if tracker.machines else None
         self.diagnostics = diagnostics
         self.interval_s = interval_s
         self._status_due = window_end(start, interval_s)
@@ -73,9 +79,13 @@ class SyncRecorder:
 
     def on_batch(self, batch: SampleBatch) -> None:
         self.summaries.on_batch(batch)
+        if self.oee is not None:
+            self.oee.on_batch(batch)
 
     def tick(self, now: float) -> None:
         self.summaries.tick(now)
+        if self.oee is not None:
+            self.oee.tick(now)
         if now >= self._status_due:
             self._status_due = window_end(now, self.interval_s)
             self.submit([self.status_message(now)])
@@ -84,6 +94,9 @@ class SyncRecorder:
         """Summarise the interval so far (on stop, after the dispatcher ended)."""
         messages = self.summaries.close(now)
         self.summaries.start = now
+        if self.oee is not None:
+            messages += self.oee.close(now)
+            self.oee.start = now
         if messages:
             self.submit(messages)
         if self.alarm_pull_needed:
@@ -123,7 +136,7 @@ class SyncService:
         diagnostics: Diagnostics | None = None,
     ) -> None:
         self.config = sync
-        self.recorder = SyncRecorder(gateway, tags, sync.interval_s, diagnostics)
+        self.recorder = SyncRecorder(gateway, tags, sync.interval_s, diagnostics, config=config)
         self.purge = OutboxPurge(sync.keep_delivered_days)
         gateway.add_maintenance(self.purge)
         self.publisher = MqttPublisher(sync, config.station, gateway, self.recorder.state)

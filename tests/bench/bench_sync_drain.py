@@ -5,7 +5,8 @@ Run: ``.venv/bin/python tests/bench/bench_sync_drain.py [messages] [rounds]``.
 
 The bare loop publishes the same payload bytes with the same client settings (paho 2, MQTT 5,
 QoS 1, paho's network thread, at most 1,000 unacknowledged like ours, kept by a semaphore:
-paho's own in-flight limit scans every message in flight on each PUBACK, which is slower) and waits for the last PUBACK. Ours starts
+paho's own in-flight limit scans every message in flight on each PUBACK, which is slower)
+and waits for the last PUBACK. Ours starts
 the production publisher on a real SQLite outbox prefilled with summaries (prefilling is not
 timed), without a replay rate limit (``drain_rate = 0``), and stops the clock when every
 message was acknowledged; the delivery marks are then committed and checked.
