@@ -17,6 +17,7 @@ from widgets.events_view import EventsView
 from widgets.header import StationHeader
 from widgets.overview import OverviewView
 from widgets.status import StationStatusBar
+from widgets.sync_status import SyncStatusLabel
 from widgets.theme import set_large_fonts
 from widgets.trend import TrendView
 
@@ -95,6 +96,9 @@ class MainWindow(QMainWindow):
 
         self.status = StationStatusBar(station)
         self.setStatusBar(self.status)
+        if station.sync is not None:  # cluster sync: connected, backlog, last delivery
+            self.sync_status = SyncStatusLabel(station.sync)
+            self.status.addPermanentWidget(self.sync_status)
         self.stop_seconds: float | None = None
 
         # Alarm sound on unless this user turned it off.

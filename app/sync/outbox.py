@@ -24,7 +24,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Column,
@@ -114,9 +114,8 @@ class JournalPull:
     """Asks the outbox's next transaction to copy the alarm journal's new rows."""
 
 
-@dataclass(frozen=True, slots=True)
-class StoredMessage:
-    """A committed outbox row, as the publisher reads it."""
+class StoredMessage(NamedTuple):
+    """A committed outbox row, as the publisher reads it (a tuple: thousands per second)."""
 
     seq: int
     id: str
@@ -126,14 +125,13 @@ class StoredMessage:
     payload: str
 
 
-@dataclass(frozen=True, slots=True)
-class Delivery:
+class Delivery(NamedTuple):
     """The broker's answer for one message."""
 
     seq: int
-    outcome: str = ACKED
-    detail: str | None = None
-    at: float = field(default_factory=time.time)
+    outcome: str
+    detail: str | None
+    at: float
 
 
 OutboxItem = OutboxMessage | JournalPull
@@ -333,7 +331,7 @@ def read_pending(
     if upto is not None:
         query = query.where(outbox.c.seq <= upto)
     with database.connect() as conn:
-        return [StoredMessage(*row) for row in conn.execute(query).tuples()]
+        return [StoredMessage._make(row) for row in conn.execute(query).tuples()]
 
 
 class OutboxPurge(Maintenance):

@@ -331,13 +331,14 @@ class MqttPublisher:
             if room < MIN_ROOM:  # read in chunks: every read costs a query
                 self._sleep(0.05)
                 continue
-            if self.state.newest_seq > live_after:
-                batch = self._read(live_after, None, min(room, READ_CHUNK))
-                if batch:
-                    live_after = batch[-1].seq
+            newest = self.state.newest_seq  # committed, so everything up to it is readable
+            if newest > live_after:
+                batch, read_upto = self._read(live_after, newest, min(room, READ_CHUNK))
+                if read_upto is not None:
+                    live_after = read_upto
                     self._send(client, batch, historical=False)
                     continue
-                live_after = self.state.newest_seq  # all of it delivered meanwhile
+                live_after = newest  # all of it delivered meanwhile
             if not replay_done:
                 if rate:
                     now = time.monotonic()
@@ -345,12 +346,12 @@ class MqttPublisher:
                     last = now
                 want = int(min(room, READ_CHUNK, tokens))
                 if want > 0:
-                    batch = self._read(replay_after, boundary, want)
-                    if not batch:
+                    batch, read_upto = self._read(replay_after, boundary, want)
+                    if read_upto is None:
                         replay_done = True
                         log.info("sync: backlog replayed")
                     else:
-                        replay_after = batch[-1].seq
+                        replay_after = read_upto
                         tokens -= len(batch)
                         self._send(client, batch, historical=True)
                     continue
@@ -358,12 +359,19 @@ class MqttPublisher:
                 continue
             self._sleep(0.1)
 
-    def _read(self, after: int, upto: int | None, limit: int) -> list[StoredMessage]:
+    def _read(
+        self, after: int, upto: int | None, limit: int
+    ) -> tuple[list[StoredMessage], int | None]:
+        """Undelivered messages after ``after`` (without those acknowledged whose marks are not
+        committed yet), and the last number read (None: nothing left)."""
         rows = self.gateway.read(lambda db: read_pending(db, after, upto, limit)).result(30)
+        if not rows:
+            return [], None
+        last = rows[-1].seq
         with self._marked_lock:
             if self._marked:
                 rows = [r for r in rows if r.seq not in self._marked]
-        return rows
+        return rows, last
 
     def _send(self, client: mqtt.Client, batch: Sequence[StoredMessage], historical: bool) -> None:
         flag = "true" if historical else "false"
@@ -392,7 +400,7 @@ class MqttPublisher:
         log.error("sync: message %d rejected: %s", seq, detail)
         with self._marked_lock:
             self._marked.add(seq)
-        self.gateway.submit(self._deliveries, [Delivery(seq, REJECTED, detail)])
+        self.gateway.submit(self._deliveries, [Delivery(seq, REJECTED, detail, time.time())])
         self.state.delivered(1)
         self._rejected += 1
         with self._lock:

@@ -226,7 +226,8 @@ class Receiver:
         self.client.on_subscribe = lambda *args: self.subscribed.set()
         self.client.on_message = self._on_message
         self.client.reconnect_delay_set(1, 30)
-        self.kind = gateway.register(ReceivedWriteKind(self._ack))
+        self.kind = ReceivedWriteKind(self._ack)
+        gateway.register(self.kind)
 
     def _ack(self, mid: int) -> None:
         self.client.ack(mid, 1)
@@ -238,7 +239,7 @@ class Receiver:
         client.subscribe(self.topic, qos=1)
 
     def _on_message(self, client: Any, userdata: Any, message: mqtt.MQTTMessage) -> None:
-        item = Received(message.mid, message.topic, message.payload, time.time())
+        item = Received(message.mid, message.topic, bytes(message.payload), time.time())
         self.gateway.submit(self.kind, [item])
 
     def start(self) -> None:
