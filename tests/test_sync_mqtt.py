@@ -241,3 +241,27 @@ def test_unreachable_host_is_a_status_with_the_backlog_counted(tmp_path: Path) -
         assert "refused" in rig.publisher.status.message.render().lower()
     finally:
         rig.publisher.stop()
+
+
+def test_a_message_too_large_for_the_broker_is_reported_not_retried(tmp_path: Path) -> None:
+    broker = Broker(tmp_path / "broker", extra=("max_packet_size 2000",)).start()
+    rig = Rig(tmp_path / "station.db", broker=broker.url)
+    try:
+        rig.make(2)
+        big = summary(3)
+        big["unit"] = "x" * 5000  # larger than the broker takes (its CONNACK says 2,000 bytes)
+        rig.gateway.submit(rig.kind, [OutboxMessage("summary", "summary/press/force", big)])
+        rig.make(2)
+        rig.publisher.start()
+        wait_until(lambda: rig.delivered() == [1, 2, 4, 5], 15, "the others delivered")
+        status = rig.publisher.status
+        assert status.rejected == 1 and status.last_error is not None
+        assert status.last_error.id == "sync.rejected"
+        assert "bytes" in status.last_error.render()
+        conn = sqlite3.connect(rig.db)
+        (outcome,) = conn.execute("SELECT outcome FROM sync_outbox WHERE seq = 3").fetchone()
+        conn.close()
+        assert outcome == "rejected" and status.backlog == 0
+    finally:
+        rig.publisher.stop()
+        broker.stop()
