@@ -182,3 +182,42 @@ def test_outbox_survives_kill_9_without_holes_and_copies_alarms(tmp_path: Path) 
     copied = [p["journal_seq"] for _, _, k, _, p in final if k == "alarm"]
     assert copied == [s for (s,) in journal] and copied
     assert {t for _, _, k, t, _ in final if k == "alarm"} == {"alarm/press"}
+
+
+def test_sync_added_later_sends_the_alarms_from_then_on_not_the_stations_past(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "station.db"
+    config = station_config(tmp_path)
+    text = config.read_text(encoding="utf-8")
+    without = tmp_path / "without_sync.toml"
+    without.write_text(text.split("\n[sync]")[0], encoding="utf-8")
+    proc = headless(without, db)
+
+    def journal() -> list[int]:
+        conn = sqlite3.connect(db, timeout=5)
+        try:
+            return [s for (s,) in conn.execute("SELECT seq FROM alarm_journal ORDER BY seq")]
+        except sqlite3.OperationalError:
+            return []
+        finally:
+            conn.close()
+
+    try:
+        deadline = time.monotonic() + 30
+        while len(journal()) < 2:  # the limit alarm trips and clears with the sine
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+    past = journal()
+    proc = headless(config, db)
+    try:
+        wait_rows(db, proc, lambda r: any(k == "alarm" for _, _, k, *_ in r))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+    copied = [p["journal_seq"] for _, _, k, _, p in rows(db) if k == "alarm"]
+    assert copied and min(copied) > max(past)
+    assert copied == [s for s in journal() if s > max(past)]

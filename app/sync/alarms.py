@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, inspect, select
 
 from app.alarms.journal import journal_table as journal
 
@@ -60,3 +60,10 @@ def journal_rows(conn: Connection, cursor: int) -> list[tuple[int, float, str, d
         }
         rows.append((int(m["seq"]), float(m["ts"]), str(m["device"]), body))
     return rows
+
+
+def journal_newest(conn: Connection) -> int | None:
+    """The newest journal sequence number (0: empty), or None when there is no journal."""
+    if not inspect(conn).has_table(journal.name):
+        return None
+    return int(conn.execute(select(func.max(journal.c.seq))).scalar() or 0)

@@ -190,9 +190,15 @@ class OutboxWriteKind(WriteKind[OutboxItem]):
     urgent = True
     max_batch = 5000
 
-    def __init__(self, state: OutboxState, journal: JournalRows | None = None) -> None:
+    def __init__(
+        self,
+        state: OutboxState,
+        journal: JournalRows | None = None,
+        journal_newest: Callable[[Connection], int | None] | None = None,
+    ) -> None:
         self.state = state
         self.journal = journal
+        self.journal_newest = journal_newest
         self._written: tuple[int, int] = (0, 0)  # (newest seq, count) of the last write
 
     def create(self, database: Database) -> None:
@@ -203,7 +209,11 @@ class OutboxWriteKind(WriteKind[OutboxItem]):
             if NEXT_SEQ not in have:
                 conn.execute(insert(meta).values(key=NEXT_SEQ, value=newest + 1))
             if JOURNAL_CURSOR not in have:
-                conn.execute(insert(meta).values(key=JOURNAL_CURSOR, value=0))
+                # Sync starts now: the alarms of the station's past are not sent.
+                start = self.journal_newest(conn) if self.journal_newest else None
+                conn.execute(insert(meta).values(key=JOURNAL_CURSOR, value=start or 0))
+            if self.journal_newest is not None and self.journal_newest(conn) is None:
+                self.journal = None  # no alarm journal in this database: nothing to copy
             pending = conn.execute(
                 select(func.count()).select_from(outbox).where(outbox.c.delivered.is_(None))
             ).scalar_one()

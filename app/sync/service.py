@@ -16,7 +16,7 @@ from app.config import StationConfig, SyncConfig
 from app.model import DeviceDiagnostics, SampleBatch
 from app.oee.tracker import OeeTracker
 from app.storage.gateway import DatabaseGateway
-from app.sync.alarms import journal_rows
+from app.sync.alarms import journal_newest, journal_rows
 from app.sync.outbox import (
     JournalPull,
     OutboxMessage,
@@ -51,7 +51,11 @@ class SyncRecorder:
         self.gateway = gateway
         self.state = OutboxState()
         self.kind = gateway.register(
-            OutboxWriteKind(self.state, journal_rows if with_journal else None)
+            OutboxWriteKind(
+                self.state,
+                journal_rows if with_journal else None,
+                journal_newest if with_journal else None,
+            )
         )
         start = time.time() if now is None else now
         self.summaries = TagSummarizer(tags, interval_s, self.submit, start)
