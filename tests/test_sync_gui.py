@@ -39,3 +39,30 @@ def test_status_bar_says_why_it_is_not_connected(tmp_path: Path, qtbot, open_win
         lambda: "1 waiting" not in label.text() and "0 waiting" not in label.text(), timeout=15_000
     )  # summaries pile up while the broker is away
     assert "Last problem:" in label.toolTip()
+
+
+def test_oee_screen_shows_each_machines_figures(tmp_path: Path, qtbot, open_window) -> None:  # type: ignore[no-untyped-def]
+    text = (CONFIGS / "sim_line.toml").read_text(encoding="utf-8")
+    # The press runs all the time (state 1) and counts one part per 0.5 s poll of "cycles";
+    # with an ideal cycle of 0.4 s its performance is about 80 %.
+    text = text.replace(
+        'states = { "0" = "Stopped", "1" = "Running" }',
+        'states = { "0" = "Stopped", "1" = "Running" }\n'
+        'production = { good = "cycles", ideal_cycle_s = 0.4 }',
+    )
+    text += f'\n[sync]\nbroker = "mqtt://127.0.0.1:{free_tcp_port()}"\ninterval_s = 2.0\n'
+    path = tmp_path / "line.toml"
+    path.write_text(text, encoding="utf-8")
+    window = open_window(load_config(path))
+    view = window.oee
+    assert window.tabs.indexOf(view) >= 0 and view.cell(0, 0) == "Press"
+    # The second closed interval is a whole one (the first began at start-up).
+    tracker = window.station.sync.recorder.oee
+    qtbot.waitUntil(lambda: "press" in tracker.last, timeout=15_000)
+    seen = tracker.last["press"].end
+    qtbot.waitUntil(lambda: tracker.last["press"].end > seen, timeout=15_000)
+    qtbot.waitUntil(lambda: view.cell(0, 1) == "100.0 %", timeout=5_000)
+    performance = float(view.cell(0, 2).split()[0])
+    assert 60 <= performance <= 100, view.cell(0, 2)
+    assert view.cell(0, 3) == "100.0 %"  # no reject counter: every part good
+    assert view.caption.text().startswith("Last interval, ending")

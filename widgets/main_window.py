@@ -15,6 +15,7 @@ from widgets.bridge import EngineBridge
 from widgets.devices_view import DevicesView
 from widgets.events_view import EventsView
 from widgets.header import StationHeader
+from widgets.oee_view import OeeView
 from widgets.overview import OverviewView
 from widgets.status import StationStatusBar
 from widgets.sync_status import SyncStatusLabel
@@ -85,6 +86,9 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.alarms.history, AlarmWidgets.history_title())
         self.tabs.addTab(self.alarms.performance, AlarmWidgets.performance_title())
         self.tabs.addTab(self.devices, self.tr("Devices"))
+        if station.sync is not None and station.sync.recorder.oee is not None:
+            self.oee = OeeView(station.sync.recorder.oee)
+            self.tabs.addTab(self.oee, self.tr("OEE"))
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         self.overview.follow_alarms(self.alarms.bridge.model, self.alarms.bridge.updated)

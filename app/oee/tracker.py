@@ -108,6 +108,7 @@ class OeeTracker:
     def close(self, end: float) -> list[OutboxMessage]:
         """Each machine's OEE over the interval ending at ``end``; starts the next one."""
         messages: list[OutboxMessage] = []
+        latest = dict(self.last)  # replaced whole below: the OEE screen reads it meanwhile
         planned = self.planned(self.start, end)
         micro = self.config.oee.micro_stop_s if self.config.oee else 120.0
         for name, m in self.machines.items():
@@ -122,7 +123,7 @@ class OeeTracker:
                 start=self.start,
                 end=end,
             )
-            self.last[name] = result
+            latest[name] = result
             messages.append(
                 OutboxMessage(
                     kind="oee", topic=subtopic("oee", name), body=result.to_dict(name), created=end
@@ -135,4 +136,5 @@ class OeeTracker:
             # that straddle the boundary count in the next interval).
             m.good = m.good[-1:]
             m.reject = m.reject[-1:]
+        self.last = latest
         return messages
