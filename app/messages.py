@@ -130,6 +130,14 @@ CATALOGUE: dict[str, str] = {
         "Broker {broker} refused the client id {client_id}; retrying in {retry_s:g} s"
     ),
     "sync.refused": "Broker {broker} refused the connection ({detail}); retrying in {retry_s:g} s",
+    "sync.closed": (
+        "Broker {broker} closed the connection before accepting it ({detail}); "
+        "retrying in {retry_s:g} s"
+    ),
+    "sync.closed.tls": (
+        "Broker {broker} closed the TLS connection before accepting it ({detail}): does it "
+        "require a client certificate? Retrying in {retry_s:g} s"
+    ),
     "sync.lost": "Connection to {broker} lost ({detail}); retrying in {retry_s:g} s",
     "sync.no_password": (
         "The environment variable {variable} that holds the broker password is not set; "

@@ -153,7 +153,8 @@ def _session_forever() -> Any:
 
 
 def make_ca(directory: Path, name: str = "ca") -> dict[str, Path]:
-    """A test CA and a server certificate for 127.0.0.1 / localhost signed by it (openssl)."""
+    """A test CA, a server certificate for 127.0.0.1 / localhost and a client certificate,
+    both signed by it (openssl)."""
     directory.mkdir(parents=True, exist_ok=True)
     ca_key, ca = directory / f"{name}.key", directory / f"{name}.pem"
     key, csr, cert = directory / "server.key", directory / "server.csr", directory / "server.pem"
@@ -207,4 +208,39 @@ def make_ca(directory: Path, name: str = "ca") -> dict[str, Path]:
         "-out",
         str(cert),
     )
-    return {"ca": ca, "cert": cert, "key": key}
+    client_key, client_csr = directory / "client.key", directory / "client.csr"
+    client_cert = directory / "client.pem"
+    run(
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=WS-01",
+        "-keyout",
+        str(client_key),
+        "-out",
+        str(client_csr),
+    )
+    run(
+        "x509",
+        "-req",
+        "-in",
+        str(client_csr),
+        "-CA",
+        str(ca),
+        "-CAkey",
+        str(ca_key),
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-out",
+        str(client_cert),
+    )
+    return {
+        "ca": ca,
+        "cert": cert,
+        "key": key,
+        "client_cert": client_cert,
+        "client_key": client_key,
+    }

@@ -265,3 +265,38 @@ def test_a_message_too_large_for_the_broker_is_reported_not_retried(tmp_path: Pa
     finally:
         rig.publisher.stop()
         broker.stop()
+
+
+def test_client_certificate_required_by_the_broker(tmp_path: Path) -> None:
+    ca = make_ca(tmp_path / "pki")
+    broker = Broker(tmp_path / "broker", tls=ca, extra=("require_certificate true",)).start()
+    url = f"mqtts://127.0.0.1:{broker.port}"
+    with_cert = Rig(
+        tmp_path / "a.db",
+        broker=url,
+        tls={
+            "ca_file": str(ca["ca"]),
+            "cert_file": str(ca["client_cert"]),
+            "key_file": str(ca["client_key"]),
+        },
+    )
+    without = Rig(tmp_path / "b.db", broker=url, tls={"ca_file": str(ca["ca"])}, client_id="y")
+    try:
+        with_cert.make(3)
+        without.make(3)
+        with_cert.publisher.start()
+        without.publisher.start()
+        wait_until(lambda: with_cert.delivered() == [1, 2, 3], 15, "delivery with a certificate")
+        # Without one the handshake (or the first read after it) fails: a status, a retry.
+        wait_until(
+            lambda: without.publisher.status.message.id in {"sync.tls", "sync.closed.tls"},
+            10,
+            "a status for the missing certificate",
+        )
+        assert not without.publisher.status.connected and without.delivered() == []
+        assert "certificate" in without.publisher.status.message.render()
+        assert without.publisher._thread is not None and without.publisher._thread.is_alive()
+    finally:
+        with_cert.publisher.stop()
+        without.publisher.stop()
+        broker.stop()

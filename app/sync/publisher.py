@@ -63,6 +63,7 @@ READ_CHUNK = 1000
 MIN_ROOM = WINDOW // 4
 CONNECT_TIMEOUT_S = 10.0
 PAYLOAD_VERSION = 1
+NO_ANSWER = "no answer to CONNECT"
 
 _CREDENTIALS = {0x86, 0x8C}  # bad user name or password, bad authentication method
 _NOT_AUTHORISED = {0x87}  # mosquitto's answer to a wrong password and to a refused client id
@@ -263,7 +264,7 @@ class MqttPublisher:
             deadline = time.monotonic() + CONNECT_TIMEOUT_S
             while self._connack is None and self._lost is None and not self._stop.is_set():
                 if time.monotonic() > deadline:
-                    self._lost = "no answer to CONNECT"
+                    self._lost = NO_ANSWER
                     break
                 self._sleep(0.1)
             if self._connack is None or self._connack.is_failure:
@@ -289,8 +290,11 @@ class MqttPublisher:
 
     def _refused(self, backoff: float) -> None:
         code = self._connack
-        if code is None:
-            message = Message("sync.unreachable", self._params(backoff, detail=self._lost or ""))
+        if code is None and self._lost == NO_ANSWER:
+            message = Message("sync.unreachable", self._params(backoff, detail=self._lost))
+        elif code is None:  # dropped between the handshake and CONNACK
+            hint = "sync.closed.tls" if self.config.uses_tls else "sync.closed"
+            message = Message(hint, self._params(backoff, detail=self._lost or ""))
         elif code.value in _CREDENTIALS:
             message = Message("sync.refused.credentials", self._params(backoff))
         elif code.value in _NOT_AUTHORISED:
