@@ -253,3 +253,63 @@ def test_the_tracker_puts_each_intervals_oee_into_the_outbox(tmp_path) -> None: 
     assert body["performance"] == pytest.approx(30 * 92 / 1500)
     assert body["oee"] == pytest.approx(30 * 90 / 1800)
     assert body["losses"]["breakdowns_s"] == 300
+
+
+def test_a_shift_report_combines_the_intervals_of_the_shift(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import sqlite3
+
+    from app.config_loader import load_config
+    from app.model import Quality, SampleBatch
+    from app.sync.service import SyncRecorder
+    from app.tags import TagTable
+    from tests.alarm_support import open_gateway
+
+    path = tmp_path / "cell.toml"
+    # One shift 10:00-11:00 without breaks; the tracker closes an interval every 30 minutes.
+    path.write_text(
+        CELL.replace('start = "06:00"\nend = "14:00"', 'start = "10:00"\nend = "11:00"').replace(
+            'breaks = [{ start = "09:00", end = "09:30" }]\n', ""
+        ),
+        encoding="utf-8",
+    )
+    config = load_config(path)
+    table = TagTable(config)
+    ids = [table.by_name(f"cnc.{n}").id for n in ("state", "good", "reject")]
+    gateway = open_gateway(tmp_path / "station.db")
+    start = at("2026-12-03 10:00")
+    recorder = SyncRecorder(gateway, table, 1800.0, with_journal=False, now=start, config=config)
+    tracker = recorder.oee
+    assert tracker is not None
+
+    def poll(t: float, state: int, good: int, reject: int) -> None:
+        tracker.on_batch(
+            SampleBatch.uniform(
+                "cnc",
+                np.asarray(ids, dtype=np.int32),
+                t,
+                np.asarray([state, good, reject], dtype=np.float64),
+                np.zeros(3, dtype=np.uint8) + Quality.GOOD,
+            )
+        )
+
+    poll(start, 1, 0, 0)
+    poll(start + 1500, 3, 50, 0)  # 10:25 fault for 10 minutes
+    poll(start + 2100, 1, 50, 0)
+    poll(start + 3599, 1, 100, 5)
+    tracker.tick(start + 1800)
+    tracker.tick(start + 3600)
+    assert gateway.flush()
+    conn = sqlite3.connect(tmp_path / "station.db")
+    found = conn.execute("SELECT topic, payload FROM sync_outbox ORDER BY seq").fetchall()
+    conn.close()
+    topics = [t for t, _ in found]
+    assert topics == ["oee/cnc", "oee/cnc/shift", "oee/cnc"]
+    shift = json.loads(found[1][1])
+    assert (shift["shift"], shift["day"]) == ("day", "2026-12-03")
+    assert shift["planned_s"] == 3600 and shift["run_s"] == 3000
+    assert (shift["good"], shift["reject"]) == (100, 5)
+    assert shift["availability"] == pytest.approx(3000 / 3600)
+    assert shift["performance"] == pytest.approx(30 * 105 / 3000)
+    assert shift["oee"] == pytest.approx(30 * 100 / 3600)
+    assert shift["losses"]["breakdowns_s"] == 600

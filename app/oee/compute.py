@@ -177,3 +177,43 @@ def compute(
         micro_stops=micro_stops,
         losses=losses,
     )
+
+
+def combine(parts: Sequence[OeeResult], ideal_cycle_s: float | None) -> OeeResult:
+    """One result over several (a shift made of intervals): durations and counts add up, the
+    ratios are computed again from the sums."""
+    state_s: dict[str, float] = {}
+    losses: dict[str, float] = {}
+    for part in parts:
+        for key, value in part.state_s.items():
+            state_s[key] = state_s.get(key, 0.0) + value
+        for key, value in part.losses.items():
+            losses[key] = losses.get(key, 0.0) + value
+    planned_s = sum(p.planned_s for p in parts)
+    planned_stop_s = sum(p.planned_stop_s for p in parts)
+    run_s = sum(p.run_s for p in parts)
+    good = sum(p.good for p in parts)
+    reject = sum(p.reject for p in parts)
+    made = good + reject
+    availability = _ratio(run_s, planned_s - planned_stop_s)
+    performance = _ratio(ideal_cycle_s * made, run_s) if ideal_cycle_s else None
+    quality = _ratio(good, made)
+    oee = None
+    if availability is not None and performance is not None and quality is not None:
+        oee = availability * performance * quality
+    return OeeResult(
+        start=min((p.start for p in parts), default=0.0),
+        end=max((p.end for p in parts), default=0.0),
+        planned_s=planned_s,
+        planned_stop_s=planned_stop_s,
+        run_s=run_s,
+        state_s=state_s,
+        good=good,
+        reject=reject,
+        availability=availability,
+        performance=performance,
+        quality=quality,
+        oee=oee,
+        micro_stops=sum(p.micro_stops for p in parts),
+        losses=losses,
+    )

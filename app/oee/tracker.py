@@ -16,8 +16,8 @@ import numpy as np
 
 from app.config import DeviceConfig, StationConfig
 from app.model import Quality, SampleBatch
-from app.oee.calendar import Interval, planned_time
-from app.oee.compute import OeeResult, compute, counter_increase, segments
+from app.oee.calendar import Interval, intersect, planned_time, shift_instances
+from app.oee.compute import OeeResult, combine, compute, counter_increase, segments
 from app.sync.outbox import OutboxMessage
 from app.sync.summaries import window_end
 from app.sync.topics import subtopic
@@ -36,8 +36,9 @@ class _Machine:
     state: str | None = None
     """The category at the start of the interval (carried over)."""
     changes: list[tuple[float, str | None]] = field(default_factory=list)
-    good: list[float] = field(default_factory=list)
-    reject: list[float] = field(default_factory=list)
+    good: list[tuple[float, float]] = field(default_factory=list)
+    """Counter readings ``(time, value)``; the first may be the last of the interval before."""
+    reject: list[tuple[float, float]] = field(default_factory=list)
 
 
 class OeeTracker:
@@ -70,6 +71,9 @@ class OeeTracker:
         self.start = now
         self.end = window_end(now, interval_s)
         self.last: dict[str, OeeResult] = {}
+        # Parts of the shifts in progress: (machine, shift, day) -> interval results.
+        self.shift_parts: dict[tuple[str, str, str], list[OeeResult]] = {}
+        self.shift_spans: dict[tuple[str, str, str], tuple[float, float]] = {}
 
     def on_batch(self, batch: SampleBatch) -> None:
         machine = self.machines.get(batch.device)
@@ -87,9 +91,9 @@ class OeeTracker:
                 if not known or category != last:
                     machine.changes.append((float(batch.timestamps[index]), category))
             if tag_id == machine.good_id:
-                machine.good.append(value)
+                machine.good.append((float(batch.timestamps[index]), value))
             if tag_id == machine.reject_id:
-                machine.reject.append(value)
+                machine.reject.append((float(batch.timestamps[index]), value))
 
     def tick(self, now: float) -> None:
         if now < self.end:
@@ -105,6 +109,61 @@ class OeeTracker:
             return [(start, end)]
         return planned_time(self.config.oee, start, end)
 
+    @staticmethod
+    def _count(readings: list[tuple[float, float]], start: float, end: float) -> int:
+        """Parts counted from ``start`` to ``end`` (the last reading before ``start`` is the
+        baseline)."""
+        before = [v for t, v in readings if t < start][-1:]
+        inside = [v for t, v in readings if start <= t < end]
+        return counter_increase(np.asarray(before + inside))
+
+    def _part(
+        self,
+        m: _Machine,
+        changes: list[tuple[float, str | None]],
+        planned: list[Interval],
+        start: float,
+        end: float,
+        micro: float,
+    ) -> OeeResult:
+        return compute(
+            segments(changes, start, end),
+            intersect(planned, [(start, end)]),
+            self._count(m.good, start, end),
+            self._count(m.reject, start, end) if m.reject_id is not None else 0,
+            m.ideal_cycle_s,
+            micro,
+            start=start,
+            end=end,
+        )
+
+    def _shifts(
+        self,
+        name: str,
+        m: _Machine,
+        changes: list[tuple[float, str | None]],
+        planned: list[Interval],
+        end: float,
+        micro: float,
+    ) -> list[OutboxMessage]:
+        """Add this interval to each shift it touches; a shift that ended becomes a report."""
+        if self.config.oee is None:
+            return []
+        reports = []
+        for shift, day, (a, b), _ in shift_instances(self.config.oee, self.start, end):
+            key = (name, shift.name, day.isoformat())
+            part = self._part(m, changes, planned, max(a, self.start), min(b, end), micro)
+            self.shift_parts.setdefault(key, []).append(part)
+            self.shift_spans[key] = (a, b)
+            if b <= end:
+                result = combine(self.shift_parts.pop(key), m.ideal_cycle_s)
+                self.shift_spans.pop(key)
+                body = {**result.to_dict(name), "shift": shift.name, "day": day.isoformat()}
+                reports.append(
+                    OutboxMessage("oee", subtopic("oee", name, "shift"), body, created=b)
+                )
+        return reports
+
     def close(self, end: float) -> list[OutboxMessage]:
         """Each machine's OEE over the interval ending at ``end``; starts the next one."""
         messages: list[OutboxMessage] = []
@@ -113,28 +172,27 @@ class OeeTracker:
         micro = self.config.oee.micro_stop_s if self.config.oee else 120.0
         for name, m in self.machines.items():
             changes = ([(-math.inf, m.state)] if m.state is not None else []) + m.changes
-            result = compute(
-                segments(changes, self.start, end),
-                planned,
-                counter_increase(np.asarray(m.good)),
-                counter_increase(np.asarray(m.reject)) if m.reject_id is not None else 0,
-                m.ideal_cycle_s,
-                micro,
-                start=self.start,
-                end=end,
-            )
+            result = self._part(m, changes, planned, self.start, end, micro)
+            messages.extend(self._shifts(name, m, changes, planned, end, micro))
             latest[name] = result
             messages.append(
                 OutboxMessage(
                     kind="oee", topic=subtopic("oee", name), body=result.to_dict(name), created=end
                 )
             )
-            if m.changes:
-                m.state = m.changes[-1][1]
-            m.changes = []
-            # The last reading starts the next interval's count (parts between two readings
-            # that straddle the boundary count in the next interval).
-            m.good = m.good[-1:]
-            m.reject = m.reject[-1:]
+            # What came with a timestamp past the end (before the tick) belongs to the next
+            # interval; the state at the end and the last reading before it carry over.
+            before = [c for c in m.changes if c[0] < end]
+            if before:
+                m.state = before[-1][1]
+            m.changes = [c for c in m.changes if c[0] >= end]
+            m.good = _carry(m.good, end)
+            m.reject = _carry(m.reject, end)
         self.last = latest
         return messages
+
+
+def _carry(readings: list[tuple[float, float]], end: float) -> list[tuple[float, float]]:
+    """The readings the next interval needs: the last one before ``end`` and those after."""
+    before = [r for r in readings if r[0] < end][-1:]
+    return before + [r for r in readings if r[0] >= end]
