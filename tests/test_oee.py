@@ -313,3 +313,20 @@ def test_a_shift_report_combines_the_intervals_of_the_shift(tmp_path) -> None:  
     assert shift["performance"] == pytest.approx(30 * 105 / 3000)
     assert shift["oee"] == pytest.approx(30 * 100 / 3600)
     assert shift["losses"]["breakdowns_s"] == 600
+    import jsonschema
+
+    from tests.test_sync_mqtt import SCHEMA
+
+    station = {"company": "c", "site": "s", "line": "l", "station": "x"}
+    for _, payload in found:  # as the publisher wraps them
+        envelope = {
+            "v": 1,
+            "id": "6d2b9ff4-7547-479b-9c48-03b37ef0070a",
+            "seq": 1,
+            "kind": "oee",
+            "created": 0.0,
+            "historical": False,
+            "station": station,
+            "data": json.loads(payload),
+        }
+        jsonschema.validate(envelope, SCHEMA)

@@ -13,12 +13,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+import jsonschema
+
 from app.config_loader import load_config
 from app.station import Station
 from app.sync.outbox import OutboxMessage, OutboxState, OutboxWriteKind
 from tests.alarm_support import open_gateway
 from tests.conftest import CONFIGS
 from tests.mqtt_support import Broker, Collector
+from tests.test_sync_mqtt import SCHEMA
 from tests.waiting import wait_until
 
 
@@ -94,6 +97,10 @@ def test_broker_down_for_30_s_every_summary_arrives_once_in_order(tmp_path: Path
     assert in_order(live), [m["seq"] for m in live]
     # Replayed messages were made while the broker was away (or sent but not acknowledged).
     assert all(m["created"] <= outage_started + broker_down + 15 for m in replayed)
+    # What a real station sends (summaries of every tag, status) matches the documented schema.
+    for message in unique.values():
+        jsonschema.validate(message, SCHEMA)
+    assert {m["kind"] for m in unique.values()} >= {"summary", "status"}
     per_topic: dict[str, list[dict[str, Any]]] = {}
     for m in unique.values():
         per_topic.setdefault(m["data"].get("tag", "status"), []).append(m)
