@@ -64,3 +64,41 @@ def test_check_config_names_the_key(tmp_path: Path, table: str, expected: str) -
     assert result.returncode == 2, result.stdout + result.stderr
     assert expected in result.stdout + result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        (
+            '[[oee.shifts]]\nname = "day"\nstart = "06:00"\nend = "14:00"\n'
+            'breaks = [{ start = "05:00", end = "05:30" }]',
+            "oee.shifts[0].breaks[0]: the break 05:00-05:30 is not inside the shift 06:00-14:00",
+        ),
+        (
+            '[oee]\ntimezone = "Mars/Olympus"\n[[oee.shifts]]\nname = "d"\nstart = "06:00"\n'
+            'end = "14:00"',
+            "oee.timezone: unknown time zone 'Mars/Olympus'",
+        ),
+        (
+            '[[oee.shifts]]\nname = "d"\nstart = "06:00"\nend = "14:00"\n'
+            "[[oee.planned_stops]]\nstart = 2026-12-24T10:00:00\nend = 2026-12-24T09:00:00",
+            "oee.planned_stops[0].end: a planned stop must end after it starts",
+        ),
+    ],
+)
+def test_check_config_names_the_oee_key(tmp_path: Path, table: str, expected: str) -> None:
+    result = check(write(tmp_path, f"\n{table}\n"))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert expected in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_shift_calendar_loads(tmp_path: Path) -> None:
+    config = load_config(
+        write(
+            tmp_path,
+            '\n[oee]\ntimezone = "Asia/Seoul"\nholidays = [2026-12-25]\n'
+            '[[oee.shifts]]\nname = "night"\nstart = "22:00"\nend = "06:00"\n',
+        )
+    )
+    assert config.oee is not None and config.oee.shifts[0].length_min == 480
