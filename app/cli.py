@@ -22,6 +22,8 @@ from app.commands import (
     alarms,
     audit,
     check_config,
+    cluster,
+    cluster_receiver,
     defects,
     demo,
     detect,
@@ -56,6 +58,8 @@ COMMANDS: tuple[ModuleType, ...] = (
     users,
     audit,
     orders,
+    cluster_receiver,
+    cluster,
 )
 
 

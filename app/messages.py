@@ -132,6 +132,38 @@ CATALOGUE: dict[str, str] = {
     "quality.bad_measured": "measured value '{text}' is not NAME=NUMBER",
     "quality.notes_too_long": "notes are longer than {limit} characters",
     "quality.denied": "{user} may not {action}: {reason}",
+    # Cluster sync (app/sync): the publisher's status, shown in the status bar and the log.
+    "sync.off": "Sync off",
+    "sync.connecting": "Connecting to {broker}",
+    "sync.connected": "Connected to {broker}",
+    "sync.unreachable": "Broker {broker} unreachable ({detail}); retrying in {retry_s:g} s",
+    "sync.tls": "TLS with {broker} failed ({detail}); retrying in {retry_s:g} s",
+    "sync.refused.credentials": (
+        "Broker {broker} refused the user name or password; retrying in {retry_s:g} s"
+    ),
+    "sync.refused.not_authorised": (
+        "Broker {broker} refused {client_id} as not authorised (check the user name, the "
+        "password and the client id); retrying in {retry_s:g} s"
+    ),
+    "sync.refused.client_id": (
+        "Broker {broker} refused the client id {client_id}; retrying in {retry_s:g} s"
+    ),
+    "sync.refused": "Broker {broker} refused the connection ({detail}); retrying in {retry_s:g} s",
+    "sync.closed": (
+        "Broker {broker} closed the connection before accepting it ({detail}); "
+        "retrying in {retry_s:g} s"
+    ),
+    "sync.closed.tls": (
+        "Broker {broker} closed the TLS connection before accepting it ({detail}): does it "
+        "require a client certificate? Retrying in {retry_s:g} s"
+    ),
+    "sync.lost": "Connection to {broker} lost ({detail}); retrying in {retry_s:g} s",
+    "sync.no_password": (
+        "The environment variable {variable} that holds the broker password is not set; "
+        "retrying in {retry_s:g} s"
+    ),
+    "sync.backlog": "{count} messages wait to be sent (warning at {limit})",
+    "sync.rejected": "The broker rejected message {seq} ({detail}); it is not sent again",
 }
 
 

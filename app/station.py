@@ -34,6 +34,7 @@ from app.storage import history as history_query
 from app.storage.history import HistorySeries
 from app.storage.retention import Retention
 from app.storage.state import StateStore
+from app.sync.service import SyncService
 from app.users import (
     AuditingPolicy,
     Authenticator,
@@ -56,7 +57,7 @@ BASELINE_SAVE_INTERVAL_S = 300.0
 
 
 class Station:
-    """Engine, storage, alarms and anomaly detectors wired together (cluster sync comes next)."""
+    """Engine, storage, alarms and anomaly detectors wired together and cluster sync."""
 
     def __init__(
         self,
@@ -132,6 +133,15 @@ class Station:
         self._baselines_saved = time.time()
         self.engine.subscribe(self._detect)
         self.engine.subscribe_ticks(self._save_baselines_now_and_then)
+        # Cluster sync: summaries into the outbox on the dispatcher, published by its thread.
+        self.sync: SyncService | None = None
+        if config.sync is not None:
+            self.sync = SyncService(
+                config, config.sync, self.gateway, self.engine.tags, self.engine.diagnostics
+            )
+            self.engine.subscribe(self.sync.recorder.on_batch)
+            self.engine.subscribe_ticks(self.sync.recorder.tick)
+            self.alarms.add_listener(self.sync.recorder.pull_journal)
         self._running = False
 
     def history(
@@ -238,6 +248,8 @@ class Station:
         """Start writing, then start polling."""
         self.gateway.start()
         self.engine.start()
+        if self.sync is not None:
+            self.sync.start()
         self._running = True
         log.info(
             "station %s started: %d devices, %d tags, database %s",
@@ -255,6 +267,10 @@ class Station:
         self.engine.stop(timeout)
         self.orders.save_accrued()
         self.save_baselines()
+        if self.sync is not None:
+            # The interval so far becomes a (shorter) summary: a clean stop leaves no hole.
+            self.sync.recorder.close_partial(time.time())
+            self.sync.stop()
         if not self.gateway.stop(timeout=5.0):
             log.error("station stopped with %d rows not written", self.gateway.pending())
         self.db.dispose()

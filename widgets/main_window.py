@@ -28,10 +28,12 @@ from widgets.events_view import EventsView
 from widgets.header import StationHeader
 from widgets.kiosk import Kiosk
 from widgets.line_layout import LineLayoutView
+from widgets.oee_view import OeeView
 from widgets.orders_view import OrdersView
 from widgets.overview import OverviewView
 from widgets.quality import QualityScreen
 from widgets.status import StationStatusBar
+from widgets.sync_status import SyncStatusLabel
 from widgets.theme import set_large_fonts
 from widgets.trend import TrendView
 from widgets.users import SessionController, SignInStrip
@@ -120,6 +122,9 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.audit, self.tr("Audit trail"))
         self.quality = QualityScreen(station.quality, station.gateway)
         self.tabs.addTab(self.quality, self.tr("Quality"))
+        if station.sync is not None and station.sync.recorder.oee is not None:
+            self.oee = OeeView(station.sync.recorder.oee)
+            self.tabs.addTab(self.oee, self.tr("OEE"))
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         self.overview.follow_alarms(self.alarms.bridge.model, self.alarms.bridge.updated)
@@ -135,6 +140,9 @@ class MainWindow(QMainWindow):
 
         self.status = StationStatusBar(station)
         self.setStatusBar(self.status)
+        if station.sync is not None:  # cluster sync: connected, backlog, last delivery
+            self.sync_status = SyncStatusLabel(station.sync)
+            self.status.addPermanentWidget(self.sync_status)
         self.stop_seconds: float | None = None
 
         # Alarm sound on unless this user turned it off.

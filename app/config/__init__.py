@@ -13,6 +13,7 @@ from app.config.errors import (
     validation_lines,
     validation_problems,
 )
+from app.config.oee import OeeConfig
 from app.config.schema import (
     DataType,
     DeviceConfig,
@@ -26,6 +27,7 @@ from app.config.schema import (
     TagConfig,
     implied_category,
 )
+from app.config.sync import SyncConfig, TlsConfig
 
 __all__ = [
     "IDENTIFIER",
@@ -36,6 +38,7 @@ __all__ = [
     "LocatedError",
     "Location",
     "MachineState",
+    "OeeConfig",
     "ProductionConfig",
     "SecurityConfig",
     "StateCategory",
@@ -43,7 +46,9 @@ __all__ = [
     "StationInfo",
     "StorageConfig",
     "StrictModel",
+    "SyncConfig",
     "TagConfig",
+    "TlsConfig",
     "format_location",
     "implied_category",
     "validation_lines",

@@ -22,9 +22,11 @@ from app.config.base import Identifier, StrictModel, repeated
 from app.config.detectors import DeviceDetectors, TagDetectors
 from app.config.errors import LocatedError
 from app.config.layout import LayoutConfig
+from app.config.oee import OeeConfig
 from app.config.quality import QualityConfig
 from app.config.sharing import SharingConfig
 from app.config.stock import StockItem
+from app.config.sync import SyncConfig
 
 DataType = Literal[
     "bool",
@@ -180,6 +182,8 @@ class ProductionConfig(StrictModel):
     """Tag counting rejected parts."""
     target_per_hour: float | None = Field(default=None, gt=0)
     """Planned output in good parts per hour."""
+    ideal_cycle_s: float | None = Field(default=None, gt=0)
+    """Fastest possible time for one part (OEE performance)."""
 
 
 class DeviceConfig(StrictModel):
@@ -280,6 +284,10 @@ class StationConfig(StrictModel):
     stock: list[StockItem] = Field(default_factory=list)
     """Finished goods and materials counted at this station, with low-stock warnings."""
     quality: QualityConfig = Field(default_factory=QualityConfig)
+    sync: SyncConfig | None = None
+    """Publishing to the cluster (``[sync]``); none: the station keeps its data to itself."""
+    oee: OeeConfig | None = None
+    """Shift calendar for OEE (``[oee]``); none: every hour is planned production time."""
 
     @model_validator(mode="after")
     def _unique_devices(self) -> StationConfig:

@@ -1,0 +1,110 @@
+"""The ``[sync]`` table: publishing the station's summaries to the cluster's MQTT broker.
+
+Secrets never appear in the file: the password is named by the environment variable that
+holds it (``password_env = "SHOPFLOOR_MQTT_PASSWORD"``), so a config can be shared, versioned
+and shown in a support ticket.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator, model_validator
+
+from app.config.base import StrictModel
+from app.config.errors import LocatedError
+
+ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+SCHEMES = {"mqtt": 1883, "tcp": 1883, "mqtts": 8883, "ssl": 8883}
+TLS_SCHEMES = {"mqtts", "ssl"}
+
+
+class TlsConfig(StrictModel):
+    """TLS to the broker: the CA that signed its certificate, optionally a client certificate."""
+
+    ca_file: str | None = None
+    """PEM file of the CA(s) to trust; default: the system's trust store."""
+    cert_file: str | None = None
+    key_file: str | None = None
+
+    @field_validator("ca_file", "cert_file", "key_file")
+    @classmethod
+    def _readable(cls, value: str | None) -> str | None:
+        if value is not None and not Path(value).expanduser().is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _pair(self) -> TlsConfig:
+        if (self.cert_file is None) != (self.key_file is None):
+            missing = "key_file" if self.key_file is None else "cert_file"
+            raise LocatedError((missing,), "a client certificate needs both cert_file and key_file")
+        return self
+
+
+class SyncConfig(StrictModel):
+    """Where and how the station publishes (docs/SYNC.md)."""
+
+    enabled: bool = True
+    broker: str = Field(min_length=1)
+    """``mqtt://host:1883`` or ``mqtts://host:8883`` (TLS)."""
+    protocol: Literal["5", "3.1.1"] = "5"
+    client_id: str | None = Field(default=None, min_length=1, max_length=64)
+    """Default: ``shopfloor-<station>``."""
+    username: str | None = None
+    password_env: str | None = Field(default=None, pattern=ENV_NAME)
+    """Name of the environment variable holding the password (never the password)."""
+    tls: TlsConfig | None = None
+    topic_prefix: str = Field(default="shopfloor", min_length=1, max_length=64)
+    interval_s: float = Field(default=60.0, ge=1.0, le=3600.0)
+    """Length of one summary interval."""
+    keepalive_s: int = Field(default=30, ge=5, le=3600)
+    drain_rate: float = Field(default=500.0, ge=0)
+    """Most replayed (historical) messages per second after a reconnection; 0: no limit."""
+    backlog_warning: int = Field(default=100_000, ge=1)
+    """Undelivered messages at which the status warns."""
+    retry_max_s: float = Field(default=60.0, ge=1.0, le=3600.0)
+    """Longest wait between connection attempts (the wait doubles from 1 s)."""
+    keep_delivered_days: float = Field(default=7.0, gt=0)
+
+    @field_validator("broker")
+    @classmethod
+    def _broker_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in SCHEMES:
+            raise ValueError(
+                f"'{value}' is not a broker URL: use mqtt://host:1883 or mqtts://host:8883"
+            )
+        try:
+            port = parts.port
+        except ValueError:
+            raise ValueError(f"'{value}': the port must be a number 1..65535") from None
+        if not parts.hostname:
+            raise ValueError(f"'{value}' names no host")
+        if port == 0:
+            raise ValueError(f"'{value}': the port must be a number 1..65535")
+        if parts.username or parts.password:
+            raise ValueError("put no credentials in the broker URL: use username and password_env")
+        return value
+
+    @field_validator("topic_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if any(c in value for c in "+#") or value.strip("/") == "":
+            raise ValueError("the topic prefix may not contain '+' or '#' or be only '/'")
+        return value
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.broker).hostname or ""
+
+    @property
+    def port(self) -> int:
+        parts = urlsplit(self.broker)
+        return parts.port or SCHEMES[parts.scheme]
+
+    @property
+    def uses_tls(self) -> bool:
+        return urlsplit(self.broker).scheme in TLS_SCHEMES or self.tls is not None

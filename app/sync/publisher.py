@@ -1,0 +1,504 @@
+"""The MQTT publisher: sends the outbox in order, QoS 1, and marks a message delivered only on
+its PUBACK.
+
+One thread, ``sync-mqtt``, makes a new paho client per connection (paho's own reconnection
+is off, so every session starts clean) and sends; paho's network thread of that client reads
+the PUBACKs, which its callbacks only record:
+
+* connect (TLS, user name and a password read from the environment variable the config names);
+  a refusal or an unreachable host becomes a :class:`SyncStatus` with a message id and a retry
+  after a backoff that doubles from 1 s up to ``retry_max_s``; never an exception;
+* a retained birth message (``state``: online) after CONNACK, and the same topic as the last
+  will (offline), so the cluster sees the station drop;
+* messages committed after the connection are *live* and go first; what waited in the outbox
+  when the connection came (the backlog, from an outage or a restart) is replayed in order,
+  flagged ``historical``, at most ``drain_rate`` per second, so live summaries are never starved;
+* at most ``WINDOW`` messages are unacknowledged at a time; each PUBACK becomes a delivery mark
+  handed to the gateway (the ``sync_delivered`` kind). A broker's refusal of one message (MQTT 5
+  reason code) marks it rejected with the reason: reported, never retried forever.
+
+A message sent but not acknowledged when the connection drops stays undelivered and is replayed
+(flagged historical) on the next connection; a receiver drops a duplicate by its id.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import ssl
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.reasoncodes import ReasonCode
+
+from app.config import StationInfo, SyncConfig
+from app.messages import Message
+from app.storage.gateway import DatabaseGateway
+from app.sync.outbox import (
+    ACKED,
+    REJECTED,
+    DeliveredWriteKind,
+    Delivery,
+    OutboxState,
+    StoredMessage,
+    read_pending,
+)
+from app.sync.topics import station_root
+
+log = logging.getLogger(__name__)
+
+THREAD_NAME = "sync-mqtt"
+#: Most messages handed to the broker and not yet acknowledged.
+WINDOW = 1000
+READ_CHUNK = 1000
+#: Least free room in the window before the next read from the outbox.
+MIN_ROOM = WINDOW // 4
+CONNECT_TIMEOUT_S = 10.0
+PAYLOAD_VERSION = 1
+NO_ANSWER = "no answer to CONNECT"
+
+_CREDENTIALS = {0x86, 0x8C}  # bad user name or password, bad authentication method
+_NOT_AUTHORISED = {0x87}  # mosquitto's answer to a wrong password and to a refused client id
+_CLIENT_ID = {0x85}
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStatus:
+    """A snapshot of the publisher, for the status bar and the log (never touches I/O)."""
+
+    connected: bool = False
+    message: Message = field(default_factory=lambda: Message("sync.off"))
+    last_error: Message | None = None
+    backlog: int = 0
+    backlog_warning: bool = False
+    last_delivered: float | None = None
+    sent: int = 0
+    delivered: int = 0
+    rejected: int = 0
+    sessions: int = 0
+
+
+class MqttPublisher:
+    """Publishes the outbox of one station to one broker."""
+
+    def __init__(
+        self,
+        config: SyncConfig,
+        info: StationInfo,
+        gateway: DatabaseGateway,
+        state: OutboxState,
+        *,
+        environ: Callable[[str], str | None] = os.environ.get,
+    ) -> None:
+        self.config = config
+        self.gateway = gateway
+        self.state = state
+        self.environ = environ
+        self.root = station_root(config.topic_prefix, info)
+        self.client_id = config.client_id or f"shopfloor-{info.station}"[:64]
+        self.broker = f"{config.host}:{config.port}"
+        station = json.dumps(
+            {
+                "company": info.company,
+                "site": info.site,
+                "line": info.line,
+                "station": info.station,
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        self._station_json = station
+        self._deliveries = gateway.register(DeliveredWriteKind(self._marks_committed))
+        self._lock = threading.Lock()
+        self._status = SyncStatus(backlog=state.undelivered)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        # PUBACKs as the network loop reports them: (mid, reason code); read by the same thread.
+        self._acks: deque[tuple[int, ReasonCode | None]] = deque()
+        self._unacked: dict[int, int] = {}  # mid -> seq
+        self._marked: set[int] = set()  # acknowledged, mark not yet committed
+        self._marked_lock = threading.Lock()
+        self._connack: ReasonCode | None = None
+        self._wake = threading.Event()  # a PUBACK, a commit, a state change of the connection
+        self._lost: str | None = None
+        self._max_packet: int | None = None
+        self._drain_until = 0.0
+        # Counters written by the sending thread only (status reads them).
+        self._sent = 0
+        self._delivered = 0
+        self._rejected = 0
+        self._last_delivered: float | None = None
+        self._warned = False
+        self.listeners: list[Callable[[SyncStatus], None]] = []
+        state.listeners.append(self._wake.set)  # a new message wakes the sender at once
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 3.0, drain_s: float = 1.0) -> None:
+        """Send what is committed for up to ``drain_s`` (when connected), say offline,
+        disconnect and end the thread; undelivered messages stay in the outbox for the next
+        start."""
+        self._drain_until = time.monotonic() + drain_s
+        self._stop.set()
+        self.state.poke()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    @property
+    def status(self) -> SyncStatus:
+        backlog = self.state.undelivered  # counted as messages commit, also while offline
+        with self._lock:
+            status = self._status
+        warn = backlog >= self.config.backlog_warning
+        return _replace(
+            status,
+            backlog=backlog,
+            backlog_warning=warn,
+            sent=self._sent,
+            delivered=self._delivered,
+            rejected=self._rejected,
+            last_delivered=self._last_delivered,
+        )
+
+    # -- the thread ------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        backoff = 1.0
+        while not self._stop.is_set():
+            try:
+                delivered_before = self.status.delivered
+                started = time.monotonic()
+                self._session(backoff)
+                if time.monotonic() - started > 30 or self.status.delivered > delivered_before:
+                    backoff = 1.0  # the connection worked: start the backoff afresh
+            except Exception as exc:  # never let the thread die; say it and retry
+                log.exception("sync publisher failed")
+                self._set_error(Message("sync.lost", self._params(backoff, detail=str(exc))))
+            if self._stop.wait(backoff):
+                break
+            backoff = min(backoff * 2, self.config.retry_max_s)
+
+    def _params(self, retry_s: float, **extra: Any) -> dict[str, Any]:
+        return {"broker": self.broker, "retry_s": retry_s, "client_id": self.client_id, **extra}
+
+    def _new_client(self) -> mqtt.Client | Message:
+        config = self.config
+        v5 = config.protocol == "5"
+        client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=self.client_id,
+            protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311,
+            clean_session=None if v5 else True,
+            reconnect_on_failure=False,  # each session is a new client: no reconnect behind us
+        )
+        # Our own window caps what is unacknowledged; paho's limit would scan every message in
+        # flight on each PUBACK (O(window) per message), so it is off (0: no limit).
+        client.max_inflight_messages_set(0)
+        client.max_queued_messages_set(0)
+        if config.username is not None or config.password_env is not None:
+            password = None
+            if config.password_env is not None:
+                password = self.environ(config.password_env)
+                if password is None:
+                    return Message("sync.no_password", {"variable": config.password_env})
+            client.username_pw_set(config.username or "", password)
+        if config.uses_tls:
+            tls = config.tls
+            client.tls_set(
+                ca_certs=tls.ca_file if tls else None,
+                certfile=tls.cert_file if tls else None,
+                keyfile=tls.key_file if tls else None,
+                cert_reqs=ssl.CERT_REQUIRED,
+                tls_version=ssl.PROTOCOL_TLS_CLIENT,
+            )
+        client.will_set(self.root + "/state", self._state_payload(False), qos=1, retain=True)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_publish = self._on_publish
+        return client
+
+    def _state_payload(self, online: bool) -> str:
+        return (
+            f'{{"v":{PAYLOAD_VERSION},"online":{"true" if online else "false"},'
+            f'"ts":{time.time()!r},"station":{self._station_json}}}'
+        )
+
+    def _session(self, backoff: float) -> None:
+        self._update_backlog()  # the warning also while no broker answers
+        self._set_status(connected=False, message=Message("sync.connecting", self._params(0)))
+        made = self._new_client()
+        if isinstance(made, Message):
+            made = Message(made.id, {**made.params, "retry_s": backoff})
+            self._set_error(made)
+            return
+        client = made
+        self._connack = None
+        self._lost = None
+        self._acks.clear()
+        self._unacked.clear()
+        try:
+            client.connect(self.config.host, self.config.port, keepalive=self.config.keepalive_s)
+        except ssl.SSLError as exc:
+            self._set_error(Message("sync.tls", self._params(backoff, detail=_reason(exc))))
+            return
+        except (OSError, ValueError) as exc:
+            self._set_error(Message("sync.unreachable", self._params(backoff, detail=_reason(exc))))
+            return
+        client.loop_start()  # paho's network thread: reads PUBACKs while this one sends
+        try:
+            deadline = time.monotonic() + CONNECT_TIMEOUT_S
+            while self._connack is None and self._lost is None and not self._stop.is_set():
+                if time.monotonic() > deadline:
+                    self._lost = NO_ANSWER
+                    break
+                self._sleep(0.1)
+            if self._connack is None or self._connack.is_failure:
+                self._refused(backoff)
+                return
+            self._set_status(
+                connected=True,
+                message=Message("sync.connected", self._params(0)),
+                sessions=self.status.sessions + 1,
+            )
+            log.info("sync: connected to %s as %s", self.broker, self.client_id)
+            client.publish(self.root + "/state", self._state_payload(True), qos=1, retain=True)
+            self._drain(client)
+            if self._lost is not None and not self._stop.is_set():
+                self._set_error(Message("sync.lost", self._params(backoff, detail=self._lost)))
+        finally:
+            if self._stop.is_set() and self._lost is None:
+                self._goodbye(client)
+            with contextlib.suppress(Exception):  # the socket may be gone already
+                client.disconnect()
+            client.loop_stop()
+            self._settle()
+
+    def _refused(self, backoff: float) -> None:
+        code = self._connack
+        if code is None and self._lost == NO_ANSWER:
+            message = Message("sync.unreachable", self._params(backoff, detail=self._lost))
+        elif code is None:  # dropped between the handshake and CONNACK
+            hint = "sync.closed.tls" if self.config.uses_tls else "sync.closed"
+            message = Message(hint, self._params(backoff, detail=self._lost or ""))
+        elif code.value in _CREDENTIALS:
+            message = Message("sync.refused.credentials", self._params(backoff))
+        elif code.value in _NOT_AUTHORISED:
+            message = Message("sync.refused.not_authorised", self._params(backoff))
+        elif code.value in _CLIENT_ID:
+            message = Message("sync.refused.client_id", self._params(backoff))
+        else:
+            message = Message("sync.refused", self._params(backoff, detail=str(code)))
+        self._set_error(message)
+
+    def _goodbye(self, client: mqtt.Client) -> None:
+        """Say offline ourselves: a clean disconnect does not send the last will."""
+        info = client.publish(self.root + "/state", self._state_payload(False), qos=1, retain=True)
+        deadline = time.monotonic() + 1.0
+        while not info.is_published() and time.monotonic() < deadline and self._lost is None:
+            self._sleep(0.05)
+            self._settle()
+
+    # -- sending ---------------------------------------------------------------------------
+
+    def _drain(self, client: mqtt.Client) -> None:
+        boundary = self.state.newest_seq  # older: backlog (historical); newer: live
+        live_after = boundary
+        replay_after = 0
+        replay_done = False
+        rate = self.config.drain_rate
+        burst = max(1.0, rate / 4)  # a quarter second's worth: live messages never wait long
+        tokens = burst if rate else float("inf")
+        last = time.monotonic()
+        while self._lost is None:
+            self._settle()
+            if self._stop.is_set():  # stopping: finish what is live, briefly
+                caught_up = not self._unacked and self.state.newest_seq <= live_after
+                if caught_up or time.monotonic() > self._drain_until:
+                    break
+                replay_done = True
+            room = WINDOW - len(self._unacked)
+            if room < MIN_ROOM:  # read in chunks: every read costs a query
+                self._sleep(0.05)
+                continue
+            newest = self.state.newest_seq  # committed, so everything up to it is readable
+            if newest > live_after:
+                batch, read_upto = self._read(live_after, newest, min(room, READ_CHUNK))
+                if read_upto is not None:
+                    live_after = read_upto
+                    self._send(client, batch, historical=False)
+                    continue
+                live_after = newest  # all of it delivered meanwhile
+            if not replay_done:
+                if rate:
+                    now = time.monotonic()
+                    tokens = min(burst, tokens + (now - last) * rate)
+                    last = now
+                want = int(min(room, READ_CHUNK, tokens))
+                if want > 0:
+                    batch, read_upto = self._read(replay_after, boundary, want)
+                    if read_upto is None:
+                        replay_done = True
+                        log.info("sync: backlog replayed")
+                    else:
+                        replay_after = read_upto
+                        tokens -= len(batch)
+                        self._send(client, batch, historical=True)
+                    continue
+                self._sleep(min(0.05, 1.0 / rate) if rate else 0.01)
+                continue
+            self._sleep(0.1)
+
+    def _read(
+        self, after: int, upto: int | None, limit: int
+    ) -> tuple[list[StoredMessage], int | None]:
+        """Undelivered messages after ``after`` (without those acknowledged whose marks are not
+        committed yet), and the last number read (None: nothing left)."""
+        rows = self.gateway.read(lambda db: read_pending(db, after, upto, limit)).result(30)
+        if not rows:
+            return [], None
+        last = rows[-1].seq
+        with self._marked_lock:
+            if self._marked:
+                rows = [r for r in rows if r.seq not in self._marked]
+        return rows, last
+
+    def _send(self, client: mqtt.Client, batch: Sequence[StoredMessage], historical: bool) -> None:
+        flag = "true" if historical else "false"
+        sent = 0
+        for m in batch:
+            payload = (
+                f'{{"v":{PAYLOAD_VERSION},"id":"{m.id}","seq":{m.seq},"kind":"{m.kind}",'
+                f'"created":{m.created!r},"historical":{flag},'
+                f'"station":{self._station_json},"data":{m.payload}}}'
+            ).encode()
+            if self._max_packet is not None and len(payload) + 512 > self._max_packet:
+                self._reject(m.seq, f"{len(payload)} bytes, the broker takes {self._max_packet}")
+                continue
+            info = client.publish(f"{self.root}/{m.topic}", payload, qos=1)
+            if info.rc != mqtt.MQTT_ERR_SUCCESS:
+                if info.rc == mqtt.MQTT_ERR_PAYLOAD_SIZE:
+                    self._reject(m.seq, "larger than MQTT allows")
+                    continue
+                self._lost = mqtt.error_string(info.rc)
+                break
+            self._unacked[info.mid] = m.seq
+            sent += 1
+        self._sent += sent  # this thread only; read as a whole number by others
+
+    def _reject(self, seq: int, detail: str) -> None:
+        log.error("sync: message %d rejected: %s", seq, detail)
+        with self._marked_lock:
+            self._marked.add(seq)
+        self.gateway.submit(self._deliveries, [Delivery(seq, REJECTED, detail, time.time())])
+        self.state.delivered(1)
+        self._rejected += 1
+        with self._lock:
+            self._status = _replace(
+                self._status, last_error=Message("sync.rejected", {"seq": seq, "detail": detail})
+            )
+
+    def _settle(self) -> None:
+        """Turn the PUBACKs the network loop reported into delivery marks."""
+        if not self._acks:
+            return
+        marks: list[Delivery] = []
+        now = time.time()
+        while self._acks:
+            mid, code = self._acks.popleft()
+            seq = self._unacked.pop(mid, None)
+            if seq is None:
+                continue  # the birth or goodbye message
+            if code is not None and code.is_failure:
+                self._reject(seq, str(code))
+                continue
+            marks.append(Delivery(seq, ACKED, None, now))
+        if marks:
+            with self._marked_lock:
+                self._marked.update(d.seq for d in marks)
+            self.gateway.submit(self._deliveries, marks)
+            self.state.delivered(len(marks))
+            self._delivered += len(marks)
+            self._last_delivered = now
+        self._update_backlog()
+
+    def _marks_committed(self, items: Sequence[Delivery]) -> None:
+        with self._marked_lock:
+            self._marked.difference_update(d.seq for d in items)
+
+    def _update_backlog(self) -> None:
+        backlog = self.state.undelivered
+        warn = backlog >= self.config.backlog_warning
+        if warn and not self._warned:
+            limit = self.config.backlog_warning
+            log.warning(
+                "sync: %s", Message("sync.backlog", {"count": backlog, "limit": limit}).render()
+            )
+        self._warned = warn
+
+    def _sleep(self, timeout: float) -> None:
+        """Wait for a PUBACK, a commit or a change of the connection, at most ``timeout``."""
+        self._wake.wait(timeout)
+        self._wake.clear()
+
+    # -- paho callbacks (paho's network thread; they only record and wake) ------------------
+
+    def _on_connect(self, client: Any, userdata: Any, flags: Any, code: Any, props: Any) -> None:
+        self._connack = code
+        self._wake.set()
+        if props is not None and getattr(props, "MaximumPacketSize", None):
+            self._max_packet = int(props.MaximumPacketSize)
+
+    def _on_disconnect(self, client: Any, userdata: Any, flags: Any, code: Any, props: Any) -> None:
+        if self._lost is None:
+            self._lost = str(code) if code is not None else "disconnected"
+        self._wake.set()
+
+    def _on_publish(self, client: Any, userdata: Any, mid: int, code: Any, props: Any) -> None:
+        self._acks.append((mid, code if isinstance(code, ReasonCode) else None))
+        # Wake the sender when a read's worth of room is free or nothing is left in flight,
+        # not on every PUBACK (that would hand the GIL back and forth for each message).
+        acks = len(self._acks)
+        if acks >= MIN_ROOM or acks >= len(self._unacked):
+            self._wake.set()
+
+    # -- status ----------------------------------------------------------------------------
+
+    def _set_status(self, **changes: Any) -> None:
+        with self._lock:
+            self._status = _replace(self._status, **changes)
+            status = self._status
+        for listener in self.listeners:
+            listener(status)
+
+    def _set_error(self, message: Message) -> None:
+        log.warning("sync: %s", message.render())
+        self._set_status(connected=False, message=message, last_error=message)
+
+
+def _replace(status: SyncStatus, **changes: Any) -> SyncStatus:
+    values = {name: getattr(status, name) for name in SyncStatus.__dataclass_fields__}
+    values.update(changes)
+    return SyncStatus(**values)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return exc.verify_message or "certificate not trusted"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__

@@ -1,0 +1,160 @@
+"""Cluster sync of one station: what goes into the outbox, and the publisher that empties it.
+
+Built by :class:`app.station.Station` when the config has a ``[sync]`` table. On the
+dispatcher it only does numpy sums and hands finished messages to the gateway (never waits);
+the ``sync-mqtt`` thread publishes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from app.config import StationConfig, SyncConfig
+from app.model import DeviceDiagnostics, SampleBatch
+from app.oee.tracker import OeeTracker
+from app.storage.gateway import DatabaseGateway
+from app.sync.alarms import journal_newest, journal_rows
+from app.sync.outbox import (
+    JournalPull,
+    OutboxMessage,
+    OutboxPurge,
+    OutboxState,
+    OutboxWriteKind,
+)
+from app.sync.publisher import MqttPublisher, SyncStatus
+from app.sync.summaries import TagSummarizer, window_end
+from app.sync.topics import subtopic
+from app.tags import TagTable
+
+log = logging.getLogger(__name__)
+
+Diagnostics = Callable[[], list[DeviceDiagnostics]]
+
+
+class SyncRecorder:
+    """The dispatcher side: summaries, station status and alarm pulls into the outbox."""
+
+    def __init__(
+        self,
+        gateway: DatabaseGateway,
+        tags: TagTable,
+        interval_s: float,
+        diagnostics: Diagnostics | None = None,
+        *,
+        with_journal: bool = True,
+        now: float | None = None,
+        config: StationConfig | None = None,
+    ) -> None:
+        self.gateway = gateway
+        self.state = OutboxState()
+        self.kind = gateway.register(
+            OutboxWriteKind(
+                self.state,
+                journal_rows if with_journal else None,
+                journal_newest if with_journal else None,
+            )
+        )
+        start = time.time() if now is None else now
+        self.summaries = TagSummarizer(tags, interval_s, self.submit, start)
+        self.oee: OeeTracker | None = None
+        if config is not None:
+            tracker = OeeTracker(config, tags, interval_s, self.submit, start)
+            self.oee = tracker if tracker.machines else None
+        self.diagnostics = diagnostics
+        self.interval_s = interval_s
+        self._status_due = window_end(start, interval_s)
+        self.backlog: Callable[[], int] = lambda: self.state.undelivered
+        self.alarm_pull_needed = with_journal
+        if with_journal:
+            self.pull_journal()  # what was journaled before a kill -9 and never copied
+
+    def submit(self, messages: Sequence[OutboxMessage]) -> None:
+        """Hand messages to the outbox (any thread; returns at once)."""
+        self.gateway.submit(self.kind, list(messages))
+
+    def pull_journal(self, *_: Any) -> None:
+        """Copy new alarm journal rows into the outbox (an alarm listener; any thread)."""
+        self.gateway.submit(self.kind, [JournalPull()])
+
+    # -- engine subscribers (dispatcher thread) --------------------------------------------
+
+    def on_batch(self, batch: SampleBatch) -> None:
+        self.summaries.on_batch(batch)
+        if self.oee is not None:
+            self.oee.on_batch(batch)
+
+    def tick(self, now: float) -> None:
+        self.summaries.tick(now)
+        if self.oee is not None:
+            self.oee.tick(now)
+        if now >= self._status_due:
+            self._status_due = window_end(now, self.interval_s)
+            self.submit([self.status_message(now)])
+
+    def close_partial(self, now: float) -> None:
+        """Summarise the interval so far (on stop, after the dispatcher ended)."""
+        messages = self.summaries.close(now)
+        self.summaries.start = now
+        if self.oee is not None:
+            messages += self.oee.close(now)
+            self.oee.start = now
+        if messages:
+            self.submit(messages)
+        if self.alarm_pull_needed:
+            self.pull_journal()
+
+    def status_message(self, now: float) -> OutboxMessage:
+        devices = []
+        for d in self.diagnostics() if self.diagnostics else []:
+            devices.append(
+                {
+                    "device": d.device,
+                    "connected": d.connected,
+                    "last_good": d.last_good,
+                    "last_error": d.last_error,
+                }
+            )
+        gateway = self.gateway.status
+        body = {
+            "ts": now,
+            "devices": devices,
+            "database_ok": gateway.ok,
+            "database_pending": gateway.pending_total,
+            "backlog": self.backlog(),
+        }
+        return OutboxMessage(kind="status", topic=subtopic("status"), body=body, created=now)
+
+
+class SyncService:
+    """The whole of sync for a station: recorder plus MQTT publisher."""
+
+    def __init__(
+        self,
+        config: StationConfig,
+        sync: SyncConfig,
+        gateway: DatabaseGateway,
+        tags: TagTable,
+        diagnostics: Diagnostics | None = None,
+    ) -> None:
+        self.config = sync
+        self.recorder = SyncRecorder(gateway, tags, sync.interval_s, diagnostics, config=config)
+        self.purge = OutboxPurge(sync.keep_delivered_days)
+        gateway.add_maintenance(self.purge)
+        self.publisher = MqttPublisher(sync, config.station, gateway, self.recorder.state)
+
+    @property
+    def status(self) -> SyncStatus:
+        return self.publisher.status
+
+    def start(self) -> None:
+        if self.config.enabled:
+            self.publisher.start()
+
+    def stop(self) -> None:
+        """After the last summaries were submitted: commit them and let the publisher send
+        them for a moment before it says goodbye."""
+        self.recorder.gateway.flush(2.0)
+        self.publisher.stop()

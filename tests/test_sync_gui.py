@@ -1,0 +1,68 @@
+"""The sync indicator in the status bar, on a real station and a real mosquitto."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.config_loader import load_config
+from tests.conftest import CONFIGS, free_tcp_port
+from tests.mqtt_support import Broker
+
+
+def config_with(tmp_path: Path, url: str):  # type: ignore[no-untyped-def]
+    text = (CONFIGS / "sim_line.toml").read_text(encoding="utf-8")
+    text += f'\n[sync]\nbroker = "{url}"\ninterval_s = 1.0\nretry_max_s = 1.0\n'
+    path = tmp_path / "line.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_config(path)
+
+
+def test_status_bar_shows_connected_and_deliveries(tmp_path: Path, qtbot, open_window) -> None:  # type: ignore[no-untyped-def]
+    broker = Broker(tmp_path / "broker").start()
+    try:
+        window = open_window(config_with(tmp_path, broker.url))
+        label = window.sync_status
+        qtbot.waitUntil(lambda: "connected" in label.text(), timeout=15_000)
+        qtbot.waitUntil(lambda: "last delivered never" not in label.text(), timeout=15_000)
+        assert label.objectName() == ""
+        assert "0 waiting" in label.text() or "waiting" in label.text()
+    finally:
+        broker.stop()
+
+
+def test_status_bar_says_why_it_is_not_connected(tmp_path: Path, qtbot, open_window) -> None:  # type: ignore[no-untyped-def]
+    window = open_window(config_with(tmp_path, f"mqtt://127.0.0.1:{free_tcp_port()}"))
+    label = window.sync_status
+    qtbot.waitUntil(lambda: "unreachable" in label.text(), timeout=15_000)
+    assert label.objectName() == "statusBad"
+    qtbot.waitUntil(
+        lambda: "1 waiting" not in label.text() and "0 waiting" not in label.text(), timeout=15_000
+    )  # summaries pile up while the broker is away
+    assert "Last problem:" in label.toolTip()
+
+
+def test_oee_screen_shows_each_machines_figures(tmp_path: Path, qtbot, open_window) -> None:  # type: ignore[no-untyped-def]
+    text = (CONFIGS / "sim_line.toml").read_text(encoding="utf-8")
+    # The press runs all the time (state 1) and counts one part per 0.5 s poll of "cycles";
+    # with an ideal cycle of 0.4 s its performance is about 80 %.
+    text = text.replace(
+        'states = { "0" = "Stopped", "1" = "Running" }',
+        'states = { "0" = "Stopped", "1" = "Running" }\n'
+        'production = { good = "cycles", ideal_cycle_s = 0.4 }',
+    )
+    text += f'\n[sync]\nbroker = "mqtt://127.0.0.1:{free_tcp_port()}"\ninterval_s = 2.0\n'
+    path = tmp_path / "line.toml"
+    path.write_text(text, encoding="utf-8")
+    window = open_window(load_config(path))
+    view = window.oee
+    assert window.tabs.indexOf(view) >= 0 and view.cell(0, 0) == "Press"
+    # The second closed interval is a whole one (the first began at start-up).
+    tracker = window.station.sync.recorder.oee
+    qtbot.waitUntil(lambda: "press" in tracker.last, timeout=15_000)
+    seen = tracker.last["press"].end
+    qtbot.waitUntil(lambda: tracker.last["press"].end > seen, timeout=15_000)
+    qtbot.waitUntil(lambda: view.cell(0, 1) == "100.0 %", timeout=5_000)
+    performance = float(view.cell(0, 2).split()[0])
+    assert 60 <= performance <= 100, view.cell(0, 2)
+    assert view.cell(0, 3) == "100.0 %"  # no reject counter: every part good
+    assert view.caption.text().startswith("Last interval, ending")
