@@ -44,8 +44,7 @@ def generate(
     shift = np.where((hours >= 6) & (hours < 14), 0, np.where((hours >= 14) & (hours < 22), 1, 2))
     columns = [c.name for c in defects.columns if c.name != "id"]
     sql = (
-        f"INSERT INTO qa_defects ({', '.join(columns)}) "
-        f"VALUES ({', '.join('?' for _ in columns)})"
+        f"INSERT INTO qa_defects ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
     )
     codes = [CODES[i] for i in code.tolist()]
     machines = [MACHINES[i] for i in machine.tolist()]
