@@ -43,7 +43,7 @@ def summary(tag: str, start: float, values: np.ndarray, device: str = "cnc") -> 
 
 LEAD = {
     "name": "lead",
-    "kinds": ["summary", "station_status"],
+    "kinds": ["summary", "status"],
     "tags": ["cnc.spindle_*"],
     "fields": {"summary": ["mean", "count"]},
 }
@@ -80,7 +80,7 @@ def test_tags_fields_and_provenance() -> None:
     }
     assert policy.share("summary", "summary/cnc/x", summary("x", 120.0, np.ones(2))) == []
     assert policy.share("alarm", "alarm/cnc", {"id": "cnc.x.h"}) == []  # kind not granted
-    (status,) = policy.share("station_status", "status", {"online": True, "secret": 1})
+    (status,) = policy.share("status", "status", {"online": True, "secret": 1})
     assert status.body["secret"] == 1  # no field list for this kind: the whole record
 
 

@@ -10,7 +10,7 @@ version = 3            # the policy's version, carried in every shared record's 
 
 [[sharing.partners]]
 name = "hanbit-motors" # the lead company
-kinds = ["summary", "station_status", "order_progress"]
+kinds = ["summary", "status", "order_progress"]
 tags = ["cnc.spindle_*", "leaktest.decay"]
 resolution_s = 3600    # tag summaries at most hourly
 fields = { summary = ["mean", "min", "max", "count", "good_fraction"] }
@@ -29,7 +29,7 @@ from app.config.errors import LocatedError
 #: The summary kinds a policy can grant (what the station publishes).
 SHAREABLE_KINDS = (
     "summary",
-    "station_status",
+    "status",
     "alarm",
     "defect",
     "machine",

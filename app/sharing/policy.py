@@ -10,6 +10,7 @@ the policy version, so the receiver can tell what it is looking at and under whi
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,13 +31,14 @@ class SharedRecord:
 
 
 class SharingPolicy:
-    """Not thread-safe: call :meth:`share` from one thread (the dispatcher, like the
-    summaries)."""
+    """Thread-safe; tag summaries are re-aggregated in memory (a restart starts a partner's
+    coarser window afresh)."""
 
     def __init__(self, config: SharingConfig, station: str) -> None:
         self.config = config
         self.station = station
         self._resamplers = {p.name: SummaryResampler(p.resolution_s) for p in config.partners}
+        self._lock = threading.Lock()  # the dispatcher and the outbox writer both share
 
     @property
     def version(self) -> int:
@@ -47,6 +49,10 @@ class SharingPolicy:
     ) -> list[SharedRecord]:
         """The copies of one message for the partners granted it (``interval_s``: the length of
         a tag summary's interval, to know when a partner wants it coarser)."""
+        with self._lock:
+            return self._share(kind, topic, body, interval_s)
+
+    def _share(self, kind: str, topic: str, body: Body, interval_s: float) -> list[SharedRecord]:
         records = []
         for partner in self.config.partners:
             if kind not in partner.kinds:

@@ -180,6 +180,10 @@ JournalRows = Callable[[Connection, int], list[tuple[int, float, str, dict[str, 
 """Reads the alarm journal after a cursor: ``(journal seq, ts, device, body)`` in order."""
 
 
+#: ``(kind, topic, body)`` -> the rows to store for it, as ``(kind, topic, body)``.
+Copies = Callable[[str, str, dict[str, Any]], list[tuple[str, str, dict[str, Any]]]]
+
+
 class OutboxWriteKind(WriteKind[OutboxItem]):
     """Messages into ``sync_outbox``, numbered in the transaction that stores them.
 
@@ -195,8 +199,12 @@ class OutboxWriteKind(WriteKind[OutboxItem]):
         state: OutboxState,
         journal: JournalRows | None = None,
         journal_newest: Callable[[Connection], int | None] | None = None,
+        copies: Copies | None = None,
     ) -> None:
         self.state = state
+        self.copies = copies
+        """Which rows an alarm journal row becomes (the partners' shared copies; the station's
+        own unless it shares only); None: the row itself."""
         self.journal = journal
         self.journal_newest = journal_newest
         self._written: tuple[int, int] = (0, 0)  # (newest seq, count) of the last write
@@ -236,8 +244,12 @@ class OutboxWriteKind(WriteKind[OutboxItem]):
         if self.journal is not None and any(isinstance(i, JournalPull) for i in items):
             cursor = values[JOURNAL_CURSOR]
             for journal_seq, ts, device, body in self.journal(conn, cursor):
-                rows.append(_row(seq, new_id(), ts, "alarm", f"alarm/{device}", body))
-                seq += 1
+                made = [("alarm", f"alarm/{device}", body)]
+                if self.copies is not None:
+                    made = self.copies("alarm", f"alarm/{device}", body)
+                for kind, topic, content in made:
+                    rows.append(_row(seq, new_id(), ts, kind, topic, content))
+                    seq += 1
                 cursor = journal_seq
             if cursor != values[JOURNAL_CURSOR]:
                 _set(conn, JOURNAL_CURSOR, cursor)

@@ -15,6 +15,7 @@ from typing import Any
 from app.config import StationConfig, SyncConfig
 from app.model import DeviceDiagnostics, SampleBatch
 from app.oee.tracker import OeeTracker
+from app.sharing import SharingPolicy
 from app.storage.gateway import DatabaseGateway
 from app.sync.alarms import journal_newest, journal_rows
 from app.sync.outbox import (
@@ -26,7 +27,7 @@ from app.sync.outbox import (
 )
 from app.sync.publisher import MqttPublisher, SyncStatus
 from app.sync.summaries import TagSummarizer, window_end
-from app.sync.topics import subtopic
+from app.sync.topics import station_root, subtopic
 from app.tags import TagTable
 
 log = logging.getLogger(__name__)
@@ -47,14 +48,21 @@ class SyncRecorder:
         with_journal: bool = True,
         now: float | None = None,
         config: StationConfig | None = None,
+        sharing: SharingPolicy | None = None,
+        publish_own: bool = True,
     ) -> None:
         self.gateway = gateway
         self.state = OutboxState()
+        # The partners' copies are made here, before anything is stored: the outbox holds
+        # only what the policy grants (and the station's own messages, unless it shares only).
+        self.sharing = sharing
+        self.publish_own = publish_own
         self.kind = gateway.register(
             OutboxWriteKind(
                 self.state,
                 journal_rows if with_journal else None,
                 journal_newest if with_journal else None,
+                copies=self.copies if sharing is not None or not publish_own else None,
             )
         )
         start = time.time() if now is None else now
@@ -72,8 +80,31 @@ class SyncRecorder:
             self.pull_journal()  # what was journaled before a kill -9 and never copied
 
     def submit(self, messages: Sequence[OutboxMessage]) -> None:
-        """Hand messages to the outbox (any thread; returns at once)."""
-        self.gateway.submit(self.kind, list(messages))
+        """Hand messages to the outbox (any thread; returns at once), with the copies the
+        sharing policy grants each partner."""
+        if self.sharing is None and self.publish_own:
+            self.gateway.submit(self.kind, list(messages))
+            return
+        stored = []
+        for message in messages:
+            for kind, topic, body in self.copies(message.kind, message.topic, message.body):
+                if (kind, topic, body) == (message.kind, message.topic, message.body):
+                    stored.append(message)
+                else:
+                    stored.append(OutboxMessage(kind, topic, body, created=message.created))
+        if stored:
+            self.gateway.submit(self.kind, stored)
+
+    def copies(
+        self, kind: str, topic: str, body: dict[str, Any]
+    ) -> list[tuple[str, str, dict[str, Any]]]:
+        """The rows one message becomes: itself (unless the station shares only) and one
+        filtered copy per partner granted it."""
+        rows = [(kind, topic, body)] if self.publish_own else []
+        if self.sharing is not None:
+            for record in self.sharing.share(kind, topic, body, self.interval_s):
+                rows.append((record.kind, record.topic, record.body))
+        return rows
 
     def pull_journal(self, *_: Any) -> None:
         """Copy new alarm journal rows into the outbox (an alarm listener; any thread)."""
@@ -140,7 +171,20 @@ class SyncService:
         diagnostics: Diagnostics | None = None,
     ) -> None:
         self.config = sync
-        self.recorder = SyncRecorder(gateway, tags, sync.interval_s, diagnostics, config=config)
+        sharing = (
+            SharingPolicy(config.sharing, station_root(sync.topic_prefix, config.station))
+            if config.sharing.partners
+            else None
+        )
+        self.recorder = SyncRecorder(
+            gateway,
+            tags,
+            sync.interval_s,
+            diagnostics,
+            config=config,
+            sharing=sharing,
+            publish_own=sync.publish_own,
+        )
         self.purge = OutboxPurge(sync.keep_delivered_days)
         gateway.add_maintenance(self.purge)
         self.publisher = MqttPublisher(sync, config.station, gateway, self.recorder.state)
