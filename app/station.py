@@ -123,7 +123,7 @@ class Station:
         self.engine.subscribe_ticks(self.order_tracker.on_tick)
         self.stock = StockBook(config.stock, self.gateway, self.orders, self._guard, self.audit)
         # Quality: finished parts, their measurements and reject signals become records.
-        self.quality = QualityService(config, self.gateway, self.alarms.policy)
+        self.quality = QualityService(config, self.gateway, self.alarms.policy, audit=self.audit)
         self.rejects = RejectWatcher(config, self.engine.tags, self.quality)
         self.engine.subscribe(self.rejects.on_batch)
         self.engine.subscribe_events(self.rejects.on_event)

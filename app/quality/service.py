@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.audit import AuditTrail
 from app.config import StationConfig
 from app.messages import Message
 from app.quality.model import (
@@ -83,12 +84,15 @@ class QualityService:
         gateway: DatabaseGateway,
         policy: AccessPolicy,
         clock: Callable[[], float] = time.time,
+        audit: AuditTrail | None = None,
     ) -> None:
         self.config = config
         self.quality = config.quality
         self.gateway = gateway
         self.policy = policy
         self.clock = clock
+        self.audit = audit
+        """People's defect actions (entered, edited, voided) are also audit entries."""
         self.kind = gateway.register(QualityKind())
         self._serial_re = re.compile(self.quality.serial_pattern)
 
@@ -174,6 +178,9 @@ class QualityService:
             source=str(source),
         )
         self.gateway.submit(self.kind, [defect])
+        if self.audit is not None and source is DefectSource.MANUAL:
+            details = {"machine": defect.machine, "serial": defect.serial, "code": defect.code}
+            self.audit.record(actor, DEFECT_ENTER, defect.uid, details)
         return defect
 
     def edit(self, actor: Actor, defect: Defect, changes: Mapping[str, Any]) -> DefectChange:
@@ -224,6 +231,10 @@ class QualityService:
             after=after,
         )
         self.gateway.submit(self.kind, [change])
+        if self.audit is not None:
+            audited = DEFECT_VOID if action == "void" else "defect.edit"
+            details = {"after": after, "before": {k: getattr(defect, k, None) for k in after}}
+            self.audit.record(actor, audited, defect.uid, details)
         return change
 
     # -- machine records (the reject watcher, scans) ----------------------------------------
