@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import jsonschema
+
 from app.config_loader import load_config
 from app.station import Station
 from tests.mqtt_support import Broker, Collector
+from tests.test_sync_mqtt import SCHEMA
 from tests.test_sync_station import line_with_sync
 from tests.waiting import wait_until
 
@@ -43,6 +46,7 @@ def test_only_granted_tags_and_fields_leave_the_station(tmp_path: Path) -> None:
     messages = [(topic, payload) for topic, payload, _ in seen if "seq" in payload]
     assert len(messages) >= 3
     for topic, payload in messages:
+        jsonschema.validate(payload, SCHEMA)  # a shared copy is a documented payload too
         assert "/shared/lead/summary/oven/temp" in topic, topic
         body = payload["data"]
         assert (body["device"], body["tag"]) == ("oven", "temp")

@@ -93,6 +93,10 @@ class QualityService:
         self.clock = clock
         self.audit = audit
         """People's defect actions (entered, edited, voided) are also audit entries."""
+        self.listeners: list[Callable[[Defect, str, dict[str, Any]], None]] = []
+        """Told of every defect entered (``"entered"``, {}) or changed (``"edit"`` or
+        ``"void"``, the new values), on the caller's thread, after it was handed over (the
+        cluster sync publishes them); they must return at once."""
         self.kind = gateway.register(QualityKind())
         self._serial_re = re.compile(self.quality.serial_pattern)
 
@@ -178,6 +182,8 @@ class QualityService:
             source=str(source),
         )
         self.gateway.submit(self.kind, [defect])
+        for listener in self.listeners:
+            listener(defect, "entered", {})
         if self.audit is not None and source is DefectSource.MANUAL:
             details = {"machine": defect.machine, "serial": defect.serial, "code": defect.code}
             self.audit.record(actor, DEFECT_ENTER, defect.uid, details)
@@ -231,6 +237,8 @@ class QualityService:
             after=after,
         )
         self.gateway.submit(self.kind, [change])
+        for listener in self.listeners:
+            listener(defect, action, after)
         if self.audit is not None:
             audited = DEFECT_VOID if action == "void" else "defect.edit"
             details = {"after": after, "before": {k: getattr(defect, k, None) for k in after}}

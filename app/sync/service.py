@@ -15,6 +15,7 @@ from typing import Any
 from app.config import StationConfig, SyncConfig
 from app.model import DeviceDiagnostics, SampleBatch
 from app.oee.tracker import OeeTracker
+from app.orders.tracker import OrderTracker
 from app.sharing import SharingPolicy
 from app.storage.gateway import DatabaseGateway
 from app.sync.alarms import journal_newest, journal_rows
@@ -72,6 +73,8 @@ class SyncRecorder:
             tracker = OeeTracker(config, tags, interval_s, self.submit, start)
             self.oee = tracker if tracker.machines else None
         self.diagnostics = diagnostics
+        self.orders: OrderTracker | None = None
+        """Set by the station: open orders' progress goes out with each status."""
         self.interval_s = interval_s
         self._status_due = window_end(start, interval_s)
         self.backlog: Callable[[], int] = lambda: self.state.undelivered
@@ -106,6 +109,28 @@ class SyncRecorder:
                 rows.append((record.kind, record.topic, record.body))
         return rows
 
+    def defect(self, defect: Any, action: str, changes: dict[str, Any]) -> None:
+        """A defect entered or changed (a quality listener; any thread)."""
+        body = {
+            name: getattr(defect, name)
+            for name in (
+                "uid",
+                "ts",
+                "machine",
+                "part_number",
+                "serial",
+                "code",
+                "severity",
+                "disposition",
+                "inspector",
+                "shift",
+                "source",
+                "measured",
+            )
+        }
+        body.update(action=action, changes=changes)
+        self.submit([OutboxMessage("defect", subtopic("defect", defect.machine), body)])
+
     def pull_journal(self, *_: Any) -> None:
         """Copy new alarm journal rows into the outbox (an alarm listener; any thread)."""
         self.gateway.submit(self.kind, [JournalPull()])
@@ -123,7 +148,7 @@ class SyncRecorder:
             self.oee.tick(now)
         if now >= self._status_due:
             self._status_due = window_end(now, self.interval_s)
-            self.submit([self.status_message(now)])
+            self.submit([self.status_message(now), *self.order_messages(now)])
 
     def close_partial(self, now: float) -> None:
         """Summarise the interval so far (on stop, after the dispatcher ended)."""
@@ -136,6 +161,34 @@ class SyncRecorder:
             self.submit(messages)
         if self.alarm_pull_needed:
             self.pull_journal()
+
+    def order_messages(self, now: float) -> list[OutboxMessage]:
+        """Each open order's progress, ETA and delivery risk (``order_progress``)."""
+        if self.orders is None:
+            return []
+        messages = []
+        for progress in self.orders.progress(now):
+            order = progress.order
+            if not order.open:
+                continue
+            body = {
+                "ts": now,
+                "order_id": order.order_id,
+                "part_number": order.part_number,
+                "customer": order.customer,
+                "quantity": order.quantity,
+                "good": order.good,
+                "reject": order.reject,
+                "status": str(order.status),
+                "machine": order.machine,
+                "due": order.due,
+                "rate_per_hour": progress.rate_per_hour,
+                "eta": progress.eta,
+                "risk": str(progress.risk),
+            }
+            topic = subtopic("order", order.order_id)
+            messages.append(OutboxMessage("order_progress", topic, body, created=now))
+        return messages
 
     def status_message(self, now: float) -> OutboxMessage:
         devices = []
