@@ -102,3 +102,13 @@ def test_a_shift_calendar_loads(tmp_path: Path) -> None:
         )
     )
     assert config.oee is not None and config.oee.shifts[0].length_min == 480
+
+
+def test_the_example_is_valid() -> None:
+    from tests.conftest import REPO
+
+    result = check(REPO / "resources" / "examples" / "cluster_sync.toml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    config = load_config(REPO / "resources" / "examples" / "cluster_sync.toml")
+    assert config.sync is not None and config.oee is not None
+    assert [s.name for s in config.oee.shifts] == ["day", "swing", "night"]

@@ -130,7 +130,15 @@ class ReceivedWriteKind(WriteKind[Received]):
                 continue
             key = station_key(body)
             c = counts.setdefault(
-                key, {"received": 0, "duplicates": 0, "seen": item.at, "max_seq": 0, "online": None}
+                key,
+                {
+                    "received": 0,
+                    "duplicates": 0,
+                    "seen": item.at,
+                    "max_seq": 0,
+                    "online": None,
+                    "seqs": [],
+                },
             )
             c["seen"] = max(c["seen"], item.at)
             if "online" in body and "id" not in body:  # the birth message or the last will
@@ -142,6 +150,7 @@ class ReceivedWriteKind(WriteKind[Received]):
             known.add(body["id"])
             c["received"] += 1
             c["max_seq"] = max(c["max_seq"], int(body["seq"]))
+            c["seqs"].append(int(body["seq"]))
             rows.append(
                 {
                     "id": body["id"],
@@ -173,8 +182,7 @@ class ReceivedWriteKind(WriteKind[Received]):
                         station=key, received=0, duplicates=0, invalid=0, max_seq=0
                     )
                 )
-            elif c["max_seq"] > existing[key] + 1 and existing[key]:
-                log.warning("receiver: %s: gap after %d (got %d)", key, existing[key], c["max_seq"])
+            _log_gaps(key, existing.get(key, 0), c["seqs"])
             values: dict[str, Any] = {
                 "received": stations.c.received + c["received"],
                 "duplicates": stations.c.duplicates + c["duplicates"],
@@ -192,6 +200,14 @@ class ReceivedWriteKind(WriteKind[Received]):
     def committed(self, items: Sequence[Received]) -> None:
         for item in items:
             self.acknowledge(item.mid)
+
+
+def _log_gaps(station: str, newest: int, seqs: list[int]) -> None:
+    """Say when new numbers skip some after the newest known (a replay may fill them later)."""
+    for seq in sorted(seqs):
+        if newest and seq > newest + 1:
+            log.warning("receiver: %s: %d missing before %d", station, seq - newest - 1, seq)
+        newest = max(newest, seq)
 
 
 class Receiver:

@@ -122,6 +122,8 @@ def live_latency(broker: Broker, directory: Path, backlog: int, rate: float) -> 
     )
     publisher = MqttPublisher(SyncConfig(broker=broker.url, drain_rate=rate), INFO, gateway, state)
     publisher.start()
+    while not publisher.status.connected:  # made before the connection is backlog, not live
+        time.sleep(0.01)
     sent: dict[str, float] = {}
     for _ in range(20):
         message = OutboxMessage("summary", "summary/press/live", summary(0))
