@@ -14,7 +14,7 @@ DEBIAN_PACKAGES=(
   libxcb-randr0 libxcb-xfixes0 libxcb-sync1 libxcb-xkb1 fonts-noto-cjk
   # real parts the tests start themselves
   xvfb xauth socat mosquitto gcc libc6-dev libmodbus-dev pkg-config
-  postgresql
+  postgresql openssl
   python3 python3-venv
 )
 
