@@ -144,6 +144,7 @@ class Station:
             self.alarms.add_listener(self.sync.recorder.pull_journal)
             # Defects as they are entered or changed, open orders' progress every interval.
             self.quality.listeners.append(self.sync.recorder.defect)
+            self.audit.add_listener(self.sync.recorder.audit)
             self.sync.recorder.orders = self.order_tracker
         self._running = False
 

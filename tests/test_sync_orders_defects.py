@@ -4,6 +4,7 @@ matches the documented payload schema (docs/sync-payload.schema.json)."""
 
 from __future__ import annotations
 
+import itertools
 import time
 from pathlib import Path
 
@@ -36,7 +37,7 @@ def test_orders_and_defects_are_published(tmp_path: Path) -> None:
     try:
         defect = station.quality.add_defect(anna, draft())
         wait_until(
-            lambda: {"order_progress", "defect"} <= {m["kind"] for m in collector.data()},
+            lambda: {"order_progress", "defect", "audit"} <= {m["kind"] for m in collector.data()},
             20,
             "an order's progress and the defect",
         )
@@ -61,3 +62,8 @@ def test_orders_and_defects_are_published(tmp_path: Path) -> None:
         "entered",
     )
     assert published["measured"] == {"leak_decay": 73.5}
+    audited = [m["data"] for m in messages if m["kind"] == "audit"]
+    starts = [a for a in audited if a["action"] == "order.start"]
+    assert starts and starts[0]["target"] == "WO-9" and starts[0]["actor"] == "anna"
+    assert [a["seq"] for a in audited] == sorted(a["seq"] for a in audited)
+    assert all(b["prev_hash"] == a["hash"] for a, b in itertools.pairwise(audited))

@@ -17,6 +17,7 @@ closes that gap.
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -56,6 +57,8 @@ from app.storage.state import station_state
 
 ANCHOR_KEY = "audit_anchor"
 #: The actor of actions nobody in particular took (expiry, start-up).
+log = logging.getLogger(__name__)
+
 SYSTEM = "system"
 
 metadata = MetaData()
@@ -99,8 +102,23 @@ class AuditKind(WriteKind[AuditEntry]):
     name = "audit"
     urgent = True
 
+    def __init__(self) -> None:
+        self.listeners: list[Callable[[Sequence[AuditEntry]], None]] = []
+        self._chained: list[AuditEntry] = []
+
     def create(self, database: Database) -> None:
         create_tables(database)
+
+    def committed(self, items: Sequence[AuditEntry]) -> None:
+        # The entries as chained (sequence number and hash), on the writer thread after the
+        # commit: the cluster sync sends them, so the server holds heads the station cannot
+        # rewrite.
+        chained, self._chained = self._chained, []
+        for listener in self.listeners:
+            try:
+                listener(chained)
+            except Exception:
+                log.exception("an audit listener failed")
 
     def write(self, conn: Connection, items: Sequence[AuditEntry], retry: bool) -> None:
         # A write first: it takes the database's write lock (waiting out the busy timeout), so
@@ -121,10 +139,12 @@ class AuditKind(WriteKind[AuditEntry]):
         ).first()
         seq, prev = (last.seq, last.hash) if last is not None else (0, GENESIS)
         rows = []
+        self._chained = []
         for item in items:
             seq += 1
             entry = replace(item, seq=seq, prev_hash=prev)
             entry = replace(entry, hash=entry_hash(prev, entry))
+            self._chained.append(entry)
             prev = entry.hash
             rows.append(
                 {
@@ -166,7 +186,12 @@ class AuditTrail:
         self.gateway = gateway
         self.station = station
         self.clock = clock
-        self.kind = gateway.register(AuditKind())
+        self._audit_kind = AuditKind()
+        self.kind = gateway.register(self._audit_kind)
+
+    def add_listener(self, listener: Callable[[Sequence[AuditEntry]], None]) -> None:
+        """Hear of entries once committed, chained (on the writer thread; return at once)."""
+        self._audit_kind.listeners.append(listener)
 
     def record(
         self,

@@ -131,6 +131,16 @@ class SyncRecorder:
         body.update(action=action, changes=changes)
         self.submit([OutboxMessage("defect", subtopic("defect", defect.machine), body)])
 
+    def audit(self, entries: Sequence[Any]) -> None:
+        """Audit entries as chained (an audit listener on the writer thread): the server keeps
+        the chain's heads, so a station cannot rewrite its trail unnoticed."""
+        messages = []
+        for entry in entries:
+            body = {**entry.body(), "prev_hash": entry.prev_hash, "hash": entry.hash}
+            messages.append(OutboxMessage("audit", subtopic("audit"), body, created=entry.ts))
+        if messages:
+            self.submit(messages)
+
     def pull_journal(self, *_: Any) -> None:
         """Copy new alarm journal rows into the outbox (an alarm listener; any thread)."""
         self.gateway.submit(self.kind, [JournalPull()])
