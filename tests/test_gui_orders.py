@@ -65,3 +65,15 @@ def test_stock_levels_and_a_receipt(open_window, qtbot, monkeypatch) -> None:
     view.refresh()
     assert view.stock.item(1, 1).text() == "750.0 kg"
     assert view.stock.item(1, 3).text() == "OK"
+
+
+def test_the_sharing_screen_shows_the_policy(open_window) -> None:
+    from app.config_loader import parse_config
+    from tests.test_sharing import LEAD, config_with
+
+    hourly = dict(LEAD, resolution_s=3600)
+    window = open_window(parse_config(config_with({"version": 3, "partners": [hourly]})))
+    view = window.sharing
+    assert view.summary.text().startswith("Policy version 3")
+    cells = [view.table.item(0, c).text() for c in range(view.table.columnCount())]
+    assert cells == ["lead", "summary, status", "cnc.spindle_*", "1 h", "summary: mean, count"]

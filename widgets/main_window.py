@@ -32,6 +32,7 @@ from widgets.oee_view import OeeView
 from widgets.orders_view import OrdersView
 from widgets.overview import OverviewView
 from widgets.quality import QualityScreen
+from widgets.sharing_view import SharingView
 from widgets.status import StationStatusBar
 from widgets.sync_status import SyncStatusLabel
 from widgets.theme import set_large_fonts
@@ -120,6 +121,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.orders, self.tr("Orders"))
         self.tabs.addTab(self.devices, self.tr("Devices"))
         self.tabs.addTab(self.audit, self.tr("Audit trail"))
+        self.sharing = SharingView(station.config)
+        self.tabs.addTab(self.sharing, self.tr("Sharing"))
         self.quality = QualityScreen(station.quality, station.gateway)
         self.tabs.addTab(self.quality, self.tr("Quality"))
         if station.sync is not None and station.sync.recorder.oee is not None:
