@@ -7,13 +7,13 @@ import signal
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QTimer, QTranslator
+from PySide6.QtCore import QSettings, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.config import StationConfig
 from app.station import Station
-from widgets.i18n import install_translators
+from widgets.i18n import LANGUAGE_KEY, set_language, system_language
 from widgets.main_window import MainWindow
 from widgets.theme import apply_theme
 
@@ -39,7 +39,9 @@ def application() -> QApplication:
         app.setOrganizationName(ORGANISATION)
         # Kept here, not as Qt properties: PySide6 6.12 miscounts references of Python
         # objects stored in QVariants (a fatal error at interpreter exit).
-        _prepared[app] = install_translators(app)
+        saved = QSettings().value(LANGUAGE_KEY)
+        set_language(str(saved) if saved else system_language())
+        _prepared[app] = []
         apply_theme(app)
     return app
 

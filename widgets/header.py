@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.config import StationInfo
+from widgets.format import format_header_clock
+from widgets.i18n import on_language_change
 
 
 class StationHeader(QFrame):
@@ -33,7 +33,8 @@ class StationHeader(QFrame):
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._tick)
         self._timer.start(1000)
+        on_language_change(self, self._tick)
 
     @Slot()
     def _tick(self) -> None:
-        self.clock.setText(time.strftime("%Y-%m-%d  %H:%M:%S"))
+        self.clock.setText(format_header_clock())

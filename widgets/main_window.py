@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import QSettings
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
 from app.station import Station
@@ -15,6 +16,7 @@ from widgets.bridge import EngineBridge
 from widgets.devices_view import DevicesView
 from widgets.events_view import EventsView
 from widgets.header import StationHeader
+from widgets.i18n import LANGUAGE_KEY, LANGUAGES, current_language, on_language_change, set_language
 from widgets.overview import OverviewView
 from widgets.status import StationStatusBar
 from widgets.theme import set_large_fonts
@@ -48,11 +50,6 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else QSettings()
         self.station = station
         info = station.config.station
-        self.setWindowTitle(
-            self.tr("ShopFloor Monitor — %1 (%2)")
-            .replace("%1", info.station)
-            .replace("%2", info.line)
-        )
         self.bridge = EngineBridge(station.engine, parent=self)
 
         central = QWidget(objectName="central")
@@ -77,13 +74,15 @@ class MainWindow(QMainWindow):
             history=lambda tag_id, t0, _t1: station.engine.recent.window(tag_id, since=t0),
             parent=self,
         )
-        self.tabs.addTab(self.overview, self.tr("Overview"))
-        self.tabs.addTab(self.alarms.summary, AlarmWidgets.summary_title())
-        self.tabs.addTab(self.trend, self.tr("Trend"))
-        self.tabs.addTab(self.events, self.tr("Events"))
-        self.tabs.addTab(self.alarms.history, AlarmWidgets.history_title())
-        self.tabs.addTab(self.alarms.performance, AlarmWidgets.performance_title())
-        self.tabs.addTab(self.devices, self.tr("Devices"))
+        # Tab titles are functions: they are asked again when the language changes.
+        self._tab_titles: dict[QWidget, Callable[[], str]] = {}
+        self.add_tab(self.overview, lambda: self.tr("Overview"))
+        self.add_tab(self.alarms.summary, AlarmWidgets.summary_title)
+        self.add_tab(self.trend, lambda: self.tr("Trend"))
+        self.add_tab(self.events, lambda: self.tr("Events"))
+        self.add_tab(self.alarms.history, AlarmWidgets.history_title)
+        self.add_tab(self.alarms.performance, AlarmWidgets.performance_title)
+        self.add_tab(self.devices, lambda: self.tr("Devices"))
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         self.overview.follow_alarms(self.alarms.bridge.model, self.alarms.bridge.updated)
@@ -102,16 +101,17 @@ class MainWindow(QMainWindow):
         sound.setChecked(_flag(self.settings, SOUND_KEY, True))
         sound.toggled.connect(lambda on: self.settings.setValue(SOUND_KEY, on))
         self._build_menu()
+        on_language_change(self, self.retranslate)
 
     def _build_menu(self) -> None:
-        view = self.menuBar().addMenu(self.tr("&View"))
-        self.large_fonts_action = QAction(self.tr("&Large fonts"), self)
+        self.view_menu = self.menuBar().addMenu("")
+        view = self.view_menu
+        self.large_fonts_action = QAction(self)
         self.large_fonts_action.setCheckable(True)
         self.large_fonts_action.setShortcut(QKeySequence("Ctrl+L"))
-        self.large_fonts_action.setToolTip(self.tr("Bigger texts, for reading from a distance"))
         self.large_fonts_action.toggled.connect(self.set_large_fonts)
         view.addAction(self.large_fonts_action)
-        self.full_screen_action = QAction(self.tr("&Full screen"), self)
+        self.full_screen_action = QAction(self)
         self.full_screen_action.setCheckable(True)
         self.full_screen_action.setShortcut(QKeySequence("F11"))
         self.full_screen_action.toggled.connect(
@@ -119,6 +119,39 @@ class MainWindow(QMainWindow):
         )
         view.addAction(self.full_screen_action)
         self.large_fonts_action.setChecked(_flag(self.settings, LARGE_FONTS_KEY, False))
+        # Each language is named in its own script, so anyone can find theirs.
+        self.language_menu = view.addMenu("")
+        group = QActionGroup(self)
+        self.language_actions: dict[str, QAction] = {}
+        for code, name in LANGUAGES.items():
+            action = QAction(name, self, checkable=True)
+            action.setChecked(code == current_language())
+            action.triggered.connect(lambda _on=False, c=code: self.set_language(c))
+            group.addAction(action)
+            self.language_menu.addAction(action)
+            self.language_actions[code] = action
+
+    def retranslate(self) -> None:
+        """Every text the window sets itself, in the current language."""
+        info = self.station.config.station
+        self.setWindowTitle(
+            self.tr("ShopFloor Monitor — %1 (%2)")
+            .replace("%1", info.station)
+            .replace("%2", info.line)
+        )
+        for widget, title in self._tab_titles.items():
+            self.tabs.setTabText(self.tabs.indexOf(widget), title())
+        self.view_menu.setTitle(self.tr("&View"))
+        self.large_fonts_action.setText(self.tr("&Large fonts"))
+        self.large_fonts_action.setToolTip(self.tr("Bigger texts, for reading from a distance"))
+        self.full_screen_action.setText(self.tr("&Full screen"))
+        self.language_menu.setTitle(self.tr("Language"))
+
+    def set_language(self, language: str) -> None:
+        """Show every screen in ``language`` now (remembered for the next start)."""
+        language = set_language(language)
+        self.settings.setValue(LANGUAGE_KEY, language)
+        self.language_actions[language].setChecked(True)
 
     def set_large_fonts(self, large: bool) -> None:
         """Switch the large-font mode (remembered for the next start)."""
@@ -166,8 +199,12 @@ class MainWindow(QMainWindow):
             self._banner_slot.addWidget(widget)
             widget.show()
 
-    def add_tab(self, widget: QWidget, title: str) -> int:
-        """Add a screen as a tab; returns its index."""
+    def add_tab(self, widget: QWidget, title: str | Callable[[], str]) -> int:
+        """Add a screen as a tab; returns its index. A function as ``title`` (e.g. ``lambda:
+        view.tr("Quality")``) is asked again when the language changes."""
+        if callable(title):
+            self._tab_titles[widget] = title
+            return self.tabs.addTab(widget, title())
         return self.tabs.addTab(widget, title)
 
     # -- lifecycle -----------------------------------------------------------------------------

@@ -133,6 +133,11 @@ class TrendPlot(pg.PlotWidget):
             return np.empty(0)
         return np.asarray(curve.yData, dtype=np.float64)
 
+    def retranslate(self) -> None:
+        """The axis title in the current language."""
+        if self._percent:
+            self.setLabel("left", self.tr("% of range"))
+
     def _relabel(self, percent: bool) -> None:
         self.legend.clear()
         for tag_id in self.shown:

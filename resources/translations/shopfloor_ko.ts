@@ -1,319 +1,1516 @@
 <?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
 <TS version="2.1" language="ko_KR">
-<context>
-    <name>DevicesView</name>
-    <message>
-        <location filename="../../widgets/devices_view.py" line="49"/>
-        <source>Device</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/devices_view.py" line="50"/>
-        <source>Driver</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/devices_view.py" line="51"/>
-        <source>Connected</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/devices_view.py" line="52"/>
-        <source>Last good response</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/devices_view.py" line="53"/>
-        <source>Requests</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/devices_view.py" line="54"/>
-        <source>Errors</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/devices_view.py" line="55"/>
-        <source>Mean ms</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/devices_view.py" line="56"/>
-        <source>p99 ms</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/devices_view.py" line="57"/>
-        <source>Backoff s</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/devices_view.py" line="58"/>
-        <source>Last error</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/devices_view.py" line="124"/>
-        <source>Yes</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/devices_view.py" line="124"/>
-        <source>No</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>EventModel</name>
-    <message>
-        <location filename="../../widgets/events_view.py" line="48"/>
-        <source>Time</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/events_view.py" line="49"/>
-        <source>Severity</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/events_view.py" line="50"/>
-        <source>Source</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/events_view.py" line="51"/>
-        <source>Message</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/events_view.py" line="54"/>
-        <source>Info</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/events_view.py" line="55"/>
-        <source>Warning</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/events_view.py" line="56"/>
-        <source>Error</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>MachineTile</name>
-    <message>
-        <location filename="../../widgets/overview.py" line="149"/>
-        <source>Connecting…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/overview.py" line="150"/>
-        <source>Waiting for the first response</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/overview.py" line="152"/>
-        <source>COMMUNICATION LOST</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/overview.py" line="153"/>
-        <source>No data: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/overview.py" line="155"/>
-        <source>NO DATA</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/overview.py" line="156"/>
-        <source>No update for %1 s</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/overview.py" line="161"/>
-        <source>Online – %1 bad tag(s): %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/overview.py" line="167"/>
-        <source>Communication OK – updated %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/overview.py" line="172"/>
-        <source>Online</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/overview.py" line="175"/>
-        <source>State unknown</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>MainWindow</name>
-    <message>
-        <location filename="../../widgets/main_window.py" line="31"/>
-        <source>ShopFloor Monitor — %1 (%2)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/main_window.py" line="54"/>
-        <source>Overview</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/main_window.py" line="55"/>
-        <source>Trend</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/main_window.py" line="56"/>
-        <source>Events</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/main_window.py" line="57"/>
-        <source>Devices</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>StationStatusBar</name>
-    <message>
-        <location filename="../../widgets/status.py" line="45"/>
-        <source>Database: %1 – OK</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/status.py" line="49"/>
-        <source>Database: %1 – WRITE FAILING (%2 rows waiting): %3</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/status.py" line="59"/>
-        <source>Devices online %1/%2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/status.py" line="66"/>
-        <source>%1 samples/s</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>TrendPlot</name>
-    <message>
-        <location filename="../../widgets/trend_plot.py" line="149"/>
-        <source>% of range</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>TrendView</name>
-    <message>
-        <location filename="../../widgets/trend.py" line="53"/>
-        <source>Tag</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/trend.py" line="53"/>
-        <source>Unit</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message numerus="yes">
-        <location filename="../../widgets/trend.py" line="71"/>
-        <source>%n min</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-        </translation>
-    </message>
-    <message>
-        <location filename="../../widgets/trend.py" line="74"/>
-        <source>Auto</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/trend.py" line="75"/>
-        <source>Engineering units</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/trend.py" line="76"/>
-        <source>Percent of range</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/trend.py" line="78"/>
-        <source>Auto: percent of range when the shown tags have different units</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/trend.py" line="86"/>
-        <source>Time span</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/trend.py" line="87"/>
-        <source>Scale</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>app</name>
-    <message>
-        <location filename="../../widgets/app.py" line="87"/>
-        <source>the default database</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/app.py" line="89"/>
-        <source>Cannot open the station database</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/app.py" line="90"/>
-        <source>The station database %1 cannot be used.</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>format</name>
-    <message>
-        <location filename="../../widgets/format.py" line="69"/>
-        <source>On</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../widgets/format.py" line="70"/>
-        <source>Off</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message numerus="yes">
-        <location filename="../../widgets/format.py" line="92"/>
-        <source>%n s ago</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <location filename="../../widgets/format.py" line="94"/>
-        <source>%n min ago</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <location filename="../../widgets/format.py" line="95"/>
-        <source>%n h ago</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-        </translation>
-    </message>
-</context>
+    <context>
+        <name>AcknowledgeDialog</name>
+        <message>
+            <source>Acknowledge alarms</source>
+            <translation>알람 확인</translation>
+        </message>
+        <message>
+            <source>Acknowledge this alarm:</source>
+            <translation>이 알람을 확인합니다:</translation>
+        </message>
+        <message>
+            <source>Acknowledge these %1 alarms:</source>
+            <translation>알람 %1건을 확인합니다:</translation>
+        </message>
+        <message>
+            <source>Optional: what you saw or did</source>
+            <translation>선택 사항: 확인한 내용이나 조치 내용</translation>
+        </message>
+        <message>
+            <source>Comment</source>
+            <translation>메모</translation>
+        </message>
+    </context>
+    <context>
+        <name>AlarmActionDialog</name>
+        <message>
+            <source>Your name</source>
+            <extracomment>Alarms named one per line in a dialog; more are counted.</extracomment>
+            <translation>작업자 이름</translation>
+        </message>
+        <message>
+            <source>User</source>
+            <translation>사용자</translation>
+        </message>
+        <message>
+            <source>…and %1 more</source>
+            <translation>…외 %1건</translation>
+        </message>
+        <message>
+            <source>These alarms no longer exist: %1</source>
+            <translation>다음 알람은 더 이상 존재하지 않습니다: %1</translation>
+        </message>
+    </context>
+    <context>
+        <name>AlarmBanner</name>
+        <message>
+            <source>Sound</source>
+            <translation>경보음</translation>
+        </message>
+        <message>
+            <source>Beep when a new alarm arrives</source>
+            <translation>새 알람이 발생하면 경보음을 울립니다</translation>
+        </message>
+        <message>
+            <source>Acknowledge…</source>
+            <translation>확인…</translation>
+        </message>
+        <message>
+            <source>Alarms</source>
+            <translation>알람</translation>
+        </message>
+        <message>
+            <source>%1: %2 (%3 new)</source>
+            <translation>%1: %2 (신규 %3)</translation>
+        </message>
+        <message>
+            <source>%1: %2</source>
+            <translation>%1: %2</translation>
+        </message>
+        <message>
+            <source>No active alarms</source>
+            <translation>활성 알람 없음</translation>
+        </message>
+        <message>
+            <source>%1  %2  %3: %4</source>
+            <translation>%1  %2  %3: %4</translation>
+        </message>
+        <message>
+            <source>Alarm journal not written (%1 waiting): %2</source>
+            <translation>알람 기록 저장 실패 (대기 %1건): %2</translation>
+        </message>
+    </context>
+    <context>
+        <name>AlarmDetailDialog</name>
+        <message>
+            <source>Alarm %1</source>
+            <extracomment>``history(tag_id, t0, t1) -&gt; (timestamps, values)``, e.g. the engine's ring buffers.</extracomment>
+            <translation>알람 %1</translation>
+        </message>
+        <message>
+            <source>Message</source>
+            <translation>메시지</translation>
+        </message>
+        <message>
+            <source>Source</source>
+            <translation>발생 위치</translation>
+        </message>
+        <message>
+            <source>Priority</source>
+            <translation>우선순위</translation>
+        </message>
+        <message>
+            <source>State</source>
+            <translation>상태</translation>
+        </message>
+        <message>
+            <source>Active since</source>
+            <translation>발생 시각</translation>
+        </message>
+        <message>
+            <source>Last change</source>
+            <translation>최근 변경</translation>
+        </message>
+        <message>
+            <source>Value</source>
+            <translation>값</translation>
+        </message>
+        <message>
+            <source>Acknowledged by</source>
+            <translation>확인자</translation>
+        </message>
+        <message>
+            <source>%1 until %2: %3</source>
+            <translation>%1, %2까지: %3</translation>
+        </message>
+        <message>
+            <source>Shelved by</source>
+            <translation>보류 처리자</translation>
+        </message>
+        <message>
+            <source>Out of service by</source>
+            <translation>사용 중지 처리자</translation>
+        </message>
+        <message>
+            <source>Technical detail</source>
+            <translation>기술 정보</translation>
+        </message>
+        <message>
+            <source>No response text is configured.</source>
+            <translation>설정된 조치 안내가 없습니다.</translation>
+        </message>
+        <message>
+            <source>What to do</source>
+            <translation>조치 방법</translation>
+        </message>
+        <message>
+            <source>Acknowledge…</source>
+            <translation>확인…</translation>
+        </message>
+        <message>
+            <source>seconds from the event</source>
+            <translation>이벤트 기준 경과 초</translation>
+        </message>
+    </context>
+    <context>
+        <name>AlarmHistory</name>
+        <message>
+            <source>Raised</source>
+            <translation>발생</translation>
+        </message>
+        <message>
+            <source>Returned to normal</source>
+            <translation>정상 복귀</translation>
+        </message>
+        <message>
+            <source>Acknowledged</source>
+            <translation>확인됨</translation>
+        </message>
+        <message>
+            <source>Shelved</source>
+            <translation>보류됨</translation>
+        </message>
+        <message>
+            <source>Unshelved</source>
+            <translation>보류 해제</translation>
+        </message>
+        <message>
+            <source>Suppressed</source>
+            <translation>억제됨</translation>
+        </message>
+        <message>
+            <source>Re-enabled</source>
+            <translation>억제 해제</translation>
+        </message>
+        <message>
+            <source>Out of service</source>
+            <translation>사용 중지</translation>
+        </message>
+        <message>
+            <source>Back in service</source>
+            <translation>사용 재개</translation>
+        </message>
+        <message>
+            <source>Time</source>
+            <translation>시각</translation>
+        </message>
+        <message>
+            <source>Event</source>
+            <translation>이벤트</translation>
+        </message>
+        <message>
+            <source>State</source>
+            <translation>상태</translation>
+        </message>
+        <message>
+            <source>Priority</source>
+            <translation>우선순위</translation>
+        </message>
+        <message>
+            <source>Alarm</source>
+            <translation>알람</translation>
+        </message>
+        <message>
+            <source>Message</source>
+            <translation>메시지</translation>
+        </message>
+        <message>
+            <source>Value</source>
+            <translation>값</translation>
+        </message>
+        <message>
+            <source>User</source>
+            <translation>사용자</translation>
+        </message>
+        <message>
+            <source>Comment</source>
+            <translation>메모</translation>
+        </message>
+        <message>
+            <source>%1 alarms of this machine suppressed</source>
+            <translation>이 설비의 알람 %1건 억제됨</translation>
+        </message>
+        <message>
+            <source>%1 alarms of this machine re-enabled</source>
+            <translation>이 설비의 알람 %1건 억제 해제</translation>
+        </message>
+        <message>
+            <source>and %1 more of this machine</source>
+            <translation>이 설비의 알람 %1건 더</translation>
+        </message>
+    </context>
+    <context>
+        <name>AlarmHistoryView</name>
+        <message>
+            <source>Show each suppressed alarm</source>
+            <translation>억제된 알람 모두 표시</translation>
+        </message>
+        <message>
+            <source>A communication loss suppresses every other alarm of its machine</source>
+            <translation>통신이 끊기면 해당 설비의 다른 알람은 모두 억제됩니다</translation>
+        </message>
+        <message>
+            <source>Search alarm, message, user or comment</source>
+            <translation>알람, 메시지, 사용자 또는 메모 검색</translation>
+        </message>
+        <message>
+            <source>Search</source>
+            <translation>검색</translation>
+        </message>
+        <message>
+            <source>From</source>
+            <translation>시작</translation>
+        </message>
+        <message>
+            <source>to</source>
+            <translation>~</translation>
+        </message>
+        <message>
+            <source>The end must be after the start.</source>
+            <translation>종료 시각은 시작 시각 이후여야 합니다.</translation>
+        </message>
+        <message>
+            <source>Searching…</source>
+            <translation>검색 중…</translation>
+        </message>
+        <message>
+            <source>The alarm journal cannot be read: %1</source>
+            <translation>알람 기록을 읽을 수 없습니다: %1</translation>
+        </message>
+        <message>
+            <source>%1 entries (%2 ms)</source>
+            <translation>%1건 (%2 ms)</translation>
+        </message>
+        <message>
+            <source>only the newest are shown; narrow the search</source>
+            <translation>최근 항목만 표시됩니다. 검색 범위를 좁혀 주십시오</translation>
+        </message>
+        <message>
+            <source>journal error: %1</source>
+            <translation>기록 오류: %1</translation>
+        </message>
+    </context>
+    <context>
+        <name>AlarmPerformanceView</name>
+        <message>
+            <source>Last 8 hours</source>
+            <extracomment>EEMUA 191 bands of alarms per 10 minutes: (upper bound, colour). The periods offered, in the order of the combo box.</extracomment>
+            <translation>최근 8시간</translation>
+        </message>
+        <message>
+            <source>Last 24 hours</source>
+            <translation>최근 24시간</translation>
+        </message>
+        <message>
+            <source>Last 7 days</source>
+            <translation>최근 7일</translation>
+        </message>
+        <message>
+            <source>Last 30 days</source>
+            <translation>최근 30일</translation>
+        </message>
+        <message>
+            <source>Calculate</source>
+            <translation>계산</translation>
+        </message>
+        <message>
+            <source>Alarms per 10 minutes</source>
+            <translation>10분당 알람 수</translation>
+        </message>
+        <message>
+            <source>hours before now</source>
+            <translation>현재로부터 경과 시간(시간)</translation>
+        </message>
+        <message>
+            <source>Top 10 bad actors</source>
+            <translation>상위 10개 빈발 알람</translation>
+        </message>
+        <message>
+            <source>alarms</source>
+            <translation>알람</translation>
+        </message>
+        <message>
+            <source>What</source>
+            <translation>항목</translation>
+        </message>
+        <message>
+            <source>Alarm</source>
+            <translation>알람</translation>
+        </message>
+        <message>
+            <source>Count / time</source>
+            <translation>건수 / 시간</translation>
+        </message>
+        <message>
+            <source>Message</source>
+            <translation>메시지</translation>
+        </message>
+        <message>
+            <source>Annunciated alarms</source>
+            <translation>발보된 알람</translation>
+        </message>
+        <message>
+            <source>Average per 10 minutes</source>
+            <translation>10분당 평균</translation>
+        </message>
+        <message>
+            <source>Peak per 10 minutes</source>
+            <translation>10분당 최대</translation>
+        </message>
+        <message>
+            <source>10-minute periods in flood</source>
+            <translation>알람 폭주 상태인 10분 구간</translation>
+        </message>
+        <message>
+            <source>Time in flood</source>
+            <translation>알람 폭주 시간</translation>
+        </message>
+        <message>
+            <source>Flood periods</source>
+            <translation>알람 폭주 구간</translation>
+        </message>
+        <message>
+            <source>Acknowledged</source>
+            <translation>확인됨</translation>
+        </message>
+        <message>
+            <source>Median time to acknowledge</source>
+            <translation>확인까지 걸린 시간(중앙값)</translation>
+        </message>
+        <message>
+            <source>Shelve actions</source>
+            <translation>보류 조치</translation>
+        </message>
+        <message>
+            <source>Standing alarms</source>
+            <translation>장기 지속 알람</translation>
+        </message>
+        <message>
+            <source>Chattering alarms</source>
+            <translation>채터링 알람</translation>
+        </message>
+        <message>
+            <source>Fleeting alarms</source>
+            <translation>순간 알람</translation>
+        </message>
+        <message>
+            <source>Share of the top 10</source>
+            <translation>상위 10개 비중</translation>
+        </message>
+        <message>
+            <source>Priorities</source>
+            <translation>우선순위 분포</translation>
+        </message>
+        <message>
+            <source>Period</source>
+            <translation>기간</translation>
+        </message>
+        <message>
+            <source>Calculating…</source>
+            <translation>계산 중…</translation>
+        </message>
+        <message>
+            <source>The alarm journal cannot be read: %1</source>
+            <translation>알람 기록을 읽을 수 없습니다: %1</translation>
+        </message>
+        <message>
+            <source>very likely acceptable</source>
+            <translation>허용 가능 수준</translation>
+        </message>
+        <message>
+            <source>manageable</source>
+            <translation>관리 가능 수준</translation>
+        </message>
+        <message>
+            <source>over the EEMUA 191 guideline</source>
+            <translation>EEMUA 191 권고 기준 초과</translation>
+        </message>
+        <message>
+            <source>%1 alarms, %2 per 10 minutes on average (%3), %4 flood periods.</source>
+            <translation>알람 %1건, 10분당 평균 %2건 (%3), 알람 폭주 구간 %4회.</translation>
+        </message>
+        <message>
+            <source>none acknowledged yet</source>
+            <translation>아직 확인된 알람 없음</translation>
+        </message>
+        <message>
+            <source>no alarms to acknowledge</source>
+            <translation>확인할 알람 없음</translation>
+        </message>
+        <message>
+            <source>%1 % (target under 1 %)</source>
+            <translation>%1 % (목표 1 % 미만)</translation>
+        </message>
+        <message>
+            <source>%1 of %2</source>
+            <translation>%2 중 %1</translation>
+        </message>
+        <message>
+            <source>1: acceptable</source>
+            <translation>1: 허용</translation>
+        </message>
+        <message>
+            <source>2: manageable</source>
+            <translation>2: 관리 가능</translation>
+        </message>
+        <message>
+            <source>10: flood</source>
+            <translation>10: 폭주</translation>
+        </message>
+        <message>
+            <source>Flood</source>
+            <translation>폭주</translation>
+        </message>
+        <message>
+            <source>Bad actor</source>
+            <translation>빈발 알람</translation>
+        </message>
+        <message>
+            <source>Chattering</source>
+            <translation>채터링</translation>
+        </message>
+        <message>
+            <source>Fleeting</source>
+            <translation>순간</translation>
+        </message>
+        <message>
+            <source>Standing</source>
+            <translation>장기 지속</translation>
+        </message>
+    </context>
+    <context>
+        <name>AlarmSummary</name>
+        <message>
+            <source>Filter by source or message</source>
+            <extracomment>Room for the sort arrow and the cell margins beside a column's widest text. Replaced in tests to drive dialogs without a modal loop.</extracomment>
+            <translation>발생 위치 또는 메시지로 필터</translation>
+        </message>
+        <message>
+            <source>Active alarms</source>
+            <translation>활성 알람</translation>
+        </message>
+        <message>
+            <source>Shelved, suppressed, out of service</source>
+            <translation>보류·억제·사용 중지</translation>
+        </message>
+        <message>
+            <source>All alarms</source>
+            <translation>전체 알람</translation>
+        </message>
+        <message>
+            <source>Acknowledge selected…</source>
+            <translation>선택 항목 확인…</translation>
+        </message>
+        <message>
+            <source>Acknowledge all shown…</source>
+            <translation>표시된 항목 모두 확인…</translation>
+        </message>
+        <message>
+            <source>Shelve…</source>
+            <translation>보류…</translation>
+        </message>
+        <message>
+            <source>Unshelve…</source>
+            <translation>보류 해제…</translation>
+        </message>
+        <message>
+            <source>Details…</source>
+            <translation>상세…</translation>
+        </message>
+    </context>
+    <context>
+        <name>AlarmTableModel</name>
+        <message>
+            <source>Critical</source>
+            <extracomment>ISA-101 style: colour means priority, nothing else. ``(device, tag) -&gt; text`` for the Source column: machine title and tag description.</extracomment>
+            <translation>긴급</translation>
+        </message>
+        <message>
+            <source>High</source>
+            <translation>높음</translation>
+        </message>
+        <message>
+            <source>Medium</source>
+            <translation>보통</translation>
+        </message>
+        <message>
+            <source>Low</source>
+            <translation>낮음</translation>
+        </message>
+        <message>
+            <source>Normal</source>
+            <translation>정상</translation>
+        </message>
+        <message>
+            <source>Unacknowledged</source>
+            <translation>미확인</translation>
+        </message>
+        <message>
+            <source>Acknowledged</source>
+            <translation>확인됨</translation>
+        </message>
+        <message>
+            <source>Returned, unacknowledged</source>
+            <translation>복귀, 미확인</translation>
+        </message>
+        <message>
+            <source>Latched</source>
+            <translation>래치됨</translation>
+        </message>
+        <message>
+            <source>Shelved</source>
+            <translation>보류됨</translation>
+        </message>
+        <message>
+            <source>Suppressed</source>
+            <translation>억제됨</translation>
+        </message>
+        <message>
+            <source>Out of service</source>
+            <translation>사용 중지</translation>
+        </message>
+        <message>
+            <source>score %1</source>
+            <translation>점수 %1</translation>
+        </message>
+        <message>
+            <source>Time</source>
+            <translation>시각</translation>
+        </message>
+        <message>
+            <source>Priority</source>
+            <translation>우선순위</translation>
+        </message>
+        <message>
+            <source>State</source>
+            <translation>상태</translation>
+        </message>
+        <message>
+            <source>Source</source>
+            <translation>발생 위치</translation>
+        </message>
+        <message>
+            <source>Message</source>
+            <translation>메시지</translation>
+        </message>
+        <message>
+            <source>Value</source>
+            <translation>값</translation>
+        </message>
+        <message>
+            <source>Acknowledged by</source>
+            <translation>확인자</translation>
+        </message>
+        <message>
+            <source>Shelved by</source>
+            <translation>보류 처리자</translation>
+        </message>
+        <message>
+            <source>Until</source>
+            <translation>해제 예정</translation>
+        </message>
+        <message>
+            <source>Reason</source>
+            <translation>사유</translation>
+        </message>
+        <message>
+            <source>Suppressed: communication lost</source>
+            <translation>억제됨: 통신 끊김</translation>
+        </message>
+        <message>
+            <source>Suppressed by design</source>
+            <translation>설계상 억제</translation>
+        </message>
+        <message>
+            <source>Early warning: %1</source>
+            <extracomment>Descending orders that have an ascending key (numbers negated): kept ascending, so the binary searches run in C (``bisect`` with a key); ties then go by ascending alarm id.</extracomment>
+            <translation>조기 경고: %1</translation>
+        </message>
+        <message>
+            <source>early warning: anomaly %1 s before</source>
+            <extracomment>``(row, its key before the change or None for a new row)`` handed to the filtered views.</extracomment>
+            <translation>조기 경고: %1초 전 이상 징후</translation>
+        </message>
+    </context>
+    <context>
+        <name>AlarmWidgets</name>
+        <message>
+            <source>Alarms</source>
+            <translation>알람</translation>
+        </message>
+        <message>
+            <source>Alarm history</source>
+            <translation>알람 이력</translation>
+        </message>
+        <message>
+            <source>Alarm performance</source>
+            <translation>알람 성능</translation>
+        </message>
+    </context>
+    <context>
+        <name>DevicesView</name>
+        <message>
+            <source>Device</source>
+            <translation>장치</translation>
+        </message>
+        <message>
+            <source>Driver</source>
+            <translation>드라이버</translation>
+        </message>
+        <message>
+            <source>Connected</source>
+            <translation>연결</translation>
+        </message>
+        <message>
+            <source>Last good response</source>
+            <translation>마지막 정상 응답</translation>
+        </message>
+        <message>
+            <source>Requests</source>
+            <translation>요청 수</translation>
+        </message>
+        <message>
+            <source>Errors</source>
+            <translation>오류</translation>
+        </message>
+        <message>
+            <source>Mean ms</source>
+            <translation>평균 ms</translation>
+        </message>
+        <message>
+            <source>p99 ms</source>
+            <translation>p99 ms</translation>
+        </message>
+        <message>
+            <source>Backoff s</source>
+            <translation>재시도 대기 s</translation>
+        </message>
+        <message>
+            <source>Last error</source>
+            <translation>마지막 오류</translation>
+        </message>
+        <message>
+            <source>Test read</source>
+            <translation>테스트 읽기</translation>
+        </message>
+        <message>
+            <source>Read every tag of the selected device once with a new connection</source>
+            <translation>새 연결로 선택한 장치의 모든 태그를 한 번 읽습니다</translation>
+        </message>
+        <message>
+            <source>Take out of service…</source>
+            <translation>사용 중지…</translation>
+        </message>
+        <message>
+            <source>Stop polling the device (its tags show as bad, no communication alarm)</source>
+            <translation>장치 폴링을 멈춥니다 (태그는 불량으로 표시되고 통신 알람은 발생하지 않습니다)</translation>
+        </message>
+        <message>
+            <source>Relearn baselines of the selected machine…</source>
+            <translation>선택한 설비의 기준선 재학습…</translation>
+        </message>
+        <message>
+            <source>After maintenance: the anomaly detectors forget what they learned and learn anew</source>
+            <translation>정비 후 사용: 이상 감지기가 학습 내용을 지우고 새로 학습합니다</translation>
+        </message>
+        <message>
+            <source>Relearn baselines</source>
+            <translation>기준선 재학습</translation>
+        </message>
+        <message>
+            <source>Select a machine in the table first.</source>
+            <translation>먼저 표에서 설비를 선택해 주십시오.</translation>
+        </message>
+        <message>
+            <source>Forget the learned baselines of %1 and learn them anew?</source>
+            <translation>%1의 학습된 기준선을 지우고 새로 학습하시겠습니까?</translation>
+        </message>
+        <message>
+            <source>Selected device</source>
+            <translation>선택한 장치</translation>
+        </message>
+        <message>
+            <source>Connection</source>
+            <translation>연결 설정</translation>
+        </message>
+        <message>
+            <source>Polling</source>
+            <translation>폴링</translation>
+        </message>
+        <message>
+            <source>Service</source>
+            <translation>운용 상태</translation>
+        </message>
+        <message>
+            <source>Tag</source>
+            <translation>태그</translation>
+        </message>
+        <message>
+            <source>Value</source>
+            <translation>값</translation>
+        </message>
+        <message>
+            <source>Unit</source>
+            <translation>단위</translation>
+        </message>
+        <message>
+            <source>Quality</source>
+            <translation>품질</translation>
+        </message>
+        <message>
+            <source>Updated</source>
+            <translation>갱신</translation>
+        </message>
+        <message>
+            <source>Reason</source>
+            <translation>사유</translation>
+        </message>
+        <message>
+            <source>every %1 s, timeout %2 s</source>
+            <translation>%1초마다, 제한 시간 %2초</translation>
+        </message>
+        <message>
+            <source>In service</source>
+            <translation>사용 중</translation>
+        </message>
+        <message>
+            <source>OUT OF SERVICE: %1</source>
+            <translation>사용 중지: %1</translation>
+        </message>
+        <message>
+            <source>no reason given</source>
+            <translation>사유 없음</translation>
+        </message>
+        <message>
+            <source>Return to service</source>
+            <translation>사용 재개</translation>
+        </message>
+        <message>
+            <source>Good</source>
+            <translation>양호</translation>
+        </message>
+        <message>
+            <source>Bad</source>
+            <translation>불량</translation>
+        </message>
+        <message>
+            <source>Stale</source>
+            <translation>지연</translation>
+        </message>
+        <message>
+            <source>No value yet</source>
+            <translation>값 없음</translation>
+        </message>
+        <message>
+            <source>failed: %1</source>
+            <translation>실패: %1</translation>
+        </message>
+        <message>
+            <source>reading…</source>
+            <translation>읽는 중…</translation>
+        </message>
+        <message>
+            <source>%1: failed after %2 ms: %3</source>
+            <translation>%1: %2 ms 후 실패: %3</translation>
+        </message>
+        <message>
+            <source>%1: %2 of %3 tags good in %4 ms</source>
+            <translation>%1: 태그 %3개 중 %2개 정상 (%4 ms)</translation>
+        </message>
+        <message>
+            <source>Take out of service</source>
+            <translation>사용 중지</translation>
+        </message>
+        <message>
+            <source>Why is %1 taken out of service (e.g. maintenance, cable repair)?</source>
+            <translation>%1을(를) 사용 중지하는 사유를 입력해 주십시오 (예: 정비, 케이블 수리).</translation>
+        </message>
+        <message>
+            <source>Out of service</source>
+            <translation>사용 중지</translation>
+        </message>
+        <message>
+            <source>Yes</source>
+            <translation>예</translation>
+        </message>
+        <message>
+            <source>No</source>
+            <translation>아니요</translation>
+        </message>
+    </context>
+    <context>
+        <name>EventModel</name>
+        <message>
+            <source>Time</source>
+            <extracomment>The event kinds the filter offers, in its order (after "All kinds").</extracomment>
+            <translation>시각</translation>
+        </message>
+        <message>
+            <source>Severity</source>
+            <translation>심각도</translation>
+        </message>
+        <message>
+            <source>Source</source>
+            <translation>발생원</translation>
+        </message>
+        <message>
+            <source>Message</source>
+            <translation>메시지</translation>
+        </message>
+        <message>
+            <source>Info</source>
+            <translation>정보</translation>
+        </message>
+        <message>
+            <source>Warning</source>
+            <translation>경고</translation>
+        </message>
+        <message>
+            <source>Error</source>
+            <translation>오류</translation>
+        </message>
+    </context>
+    <context>
+        <name>EventsView</name>
+        <message>
+            <source>All kinds</source>
+            <translation>모든 종류</translation>
+        </message>
+        <message>
+            <source>Machine state changes</source>
+            <translation>설비 상태 변경</translation>
+        </message>
+        <message>
+            <source>Communication lost</source>
+            <translation>통신 끊김</translation>
+        </message>
+        <message>
+            <source>Communication restored</source>
+            <translation>통신 복구</translation>
+        </message>
+        <message>
+            <source>Parts scanned</source>
+            <translation>부품 스캔</translation>
+        </message>
+        <message>
+            <source>Values written</source>
+            <translation>값 쓰기</translation>
+        </message>
+        <message>
+            <source>All devices</source>
+            <translation>모든 장치</translation>
+        </message>
+        <message>
+            <source>Search events…</source>
+            <translation>이벤트 검색…</translation>
+        </message>
+        <message>
+            <source>Show</source>
+            <translation>표시</translation>
+        </message>
+        <message>
+            <source>from</source>
+            <translation>시작</translation>
+        </message>
+    </context>
+    <context>
+        <name>MachineTile</name>
+        <message>
+            <source>%1, last %2 min</source>
+            <translation>%1, 최근 %2분</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n alarm(s) shelved</source>
+            <translation>
+                <numerusform>알람 %n건 보류</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n alarm(s)</source>
+            <translation>
+                <numerusform>알람 %n건</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n unacknowledged</source>
+            <translation>
+                <numerusform>미확인 %n건</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n shelved</source>
+            <translation>
+                <numerusform>보류 %n건</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>%1 alarm (%2)</source>
+            <translation>%1 알람 (%2)</translation>
+        </message>
+        <message>
+            <source>%1 alarm (%2) back to normal, not acknowledged</source>
+            <translation>%1 알람 (%2) 정상 복귀, 미확인</translation>
+        </message>
+        <message>
+            <source>OUT OF SERVICE</source>
+            <translation>사용 중지</translation>
+        </message>
+        <message>
+            <source>Out of service: %1</source>
+            <translation>사용 중지: %1</translation>
+        </message>
+        <message>
+            <source>Connecting…</source>
+            <translation>연결 중…</translation>
+        </message>
+        <message>
+            <source>Waiting for the first response</source>
+            <translation>첫 응답 대기 중</translation>
+        </message>
+        <message>
+            <source>COMMUNICATION LOST</source>
+            <translation>통신 끊김</translation>
+        </message>
+        <message>
+            <source>No data: %1</source>
+            <translation>데이터 없음: %1</translation>
+        </message>
+        <message>
+            <source>NO DATA</source>
+            <translation>데이터 없음</translation>
+        </message>
+        <message>
+            <source>No update for %1 s</source>
+            <translation>%1초 동안 갱신 없음</translation>
+        </message>
+        <message>
+            <source>Online – %1 bad tag(s): %2</source>
+            <translation>온라인 – 불량 태그 %1개: %2</translation>
+        </message>
+        <message>
+            <source>Communication OK – updated %1</source>
+            <translation>통신 정상 – %1 갱신</translation>
+        </message>
+        <message>
+            <source>Good %1</source>
+            <translation>양품 %1</translation>
+        </message>
+        <message>
+            <source>Reject %1</source>
+            <translation>불량 %1</translation>
+        </message>
+        <message>
+            <source>%1/h of %2/h</source>
+            <translation>%1/h (목표 %2/h)</translation>
+        </message>
+        <message>
+            <source>%1/h</source>
+            <translation>%1/h</translation>
+        </message>
+        <message>
+            <source>Good parts per hour over the last %1 min (shown after %2 min)</source>
+            <translation>최근 %1분 동안의 시간당 양품 수 (%2분 후부터 표시)</translation>
+        </message>
+        <message>
+            <source>Online</source>
+            <translation>온라인</translation>
+        </message>
+        <message>
+            <source>State unknown</source>
+            <translation>상태 불명</translation>
+        </message>
+    </context>
+    <context>
+        <name>MainWindow</name>
+        <message>
+            <source>ShopFloor Monitor — %1 (%2)</source>
+            <translation>ShopFloor Monitor — %1 (%2)</translation>
+        </message>
+        <message>
+            <source>Overview</source>
+            <translation>개요</translation>
+        </message>
+        <message>
+            <source>Trend</source>
+            <translation>트렌드</translation>
+        </message>
+        <message>
+            <source>Events</source>
+            <translation>이벤트</translation>
+        </message>
+        <message>
+            <source>Devices</source>
+            <translation>장치</translation>
+        </message>
+        <message>
+            <source>&amp;View</source>
+            <translation>보기(&amp;V)</translation>
+        </message>
+        <message>
+            <source>&amp;Large fonts</source>
+            <translation>큰 글꼴(&amp;L)</translation>
+        </message>
+        <message>
+            <source>Bigger texts, for reading from a distance</source>
+            <translation>멀리서도 읽을 수 있도록 글자를 크게 표시합니다</translation>
+        </message>
+        <message>
+            <source>&amp;Full screen</source>
+            <translation>전체 화면(&amp;F)</translation>
+        </message>
+        <message>
+            <source>Language</source>
+            <translation>언어</translation>
+        </message>
+    </context>
+    <context>
+        <name>ShelveDialog</name>
+        <message>
+            <source>Shelve alarms</source>
+            <translation>알람 보류</translation>
+        </message>
+        <message>
+            <source>Shelve this alarm (hidden until the time runs out):</source>
+            <translation>이 알람을 보류합니다 (시간이 끝날 때까지 표시되지 않음):</translation>
+        </message>
+        <message>
+            <source>Shelve these %1 alarms (hidden until the time runs out):</source>
+            <translation>알람 %1건을 보류합니다 (시간이 끝날 때까지 표시되지 않음):</translation>
+        </message>
+        <message>
+            <source>Required: why these alarms are shelved</source>
+            <translation>필수: 알람을 보류하는 사유</translation>
+        </message>
+        <message>
+            <source> min</source>
+            <translation> 분</translation>
+        </message>
+        <message>
+            <source>Also unshelve when the alarm returns to normal</source>
+            <translation>알람이 정상으로 복귀하면 보류도 해제</translation>
+        </message>
+        <message>
+            <source>Reason</source>
+            <translation>사유</translation>
+        </message>
+        <message>
+            <source>Duration</source>
+            <translation>보류 시간</translation>
+        </message>
+    </context>
+    <context>
+        <name>StationStatusBar</name>
+        <message>
+            <source>Database: %1 – OK</source>
+            <translation>데이터베이스: %1 – 정상</translation>
+        </message>
+        <message>
+            <source>Database: %1 – WRITE FAILING (%2 rows waiting): %3</source>
+            <translation>데이터베이스: %1 – 쓰기 실패 (대기 %2행): %3</translation>
+        </message>
+        <message>
+            <source>Devices online %1/%2</source>
+            <translation>온라인 장치 %1/%2</translation>
+        </message>
+        <message>
+            <source>%1 samples/s</source>
+            <translation>%1 샘플/s</translation>
+        </message>
+    </context>
+    <context>
+        <name>TrendPlot</name>
+        <message>
+            <source>% of range</source>
+            <translation>범위 대비 %</translation>
+        </message>
+    </context>
+    <context>
+        <name>TrendView</name>
+        <message>
+            <source>Tag</source>
+            <translation>태그</translation>
+        </message>
+        <message>
+            <source>Unit</source>
+            <translation>단위</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n min</source>
+            <translation>
+                <numerusform>%n분</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Auto</source>
+            <translation>자동</translation>
+        </message>
+        <message>
+            <source>Engineering units</source>
+            <translation>공학 단위</translation>
+        </message>
+        <message>
+            <source>Percent of range</source>
+            <translation>범위 대비 백분율</translation>
+        </message>
+        <message>
+            <source>Auto: percent of range when the shown tags have different units</source>
+            <translation>자동: 표시된 태그의 단위가 서로 다르면 범위 대비 백분율로 표시</translation>
+        </message>
+        <message>
+            <source>Time span</source>
+            <translation>표시 기간</translation>
+        </message>
+        <message>
+            <source>Scale</source>
+            <translation>눈금</translation>
+        </message>
+    </context>
+    <context>
+        <name>UnshelveDialog</name>
+        <message>
+            <source>Unshelve alarms</source>
+            <translation>알람 보류 해제</translation>
+        </message>
+        <message>
+            <source>Unshelve this alarm:</source>
+            <translation>이 알람의 보류를 해제합니다:</translation>
+        </message>
+        <message>
+            <source>Unshelve these %1 alarms:</source>
+            <translation>알람 %1건의 보류를 해제합니다:</translation>
+        </message>
+    </context>
+    <context>
+        <name>app</name>
+        <message>
+            <source>The station configuration has problems</source>
+            <translation>스테이션 설정에 문제가 있습니다</translation>
+        </message>
+        <message>
+            <source>the default database</source>
+            <translation>기본 데이터베이스</translation>
+        </message>
+        <message>
+            <source>Cannot open the station database</source>
+            <translation>스테이션 데이터베이스를 열 수 없습니다</translation>
+        </message>
+        <message>
+            <source>The station database %1 cannot be used.</source>
+            <translation>스테이션 데이터베이스 %1을(를) 사용할 수 없습니다.</translation>
+        </message>
+    </context>
+    <context>
+        <name>format</name>
+        <message>
+            <source>On</source>
+            <extracomment>How loud each machine state category is drawn. The category comes from the config, never from the label's words, so a Korean label colours its tile as well as an English one. Significant digits a display range is shown with when the tag does not say its decimals: 0..120 % -&gt; 0 decimals, 20..90 °C -&gt; 1, 0..3 m/min -&gt; 2.</extracomment>
+            <translation>켜짐</translation>
+        </message>
+        <message>
+            <source>Off</source>
+            <translation>꺼짐</translation>
+        </message>
+        <message>
+            <source>%n s ago</source>
+            <translation>%n초 전</translation>
+        </message>
+        <message>
+            <source>%n min ago</source>
+            <translation>%n분 전</translation>
+        </message>
+        <message>
+            <source>%n h ago</source>
+            <translation>%n시간 전</translation>
+        </message>
+    </context>
+    <context>
+        <name>messages</name>
+        <message>
+            <source>14 points in a row alternating up and down</source>
+            <translation>연속 14개 점이 오르내림을 반복</translation>
+        </message>
+        <message>
+            <source>15 points in a row within 1σ (stratification)</source>
+            <translation>연속 15개 점이 1σ 이내 (층별화)</translation>
+        </message>
+        <message>
+            <source>2 of 3 points beyond 2σ on one side</source>
+            <translation>3개 점 중 2개가 한쪽 2σ 밖</translation>
+        </message>
+        <message>
+            <source>4 of 5 points beyond 1σ on one side</source>
+            <translation>5개 점 중 4개가 한쪽 1σ 밖</translation>
+        </message>
+        <message>
+            <source>6 points in a row steadily falling</source>
+            <translation>연속 6개 점이 계속 하락</translation>
+        </message>
+        <message>
+            <source>6 points in a row steadily rising</source>
+            <translation>연속 6개 점이 계속 상승</translation>
+        </message>
+        <message>
+            <source>8 points in a row beyond 1σ on either side (mixture)</source>
+            <translation>연속 8개 점이 양쪽 1σ 밖 (혼합)</translation>
+        </message>
+        <message>
+            <source>Anomaly found by {detector}</source>
+            <translation>{detector}이(가) 이상을 감지함</translation>
+        </message>
+        <message>
+            <source>Nelson rule {rule}: {text} (now {z:+.1f}σ from the centre {center:.6g})</source>
+            <translation>넬슨 규칙 {rule}: {text} (현재 중심선 {center:.6g}에서 {z:+.1f}σ)</translation>
+        </message>
+        <message>
+            <source>Nelson rule {rule}: {text} ({z:+.1f}σ from the centre {center:.6g})</source>
+            <translation>넬슨 규칙 {rule}: {text} (중심선 {center:.6g}에서 {z:+.1f}σ)</translation>
+        </message>
+        <message>
+            <source>No communication with {device}</source>
+            <translation>{device} 통신 없음</translation>
+        </message>
+        <message>
+            <source>No communication with {device}: {fault_text}</source>
+            <translation>{device} 통신 없음: {fault_text}</translation>
+        </message>
+        <message>
+            <source>a value it has not taken before (chance about {chance:.0e} under normal behaviour)</source>
+            <translation>이전에 나온 적 없는 값 (정상 상태에서 발생 확률 약 {chance:.0e})</translation>
+        </message>
+        <message>
+            <source>behaving as before</source>
+            <translation>이전과 같이 동작 중</translation>
+        </message>
+        <message>
+            <source>connection dropped</source>
+            <translation>연결 끊김</translation>
+        </message>
+        <message>
+            <source>connection refused</source>
+            <translation>연결 거부</translation>
+        </message>
+        <message>
+            <source>corrupted replies</source>
+            <translation>응답 손상</translation>
+        </message>
+        <message>
+            <source>drifting downwards: about {sigma:.1f}σ from its {reference} reference over the last {samples} samples</source>
+            <translation>하향 드리프트: 최근 {samples}개 샘플에서 {reference} 기준 대비 약 {sigma:.1f}σ</translation>
+        </message>
+        <message>
+            <source>drifting upwards: about {sigma:.1f}σ from its {reference} reference over the last {samples} samples</source>
+            <translation>상향 드리프트: 최근 {samples}개 샘플에서 {reference} 기준 대비 약 {sigma:.1f}σ</translation>
+        </message>
+        <message>
+            <source>garbled replies</source>
+            <translation>응답 형식 오류</translation>
+        </message>
+        <message>
+            <source>in control</source>
+            <translation>관리 상태</translation>
+        </message>
+        <message>
+            <source>jumped by {step:+.6g} in one sample (at most {limit:.6g} is possible)</source>
+            <translation>한 샘플 만에 {step:+.6g} 급변 (가능한 최대 변화 {limit:.6g})</translation>
+        </message>
+        <message>
+            <source>level {sigma:.1f}σ above its {baseline} baseline (step)</source>
+            <translation>{baseline} 기준선보다 {sigma:.1f}σ 높은 수준 (계단 변화)</translation>
+        </message>
+        <message>
+            <source>level {sigma:.1f}σ below its {baseline} baseline (step)</source>
+            <translation>{baseline} 기준선보다 {sigma:.1f}σ 낮은 수준 (계단 변화)</translation>
+        </message>
+        <message>
+            <source>no answer</source>
+            <translation>응답 없음</translation>
+        </message>
+        <message>
+            <source>no data for too long</source>
+            <translation>장시간 데이터 없음</translation>
+        </message>
+        <message>
+            <source>one point beyond 3σ</source>
+            <translation>1개 점이 3σ 밖</translation>
+        </message>
+        <message>
+            <source>port or network error</source>
+            <translation>포트 또는 네트워크 오류</translation>
+        </message>
+        <message>
+            <source>request rejected by the device</source>
+            <translation>장치가 요청을 거부함</translation>
+        </message>
+        <message>
+            <source>spread {ratio:.1f}x that of its {baseline} baseline</source>
+            <translation>산포가 {baseline} 기준선의 {ratio:.1f}배</translation>
+        </message>
+        <message>
+            <source>stuck at {value:.6g} for {samples} samples (sensor or wiring fault?)</source>
+            <translation>{samples}개 샘플 동안 {value:.6g}에 고정 (센서 또는 배선 고장 의심)</translation>
+        </message>
+        <message>
+            <source>tags jointly far from their normal operating point (T² {ratio:.1f}x its limit)</source>
+            <translation>태그들이 함께 정상 운전점에서 크게 벗어남 (T² 한계의 {ratio:.1f}배)</translation>
+        </message>
+        <message>
+            <source>tags no longer move together as they normally do (Q/SPE {ratio:.1f}x its limit)</source>
+            <translation>태그들이 평소처럼 함께 움직이지 않음 (Q/SPE 한계의 {ratio:.1f}배)</translation>
+        </message>
+        <message>
+            <source>the shape of its last {length} samples is new (chance about {chance:.0e} under normal behaviour)</source>
+            <translation>최근 {length}개 샘플의 파형이 처음 보는 형태 (정상 상태에서 발생 확률 약 {chance:.0e})</translation>
+        </message>
+        <message>
+            <source>value out of range</source>
+            <translation>값 범위 초과</translation>
+        </message>
+        <message>
+            <source>value {percent:.0f} % of its range beyond anything seen so far ({low:.6g} .. {high:.6g})</source>
+            <translation>값이 지금까지의 범위 ({low:.6g} .. {high:.6g})를 범위의 {percent:.0f} % 만큼 벗어남</translation>
+        </message>
+        <message>
+            <source>value {value:.6g} above the possible maximum {limit:.6g}</source>
+            <translation>값 {value:.6g}이(가) 가능한 최댓값 {limit:.6g}보다 큼</translation>
+        </message>
+        <message>
+            <source>value {value:.6g} below the possible minimum {limit:.6g}</source>
+            <translation>값 {value:.6g}이(가) 가능한 최솟값 {limit:.6g}보다 작음</translation>
+        </message>
+        <message>
+            <source>value {value} is not a number</source>
+            <translation>값 {value}은(는) 숫자가 아님</translation>
+        </message>
+        <message>
+            <source>within its possible range</source>
+            <translation>가능한 범위 이내</translation>
+        </message>
+        <message>
+            <source>{device}: communication lost ({fault_text})</source>
+            <translation>{device}: 통신 끊김 ({fault_text})</translation>
+        </message>
+        <message>
+            <source>{device}: communication restored</source>
+            <translation>{device}: 통신 복구</translation>
+        </message>
+        <message>
+            <source>{device}: part {serial} scanned</source>
+            <translation>{device}: 부품 {serial} 스캔</translation>
+        </message>
+        <message>
+            <source>{device}: write of {tag} = {value} refused ({error})</source>
+            <translation>{device}: {tag} = {value} 쓰기 거부 ({error})</translation>
+        </message>
+        <message>
+            <source>{device}: {from_label} → {to_label}</source>
+            <translation>{device}: {from_label} → {to_label}</translation>
+        </message>
+        <message>
+            <source>{device}: {kind}</source>
+            <translation>{device}: {kind}</translation>
+        </message>
+        <message>
+            <source>{device}: {user} could not write {tag} = {value} ({error})</source>
+            <translation>{device}: {user}이(가) {tag} = {value} 쓰기 실패 ({error})</translation>
+        </message>
+        <message>
+            <source>{device}: {user} wrote {tag} = {value} (was {before})</source>
+            <translation>{device}: {user}이(가) {tag} = {value} 기록 (이전 값 {before})</translation>
+        </message>
+        <message>
+            <source>{device}: {user} wrote {tag} = {value}, but it reads {after}</source>
+            <translation>{device}: {user}이(가) {tag} = {value} 기록, 그러나 읽은 값은 {after}</translation>
+        </message>
+        <message>
+            <source>{n:g}-second</source>
+            <translation>{n:g}초</translation>
+        </message>
+        <message>
+            <source>{n}-day</source>
+            <translation>{n}일</translation>
+        </message>
+        <message>
+            <source>{n}-hour</source>
+            <translation>{n}시간</translation>
+        </message>
+        <message>
+            <source>{n}-minute</source>
+            <translation>{n}분</translation>
+        </message>
+        <message>
+            <source>{n}-sample</source>
+            <translation>{n}샘플</translation>
+        </message>
+        <message>
+            <source>{run} points in a row on one side of the centre line</source>
+            <translation>연속 {run}개 점이 중심선 한쪽에 위치</translation>
+        </message>
+        <message>
+            <source>{sigma:.1f}σ above its {baseline} baseline (spike)</source>
+            <translation>{baseline} 기준선보다 {sigma:.1f}σ 높음 (스파이크)</translation>
+        </message>
+        <message>
+            <source>{sigma:.1f}σ below its {baseline} baseline (spike)</source>
+            <translation>{baseline} 기준선보다 {sigma:.1f}σ 낮음 (스파이크)</translation>
+        </message>
+        <message>
+            <source>{subject} changes faster than {limit}/{per}</source>
+            <translation>{subject} 변화율 {limit}/{per} 초과</translation>
+        </message>
+        <message>
+            <source>{subject} deviates from {setpoint} by more than {limit}</source>
+            <translation>{subject} 설정값 {setpoint} 대비 편차 {limit} 초과</translation>
+        </message>
+        <message>
+            <source>{subject} high-high: above {limit}</source>
+            <translation>{subject} 상상한: {limit} 초과</translation>
+        </message>
+        <message>
+            <source>{subject} high: above {limit}</source>
+            <translation>{subject} 상한: {limit} 초과</translation>
+        </message>
+        <message>
+            <source>{subject} low-low: below {limit}</source>
+            <translation>{subject} 하하한: {limit} 미만</translation>
+        </message>
+        <message>
+            <source>{subject} low: below {limit}</source>
+            <translation>{subject} 하한: {limit} 미만</translation>
+        </message>
+        <message>
+            <source>{subject} {detail}</source>
+            <translation>{subject}: {detail}</translation>
+        </message>
+        <message>
+            <source>{subject}: bad value (not a number or out of range), its alarms cannot work</source>
+            <translation>{subject}: 값 불량 (숫자가 아니거나 범위 밖), 알람이 동작할 수 없음</translation>
+        </message>
+        <message>
+            <source>{subject}: {detail}</source>
+            <translation>{subject}: {detail}</translation>
+        </message>
+        <message>
+            <source>{subject}: {name}</source>
+            <translation>{subject}: {name}</translation>
+        </message>
+        <message>
+            <source>{text}</source>
+            <translation>{text}</translation>
+        </message>
+        <message>
+            <source>{value:g}</source>
+            <translation>{value:g}</translation>
+        </message>
+        <message>
+            <source>{value:g} {unit}</source>
+            <translation>{value:g} {unit}</translation>
+        </message>
+        <message>
+            <source>{what}; contributors: {parts}</source>
+            <translation>{what}; 주요 기여 태그: {parts}</translation>
+        </message>
+    </context>
 </TS>

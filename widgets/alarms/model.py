@@ -363,7 +363,6 @@ class _RowTable(QAbstractTableModel):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._headers = _headers()
 
     def _rows_shown(self) -> list[AlarmRow]:
         raise NotImplementedError
@@ -381,7 +380,7 @@ class _RowTable(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self._headers[section]
+            return _headers()[section]  # asked again after a language change
         return None
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
