@@ -194,3 +194,26 @@ def test_every_screen_switches_to_korean_and_back_without_restart(
     assert QCoreApplication.translate("MainWindow", "Devices") == "Devices"
     qtbot.waitUntil(lambda: "Communication OK" in press.comm_text, timeout=3000)
     assert QSettings().value(LANGUAGE_KEY) == "en"
+
+    # The header's touch button: names the other language in its own script.
+    assert window.header.language_button.text() == "한국어"
+    window.header.language_button.click()
+    qtbot.waitUntil(lambda: window.tabs.tabText(0) == "개요", timeout=3000)
+    assert window.header.language_button.text() == "English"
+    assert window.language_actions["ko"].isChecked()
+
+
+def test_the_window_font_draws_hangul(qapp) -> None:
+    """A Korean-capable family is in the application's font list (fonts-noto-cjk on Debian,
+    Malgun Gothic on Windows), so Korean never shows as empty boxes."""
+    from PySide6.QtGui import QFontDatabase, QFontMetrics
+
+    from widgets.app import application
+    from widgets.theme import hangul_family
+
+    family = hangul_family()
+    assert family is not None, "no Hangul font installed (Debian: fonts-noto-cjk)"
+    assert QFontDatabase.WritingSystem.Korean in QFontDatabase.writingSystems(family)
+    font = application().font()
+    assert family in font.families()
+    assert QFontMetrics(font).inFontUcs4(ord("한"))

@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         self.header = StationHeader(info)
+        self.header.languageRequested.connect(self.set_language)
         layout.addWidget(self.header)
         self._banner_slot = QVBoxLayout()
         self._banner_slot.setContentsMargins(0, 0, 0, 0)

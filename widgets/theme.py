@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette
 from PySide6.QtWidgets import QApplication
 
 from resources import RESOURCES_DIR
@@ -76,6 +76,33 @@ TREND_COLOURS = (
 )
 
 FONT_FAMILIES = ["Noto Sans", "Noto Sans CJK KR", "DejaVu Sans"]
+#: Fonts with Hangul, best first: Debian's fonts-noto-cjk (run.sh installs it), Windows' own
+#: Malgun Gothic, then the usual Korean desktop fonts.
+HANGUL_FAMILIES = ("Noto Sans CJK KR", "Malgun Gothic", "NanumGothic", "Noto Sans KR", "UnDotum")
+
+
+def hangul_family() -> str | None:
+    """A font family on this system that draws Hangul (None: Korean would show as boxes)."""
+    korean = QFontDatabase.families(QFontDatabase.WritingSystem.Korean)
+    for family in HANGUL_FAMILIES:
+        if family in korean:
+            return family
+    proportional = [f for f in korean if "Mono" not in f and "Serif" not in f]
+    return (proportional or korean or [None])[0]
+
+
+def font_families() -> list[str]:
+    """The window's font list: Latin first, then a Hangul font, so Korean text always has one
+    (install fonts-noto-cjk on Debian when none is found; see the warning in the log)."""
+    families = [f for f in FONT_FAMILIES if f not in HANGUL_FAMILIES]
+    hangul = hangul_family()
+    if hangul is None:
+        log.warning("no font with Hangul found: Korean texts will not render (fonts-noto-cjk)")
+    else:
+        families.insert(1, hangul)
+    return families
+
+
 BASE_POINT_SIZE = 11
 LARGE_POINT_SIZE = 14
 #: Large-font mode (View menu), for screens read from a few metres: bigger tile texts.
@@ -120,6 +147,6 @@ def apply_theme(app: QApplication) -> None:
     palette.setColor(QPalette.ColorRole.ToolTipText, QColor(TEXT))
     app.setPalette(palette)
     font = QFont()
-    font.setFamilies(FONT_FAMILIES)
+    font.setFamilies(font_families())
     app.setFont(font)
     set_large_fonts(app, False)

@@ -1102,6 +1102,13 @@
         </message>
     </context>
     <context>
+        <name>StationHeader</name>
+        <message>
+            <source>Language</source>
+            <translation>언어</translation>
+        </message>
+    </context>
+    <context>
         <name>StationStatusBar</name>
         <message>
             <source>Database: %1 – OK</source>
