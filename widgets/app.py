@@ -15,7 +15,7 @@ from app.config import StationConfig
 from app.station import Station
 from widgets.i18n import LANGUAGE_KEY, set_language, system_language
 from widgets.main_window import MainWindow
-from widgets.theme import apply_theme
+from widgets.theme import THEME_KEY, apply_theme
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def application() -> QApplication:
         saved = QSettings().value(LANGUAGE_KEY)
         set_language(str(saved) if saved else system_language())
         _prepared[app] = []
-        apply_theme(app)
+        apply_theme(app, str(QSettings().value(THEME_KEY, "day")))
     return app
 
 

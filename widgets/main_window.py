@@ -19,7 +19,7 @@ from widgets.header import StationHeader
 from widgets.i18n import LANGUAGE_KEY, LANGUAGES, current_language, on_language_change, set_language
 from widgets.overview import OverviewView
 from widgets.status import StationStatusBar
-from widgets.theme import set_large_fonts
+from widgets.theme import THEME_KEY, set_large_fonts, set_theme
 from widgets.trend import TrendView
 
 log = logging.getLogger(__name__)
@@ -120,6 +120,12 @@ class MainWindow(QMainWindow):
         )
         view.addAction(self.full_screen_action)
         self.large_fonts_action.setChecked(_flag(self.settings, LARGE_FONTS_KEY, False))
+        self.night_action = QAction(self)
+        self.night_action.setCheckable(True)
+        self.night_action.setShortcut(QKeySequence("Ctrl+N"))
+        self.night_action.setChecked(self.settings.value(THEME_KEY, "day") == "night")
+        self.night_action.toggled.connect(lambda on: self.set_theme("night" if on else "day"))
+        view.addAction(self.night_action)
         # Each language is named in its own script, so anyone can find theirs.
         self.language_menu = view.addMenu("")
         group = QActionGroup(self)
@@ -147,6 +153,8 @@ class MainWindow(QMainWindow):
         self.large_fonts_action.setToolTip(self.tr("Bigger texts, for reading from a distance"))
         self.full_screen_action.setText(self.tr("&Full screen"))
         self.language_menu.setTitle(self.tr("Language"))
+        self.night_action.setText(self.tr("&Night theme"))
+        self.night_action.setToolTip(self.tr("Dim greys for a dark room; alarm colours stay"))
 
     def set_language(self, language: str) -> None:
         """Show every screen in ``language`` now (remembered for the next start)."""
@@ -162,6 +170,15 @@ class MainWindow(QMainWindow):
         self.settings.setValue(LARGE_FONTS_KEY, large)
         if self.large_fonts_action.isChecked() != large:
             self.large_fonts_action.setChecked(large)
+
+    def set_theme(self, name: str) -> None:
+        """Switch to the ``day`` or ``night`` theme now (remembered for the next start)."""
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            name = set_theme(app, name)
+        self.settings.setValue(THEME_KEY, name)
+        if self.night_action.isChecked() != (name == "night"):
+            self.night_action.setChecked(name == "night")
 
     @property
     def large_fonts(self) -> bool:

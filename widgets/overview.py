@@ -41,7 +41,6 @@ from widgets.format import (
 from widgets.i18n import on_language_change, translate_message
 from widgets.sparkline import Sparkline
 from widgets.state_strip import AlarmStrip, StateStrip
-from widgets.theme import BORDER
 
 MAX_FALLBACK_TAGS = 4
 TILE_MIN_WIDTH = 320
@@ -446,7 +445,7 @@ class MachineTile(QFrame):
             frame = (
                 f"border: 3px solid {style.background}; padding: 0px;"
                 if style.abnormal
-                else f"border: 1px solid {BORDER}; padding: 2px;"
+                else "border: 1px solid palette(mid); padding: 2px;"
             )
             self.setStyleSheet(f"QFrame#tile {{ {frame} }}")
 

@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QWidget
 from app.engine import Engine
 from app.model import FloatArray
 from app.tags import TagInfo
-from widgets.theme import SURFACE, TEXT, TEXT_MUTED, TREND_COLOURS
+from widgets import palette
+from widgets.theme import TREND_COLOURS, on_theme_change
 
 SCALE_MODES = ("auto", "units", "percent")
 # Peak downsampling keeps the min and max of each bucket; one bucket per pixel column draws the
@@ -28,7 +29,7 @@ class TrendPlot(pg.PlotWidget):
     """A time plot of the shown tags, read from the engine's ring-buffer history."""
 
     def __init__(self, engine: Engine, parent: QWidget | None = None) -> None:
-        super().__init__(parent, background=SURFACE, axisItems={"bottom": pg.DateAxisItem()})
+        super().__init__(parent, axisItems={"bottom": pg.DateAxisItem()})
         self.engine = engine
         self.span_s = 60.0
         self.scale_mode = "auto"
@@ -42,13 +43,21 @@ class TrendPlot(pg.PlotWidget):
         item.setDownsampling(auto=True, mode="peak")
         item.setMenuEnabled(False)
         item.hideButtons()
+        self.legend = item.addLegend(offset=(10, 10))
+        on_theme_change(self, self.restyle)
+
+    def restyle(self) -> None:
+        """Background, axes and legend in the current theme's greys."""
+        theme = palette.current()
+        self.setBackground(theme.plot)
         for name in ("left", "bottom"):
-            axis = item.getAxis(name)
-            axis.setPen(pg.mkPen(TEXT_MUTED))
-            axis.setTextPen(pg.mkPen(TEXT))
-        self.legend = item.addLegend(
-            offset=(10, 10), labelTextColor=TEXT, brush=pg.mkBrush(230, 230, 230, 210)
-        )
+            axis = self.getPlotItem().getAxis(name)
+            axis.setPen(pg.mkPen(theme.text_muted))
+            axis.setTextPen(pg.mkPen(theme.text))
+        self.legend.setLabelTextColor(theme.text)
+        fill = pg.mkColor(theme.surface)
+        fill.setAlpha(210)
+        self.legend.setBrush(pg.mkBrush(fill))
 
     # -- what is shown ------------------------------------------------------------------------
 

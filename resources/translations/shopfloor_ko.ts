@@ -1065,6 +1065,14 @@
             <source>Language</source>
             <translation>언어</translation>
         </message>
+        <message>
+            <source>&amp;Night theme</source>
+            <translation>야간 테마(&amp;N)</translation>
+        </message>
+        <message>
+            <source>Dim greys for a dark room; alarm colours stay</source>
+            <translation>어두운 공간용 어두운 회색 화면 (알람 색상은 그대로 유지)</translation>
+        </message>
     </context>
     <context>
         <name>ShelveDialog</name>

@@ -21,12 +21,16 @@ from PySide6.QtWidgets import (
 )
 
 from app.alarms.model import Priority
+from widgets import palette
 from widgets.alarms.bridge import AlarmBridge
 from widgets.alarms.model import PRIORITY_COLOURS, AlarmRow, format_time, priority_text
 from widgets.i18n import on_language_change
 
 FLASH_MS = 500
-_OFF = "background: #c4c4c4; color: #5c5c5c; border-radius: 3px; padding: 2px 8px;"
+_OFF = (
+    "background: palette(mid); color: palette(placeholder-text); border-radius: 3px;"
+    " padding: 2px 8px;"
+)
 
 
 class AlarmBanner(QFrame):
@@ -57,7 +61,9 @@ class AlarmBanner(QFrame):
         layout.addWidget(self.newest, 1)
         self.journal = QLabel(self)
         self.journal.setObjectName("alarmJournalStatus")
-        self.journal.setStyleSheet("color: #ffffff; background: #c8102e; padding: 2px 6px;")
+        self.journal.setStyleSheet(
+            f"color: {palette.ON_FAULT}; background: {palette.FAULT}; padding: 2px 6px;"
+        )
         self.journal.hide()
         layout.addWidget(self.journal)
         self.sound = QCheckBox(self)

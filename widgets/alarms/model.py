@@ -47,19 +47,14 @@ from PySide6.QtGui import QBrush, QColor
 
 from app.alarms.model import AlarmState, AlarmView, Priority, ShelveInfo, Transition
 from app.messages import Message
+from widgets import palette
 from widgets.format import format_number, format_value
 from widgets.i18n import translate_message
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
 #: ISA-101 style: colour means priority, nothing else.
-PRIORITY_COLOURS: dict[Priority, tuple[str, str]] = {
-    Priority.CRITICAL: ("#c8102e", "#ffffff"),
-    Priority.HIGH: ("#e06c00", "#000000"),
-    Priority.MEDIUM: ("#f2b700", "#000000"),
-    Priority.LOW: ("#7f8fbf", "#000000"),
-}
-MUTED = "#5c5c5c"
+PRIORITY_COLOURS = palette.PRIORITY_COLOURS  # one palette for every screen
 
 ALARM_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 
@@ -502,7 +497,7 @@ def _brush(colour: str) -> QBrush:
 
 def _colour(row: AlarmRow, column: int, role: int) -> QBrush | None:
     if not row.state.annunciated:
-        return _brush(MUTED) if role == _FOREGROUND else None
+        return _brush(palette.current().text_muted) if role == _FOREGROUND else None
     if column != Column.PRIORITY:
         return None
     background, text = PRIORITY_COLOURS[row.priority]

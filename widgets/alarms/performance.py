@@ -35,11 +35,18 @@ from app.alarms.manager import AlarmManager
 from app.alarms.model import Priority
 from app.alarms.performance import PERIOD_S, PerformanceReport, analyse
 from app.storage.database import Database
+from widgets import palette
 from widgets.alarms.model import Sources, format_time, priority_text
 from widgets.i18n import on_language_change, translate_message
+from widgets.theme import on_theme_change
 
 #: EEMUA 191 bands of alarms per 10 minutes: (upper bound, colour).
-BANDS = ((1.0, "#4c9a2a"), (2.0, "#d9b310"), (10.0, "#e06c00"), (float("inf"), "#c8102e"))
+BANDS = (
+    (1.0, palette.RATE_ACCEPTABLE),
+    (2.0, palette.RATE_MANAGEABLE),
+    (10.0, palette.RATE_DEMANDING),
+    (float("inf"), palette.RATE_FLOOD),
+)
 FLOOD = 10
 
 
@@ -143,9 +150,9 @@ class AlarmPerformanceView(QWidget):
         self.button.setText(self.tr("Calculate"))
         for key, title in self._figure_titles():
             self._figure_labels[key].setText(title)
-        self.rate_plot.setTitle(self.tr("Alarms per 10 minutes"), color="#202020")
+        self.rate_plot.setTitle(self.tr("Alarms per 10 minutes"), color=palette.current().text)
         self.rate_plot.setLabel("bottom", self.tr("hours before now"))
-        self.actors_plot.setTitle(self.tr("Top 10 bad actors"), color="#202020")
+        self.actors_plot.setTitle(self.tr("Top 10 bad actors"), color=palette.current().text)
         self.actors_plot.setLabel("bottom", self.tr("alarms"))
         self.lists.setHorizontalHeaderLabels(
             [self.tr("What"), self.tr("Alarm"), self.tr("Count / time"), self.tr("Message")]
@@ -173,7 +180,8 @@ class AlarmPerformanceView(QWidget):
         ]
 
     def _plot(self) -> pg.PlotWidget:
-        plot = pg.PlotWidget(self, background="#f4f4f4")
+        plot = pg.PlotWidget(self)
+        on_theme_change(plot, lambda: plot.setBackground(palette.current().plot))
         plot.showGrid(x=False, y=True, alpha=0.3)
         plot.setMouseEnabled(x=False, y=False)
         plot.hideButtons()
@@ -288,17 +296,21 @@ class AlarmPerformanceView(QWidget):
         plot.addItem(self.rate_bars)
         for level, text in ((1, self.tr("1: acceptable")), (2, self.tr("2: manageable"))):
             line = pg.InfiniteLine(
-                level, angle=0, pen=pg.mkPen("#4c9a2a" if level == 1 else "#d9b310", width=1)
+                level,
+                angle=0,
+                pen=pg.mkPen(
+                    palette.RATE_ACCEPTABLE if level == 1 else palette.RATE_MANAGEABLE, width=1
+                ),
             )
             plot.addItem(line)
-            label = pg.TextItem(text, color="#404040", anchor=(0, 1))
+            label = pg.TextItem(text, color=palette.current().text_muted, anchor=(0, 1))
             label.setPos(float(x[0]), level)
             plot.addItem(label)
         flood = pg.InfiniteLine(
-            FLOOD, angle=0, pen=pg.mkPen("#c8102e", width=1, style=Qt.PenStyle.DashLine)
+            FLOOD, angle=0, pen=pg.mkPen(palette.RATE_FLOOD, width=1, style=Qt.PenStyle.DashLine)
         )
         plot.addItem(flood)
-        label = pg.TextItem(self.tr("10: flood"), color="#c8102e", anchor=(0, 1))
+        label = pg.TextItem(self.tr("10: flood"), color=palette.RATE_FLOOD, anchor=(0, 1))
         label.setPos(float(x[0]), FLOOD)
         plot.addItem(label)
         plot.setYRange(0, max(FLOOD + 2, float(counts.max()) * 1.1))
@@ -314,7 +326,7 @@ class AlarmPerformanceView(QWidget):
         y = np.arange(len(actors))[::-1].astype(float)
         counts = np.array([a.count for a in actors], dtype=float)
         self.actor_bars = pg.BarGraphItem(
-            x0=0, y=y, width=counts, height=0.7, brush=pg.mkBrush("#1f4e9c"), pen=None
+            x0=0, y=y, width=counts, height=0.7, brush=pg.mkBrush(palette.DATA_PEN), pen=None
         )
         plot.addItem(self.actor_bars)
         axis.setTicks(
