@@ -8,7 +8,14 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QApplication, QMainWindow, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QMainWindow,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.station import Station
 from widgets.alarms import AlarmWidgets
@@ -27,6 +34,8 @@ log = logging.getLogger(__name__)
 
 GEOMETRY_KEY = "window/geometry"
 STATE_KEY = "window/state"
+SCREEN_KEY = "window/screen"
+SPLITTER_KEY = "window/splitters/"
 LARGE_FONTS_KEY = "view/large_fonts"
 SOUND_KEY = "alarms/sound"
 
@@ -185,8 +194,31 @@ class MainWindow(QMainWindow):
         """True in large-font mode."""
         return self.large_fonts_action.isChecked()
 
+    def _splitters(self) -> dict[str, QSplitter]:
+        """Every splitter of every screen, keyed by its screen's class and its place in it (a
+        screen added or moved by another change keeps its own sizes)."""
+        found: dict[str, QSplitter] = {}
+        for index in range(self.tabs.count()):
+            screen = self.tabs.widget(index)
+            for number, splitter in enumerate(screen.findChildren(QSplitter)):
+                found[f"{type(screen).__name__}/{number}"] = splitter
+        return found
+
+    def _restore_screens(self) -> None:
+        for key, splitter in self._splitters().items():
+            state = self.settings.value(SPLITTER_KEY + key)
+            if state is not None:
+                splitter.restoreState(state)  # type: ignore[arg-type]
+        screen = self.settings.value(SCREEN_KEY)
+        for index in range(self.tabs.count()):
+            if type(self.tabs.widget(index)).__name__ == screen:
+                self.tabs.setCurrentIndex(index)
+                break
+
     def show_restored(self) -> None:
-        """Show the window where the user left it; maximised the first time."""
+        """Show the window where the user left it (size, place, splitters, the screen it
+        showed); maximised the first time."""
+        self._restore_screens()
         geometry = self.settings.value(GEOMETRY_KEY)
         if geometry is not None and self.restoreGeometry(geometry):  # type: ignore[arg-type]
             state = self.settings.value(STATE_KEY)
@@ -200,9 +232,12 @@ class MainWindow(QMainWindow):
         self.showMaximized()
 
     def save_layout(self) -> None:
-        """Remember size, place and toolbars for the next start."""
+        """Remember size, place, toolbars, splitters and the screen shown for the next start."""
         self.settings.setValue(GEOMETRY_KEY, self.saveGeometry())
         self.settings.setValue(STATE_KEY, self.saveState())
+        self.settings.setValue(SCREEN_KEY, type(self.tabs.currentWidget()).__name__)
+        for key, splitter in self._splitters().items():
+            self.settings.setValue(SPLITTER_KEY + key, splitter.saveState())
         self.settings.sync()
 
     # -- hooks for other screens (alarms) ----------------------------------------------------

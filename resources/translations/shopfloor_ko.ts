@@ -917,6 +917,38 @@
         </message>
     </context>
     <context>
+        <name>FirstRunDialog</name>
+        <message>
+            <source>Welcome to ShopFloor Monitor</source>
+            <extracomment>QSettings key of the station file the window opened last.</extracomment>
+            <translation>ShopFloor Monitor를 시작합니다</translation>
+        </message>
+        <message>
+            <source>No station is set up on this computer yet. What would you like to do?</source>
+            <translation>이 컴퓨터에는 아직 설정된 스테이션이 없습니다. 무엇을 하시겠습니까?</translation>
+        </message>
+        <message>
+            <source>Look around on the demo line (simulated machines)</source>
+            <translation>데모 라인 둘러보기 (시뮬레이션 설비)</translation>
+        </message>
+        <message>
+            <source>Set up a new station…</source>
+            <translation>새 스테이션 설정…</translation>
+        </message>
+        <message>
+            <source>Open a station file…</source>
+            <translation>스테이션 파일 열기…</translation>
+        </message>
+        <message>
+            <source>Open a station file</source>
+            <translation>스테이션 파일 열기</translation>
+        </message>
+        <message>
+            <source>Station files (*.toml)</source>
+            <translation>스테이션 파일 (*.toml)</translation>
+        </message>
+    </context>
+    <context>
         <name>MachineTile</name>
         <message>
             <source>%1, last %2 min</source>
@@ -1075,6 +1107,14 @@
         </message>
     </context>
     <context>
+        <name>Progress</name>
+        <message>
+            <source>Cancel</source>
+            <extracomment>The dialog appears only when the work takes longer than this (short work: no flicker).</extracomment>
+            <translation>취소</translation>
+        </message>
+    </context>
+    <context>
         <name>ShelveDialog</name>
         <message>
             <source>Shelve alarms</source>
@@ -1114,6 +1154,154 @@
         <message>
             <source>Language</source>
             <translation>언어</translation>
+        </message>
+    </context>
+    <context>
+        <name>StationSetup</name>
+        <message>
+            <source>New station</source>
+            <extracomment>Connection settings each built-in driver starts with (the technician edits the values).</extracomment>
+            <translation>새 스테이션</translation>
+        </message>
+        <message>
+            <source>Which station is this?</source>
+            <translation>어느 스테이션입니까?</translation>
+        </message>
+        <message>
+            <source>As the cluster platform knows it.</source>
+            <translation>클러스터 플랫폼에 등록된 이름으로 입력하십시오.</translation>
+        </message>
+        <message>
+            <source>Company</source>
+            <translation>회사</translation>
+        </message>
+        <message>
+            <source>Site</source>
+            <translation>사업장</translation>
+        </message>
+        <message>
+            <source>Line</source>
+            <translation>라인</translation>
+        </message>
+        <message>
+            <source>Station</source>
+            <translation>스테이션</translation>
+        </message>
+        <message>
+            <source>The machine and how to reach it</source>
+            <translation>설비와 연결 방법</translation>
+        </message>
+        <message>
+            <source>Name (letters, digits, _ and -)</source>
+            <translation>이름 (영문자, 숫자, _ 및 -)</translation>
+        </message>
+        <message>
+            <source>Title on the screens</source>
+            <translation>화면 표시 이름</translation>
+        </message>
+        <message>
+            <source>Driver</source>
+            <translation>드라이버</translation>
+        </message>
+        <message>
+            <source>Connection settings</source>
+            <translation>연결 설정</translation>
+        </message>
+        <message>
+            <source>Setting</source>
+            <translation>설정 항목</translation>
+        </message>
+        <message>
+            <source>Value</source>
+            <translation>값</translation>
+        </message>
+        <message>
+            <source>Tags</source>
+            <translation>태그</translation>
+        </message>
+        <message>
+            <source>Type them in or import the register map (CSV or XLSX with a header row).</source>
+            <translation>직접 입력하거나 레지스터 맵을 가져오십시오 (머리글 행이 있는 CSV 또는 XLSX).</translation>
+        </message>
+        <message>
+            <source>Add tag</source>
+            <translation>태그 추가</translation>
+        </message>
+        <message>
+            <source>Remove tag</source>
+            <translation>태그 삭제</translation>
+        </message>
+        <message>
+            <source>Import register map…</source>
+            <translation>레지스터 맵 가져오기…</translation>
+        </message>
+        <message>
+            <source>Test connection</source>
+            <translation>연결 테스트</translation>
+        </message>
+        <message>
+            <source>Read every tag once, off the screen's thread</source>
+            <translation>화면과 별도의 스레드에서 모든 태그를 한 번 읽습니다</translation>
+        </message>
+        <message>
+            <source>Save the station file</source>
+            <translation>스테이션 파일 저장</translation>
+        </message>
+        <message>
+            <source>Choose…</source>
+            <translation>선택…</translation>
+        </message>
+        <message>
+            <source>Problems of the config are listed here.</source>
+            <translation>설정의 문제점이 여기에 표시됩니다.</translation>
+        </message>
+        <message>
+            <source>Import register map</source>
+            <translation>레지스터 맵 가져오기</translation>
+        </message>
+        <message>
+            <source>Register maps (*.csv *.xlsx)</source>
+            <translation>레지스터 맵 (*.csv *.xlsx)</translation>
+        </message>
+        <message>
+            <source>Importing %1…</source>
+            <translation>%1 가져오는 중…</translation>
+        </message>
+        <message>
+            <source>Import cancelled: nothing was added.</source>
+            <translation>가져오기 취소: 추가된 항목이 없습니다.</translation>
+        </message>
+        <message>
+            <source>The register map cannot be read: %1</source>
+            <translation>레지스터 맵을 읽을 수 없습니다: %1</translation>
+        </message>
+        <message>
+            <source>%1 tags imported, %2 rows skipped.</source>
+            <translation>태그 %1개를 가져왔고 %2개 행은 건너뛰었습니다.</translation>
+        </message>
+        <message>
+            <source>Rows not imported</source>
+            <translation>가져오지 못한 행</translation>
+        </message>
+        <message>
+            <source>this station</source>
+            <translation>이 스테이션</translation>
+        </message>
+        <message>
+            <source>Reading…</source>
+            <translation>읽는 중…</translation>
+        </message>
+        <message>
+            <source>No connection: %1</source>
+            <translation>연결 안 됨: %1</translation>
+        </message>
+        <message>
+            <source>Connected: %1 of %2 tags read in %3 ms.</source>
+            <translation>연결됨: 태그 %2개 중 %1개를 %3 ms 만에 읽었습니다.</translation>
+        </message>
+        <message>
+            <source>Cannot write %1: %2</source>
+            <translation>%1에 쓸 수 없습니다: %2</translation>
         </message>
     </context>
     <context>
