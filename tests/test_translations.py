@@ -217,3 +217,41 @@ def test_the_window_font_draws_hangul(qapp) -> None:
     font = application().font()
     assert family in font.families()
     assert QFontMetrics(font).inFontUcs4(ord("한"))
+
+
+def test_alarm_messages_already_shown_switch_language(qapp, tmp_path: Path, english_after) -> None:
+    """Alarm rows keep their message rendered; a language switch renders them again."""
+    from app.alarms.model import AlarmState, AlarmView, Kind, Priority
+    from widgets.alarms.model import AlarmTableModel
+
+    shutil.copy(tool.ts_file("ko"), tmp_path)
+    tool.release([tmp_path / "shopfloor_ko.ts"])
+    model = AlarmTableModel()
+    view = AlarmView(
+        alarm_id="washer.comm",
+        device="washer",
+        tag=None,
+        condition="comm",
+        kind=next(iter(Kind)),
+        priority=Priority.HIGH,
+        state=AlarmState.UNACK,
+        message=Message("alarm.comm_fault", {"device": "Washer", "fault": "timeout"}),
+        response="",
+        tag_id=None,
+        value=None,
+        active_since=1.0,
+        last_change=1.0,
+        acked_by=None,
+        ack_comment="",
+        shelve=None,
+        suppressed_by="",
+        out_of_service_by=None,
+    )
+    model.reset([view])
+    assert model.row_at(0).text == "No communication with Washer: no answer"
+    set_language("ko", directory=tmp_path)
+    model.retranslate()
+    assert model.row_at(0).text == "Washer 통신 없음: 응답 없음"
+    set_language("en")
+    model.retranslate()
+    assert model.row_at(0).text == "No communication with Washer: no answer"

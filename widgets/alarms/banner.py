@@ -91,6 +91,7 @@ class AlarmBanner(QFrame):
         self.sound.setToolTip(self.tr("Beep when a new alarm arrives"))
         self.ack_button.setText(self.tr("Acknowledge…"))
         self.summary_button.setText(self.tr("Alarms"))
+        self.bridge.model.retranslate()
         self.refresh()
         self._refresh_journal_status()
 

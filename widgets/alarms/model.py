@@ -49,7 +49,7 @@ from app.alarms.model import AlarmState, AlarmView, Priority, ShelveInfo, Transi
 from app.messages import Message
 from widgets import palette
 from widgets.format import format_number, format_value
-from widgets.i18n import translate_message
+from widgets.i18n import current_language, translate_message
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -520,6 +520,7 @@ class AlarmTableModel(_RowTable):
         super().__init__(parent)
         self.sources = sources or Sources()
         self._said = _Said()
+        self._language = current_language()
         self._rows: list[AlarmRow] = []
         """Every row, in sort order; each row caches its sort key (``row.key``)."""
         self._index: dict[str, AlarmRow] = {}
@@ -542,6 +543,21 @@ class AlarmTableModel(_RowTable):
 
     def _source(self) -> AlarmTableModel:
         return self
+
+    def retranslate(self) -> None:
+        """Render every alarm's message again after a language switch (once per switch,
+        whichever view asks first)."""
+        if self._language == current_language():
+            return
+        self._language = current_language()
+        self._said = _Said()
+        for row in self._rows:
+            row.text = self._said(row.message)
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, Column.COUNT - 1)
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self._rows) - 1, Column.COUNT - 1)
+            )
 
     def message_text(self, row: AlarmRow) -> str:
         """The message, with the early warning that preceded it when there was one."""

@@ -145,6 +145,7 @@ class AlarmSummary(QWidget):
         self.shelve_button.setText(self.tr("Shelve…"))
         self.unshelve_button.setText(self.tr("Unshelve…"))
         self.detail_button.setText(self.tr("Details…"))
+        self.bridge.model.retranslate()
         if self._translated:  # the first time, the constructor has sized the columns
             self.bridge.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, Column.COUNT - 1)
             self._size_columns()
