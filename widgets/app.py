@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
+import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QTimer, QTranslator
+from PySide6.QtCore import QEvent, QObject, QSettings, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -112,6 +114,8 @@ def run_gui(
         return 1
 
     window = MainWindow(station)
+    if os.environ.get(STARTUP_MARK_ENV):
+        _mark_first_paint(app, window)
     window.show_restored()
     station.start()
 
@@ -129,6 +133,52 @@ def run_gui(
         restore()
         window.shutdown()  # also when the loop ended some other way than closing the window
     return 0
+
+
+#: Set this environment variable to have the first painted frame written to stderr as
+#: ``first-frame <seconds since the process started>`` (tests/bench/bench_startup.py).
+STARTUP_MARK_ENV = "SHOPFLOOR_STARTUP_MARK"
+FIRST_FRAME_MARK = "first-frame"
+
+
+class _FirstPaint(QObject):
+    def __init__(self, app: QApplication, window: QWidget) -> None:
+        super().__init__(window)
+        self._app, self._window = app, window
+        app.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.Paint
+            and isinstance(watched, QWidget)
+            and watched.window() is self._window
+        ):
+            self._app.removeEventFilter(self)
+            elapsed = time.time() - _process_started()
+            sys.stderr.write(f"{FIRST_FRAME_MARK} {elapsed:.3f}\n")
+            sys.stderr.flush()
+        return False
+
+
+def _process_started() -> float:
+    """Wall-clock time this process was created (Linux /proc; elsewhere: the module import)."""
+    try:
+        ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        boot = next(
+            float(line.split()[1])
+            for line in Path("/proc/stat").read_text().splitlines()
+            if line.startswith("btime")
+        )
+        return boot + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return _IMPORTED
+
+
+_IMPORTED = time.time()
+
+
+def _mark_first_paint(app: QApplication, window: QWidget) -> None:
+    _FirstPaint(app, window)
 
 
 def _close_on_signals(window: MainWindow):  # type: ignore[no-untyped-def]

@@ -322,7 +322,7 @@
         </message>
         <message>
             <source>hours before now</source>
-            <translation>현재로부터 경과 시간(시간)</translation>
+            <translation>현재 기준 시간 전 (h)</translation>
         </message>
         <message>
             <source>Top 10 bad actors</source>
