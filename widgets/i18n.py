@@ -127,8 +127,19 @@ class _LanguageWatcher(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.LanguageChange:
-            self._callback()
+            call_unless_deleted(self._callback)
         return False
+
+
+def call_unless_deleted(callback: Callable[[], None]) -> None:
+    """Run a view's re-label/re-style; a view half torn down (its model's Qt object already
+    deleted) has nothing left to relabel."""
+    try:
+        callback()
+    except RuntimeError as exc:
+        if "deleted" not in str(exc):
+            raise
+        log.debug("not re-labelled, being deleted: %s", exc)
 
 
 def on_language_change(widget: QWidget, retranslate: Callable[[], None]) -> None:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from resources import RESOURCES_DIR
 from widgets import palette
+from widgets.i18n import call_unless_deleted
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +207,7 @@ class _ThemeWatcher(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Top-level widgets get the application's change, children a palette change.
         if event.type() in (QEvent.Type.ApplicationPaletteChange, QEvent.Type.PaletteChange):
-            self._callback()
+            call_unless_deleted(self._callback)
         return False
 
 

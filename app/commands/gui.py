@@ -95,18 +95,15 @@ def first_minute(args: argparse.Namespace) -> int:
         if choice is None:
             return 0  # the person closed the welcome dialog: nothing to do
         if choice.kind == DEMO:
-            from app.commands import demo
+            from app.commands.demo_line import start_demo_line
 
-            return demo.run(
-                argparse.Namespace(
-                    db=args.db,
-                    seed=1,
-                    scenario="default",
-                    speed=1.0,
-                    screenshot=args.screenshot,
-                    quit_after=args.quit_after,
+            sim, config = start_demo_line()
+            try:
+                return launch_gui(
+                    config, db_url=args.db, screenshot=args.screenshot, quit_after=args.quit_after
                 )
-            )
+            finally:
+                sim.stop()
         path = choice.path
     return run(argparse.Namespace(**{**vars(args), "config": str(path)}))
 
