@@ -126,6 +126,7 @@ def shoot(out: Path, wait_s: float, scenario: str, speed: float) -> list[Path]:
             window.set_large_fonts(True)
             pump(0.8)
             written.append(save(window, out / "main_window_large_fonts.png"))
+            window.set_large_fonts(False)
             window.close()
         finally:
             sim.stop()

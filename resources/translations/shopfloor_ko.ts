@@ -194,6 +194,10 @@
             <translation>사용 재개</translation>
         </message>
         <message>
+            <source>by design</source>
+            <translation>설계상 억제</translation>
+        </message>
+        <message>
             <source>Time</source>
             <translation>시각</translation>
         </message>
@@ -913,7 +917,7 @@
         </message>
         <message>
             <source>from</source>
-            <translation>시작</translation>
+            <translation>발생원</translation>
         </message>
     </context>
     <context>

@@ -103,6 +103,14 @@ def fold_comm(rows: Sequence[Transition]) -> tuple[list[Transition], dict[int, l
 HISTORY_COLUMNS = 9
 
 
+def _comment_text(comment: str) -> str:
+    """A person's comment as written; the one the alarm manager writes itself (a suppression
+    by machine state, ``by design``) in the reader's language."""
+    if comment == "by design":
+        return QCoreApplication.translate("AlarmHistory", "by design")
+    return comment
+
+
 class HistoryModel(QAbstractTableModel):
     """Transitions, newest first."""
 
@@ -201,8 +209,9 @@ class HistoryModel(QAbstractTableModel):
             else:
                 what = QCoreApplication.translate("AlarmHistory", "and %1 more of this machine")
             what = what.replace("%1", str(len(folded)))
-            return f"{t.comment}  ({what})" if t.comment else what
-        return t.comment
+            comment = _comment_text(t.comment)
+            return f"{comment}  ({what})" if comment else what
+        return _comment_text(t.comment)
 
 
 class AlarmHistoryView(QWidget):
