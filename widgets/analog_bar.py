@@ -18,12 +18,8 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app.alarms.model import Priority
 from app.config import TagConfig
-from widgets.alarms.model import PRIORITY_COLOURS
-from widgets.theme import BORDER, TEXT, TEXT_MUTED
+from widgets import palette
 
-NORMAL_BAND = "#ededed"
-ALARM_ZONE = "#b8b8b8"
-TRIP_ZONE = "#9a9a9a"
 LIMITS = ("ll", "l", "h", "hh")
 
 
@@ -92,15 +88,18 @@ class AnalogBar(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
+        theme = palette.current()
         r = QRectF(self.rect()).adjusted(4, 4, -4, -3)
         s = self.scale
 
         def x(v: float) -> float:
             return r.left() + s.fraction(v) * r.width()
 
-        painter.fillRect(r, QColor(NORMAL_BAND))
+        painter.fillRect(r, QColor(theme.band))
         active = self.alarm[0] if self.alarm is not None else None
-        colour = QColor(PRIORITY_COLOURS[self.alarm[1]][0]) if self.alarm is not None else None
+        colour = (
+            QColor(palette.PRIORITY_COLOURS[self.alarm[1]][0]) if self.alarm is not None else None
+        )
         # Zones beyond the limits: darker the further out; the active one in its priority colour.
         for zone in ("h", "hh", "l", "ll"):  # outer zones paint over inner ones
             if zone not in s.limits:
@@ -109,26 +108,26 @@ class AnalogBar(QWidget):
                 left, right = x(s.limits[zone]), r.right()
             else:
                 left, right = r.left(), x(s.limits[zone])
-            fill = QColor(TRIP_ZONE if len(zone) == 2 else ALARM_ZONE)
+            fill = QColor(theme.trip_zone if len(zone) == 2 else theme.alarm_zone)
             if zone == active and colour is not None:
                 fill = colour
             painter.fillRect(QRectF(left, r.top(), right - left, r.height()), fill)
-        painter.setPen(QPen(QColor(BORDER), 1))
+        painter.setPen(QPen(QColor(theme.border), 1))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(r)
-        painter.setPen(QPen(QColor(TEXT_MUTED), 1))
+        painter.setPen(QPen(QColor(theme.text_muted), 1))
         for limit in s.limits.values():
             painter.drawLine(QPointF(x(limit), r.top() - 3), QPointF(x(limit), r.bottom() + 2))
         if math.isnan(self.value):
             return
         px = x(self.value)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        painter.setPen(QPen(QColor(TEXT), 3))
+        painter.setPen(QPen(QColor(theme.text_strong), 3))
         painter.drawLine(QPointF(px, r.top() - 2), QPointF(px, r.bottom() + 2))
         outside = self.value < s.low or self.value > s.high
         if outside:  # off the scale: an arrow at the end it left by
             tip = 1 if self.value > s.high else -1
-            painter.setBrush(QColor(TEXT))
+            painter.setBrush(QColor(theme.text_strong))
             painter.drawPolygon(
                 QPolygonF(
                     [
@@ -181,19 +180,19 @@ class AlarmMark(QWidget):
         r = QRectF(self.rect()).adjusted(1, 1, -1, -1)
         c = r.center()
         if self.priority is None:  # shelved: a dashed grey box with an S
-            pen = QPen(QColor(TEXT_MUTED), 1.5, Qt.PenStyle.DashLine)
+            pen = QPen(QColor(palette.current().text_muted), 1.5, Qt.PenStyle.DashLine)
             painter.setPen(pen)
             painter.drawRect(r.adjusted(1, 1, -1, -1))
             painter.drawText(r, int(Qt.AlignmentFlag.AlignCenter), "S")
             return
-        background, foreground = PRIORITY_COLOURS[self.priority]
+        background, foreground = palette.PRIORITY_COLOURS[self.priority]
         if self.active:
             painter.setPen(QPen(QColor("#000000"), 1))
             painter.setBrush(QColor(background))
         else:  # returned to normal, waiting for acknowledgement: the outline only
             painter.setPen(QPen(QColor(background), 2.5))
             painter.setBrush(Qt.BrushStyle.NoBrush)
-            foreground = TEXT
+            foreground = palette.current().text
         shape = self.SHAPES[self.priority]
         if shape == "diamond":
             points = [(c.x(), r.top()), (r.right(), c.y()), (c.x(), r.bottom()), (r.left(), c.y())]

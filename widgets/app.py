@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
+import time
 from pathlib import Path
 
 from pyqtgraph.util.garbage_collector import GarbageCollector
-from PySide6.QtCore import QTimer, QTranslator
+from PySide6.QtCore import QEvent, QObject, QSettings, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.config import StationConfig
 from app.station import Station
-from widgets.i18n import install_translators
+from widgets.i18n import LANGUAGE_KEY, set_language, system_language
 from widgets.main_window import MainWindow
-from widgets.theme import apply_theme
+from widgets.theme import THEME_KEY, apply_theme
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +43,13 @@ def application() -> QApplication:
         app.setOrganizationName(ORGANISATION)
         # Kept here, not as Qt properties: PySide6 6.12 miscounts references of Python
         # objects stored in QVariants (a fatal error at interpreter exit).
-        _prepared[app] = install_translators(app)
+        saved = QSettings().value(LANGUAGE_KEY)
+        set_language(str(saved) if saved else system_language())
+        _prepared[app] = []
         # Python's cyclic garbage collector runs on whichever thread allocates: on a worker it
         # may delete Qt objects there and deadlock with the GUI thread. Collect on this thread.
         _collectors[app] = GarbageCollector(interval=1.0)
-        apply_theme(app)
+        apply_theme(app, str(QSettings().value(THEME_KEY, "day")))
     return app
 
 
@@ -118,6 +122,8 @@ def run_gui(
         return 1
 
     window = MainWindow(station, config_path=Path(config_path) if config_path else None)
+    if os.environ.get(STARTUP_MARK_ENV):
+        _mark_first_paint(app, window)
     window.show_restored()
     station.start()
 
@@ -139,6 +145,52 @@ def run_gui(
         restore()
         window.shutdown()  # also when the loop ended some other way than closing the window
     return 0
+
+
+#: Set this environment variable to have the first painted frame written to stderr as
+#: ``first-frame <seconds since the process started>`` (tests/bench/bench_startup.py).
+STARTUP_MARK_ENV = "SHOPFLOOR_STARTUP_MARK"
+FIRST_FRAME_MARK = "first-frame"
+
+
+class _FirstPaint(QObject):
+    def __init__(self, app: QApplication, window: QWidget) -> None:
+        super().__init__(window)
+        self._app, self._window = app, window
+        app.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.Paint
+            and isinstance(watched, QWidget)
+            and watched.window() is self._window
+        ):
+            self._app.removeEventFilter(self)
+            elapsed = time.time() - _process_started()
+            sys.stderr.write(f"{FIRST_FRAME_MARK} {elapsed:.3f}\n")
+            sys.stderr.flush()
+        return False
+
+
+def _process_started() -> float:
+    """Wall-clock time this process was created (Linux /proc; elsewhere: the module import)."""
+    try:
+        ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        boot = next(
+            float(line.split()[1])
+            for line in Path("/proc/stat").read_text().splitlines()
+            if line.startswith("btime")
+        )
+        return boot + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return _IMPORTED
+
+
+_IMPORTED = time.time()
+
+
+def _mark_first_paint(app: QApplication, window: QWidget) -> None:
+    _FirstPaint(app, window)
 
 
 def _close_on_signals(window: MainWindow):  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -33,19 +33,32 @@ from app.audit import AuditEntry, AuditFilter, query, verify
 from app.audit.export import iso_utc, write_csv
 from app.security import AUDIT_VIEW
 from app.storage.database import Database
+from widgets.i18n import on_language_change
 from widgets.users import SessionController
 
 #: (label, action filter): whole families end in ".".
 ACTION_FILTERS = (
-    ("All actions", None),
-    ("Sign-in and sign-out", "sign*"),
-    ("Alarms", "alarm."),
-    ("Users", "user."),
-    ("Device writes", "device."),
-    ("Baselines", "baseline."),
-    ("Config changes", "config."),
+    (QT_TRANSLATE_NOOP("AuditView", "All actions"), None),
+    (QT_TRANSLATE_NOOP("AuditView", "Sign-in and sign-out"), "sign*"),
+    (QT_TRANSLATE_NOOP("AuditView", "Alarms"), "alarm."),
+    (QT_TRANSLATE_NOOP("AuditView", "Users"), "user."),
+    (QT_TRANSLATE_NOOP("AuditView", "Device writes"), "device."),
+    (QT_TRANSLATE_NOOP("AuditView", "Baselines"), "baseline."),
+    (QT_TRANSLATE_NOOP("AuditView", "Config changes"), "config."),
+    (QT_TRANSLATE_NOOP("AuditView", "Defects"), "defect."),
+    (QT_TRANSLATE_NOOP("AuditView", "Work orders"), "order."),
+    (QT_TRANSLATE_NOOP("AuditView", "Stock"), "stock."),
 )
-COLUMNS = ("#", "Time (UTC)", "Station", "User", "Action", "Target", "Outcome", "Details")
+COLUMNS = (
+    "#",
+    QT_TRANSLATE_NOOP("AuditView", "Time (UTC)"),
+    QT_TRANSLATE_NOOP("AuditView", "Station"),
+    QT_TRANSLATE_NOOP("AuditView", "User"),
+    QT_TRANSLATE_NOOP("AuditView", "Action"),
+    QT_TRANSLATE_NOOP("AuditView", "Target"),
+    QT_TRANSLATE_NOOP("AuditView", "Outcome"),
+    QT_TRANSLATE_NOOP("AuditView", "Details"),
+)
 
 
 class AuditView(QWidget):
@@ -62,23 +75,22 @@ class AuditView(QWidget):
 
         filters = QHBoxLayout()
         self.actor = QLineEdit()
-        self.actor.setPlaceholderText(self.tr("user"))
         self.action = QComboBox()
-        for label, _ in ACTION_FILTERS:
-            self.action.addItem(self.tr(label))
+        for _label, _ in ACTION_FILTERS:
+            self.action.addItem("")
         self.days = QSpinBox()
         self.days.setRange(1, 3650)
         self.days.setValue(7)
-        self.days.setSuffix(self.tr(" days"))
-        self.refresh_button = QPushButton(self.tr("Show"))
-        self.verify_button = QPushButton(self.tr("Verify the chain"))
-        self.export_button = QPushButton(self.tr("Export CSV…"))
+        self.refresh_button = QPushButton()
+        self.verify_button = QPushButton()
+        self.export_button = QPushButton()
+        self._user_label, self._action_label, self._last_label = QLabel(), QLabel(), QLabel()
         for widget in (
-            QLabel(self.tr("User")),
+            self._user_label,
             self.actor,
-            QLabel(self.tr("Action")),
+            self._action_label,
             self.action,
-            QLabel(self.tr("Last")),
+            self._last_label,
             self.days,
             self.refresh_button,
         ):
@@ -88,7 +100,7 @@ class AuditView(QWidget):
         filters.addWidget(self.export_button)
         self.message = QLabel(objectName="auditMessage")
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels([self.tr(c) for c in COLUMNS])
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))  # in the language: retranslate
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(
             len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch
@@ -120,7 +132,21 @@ class AuditView(QWidget):
         self.verify_button.clicked.connect(self.verify)
         self.export_button.clicked.connect(self._ask_export)
         controller.changed.connect(self.refresh)
+        on_language_change(self, self.retranslate)
         self.refresh()
+
+    def retranslate(self) -> None:
+        self.actor.setPlaceholderText(self.tr("user"))
+        for index, (label, _) in enumerate(ACTION_FILTERS):
+            self.action.setItemText(index, self.tr(label))
+        self.days.setSuffix(self.tr(" days"))
+        self.refresh_button.setText(self.tr("Show"))
+        self.verify_button.setText(self.tr("Verify the chain"))
+        self.export_button.setText(self.tr("Export CSV…"))
+        self._user_label.setText(self.tr("User"))
+        self._action_label.setText(self.tr("Action"))
+        self._last_label.setText(self.tr("Last"))
+        self.table.setHorizontalHeaderLabels([self.tr(c) for c in COLUMNS])
 
     # -- reader-thread jobs ------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ from app.engine import Engine
 from app.model import DeviceDiagnostics, Quality
 from app.probe import ProbeReport, read_once
 from widgets.format import format_age, format_clock, format_number, format_value
+from widgets.i18n import on_language_change
 from widgets.tables import setup_read_only_table
 from widgets.theme import COMM_LOSS
 
@@ -69,20 +70,7 @@ class DevicesView(QWidget):
         self._names = {d.name: d.display_name for d in engine.config.devices}
         # Python-side, not in item data: PySide6 6.12 miscounts references of bools in QVariants.
         self._abnormal: dict[tuple[int, int], bool] = {}
-        headers = [
-            self.tr("Device"),
-            self.tr("Driver"),
-            self.tr("Connected"),
-            self.tr("Last good response"),
-            self.tr("Requests"),
-            self.tr("Errors"),
-            self.tr("Mean ms"),
-            self.tr("p99 ms"),
-            self.tr("Backoff s"),
-            self.tr("Last error"),
-        ]
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(headers)
         setup_read_only_table(self.table)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         layout = QVBoxLayout(self)
@@ -94,25 +82,14 @@ class DevicesView(QWidget):
         splitter.setStretchFactor(1, 2)
         layout.addWidget(splitter, 1)
         buttons = QHBoxLayout()
-        self.test_button = QPushButton(self.tr("Test read"))
-        self.test_button.setToolTip(
-            self.tr("Read every tag of the selected device once with a new connection")
-        )
+        self.test_button = QPushButton()
         self.test_button.clicked.connect(self.start_test_read)
         buttons.addWidget(self.test_button)
-        self.service_button = QPushButton(self.tr("Take out of service…"))
-        self.service_button.setToolTip(
-            self.tr("Stop polling the device (its tags show as bad, no communication alarm)")
-        )
+        self.service_button = QPushButton()
         self.service_button.clicked.connect(self._toggle_service)
         buttons.addWidget(self.service_button)
         buttons.addStretch(1)
-        self.relearn_button = QPushButton(self.tr("Relearn baselines of the selected machine…"))
-        self.relearn_button.setToolTip(
-            self.tr(
-                "After maintenance: the anomaly detectors forget what they learned and learn anew"
-            )
-        )
+        self.relearn_button = QPushButton()
         self.relearn_button.setEnabled(relearn is not None)
         self.relearn_button.clicked.connect(self._ask_relearn)
         buttons.addWidget(self.relearn_button)
@@ -122,12 +99,70 @@ class DevicesView(QWidget):
         self.test_threads: list[threading.Thread] = []
         self.testReadDone.connect(self._show_test_read, Qt.ConnectionType.QueuedConnection)
         self.table.itemSelectionChanged.connect(self.refresh_detail)
-        self.refresh()
+        on_language_change(self, self.retranslate)
         if self.table.rowCount():
             self.table.selectRow(0)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.refresh)
         self._timer.start(refresh_ms)
+
+    def retranslate(self) -> None:
+        """Every text the view sets itself, in the current language, then the rows."""
+        self.table.setHorizontalHeaderLabels(
+            [
+                self.tr("Device"),
+                self.tr("Driver"),
+                self.tr("Connected"),
+                self.tr("Last good response"),
+                self.tr("Requests"),
+                self.tr("Errors"),
+                self.tr("Mean ms"),
+                self.tr("p99 ms"),
+                self.tr("Backoff s"),
+                self.tr("Last error"),
+            ]
+        )
+        self.test_button.setText(self.tr("Test read"))
+        self.test_button.setToolTip(
+            self.tr("Read every tag of the selected device once with a new connection")
+        )
+        self.service_button.setToolTip(
+            self.tr("Stop polling the device (its tags show as bad, no communication alarm)")
+        )
+        self.relearn_button.setText(self.tr("Relearn baselines of the selected machine…"))
+        self.relearn_button.setToolTip(
+            self.tr(
+                "After maintenance: the anomaly detectors forget what they learned and learn anew"
+            )
+        )
+        self.detail_box.setTitle(self.tr("Selected device"))
+        for label, text in zip(
+            self.detail_labels,
+            (
+                self.tr("Device"),
+                self.tr("Driver"),
+                self.tr("Connection"),
+                self.tr("Polling"),
+                self.tr("Service"),
+                self.tr("Last error"),
+                self.tr("Test read"),
+            ),
+            strict=True,
+        ):
+            label.setText(text)
+        self.tags.setHorizontalHeaderLabels(
+            [
+                self.tr("Tag"),
+                self.tr("Value"),
+                self.tr("Unit"),
+                self.tr("Quality"),
+                self.tr("Updated"),
+                self.tr("Reason"),
+                self.tr("Test read"),
+            ]
+        )
+        self.service_button.setText(self.tr("Take out of service…"))
+        self.refresh()
 
     def selected_device(self) -> str | None:
         """Name of the device in the selected row, if any."""
@@ -158,7 +193,7 @@ class DevicesView(QWidget):
     # -- the selected device -------------------------------------------------------------------
 
     def _build_detail(self) -> QWidget:
-        box = QGroupBox(self.tr("Selected device"))
+        box = self.detail_box = QGroupBox()
         outer = QHBoxLayout(box)
         form = QFormLayout()
         self.detail_name = QLabel()
@@ -172,15 +207,18 @@ class DevicesView(QWidget):
         self.detail_error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.test_status = QLabel()
         self.test_status.setWordWrap(True)
-        for label, widget in (
-            (self.tr("Device"), self.detail_name),
-            (self.tr("Driver"), self.detail_driver),
-            (self.tr("Connection"), self.detail_connection),
-            (self.tr("Polling"), self.detail_polling),
-            (self.tr("Service"), self.detail_service),
-            (self.tr("Last error"), self.detail_error),
-            (self.tr("Test read"), self.test_status),
+        self.detail_labels: list[QLabel] = []
+        for widget in (
+            self.detail_name,
+            self.detail_driver,
+            self.detail_connection,
+            self.detail_polling,
+            self.detail_service,
+            self.detail_error,
+            self.test_status,
         ):
+            label = QLabel()
+            self.detail_labels.append(label)
             form.addRow(label, widget)
         left = QWidget()
         left.setLayout(form)
@@ -188,17 +226,6 @@ class DevicesView(QWidget):
         left.setMaximumWidth(520)
         outer.addWidget(left)
         self.tags = QTableWidget(0, len(TAG_COLUMNS))
-        self.tags.setHorizontalHeaderLabels(
-            [
-                self.tr("Tag"),
-                self.tr("Value"),
-                self.tr("Unit"),
-                self.tr("Quality"),
-                self.tr("Updated"),
-                self.tr("Reason"),
-                self.tr("Test read"),
-            ]
-        )
         setup_read_only_table(self.tags)
         outer.addWidget(self.tags, 1)
         return box

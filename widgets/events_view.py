@@ -34,13 +34,21 @@ from app.model import Event, EventKind, Severity
 from app.storage.events import EventStore
 from widgets.bridge import EngineBridge
 from widgets.format import format_datetime
-from widgets.i18n import translate_message
+from widgets.i18n import on_language_change, translate_message
 from widgets.tables import setup_read_only_table
 from widgets.theme import FAULT
 
 log = logging.getLogger(__name__)
 
 MAX_EVENTS = 2000
+#: The event kinds the filter offers, in its order (after "All kinds").
+KIND_FILTERS = (
+    EventKind.STATE_CHANGED,
+    EventKind.COMM_LOSS,
+    EventKind.COMM_RESTORED,
+    EventKind.PART_SCANNED,
+    EventKind.DEVICE_WRITE,
+)
 STARTUP_EVENTS = 200
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -57,6 +65,10 @@ class EventModel(QAbstractTableModel):
         self.limit = limit
         self._events: list[Event] = []
         self._names = {d.name: d.display_name for d in config.devices}
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Headers and severities in the current language; the view repaints every row."""
         self._headers = [
             self.tr("Time"),
             self.tr("Severity"),
@@ -68,6 +80,11 @@ class EventModel(QAbstractTableModel):
             Severity.WARNING: self.tr("Warning"),
             Severity.ERROR: self.tr("Error"),
         }
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self._headers) - 1)
+        if self._events:  # messages are rendered when shown: a repaint re-renders them
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self._events) - 1, len(self._headers) - 1)
+            )
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._events)
@@ -188,25 +205,20 @@ class EventsView(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         bar = QHBoxLayout()
         self.kind_box = QComboBox()
-        self.kind_box.addItem(self.tr("All kinds"), None)
-        for kind, title in (
-            (EventKind.STATE_CHANGED, self.tr("Machine state changes")),
-            (EventKind.COMM_LOSS, self.tr("Communication lost")),
-            (EventKind.COMM_RESTORED, self.tr("Communication restored")),
-            (EventKind.PART_SCANNED, self.tr("Parts scanned")),
-            (EventKind.DEVICE_WRITE, self.tr("Values written")),
-        ):
-            self.kind_box.addItem(title, str(kind))
+        self.kind_box.addItem("", None)
+        for kind in KIND_FILTERS:
+            self.kind_box.addItem("", str(kind))
         self.device_box = QComboBox()
-        self.device_box.addItem(self.tr("All devices"), None)
+        self.device_box.addItem("", None)
         for device in config.devices:
             self.device_box.addItem(device.display_name, device.name)
         self.search = QLineEdit()
-        self.search.setPlaceholderText(self.tr("Search events…"))
         self.search.setClearButtonEnabled(True)
-        bar.addWidget(QLabel(self.tr("Show")))
+        self._show_label = QLabel()
+        self._from_label = QLabel()
+        bar.addWidget(self._show_label)
         bar.addWidget(self.kind_box)
-        bar.addWidget(QLabel(self.tr("from")))
+        bar.addWidget(self._from_label)
         bar.addWidget(self.device_box)
         bar.addWidget(self.search, 1)
         layout.addLayout(bar)
@@ -214,6 +226,7 @@ class EventsView(QWidget):
         self.kind_box.currentIndexChanged.connect(self._apply_filter)
         self.device_box.currentIndexChanged.connect(self._apply_filter)
         self.search.textChanged.connect(self._apply_filter)
+        on_language_change(self, self.retranslate)
         bridge.eventsArrived.connect(self.model.add)
         self._loaded.connect(self.model.add, Qt.ConnectionType.QueuedConnection)
         if store is not None:
@@ -221,6 +234,24 @@ class EventsView(QWidget):
             threading.Thread(
                 target=self._load, args=(store,), name="events-load", daemon=True
             ).start()
+
+    def retranslate(self) -> None:
+        """Every text the view sets itself, in the current language."""
+        titles = [
+            self.tr("All kinds"),
+            self.tr("Machine state changes"),
+            self.tr("Communication lost"),
+            self.tr("Communication restored"),
+            self.tr("Parts scanned"),
+            self.tr("Values written"),
+        ]
+        for index, title in enumerate(titles):
+            self.kind_box.setItemText(index, title)
+        self.device_box.setItemText(0, self.tr("All devices"))
+        self.search.setPlaceholderText(self.tr("Search events…"))
+        self._show_label.setText(self.tr("Show"))
+        self._from_label.setText(self.tr("from"))
+        self.model.retranslate()
 
     def set_filter(
         self, kind: EventKind | None = None, device: str | None = None, text: str = ""

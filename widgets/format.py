@@ -6,9 +6,10 @@ import math
 import time
 from enum import Enum
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QDateTime
 
 from app.config import DeviceConfig, StateCategory, TagConfig
+from widgets.i18n import current_locale
 
 #: How loud each machine state category is drawn. The category comes from the config, never
 #: from the label's words, so a Korean label colours its tile as well as an English one.
@@ -58,12 +59,12 @@ def format_number(value: float) -> str:
         return "∞" if value > 0 else "-∞"
     magnitude = abs(value)
     if magnitude >= 1000 or float(value).is_integer():
-        return f"{value:,.0f}"
+        return format_fixed(value, 0)
     if magnitude >= 100:
-        return f"{value:.1f}"
+        return format_fixed(value, 1)
     if magnitude >= 1:
-        return f"{value:.2f}"
-    return f"{value:.3f}"
+        return format_fixed(value, 2)
+    return format_fixed(value, 3)
 
 
 INTEGER_TYPES = ("int16", "uint16", "int32", "uint32", "int64", "uint64")
@@ -92,13 +93,20 @@ def tag_decimals(tag: TagConfig) -> int:
 
 
 def format_fixed(value: float, decimals: int) -> str:
-    """A number with exactly ``decimals`` digits after the point and thousands separators."""
+    """A number with exactly ``decimals`` digits after the point and the separators of the
+    window's locale (``1,234.5``; never ``-0.0``)."""
     if math.isnan(value):
         return "—"
     if math.isinf(value):
         return "∞" if value > 0 else "-∞"
-    text = f"{value:,.{decimals}f}"
-    return "0" + text[2:] if text.startswith("-0") and float(text.replace(",", "")) == 0 else text
+    if round(value, decimals) == 0:
+        value = 0.0  # -0.04 at one decimal is 0.0, not -0.0
+    return current_locale().toString(float(value), "f", decimals)
+
+
+def format_count(value: int) -> str:
+    """A whole number with the locale's thousands separators."""
+    return current_locale().toString(int(value))
 
 
 def format_value(tag: TagConfig, value: float, text: str | None = None) -> str:
@@ -113,24 +121,38 @@ def format_value(tag: TagConfig, value: float, text: str | None = None) -> str:
 
 
 def format_clock(timestamp: float | None) -> str:
-    """Local wall-clock time ``HH:MM:SS`` of an epoch timestamp."""
+    """Local wall-clock time ``HH:MM:SS`` of an epoch timestamp (24-hour in every language:
+    a plant runs shifts around the clock)."""
     if timestamp is None or math.isnan(timestamp):
         return "—"
     return time.strftime("%H:%M:%S", time.localtime(timestamp))
 
 
 def format_datetime(timestamp: float) -> str:
-    """Local date and time with milliseconds, for the event list."""
+    """Local date and time with milliseconds, for the event list (ISO date order, which
+    Korean and English readers both read without doubt)."""
     base = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(timestamp))
     return f"{base}.{int((timestamp % 1) * 1000):03d}"
+
+
+def format_header_clock(timestamp: float | None = None) -> str:
+    """Date, weekday in the window's language and time: ``2026-12-03 (Thu) 22:44:32``,
+    ``2026-12-03 (목) 22:44:32``."""
+    seconds = time.time() if timestamp is None else timestamp
+    moment = QDateTime.fromMSecsSinceEpoch(int(seconds * 1000))
+    return current_locale().toString(moment, "yyyy-MM-dd (ddd)  HH:mm:ss")
 
 
 def format_age(seconds: float) -> str:
     """``3 s``, ``4 min``, ``2 h`` ago."""
     if seconds < 0:
         seconds = 0
+    # The count is computed first: lupdate does not see a plural whose count is a call.
     if seconds < 120:
-        return QCoreApplication.translate("format", "%n s ago", None, int(seconds))
+        count = int(seconds)
+        return QCoreApplication.translate("format", "%n s ago", None, count)
     if seconds < 7200:
-        return QCoreApplication.translate("format", "%n min ago", None, int(seconds // 60))
-    return QCoreApplication.translate("format", "%n h ago", None, int(seconds // 3600))
+        count = int(seconds // 60)
+        return QCoreApplication.translate("format", "%n min ago", None, count)
+    count = int(seconds // 3600)
+    return QCoreApplication.translate("format", "%n h ago", None, count)

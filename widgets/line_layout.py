@@ -48,9 +48,11 @@ from app.config.layout import LayoutConfig, LayoutLink, LinkKind, MachinePlace
 from app.line_layout import effective_layout
 from app.security import CONFIG_EDIT
 from app.station import Station
+from widgets import palette
+from widgets.i18n import on_language_change
 from widgets.overview import MachineTile
 from widgets.state_strip import draw_icon
-from widgets.theme import BORDER, SURFACE, TEXT, TEXT_MUTED, StateLook
+from widgets.theme import StateLook
 from widgets.users import SessionController
 
 #: Pixels per grid cell (at scale 1); a machine is three cells wide and two high.
@@ -130,13 +132,14 @@ class MachineItem(QGraphicsObject):
     ) -> None:
         s = self.status
         look = s.look
+        theme = palette.current()
         box = QRectF(0, 0, MACHINE_W, MACHINE_H)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         frame = QPen(
-            QColor(look.background if look.abnormal else BORDER), 4 if look.abnormal else 1
+            QColor(look.background if look.abnormal else theme.border), 4 if look.abnormal else 1
         )
         painter.setPen(frame)
-        painter.setBrush(QColor(SURFACE))
+        painter.setBrush(QColor(theme.surface))
         painter.drawRect(box)
         font = QFont(painter.font())
         font.setBold(True)
@@ -144,7 +147,7 @@ class MachineItem(QGraphicsObject):
         metrics = painter.fontMetrics()
         line = metrics.height() + 2
         inner = box.adjusted(8, 6, -8, -6)
-        painter.setPen(QColor(TEXT))
+        painter.setPen(QColor(theme.text))
         title = metrics.elidedText(s.title, Qt.TextElideMode.ElideRight, int(inner.width()))
         painter.drawText(QRectF(inner.left(), inner.top(), inner.width(), line), title)
         # The state strip, as on the tile.
@@ -162,7 +165,7 @@ class MachineItem(QGraphicsObject):
         y = strip.bottom() + 3
         if s.alarms:
             alarm_rect = QRectF(inner.left(), y, inner.width(), line)
-            background, foreground = s.alarm_colours or (SURFACE, TEXT)
+            background, foreground = s.alarm_colours or (theme.surface, theme.text)
             painter.fillRect(alarm_rect, QColor(background))
             painter.setPen(QColor(foreground))
             text = metrics.elidedText(s.alarms, Qt.TextElideMode.ElideRight, int(inner.width()) - 6)
@@ -170,7 +173,7 @@ class MachineItem(QGraphicsObject):
                 alarm_rect.adjusted(3, 0, -3, 0), int(Qt.AlignmentFlag.AlignVCenter), text
             )
         y += line + 1
-        painter.setPen(QColor(TEXT_MUTED))
+        painter.setPen(QColor(theme.text_muted))
         for part in s.production.split(PRODUCTION_SEPARATOR) if s.production else []:
             text = metrics.elidedText(part, Qt.TextElideMode.ElideRight, int(inner.width()))
             painter.drawText(QRectF(inner.left(), y, inner.width(), line), text)
@@ -186,8 +189,8 @@ class LinkItem(QGraphicsPathItem):
         self.source = source
         self.target = target
         self.setZValue(-1)  # under the machines
-        self.setPen(QPen(QColor(TEXT_MUTED), 2))
-        self.setBrush(QBrush(QColor(TEXT_MUTED)))
+        self.setPen(QPen(QColor(palette.current().text_muted), 2))
+        self.setBrush(QBrush(QColor(palette.current().text_muted)))
         self.reroute()
 
     def reroute(self) -> None:
@@ -238,10 +241,11 @@ class LinkItem(QGraphicsPathItem):
             metrics = painter.fontMetrics()
             width = metrics.horizontalAdvance(text) + 12
             box = QRectF(centre.x() - width / 2, centre.y() - 12, width, 24)
-            painter.setPen(QPen(QColor(BORDER), 1))
-            painter.setBrush(QColor(SURFACE))
+            theme = palette.current()
+            painter.setPen(QPen(QColor(theme.border), 1))
+            painter.setBrush(QColor(theme.surface))
             painter.drawRect(box)
-            painter.setPen(QColor(TEXT))
+            painter.setPen(QColor(theme.text))
             painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter), text)
 
 
@@ -268,10 +272,10 @@ class LineLayoutView(QWidget):
         self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="layout-save")
         self._finished.connect(self._show_saved, Qt.ConnectionType.QueuedConnection)
 
-        self.edit_button = QPushButton(self.tr("Edit layout"))
+        self.edit_button = QPushButton()
         self.edit_button.setCheckable(True)
-        self.save_button = QPushButton(self.tr("Save"))
-        self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.save_button = QPushButton()
+        self.cancel_button = QPushButton()
         self.message = QLabel(objectName="layoutMessage")
         bar = QHBoxLayout()
         bar.addWidget(self.edit_button)
@@ -294,10 +298,16 @@ class LineLayoutView(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         session.changed.connect(self._show_permissions)
         self.set_editing(False)
+        on_language_change(self, self.retranslate)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.refresh)
         self._timer.start(REFRESH_MS)
         self.refresh()
+
+    def retranslate(self) -> None:
+        self.edit_button.setText(self.tr("Edit layout"))
+        self.save_button.setText(self.tr("Save"))
+        self.cancel_button.setText(self.tr("Cancel"))
 
     # -- building ------------------------------------------------------------------------------
 

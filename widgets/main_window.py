@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QMainWindow,
     QMessageBox,
+    QSplitter,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -26,6 +28,7 @@ from widgets.bridge import EngineBridge
 from widgets.devices_view import DevicesView
 from widgets.events_view import EventsView
 from widgets.header import StationHeader
+from widgets.i18n import LANGUAGE_KEY, LANGUAGES, current_language, on_language_change, set_language
 from widgets.kiosk import Kiosk
 from widgets.line_layout import LineLayoutView
 from widgets.oee_view import OeeView
@@ -35,7 +38,7 @@ from widgets.quality import QualityScreen
 from widgets.sharing_view import SharingView
 from widgets.status import StationStatusBar
 from widgets.sync_status import SyncStatusLabel
-from widgets.theme import set_large_fonts
+from widgets.theme import THEME_KEY, set_large_fonts, set_theme
 from widgets.trend import TrendView
 from widgets.users import SessionController, SignInStrip
 
@@ -44,6 +47,8 @@ log = logging.getLogger(__name__)
 
 GEOMETRY_KEY = "window/geometry"
 STATE_KEY = "window/state"
+SCREEN_KEY = "window/screen"
+SPLITTER_KEY = "window/splitters/"
 LARGE_FONTS_KEY = "view/large_fonts"
 SOUND_KEY = "alarms/sound"
 
@@ -71,11 +76,6 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else QSettings()
         self.station = station
         info = station.config.station
-        self.setWindowTitle(
-            self.tr("ShopFloor Monitor — %1 (%2)")
-            .replace("%1", info.station)
-            .replace("%2", info.line)
-        )
         self.bridge = EngineBridge(station.engine, parent=self)
 
         central = QWidget(objectName="central")
@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         self.header = StationHeader(info)
+        self.header.languageRequested.connect(self.set_language)
         # Who is signed in (nobody: view-only); the core enforces what each user may do.
         self.session = SessionController(station, self)
         self.sign_in = SignInStrip(self.session)
@@ -110,24 +111,26 @@ class MainWindow(QMainWindow):
             parent=self,
         )
         self.line = LineLayoutView(station, self.overview.tiles, self.session, config_path)
-        self.tabs.addTab(self.overview, self.tr("Overview"))
-        self.tabs.addTab(self.line, self.tr("Line"))
+        # Tab titles are functions: they are asked again when the language changes.
+        self._tab_titles: dict[QWidget, Callable[[], str]] = {}
+        self.add_tab(self.overview, lambda: self.tr("Overview"))
+        self.add_tab(self.line, lambda: self.tr("Line"))
         self.orders = OrdersView(station, self.session)
-        self.tabs.addTab(self.alarms.summary, AlarmWidgets.summary_title())
-        self.tabs.addTab(self.trend, self.tr("Trend"))
-        self.tabs.addTab(self.events, self.tr("Events"))
-        self.tabs.addTab(self.alarms.history, AlarmWidgets.history_title())
-        self.tabs.addTab(self.alarms.performance, AlarmWidgets.performance_title())
-        self.tabs.addTab(self.orders, self.tr("Orders"))
-        self.tabs.addTab(self.devices, self.tr("Devices"))
-        self.tabs.addTab(self.audit, self.tr("Audit trail"))
+        self.add_tab(self.alarms.summary, AlarmWidgets.summary_title)
+        self.add_tab(self.trend, lambda: self.tr("Trend"))
+        self.add_tab(self.events, lambda: self.tr("Events"))
+        self.add_tab(self.alarms.history, AlarmWidgets.history_title)
+        self.add_tab(self.alarms.performance, AlarmWidgets.performance_title)
+        self.add_tab(self.orders, lambda: self.tr("Orders"))
+        self.add_tab(self.devices, lambda: self.tr("Devices"))
+        self.add_tab(self.audit, lambda: self.tr("Audit trail"))
         self.sharing = SharingView(station.config)
-        self.tabs.addTab(self.sharing, self.tr("Sharing"))
+        self.add_tab(self.sharing, lambda: self.tr("Sharing"))
         self.quality = QualityScreen(station.quality, station.gateway)
-        self.tabs.addTab(self.quality, self.tr("Quality"))
+        self.add_tab(self.quality, lambda: self.tr("Quality"))
         if station.sync is not None and station.sync.recorder.oee is not None:
             self.oee = OeeView(station.sync.recorder.oee)
-            self.tabs.addTab(self.oee, self.tr("OEE"))
+            self.add_tab(self.oee, lambda: self.tr("OEE"))
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         self.overview.follow_alarms(self.alarms.bridge.model, self.alarms.bridge.updated)
@@ -156,6 +159,7 @@ class MainWindow(QMainWindow):
         self.kiosk = Kiosk(self, station, self.session) if station.config.security.kiosk else None
         self._system_close = False
         self._build_menu()
+        on_language_change(self, self.retranslate)
 
     def _show_permissions(self) -> None:
         self.devices.relearn_button.setEnabled(self.session.may(BASELINE_RELEARN))
@@ -184,24 +188,75 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, self.tr("Relearn baselines"), str(exc))
 
     def _build_menu(self) -> None:
-        view = self.menuBar().addMenu(self.tr("&View"))
-        self.large_fonts_action = QAction(self.tr("&Large fonts"), self)
+        self.view_menu = self.menuBar().addMenu("")
+        view = self.view_menu
+        self.large_fonts_action = QAction(self)
         self.large_fonts_action.setCheckable(True)
         self.large_fonts_action.setShortcut(QKeySequence("Ctrl+L"))
-        self.large_fonts_action.setToolTip(self.tr("Bigger texts, for reading from a distance"))
         self.large_fonts_action.toggled.connect(self.set_large_fonts)
         view.addAction(self.large_fonts_action)
-        self.full_screen_action = QAction(self.tr("&Full screen"), self)
+        self.full_screen_action = QAction(self)
         self.full_screen_action.setCheckable(True)
         self.full_screen_action.setShortcut(QKeySequence("F11"))
         self.full_screen_action.toggled.connect(self._full_screen)
         view.addAction(self.full_screen_action)
-        self.leave_kiosk_action = QAction(self.tr("Leave &kiosk mode"), self)
-        self.leave_kiosk_action.setToolTip(self.tr("Engineers and admins, signed in"))
+        self.leave_kiosk_action = QAction(self)
         self.leave_kiosk_action.setVisible(self.kiosk is not None)
         self.leave_kiosk_action.triggered.connect(self._leave_kiosk)
         view.addAction(self.leave_kiosk_action)
         self.large_fonts_action.setChecked(_flag(self.settings, LARGE_FONTS_KEY, False))
+        self.night_action = QAction(self)
+        self.night_action.setCheckable(True)
+        self.night_action.setShortcut(QKeySequence("Ctrl+N"))
+        self.night_action.setChecked(self.settings.value(THEME_KEY, "day") == "night")
+        self.night_action.toggled.connect(lambda on: self.set_theme("night" if on else "day"))
+        view.addAction(self.night_action)
+        # Each language is named in its own script, so anyone can find theirs.
+        self.language_menu = view.addMenu("")
+        group = QActionGroup(self)
+        self.language_actions: dict[str, QAction] = {}
+        for code, name in LANGUAGES.items():
+            action = QAction(name, self, checkable=True)
+            action.setChecked(code == current_language())
+            action.triggered.connect(lambda _on=False, c=code: self.set_language(c))
+            group.addAction(action)
+            self.language_menu.addAction(action)
+            self.language_actions[code] = action
+
+    def retranslate(self) -> None:
+        """Every text the window sets itself, in the current language."""
+        info = self.station.config.station
+        self.setWindowTitle(
+            self.tr("ShopFloor Monitor — %1 (%2)")
+            .replace("%1", info.station)
+            .replace("%2", info.line)
+        )
+        for widget, title in self._tab_titles.items():
+            self.tabs.setTabText(self.tabs.indexOf(widget), title())
+        self.view_menu.setTitle(self.tr("&View"))
+        self.large_fonts_action.setText(self.tr("&Large fonts"))
+        self.large_fonts_action.setToolTip(self.tr("Bigger texts, for reading from a distance"))
+        self.full_screen_action.setText(self.tr("&Full screen"))
+        self.leave_kiosk_action.setText(self.tr("Leave &kiosk mode"))
+        self.leave_kiosk_action.setToolTip(self.tr("Engineers and admins, signed in"))
+        self.language_menu.setTitle(self.tr("Language"))
+        self.night_action.setText(self.tr("&Night theme"))
+        self.night_action.setToolTip(self.tr("Dim greys for a dark room; alarm colours stay"))
+
+    def set_language(self, language: str) -> None:
+        """Show every screen in ``language`` now (remembered for the next start)."""
+        language = set_language(language)
+        self.settings.setValue(LANGUAGE_KEY, language)
+        self.language_actions[language].setChecked(True)
+
+    def set_theme(self, name: str) -> None:
+        """Switch to the ``day`` or ``night`` theme now (remembered for the next start)."""
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            name = set_theme(app, name)
+        self.settings.setValue(THEME_KEY, name)
+        if self.night_action.isChecked() != (name == "night"):
+            self.night_action.setChecked(name == "night")
 
     def set_large_fonts(self, large: bool) -> None:
         """Switch the large-font mode (remembered for the next start)."""
@@ -217,9 +272,31 @@ class MainWindow(QMainWindow):
         """True in large-font mode."""
         return self.large_fonts_action.isChecked()
 
+    def _splitters(self) -> dict[str, QSplitter]:
+        """Every splitter of every screen, keyed by its screen's class and its place in it (a
+        screen added or moved by another change keeps its own sizes)."""
+        found: dict[str, QSplitter] = {}
+        for index in range(self.tabs.count()):
+            screen = self.tabs.widget(index)
+            for number, splitter in enumerate(screen.findChildren(QSplitter)):
+                found[f"{type(screen).__name__}/{number}"] = splitter
+        return found
+
+    def _restore_screens(self) -> None:
+        for key, splitter in self._splitters().items():
+            state = self.settings.value(SPLITTER_KEY + key)
+            if state is not None:
+                splitter.restoreState(state)  # type: ignore[arg-type]
+        screen = self.settings.value(SCREEN_KEY)
+        for index in range(self.tabs.count()):
+            if type(self.tabs.widget(index)).__name__ == screen:
+                self.tabs.setCurrentIndex(index)
+                break
+
     def show_restored(self) -> None:
-        """Show the window where the user left it; maximised the first time; in kiosk mode
-        full screen."""
+        """Show the window where the user left it (size, place, splitters, the screen it
+        showed); maximised the first time; in kiosk mode full screen."""
+        self._restore_screens()
         if self.kiosk is not None:
             self.kiosk.enter()
             self.full_screen_action.setChecked(True)
@@ -237,9 +314,12 @@ class MainWindow(QMainWindow):
         self.showMaximized()
 
     def save_layout(self) -> None:
-        """Remember size, place and toolbars for the next start."""
+        """Remember size, place, toolbars, splitters and the screen shown for the next start."""
         self.settings.setValue(GEOMETRY_KEY, self.saveGeometry())
         self.settings.setValue(STATE_KEY, self.saveState())
+        self.settings.setValue(SCREEN_KEY, type(self.tabs.currentWidget()).__name__)
+        for key, splitter in self._splitters().items():
+            self.settings.setValue(SPLITTER_KEY + key, splitter.saveState())
         self.settings.sync()
 
     # -- hooks for other screens (alarms) ----------------------------------------------------
@@ -254,8 +334,12 @@ class MainWindow(QMainWindow):
             self._banner_slot.addWidget(widget)
             widget.show()
 
-    def add_tab(self, widget: QWidget, title: str) -> int:
-        """Add a screen as a tab; returns its index."""
+    def add_tab(self, widget: QWidget, title: str | Callable[[], str]) -> int:
+        """Add a screen as a tab; returns its index. A function as ``title`` (e.g. ``lambda:
+        view.tr("Quality")``) is asked again when the language changes."""
+        if callable(title):
+            self._tab_titles[widget] = title
+            return self.tabs.addTab(widget, title())
         return self.tabs.addTab(widget, title)
 
     # -- lifecycle -----------------------------------------------------------------------------

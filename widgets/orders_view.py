@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
     QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
@@ -45,23 +46,30 @@ from app.orders.importer import OrderFileError, read_orders
 from app.orders.tracker import OrderProgress
 from app.security import ORDER_EDIT, ORDER_RUN, AccessDenied, Actor
 from app.station import STATION_USER, Station
+from widgets.i18n import on_language_change
 from widgets.theme import FAULT, WARNING
 from widgets.users import SessionController
 
 REFRESH_MS = 1000
 COLUMNS = (
-    "Order",
-    "Part number",
-    "Customer",
-    "Machine",
-    "Status",
-    "Good / quantity",
-    "Reject",
-    "Rate /h",
-    "ETA",
-    "Due",
-    "Delivery",
+    QT_TRANSLATE_NOOP("OrdersModel", "Order"),
+    QT_TRANSLATE_NOOP("OrdersModel", "Part number"),
+    QT_TRANSLATE_NOOP("OrdersModel", "Customer"),
+    QT_TRANSLATE_NOOP("OrdersModel", "Machine"),
+    QT_TRANSLATE_NOOP("OrdersModel", "Status"),
+    QT_TRANSLATE_NOOP("OrdersModel", "Good / quantity"),
+    QT_TRANSLATE_NOOP("OrdersModel", "Reject"),
+    QT_TRANSLATE_NOOP("OrdersModel", "Rate /h"),
+    QT_TRANSLATE_NOOP("OrdersModel", "ETA"),
+    QT_TRANSLATE_NOOP("OrdersModel", "Due"),
+    QT_TRANSLATE_NOOP("OrdersModel", "Delivery"),
 )
+STATUS_TEXTS = {
+    "planned": QT_TRANSLATE_NOOP("OrdersModel", "Planned"),
+    "running": QT_TRANSLATE_NOOP("OrdersModel", "Running"),
+    "done": QT_TRANSLATE_NOOP("OrdersModel", "Done"),
+    "cancelled": QT_TRANSLATE_NOOP("OrdersModel", "Cancelled"),
+}
 RISK_COLOURS = {Risk.AT_RISK: WARNING, Risk.LATE: FAULT}
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -127,7 +135,7 @@ class OrdersModel(QAbstractTableModel):
             case 3:
                 return o.machine or "—"
             case 4:
-                return self.tr(str(o.status).capitalize())
+                return self.tr(STATUS_TEXTS[str(o.status)])
             case 5:
                 return f"{o.good} / {o.quantity}  ({o.progress:.0%})"
             case 6:
@@ -164,12 +172,12 @@ class OrdersView(QWidget):
         self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orders-import")
         self._read.connect(self._import_read, Qt.ConnectionType.QueuedConnection)
 
-        self.import_button = QPushButton(self.tr("Import orders…"))
+        self.import_button = QPushButton()
         self.machine = QComboBox()
         self.machine.addItems(self.tracker.machines)
-        self.start_button = QPushButton(self.tr("Start on"))
-        self.complete_button = QPushButton(self.tr("Complete"))
-        self.cancel_button = QPushButton(self.tr("Cancel order…"))
+        self.start_button = QPushButton()
+        self.complete_button = QPushButton()
+        self.cancel_button = QPushButton()
         self.message = QLabel(objectName="ordersMessage")
         self.message.setWordWrap(True)
         bar = QHBoxLayout()
@@ -191,15 +199,12 @@ class OrdersView(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         # Stock per item, with its low-stock warning (only a low item is coloured).
         self.stock = QTableWidget(0, 4)
-        self.stock.setHorizontalHeaderLabels(
-            [self.tr("Stock item"), self.tr("Level"), self.tr("Warn below"), self.tr("Status")]
-        )
         self.stock.verticalHeader().setVisible(False)
         self.stock.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.stock.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.stock.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.receive_button = QPushButton(self.tr("Receive…"))
-        self.ship_button = QPushButton(self.tr("Ship…"))
+        self.receive_button = QPushButton()
+        self.ship_button = QPushButton()
         stock_bar = QHBoxLayout()
         stock_bar.addWidget(self.receive_button)
         stock_bar.addWidget(self.ship_button)
@@ -223,10 +228,23 @@ class OrdersView(QWidget):
         self.cancel_button.clicked.connect(self.ask_cancel)
         session.changed.connect(self._show_permissions)
         self._show_permissions()
+        on_language_change(self, self.retranslate)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.refresh)
         self._timer.start(REFRESH_MS)
         self.refresh()
+
+    def retranslate(self) -> None:
+        self.import_button.setText(self.tr("Import orders…"))
+        self.start_button.setText(self.tr("Start on"))
+        self.complete_button.setText(self.tr("Complete"))
+        self.cancel_button.setText(self.tr("Cancel order…"))
+        self.receive_button.setText(self.tr("Receive…"))
+        self.ship_button.setText(self.tr("Ship…"))
+        self.stock.setHorizontalHeaderLabels(
+            [self.tr("Stock item"), self.tr("Level"), self.tr("Warn below"), self.tr("Status")]
+        )
+        self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
 
     # -- reading ------------------------------------------------------------------------------
 

@@ -38,10 +38,9 @@ from widgets.format import (
     format_value,
     state_label,
 )
-from widgets.i18n import translate_message
+from widgets.i18n import on_language_change, translate_message
 from widgets.sparkline import Sparkline
 from widgets.state_strip import AlarmStrip, StateStrip
-from widgets.theme import BORDER
 
 MAX_FALLBACK_TAGS = 4
 TILE_MIN_WIDTH = 320
@@ -128,6 +127,8 @@ class MachineTile(QFrame):
         self.engine = engine
         self.device = device
         self.state_class = StateClass.UNKNOWN
+        self._alarm_counts: tuple[int, int, Priority | None, int] = (0, 0, None, 0)
+        self._tag_alarms: dict[str, TagAlarm] = {}
         self.state_category: StateCategory | None = None
         self._look = ""
         self._state_id = (
@@ -205,14 +206,9 @@ class MachineTile(QFrame):
         self.spark_tag: TagInfo | None = numeric[0] if numeric else None
         self.sparkline: Sparkline | None = None
         if self.spark_tag is not None:
-            caption = ElidedLabel(
-                self.tr("%1, last %2 min")
-                .replace("%1", short_description(self.spark_tag))
-                .replace("%2", str(int(SPARK_SPAN_S // 60))),
-                objectName="tileSubtitle",
-            )
+            self.caption = ElidedLabel(objectName="tileSubtitle")
             self.sparkline = Sparkline()
-            layout.addWidget(caption)
+            layout.addWidget(self.caption)
             layout.addWidget(self.sparkline)
         else:
             layout.addStretch(1)
@@ -220,12 +216,26 @@ class MachineTile(QFrame):
         # One line whatever the reason's length (tiles of a row stay aligned); full text on hover.
         self.comm = ElidedLabel(objectName="tileComm")
         layout.addWidget(self.comm)
+        on_language_change(self, self.retranslate)
+
+    def retranslate(self) -> None:
+        """Every text of the tile in the current language."""
+        if self.spark_tag is not None:
+            self.caption.setText(
+                self.tr("%1, last %2 min")
+                .replace("%1", short_description(self.spark_tag))
+                .replace("%2", str(int(SPARK_SPAN_S // 60)))
+            )
         self.refresh()
         self.refresh_production()
+        self.alarms.set_line("")
+        self.show_alarms(*self._alarm_counts)
+        self.show_tag_alarms(self._tag_alarms)
 
     def show_alarms(self, total: int, unacked: int, top: Priority | None, shelved: int = 0) -> None:
         """Show how many alarms of this machine are annunciated, and how many are shelved
         (nothing to say: a blank line that keeps its place)."""
+        self._alarm_counts = (total, unacked, top, shelved)
         if total == 0 or top is None:
             if shelved:
                 self.alarms.set_line(self.tr("%n alarm(s) shelved", "", shelved), dashed=True)
@@ -243,6 +253,7 @@ class MachineTile(QFrame):
 
     def show_tag_alarms(self, alarms: dict[str, TagAlarm]) -> None:
         """Mark each key value by its tag's most urgent alarm, or as shelved."""
+        self._tag_alarms = alarms
         for row in self.rows:
             row.alarm = alarms.get(row.info.name, _NO_ALARM)
             row.mark.set_mark(row.alarm.priority, row.alarm.shelved > 0, row.alarm.active)
@@ -434,7 +445,7 @@ class MachineTile(QFrame):
             frame = (
                 f"border: 3px solid {style.background}; padding: 0px;"
                 if style.abnormal
-                else f"border: 1px solid {BORDER}; padding: 2px;"
+                else "border: 1px solid palette(mid); padding: 2px;"
             )
             self.setStyleSheet(f"QFrame#tile {{ {frame} }}")
 

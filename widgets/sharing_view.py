@@ -7,6 +7,7 @@ the resolution and the fields, and whether the station's own messages are publis
 
 from __future__ import annotations
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
@@ -17,8 +18,15 @@ from PySide6.QtWidgets import (
 )
 
 from app.config import StationConfig
+from widgets.i18n import on_language_change
 
-COLUMNS = ("Partner", "Kinds", "Tags", "Resolution", "Fields")
+COLUMNS = (
+    QT_TRANSLATE_NOOP("SharingView", "Partner"),
+    QT_TRANSLATE_NOOP("SharingView", "Kinds"),
+    QT_TRANSLATE_NOOP("SharingView", "Tags"),
+    QT_TRANSLATE_NOOP("SharingView", "Resolution"),
+    QT_TRANSLATE_NOOP("SharingView", "Fields"),
+)
 
 
 def _resolution(seconds: float) -> str:
@@ -32,27 +40,33 @@ def _resolution(seconds: float) -> str:
 class SharingView(QWidget):
     def __init__(self, config: StationConfig, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        sharing = config.sharing
+        self.config = config
         self.summary = QLabel(objectName="sharingSummary")
         self.summary.setWordWrap(True)
+        self.table = QTableWidget(len(config.sharing.partners), len(COLUMNS))
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        on_language_change(self, self.retranslate)
+
+    def retranslate(self) -> None:
+        config, sharing = self.config, self.config.sharing
         if not sharing.partners:
             text = self.tr(
                 "Nothing is shared with partners: the station config has no [sharing] partners."
             )
         else:
-            text = self.tr(
-                "Policy version %1: each partner gets only what is listed here."
-            ).replace("%1", str(sharing.version))
+            text = self.tr("Policy version %1: each partner gets only what is listed here.")
+            text = text.replace("%1", str(sharing.version))
         if config.sync is None:
             text += " " + self.tr("The station does not publish (no [sync]).")
         elif not config.sync.publish_own:
             text += " " + self.tr("Only these copies leave the station (publish_own = false).")
         self.summary.setText(text)
-        self.table = QTableWidget(len(sharing.partners), len(COLUMNS))
         self.table.setHorizontalHeaderLabels([self.tr(c) for c in COLUMNS])
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         for row, partner in enumerate(sharing.partners):
             fields = "; ".join(
                 f"{kind}: {', '.join(names)}" for kind, names in partner.fields.items()
@@ -66,6 +80,3 @@ class SharingView(QWidget):
             )
             for column, text in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(text))
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.table, 1)

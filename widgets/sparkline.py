@@ -12,7 +12,7 @@ from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app.model import FloatArray
-from widgets.theme import BORDER, TEXT_MUTED
+from widgets import palette
 
 
 def envelope(
@@ -67,7 +67,7 @@ class Sparkline(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         rect = QRectF(self.rect()).adjusted(1, 3, -1, -3)
-        painter.setPen(QPen(QColor(BORDER), 1))
+        painter.setPen(QPen(QColor(palette.current().border), 1))
         painter.drawLine(rect.bottomLeft(), rect.bottomRight())
         columns = int(rect.width())
         col, low, high = envelope(self._t, self._v, *self._window, columns)
@@ -90,7 +90,7 @@ class Sparkline(QWidget):
             polygon.append(QPointF(x, y(lo)))
             if hi != lo:
                 polygon.append(QPointF(x, y(hi)))
-        painter.setPen(QPen(QColor(TEXT_MUTED), 1))
+        painter.setPen(QPen(QColor(palette.current().text_muted), 1))
         if rect.height() >= 60:  # tall enough to be read as a trend: say what the axis spans
             metrics = painter.fontMetrics()
             painter.drawText(rect.topLeft() + QPointF(2, metrics.ascent()), f"{y_high:.4g}")

@@ -13,9 +13,8 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from widgets.theme import BORDER, STATE_LOOKS, TEXT_MUTED, StateLook
-
-HATCH = "#8c8c8c"
+from widgets import palette
+from widgets.theme import StateLook, state_look
 
 
 class StateStrip(QWidget):
@@ -27,7 +26,6 @@ class StateStrip(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._text = ""
         self.look_name = "unknown"
-        self._look = STATE_LOOKS["unknown"]
 
     def text(self) -> str:
         """The state as written on the strip."""
@@ -35,14 +33,14 @@ class StateStrip(QWidget):
 
     @property
     def look(self) -> StateLook:
-        """How the strip is drawn now."""
-        return self._look
+        """How the strip is drawn now (in the current theme)."""
+        return state_look(self.look_name)
 
     def set_state(self, look_name: str, text: str) -> None:
         """Show ``text`` in the look called ``look_name`` (a key of ``STATE_LOOKS``)."""
         if text == self._text and look_name == self.look_name:
             return
-        self._text, self.look_name, self._look = text, look_name, STATE_LOOKS[look_name]
+        self._text, self.look_name = text, look_name
         self.setToolTip(text)
         self.update()
 
@@ -56,13 +54,14 @@ class StateStrip(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        look = self._look
+        look = self.look
+        theme = palette.current()
         rect = QRectF(self.rect()).adjusted(1, 1, -1, -1)
         painter.fillRect(rect, QColor(look.background))
         if look.pattern == "hatched":
-            painter.fillRect(rect, QBrush(QColor(HATCH), Qt.BrushStyle.BDiagPattern))
+            painter.fillRect(rect, QBrush(QColor(theme.hatch), Qt.BrushStyle.BDiagPattern))
         if look.pattern in ("outline", "hatched"):
-            pen = QPen(QColor(BORDER if look.pattern == "hatched" else "#5c5c5c"), 2)
+            pen = QPen(QColor(theme.border if look.pattern == "hatched" else theme.text_muted), 2)
             if look.pattern == "outline":
                 pen.setStyle(Qt.PenStyle.DashLine)
             painter.setPen(pen)
@@ -190,8 +189,8 @@ class AlarmStrip(QWidget):
             painter.fillRect(rect, QColor(background))
             painter.setPen(QPen(QColor("#000000"), 1))
         else:
-            foreground = TEXT_MUTED
-            painter.setPen(QPen(QColor(TEXT_MUTED), 1, Qt.PenStyle.DashLine))
+            foreground = palette.current().text_muted
+            painter.setPen(QPen(QColor(foreground), 1, Qt.PenStyle.DashLine))
         painter.drawRect(rect)
         font = painter.font()
         font.setBold(True)

@@ -6,6 +6,7 @@ from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from app.station import Station
+from widgets.i18n import on_language_change
 
 MAX_URL_CHARS = 60
 
@@ -35,6 +36,7 @@ class StationStatusBar(QStatusBar):
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.refresh)
         self._timer.start(refresh_ms)
+        on_language_change(self, self.refresh)
 
     @Slot()
     def refresh(self) -> None:

@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
+    QLabel,
     QPushButton,
     QSplitter,
     QTreeWidget,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from app.engine import Engine
 from widgets.bridge import DataDigest, EngineBridge
+from widgets.i18n import on_language_change
 from widgets.trend_plot import HistoryFetch, TrendPlot
 
 SPANS_S = (60, 300, 900, 3600, 86_400, 7 * 86_400)
@@ -55,7 +57,6 @@ class TrendView(QWidget):
         self._last_redraw = 0.0
 
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels([self.tr("Tag"), self.tr("Unit")])
         self.tree.setColumnWidth(0, 190)
         self._items: dict[int, QTreeWidgetItem] = {}
         for device in engine.config.devices:
@@ -73,38 +74,27 @@ class TrendView(QWidget):
 
         self.span = QComboBox()
         for seconds in SPANS_S:
-            if seconds >= DAY_S:
-                label = self.tr("%n day(s)", None, seconds // DAY_S)
-            elif seconds >= HOUR_S:
-                label = self.tr("%n h", None, seconds // HOUR_S)
-            else:
-                label = self.tr("%n min", None, seconds // 60)
-            self.span.addItem(label, seconds)
+            self.span.addItem("", seconds)
         self.span.currentIndexChanged.connect(self._on_span)
-        self.live = QPushButton(self.tr("Live"))
+        self.live = QPushButton()
         self.live.setCheckable(True)
         self.live.setChecked(True)
-        self.live.setToolTip(
-            self.tr("Follow the newest values (drag or zoom the plot to look back)")
-        )
         self.live.toggled.connect(self._on_live)
         self.plot.followChanged.connect(self._on_follow_changed)
         self.scale = QComboBox()
-        self.scale.addItem(self.tr("Auto"), "auto")
-        self.scale.addItem(self.tr("Engineering units"), "units")
-        self.scale.addItem(self.tr("Percent of range"), "percent")
-        self.scale.setToolTip(
-            self.tr("Auto: percent of range when the shown tags have different units")
-        )
+        for mode in ("auto", "units", "percent"):
+            self.scale.addItem("", mode)
         self.scale.currentIndexChanged.connect(self._on_scale)
 
         picker = QWidget()
         side = QVBoxLayout(picker)
         side.setContentsMargins(0, 0, 0, 0)
         form = QFormLayout()
-        form.addRow(self.tr("Time span"), self.span)
+        self._span_label = QLabel()
+        self._scale_label = QLabel()
+        form.addRow(self._span_label, self.span)
         form.addRow("", self.live)
-        form.addRow(self.tr("Scale"), self.scale)
+        form.addRow(self._scale_label, self.scale)
         side.addLayout(form)
         side.addWidget(self.tree, 1)
 
@@ -117,12 +107,39 @@ class TrendView(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(splitter)
 
+        on_language_change(self, self.retranslate)
         self.select(self._default_selection())
         self.tree.itemChanged.connect(self._on_item_changed)
         bridge.dataChanged.connect(self._on_data)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._tick)
         self._timer.start(max(1, int(1000 / max_hz)))
+
+    def retranslate(self) -> None:
+        """Every text the view sets itself, in the current language."""
+        self.tree.setHeaderLabels([self.tr("Tag"), self.tr("Unit")])
+        for index, seconds in enumerate(SPANS_S):
+            if seconds >= DAY_S:
+                label = self.tr("%n day(s)", None, seconds // DAY_S)
+            elif seconds >= HOUR_S:
+                label = self.tr("%n h", None, seconds // HOUR_S)
+            else:
+                label = self.tr("%n min", None, seconds // 60)
+            self.span.setItemText(index, label)
+        self.live.setText(self.tr("Live"))
+        self.live.setToolTip(
+            self.tr("Follow the newest values (drag or zoom the plot to look back)")
+        )
+        for index, text in enumerate(
+            (self.tr("Auto"), self.tr("Engineering units"), self.tr("Percent of range"))
+        ):
+            self.scale.setItemText(index, text)
+        self.scale.setToolTip(
+            self.tr("Auto: percent of range when the shown tags have different units")
+        )
+        self._span_label.setText(self.tr("Time span"))
+        self._scale_label.setText(self.tr("Scale"))
+        self.plot.retranslate()
 
     # -- selection ----------------------------------------------------------------------------
 

@@ -30,7 +30,8 @@ from app.engine import Engine
 from app.model import FloatArray
 from app.storage.history import HistorySeries
 from app.tags import TagInfo
-from widgets.theme import SURFACE, TEXT, TEXT_MUTED, TREND_COLOURS
+from widgets import palette
+from widgets.theme import TREND_COLOURS, on_theme_change
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ class TrendPlot(pg.PlotWidget):
         parent: QWidget | None = None,
         history: HistoryFetch | None = None,
     ) -> None:
-        super().__init__(parent, background=SURFACE, axisItems={"bottom": pg.DateAxisItem()})
+        super().__init__(parent, axisItems={"bottom": pg.DateAxisItem()})
         self.engine = engine
         self.history = history
         self.follow = True
@@ -91,13 +92,26 @@ class TrendPlot(pg.PlotWidget):
         item.hideButtons()
         item.setMouseEnabled(x=True, y=False)  # drag pans time, the wheel zooms time
         item.getViewBox().sigRangeChangedManually.connect(self._on_user_range)
+        self.legend = item.addLegend(offset=(10, 10))
+        on_theme_change(self, self.restyle)
+
+    def restyle(self) -> None:
+        """Background, axes and legend in the current theme's greys."""
+        theme = palette.current()
+        self.setBackground(theme.plot)
         for name in ("left", "bottom"):
-            axis = item.getAxis(name)
-            axis.setPen(pg.mkPen(TEXT_MUTED))
-            axis.setTextPen(pg.mkPen(TEXT))
-        self.legend = item.addLegend(
-            offset=(10, 10), labelTextColor=TEXT, brush=pg.mkBrush(230, 230, 230, 210)
-        )
+            axis = self.getPlotItem().getAxis(name)
+            axis.setPen(pg.mkPen(theme.text_muted))
+            axis.setTextPen(pg.mkPen(theme.text))
+        self.legend.setLabelTextColor(theme.text)
+        fill = pg.mkColor(theme.surface)
+        fill.setAlpha(210)
+        self.legend.setBrush(pg.mkBrush(fill))
+
+    def retranslate(self) -> None:
+        """The axis title in the current language."""
+        if self._percent:
+            self.setLabel("left", self.tr("% of range"))
 
     # -- what is shown ------------------------------------------------------------------------
 

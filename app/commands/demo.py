@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.audit import AuditTrail
 from app.commands.common import positive_float
+from app.commands.demo_line import point_at
 from app.commands.gui import add_window_options, launch_gui
 from app.config import ConfigError, StationConfig
 from app.config_loader import load_config
@@ -48,17 +49,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     add_window_options(parser)
     parser.set_defaults(handler=run)
-
-
-def point_at(config: StationConfig, host: str, port: int) -> StationConfig:
-    """The demo config with every Modbus TCP device aimed at the simulator's port."""
-    devices = [
-        device.model_copy(update={"connection": {**device.connection, "host": host, "port": port}})
-        if device.driver == "modbus-tcp"
-        else device
-        for device in config.devices
-    ]
-    return config.model_copy(update={"devices": devices})
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from app.commands.common import database_problem, positive_float, warn_exposed
@@ -19,7 +20,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="open the station window",
         description="Run the station and show its overview, trends, events and devices.",
     )
-    parser.add_argument("--config", required=True, help="station config (TOML)")
+    parser.add_argument(
+        "--config",
+        help="station config (TOML); without it, the station opened last, else a first-start "
+        "choice: the demo line, a guided new-station setup or a station file",
+    )
     parser.add_argument("--db", help="SQLAlchemy database URL (default: per-user SQLite file)")
     add_window_options(parser)
     parser.set_defaults(handler=run)
@@ -52,6 +57,8 @@ class _TabAction(argparse.Action):
 
 def run(args: argparse.Namespace) -> int:
     """Load the config and open the window."""
+    if args.config is None:
+        return first_minute(args)
     try:
         config = load_config(args.config)
     except ConfigError as exc:
@@ -63,6 +70,12 @@ def run(args: argparse.Namespace) -> int:
             show_config_problems(exc.report(), quit_after=args.quit_after)
         return 2
     warn_exposed(args.config, args.db, config)
+    if has_display():
+        from widgets.app import application
+        from widgets.first_run import remember_station
+
+        application()
+        remember_station(Path(args.config))
     return launch_gui(
         config,
         db_url=args.db,
@@ -70,6 +83,34 @@ def run(args: argparse.Namespace) -> int:
         quit_after=args.quit_after,
         config_path=args.config,
     )
+
+
+def first_minute(args: argparse.Namespace) -> int:
+    """No ``--config``: the station opened last, else ask (demo line, new station, a file)."""
+    if not has_display():
+        print("shopfloor gui: no --config and no display to ask on", file=sys.stderr)
+        return 2
+    from widgets.app import application
+    from widgets.first_run import DEMO, choose_station, remembered_station
+
+    application()
+    path = remembered_station()
+    if path is None:
+        choice = choose_station(quit_after=args.quit_after)
+        if choice is None:
+            return 0  # the person closed the welcome dialog: nothing to do
+        if choice.kind == DEMO:
+            from app.commands.demo_line import start_demo_line
+
+            sim, config = start_demo_line()
+            try:
+                return launch_gui(
+                    config, db_url=args.db, screenshot=args.screenshot, quit_after=args.quit_after
+                )
+            finally:
+                sim.stop()
+        path = choice.path
+    return run(argparse.Namespace(**{**vars(args), "config": str(path)}))
 
 
 def launch_gui(config: StationConfig, **options: Any) -> int:

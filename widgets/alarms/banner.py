@@ -21,11 +21,16 @@ from PySide6.QtWidgets import (
 )
 
 from app.alarms.model import Priority
+from widgets import palette
 from widgets.alarms.bridge import AlarmBridge
 from widgets.alarms.model import PRIORITY_COLOURS, AlarmRow, format_time, priority_text
+from widgets.i18n import on_language_change
 
 FLASH_MS = 500
-_OFF = "background: #c4c4c4; color: #5c5c5c; border-radius: 3px; padding: 2px 8px;"
+_OFF = (
+    "background: palette(mid); color: palette(placeholder-text); border-radius: 3px;"
+    " padding: 2px 8px;"
+)
 
 
 class AlarmBanner(QFrame):
@@ -56,16 +61,17 @@ class AlarmBanner(QFrame):
         layout.addWidget(self.newest, 1)
         self.journal = QLabel(self)
         self.journal.setObjectName("alarmJournalStatus")
-        self.journal.setStyleSheet("color: #ffffff; background: #c8102e; padding: 2px 6px;")
+        self.journal.setStyleSheet(
+            f"color: {palette.ON_FAULT}; background: {palette.FAULT}; padding: 2px 6px;"
+        )
         self.journal.hide()
         layout.addWidget(self.journal)
-        self.sound = QCheckBox(self.tr("Sound"), self)
-        self.sound.setToolTip(self.tr("Beep when a new alarm arrives"))
+        self.sound = QCheckBox(self)
         layout.addWidget(self.sound)
-        self.ack_button = QPushButton(self.tr("Acknowledge…"), self)
+        self.ack_button = QPushButton(self)
         self.ack_button.clicked.connect(self.acknowledgeRequested)
         layout.addWidget(self.ack_button)
-        self.summary_button = QPushButton(self.tr("Alarms"), self)
+        self.summary_button = QPushButton(self)
         self.summary_button.clicked.connect(self.summaryRequested)
         layout.addWidget(self.summary_button)
         self._flash = QTimer(self)
@@ -77,7 +83,17 @@ class AlarmBanner(QFrame):
         self._status_timer.setInterval(1000)
         self._status_timer.timeout.connect(self._refresh_journal_status)
         self._status_timer.start()
+        on_language_change(self, self.retranslate)
+
+    def retranslate(self) -> None:
+        """Every text the banner shows, in the current language."""
+        self.sound.setText(self.tr("Sound"))
+        self.sound.setToolTip(self.tr("Beep when a new alarm arrives"))
+        self.ack_button.setText(self.tr("Acknowledge…"))
+        self.summary_button.setText(self.tr("Alarms"))
+        self.bridge.model.retranslate()
         self.refresh()
+        self._refresh_journal_status()
 
     def refresh(self) -> None:
         """Redraw from the model's counts."""

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from app.alarms.manager import AlarmManager
 from app.alarms.model import AlarmView
+from widgets import palette
 from widgets.alarms.actions import AcknowledgeDialog, RecentUsers
 from widgets.alarms.model import (
     PRIORITY_COLOURS,
@@ -140,11 +141,11 @@ class AlarmDetailDialog(QDialog):
         keep = (t >= event - BEFORE_S) & (t <= event + AFTER_S)
         if not keep.any():
             return None
-        plot = pg.PlotWidget(self, background="#e6e6e6")
+        plot = pg.PlotWidget(self, background=palette.current().plot)
         plot.setObjectName("alarmDetailTrend")
         plot.showGrid(x=True, y=True, alpha=0.3)
         plot.setLabel("bottom", self.tr("seconds from the event"))
-        plot.plot(t[keep] - event, values[keep], pen=pg.mkPen("#1f4e9c", width=2))
+        plot.plot(t[keep] - event, values[keep], pen=pg.mkPen(palette.DATA_PEN, width=2))
         plot.addItem(pg.InfiniteLine(0.0, angle=90, pen=pg.mkPen(PRIORITY_COLOURS[v.priority][0])))
         return plot
 

@@ -47,7 +47,7 @@ from app.alarms.definitions import comm_alarm_id
 from app.alarms.manager import AlarmManager
 from app.alarms.model import AlarmState, Transition, TransitionKind
 from widgets.alarms.model import Sources, format_time, priority_text, state_text
-from widgets.i18n import translate_message
+from widgets.i18n import on_language_change, translate_message
 
 LIMIT = 5000
 
@@ -100,6 +100,17 @@ def fold_comm(rows: Sequence[Transition]) -> tuple[list[Transition], dict[int, l
     return kept, folded
 
 
+HISTORY_COLUMNS = 9
+
+
+def _comment_text(comment: str) -> str:
+    """A person's comment as written; the one the alarm manager writes itself (a suppression
+    by machine state, ``by design``) in the reader's language."""
+    if comment == "by design":
+        return QCoreApplication.translate("AlarmHistory", "by design")
+    return comment
+
+
 class HistoryModel(QAbstractTableModel):
     """Transitions, newest first."""
 
@@ -109,7 +120,11 @@ class HistoryModel(QAbstractTableModel):
         self.rows: list[Transition] = []
         self.folded: dict[int, list[Transition]] = {}
         """Rows folded into each comm-loss row, by its ``seq``."""
-        self.headers = [
+
+    @property
+    def headers(self) -> list[str]:
+        """Column titles in the current language."""
+        return [
             QCoreApplication.translate("AlarmHistory", "Time"),
             QCoreApplication.translate("AlarmHistory", "Event"),
             QCoreApplication.translate("AlarmHistory", "State"),
@@ -134,7 +149,7 @@ class HistoryModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.rows)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.headers)
+        return 0 if parent.isValid() else HISTORY_COLUMNS
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -194,8 +209,9 @@ class HistoryModel(QAbstractTableModel):
             else:
                 what = QCoreApplication.translate("AlarmHistory", "and %1 more of this machine")
             what = what.replace("%1", str(len(folded)))
-            return f"{t.comment}  ({what})" if t.comment else what
-        return t.comment
+            comment = _comment_text(t.comment)
+            return f"{comment}  ({what})" if comment else what
+        return _comment_text(t.comment)
 
 
 class AlarmHistoryView(QWidget):
@@ -220,20 +236,16 @@ class AlarmHistoryView(QWidget):
         """The "to" time follows the clock at each search until someone changes it."""
         self.end.dateTimeChanged.connect(self._end_edited)
         self._setting_end = False
-        self.each = QCheckBox(self.tr("Show each suppressed alarm"), self)
-        self.each.setToolTip(
-            self.tr("A communication loss suppresses every other alarm of its machine")
-        )
+        self.each = QCheckBox(self)
         self.each.toggled.connect(lambda _on: self._refold())
         self._last: list[Transition] = []
         for edit in (self.start, self.end):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.search = QLineEdit(self)
-        self.search.setPlaceholderText(self.tr("Search alarm, message, user or comment"))
         self.search.setClearButtonEnabled(True)
         self.search.returnPressed.connect(self.refresh)
-        self.button = QPushButton(self.tr("Search"), self)
+        self.button = QPushButton(self)
         self.button.clicked.connect(self.refresh)
         self.status = QLabel(self)
         self.spinner = QProgressBar(self)
@@ -242,9 +254,11 @@ class AlarmHistoryView(QWidget):
         self.spinner.setTextVisible(False)
         self.spinner.hide()
         bar = QHBoxLayout()
-        bar.addWidget(QLabel(self.tr("From"), self))
+        self._from_label = QLabel(self)
+        self._to_label = QLabel(self)
+        bar.addWidget(self._from_label)
         bar.addWidget(self.start)
-        bar.addWidget(QLabel(self.tr("to"), self))
+        bar.addWidget(self._to_label)
         bar.addWidget(self.end)
         bar.addWidget(self.search, 1)
         bar.addWidget(self.each)
@@ -274,6 +288,20 @@ class AlarmHistoryView(QWidget):
         footer.addWidget(self.status, 1)
         footer.addWidget(self.spinner)
         layout.addLayout(footer)
+        on_language_change(self, self.retranslate)
+
+    def retranslate(self) -> None:
+        """Every text the view sets itself, in the current language (rows repaint)."""
+        self.each.setText(self.tr("Show each suppressed alarm"))
+        self.each.setToolTip(
+            self.tr("A communication loss suppresses every other alarm of its machine")
+        )
+        self.search.setPlaceholderText(self.tr("Search alarm, message, user or comment"))
+        self.button.setText(self.tr("Search"))
+        self._from_label.setText(self.tr("From"))
+        self._to_label.setText(self.tr("to"))
+        self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, HISTORY_COLUMNS - 1)
+        self.table.viewport().update()
 
     def _end_edited(self, _when: QDateTime) -> None:
         if not self._setting_end:

@@ -47,19 +47,14 @@ from PySide6.QtGui import QBrush, QColor
 
 from app.alarms.model import AlarmState, AlarmView, Priority, ShelveInfo, Transition
 from app.messages import Message
+from widgets import palette
 from widgets.format import format_number, format_value
-from widgets.i18n import translate_message
+from widgets.i18n import current_language, translate_message
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
 #: ISA-101 style: colour means priority, nothing else.
-PRIORITY_COLOURS: dict[Priority, tuple[str, str]] = {
-    Priority.CRITICAL: ("#c8102e", "#ffffff"),
-    Priority.HIGH: ("#e06c00", "#000000"),
-    Priority.MEDIUM: ("#f2b700", "#000000"),
-    Priority.LOW: ("#7f8fbf", "#000000"),
-}
-MUTED = "#5c5c5c"
+PRIORITY_COLOURS = palette.PRIORITY_COLOURS  # one palette for every screen
 
 ALARM_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 
@@ -363,7 +358,6 @@ class _RowTable(QAbstractTableModel):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._headers = _headers()
 
     def _rows_shown(self) -> list[AlarmRow]:
         raise NotImplementedError
@@ -381,7 +375,7 @@ class _RowTable(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self._headers[section]
+            return _headers()[section]  # asked again after a language change
         return None
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -503,7 +497,7 @@ def _brush(colour: str) -> QBrush:
 
 def _colour(row: AlarmRow, column: int, role: int) -> QBrush | None:
     if not row.state.annunciated:
-        return _brush(MUTED) if role == _FOREGROUND else None
+        return _brush(palette.current().text_muted) if role == _FOREGROUND else None
     if column != Column.PRIORITY:
         return None
     background, text = PRIORITY_COLOURS[row.priority]
@@ -526,6 +520,7 @@ class AlarmTableModel(_RowTable):
         super().__init__(parent)
         self.sources = sources or Sources()
         self._said = _Said()
+        self._language = current_language()
         self._rows: list[AlarmRow] = []
         """Every row, in sort order; each row caches its sort key (``row.key``)."""
         self._index: dict[str, AlarmRow] = {}
@@ -548,6 +543,21 @@ class AlarmTableModel(_RowTable):
 
     def _source(self) -> AlarmTableModel:
         return self
+
+    def retranslate(self) -> None:
+        """Render every alarm's message again after a language switch (once per switch,
+        whichever view asks first)."""
+        if self._language == current_language():
+            return
+        self._language = current_language()
+        self._said = _Said()
+        for row in self._rows:
+            row.text = self._said(row.message)
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, Column.COUNT - 1)
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self._rows) - 1, Column.COUNT - 1)
+            )
 
     def message_text(self, row: AlarmRow) -> str:
         """The message, with the early warning that preceded it when there was one."""

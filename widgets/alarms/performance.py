@@ -35,11 +35,18 @@ from app.alarms.manager import AlarmManager
 from app.alarms.model import Priority
 from app.alarms.performance import PERIOD_S, PerformanceReport, analyse
 from app.storage.database import Database
+from widgets import palette
 from widgets.alarms.model import Sources, format_time, priority_text
-from widgets.i18n import translate_message
+from widgets.i18n import on_language_change, translate_message
+from widgets.theme import on_theme_change
 
 #: EEMUA 191 bands of alarms per 10 minutes: (upper bound, colour).
-BANDS = ((1.0, "#4c9a2a"), (2.0, "#d9b310"), (10.0, "#e06c00"), (float("inf"), "#c8102e"))
+BANDS = (
+    (1.0, palette.RATE_ACCEPTABLE),
+    (2.0, palette.RATE_MANAGEABLE),
+    (10.0, palette.RATE_DEMANDING),
+    (float("inf"), palette.RATE_FLOOD),
+)
 FLOOD = 10
 
 
@@ -48,6 +55,10 @@ def band_colour(rate: float, flood: int = FLOOD) -> str:
     if rate > flood:
         return BANDS[-1][1]
     return next(colour for limit, colour in BANDS if rate <= limit)
+
+
+#: The periods offered, in the order of the combo box.
+PERIODS_S = (8 * 3600, 24 * 3600, 7 * 86400, 30 * 86400)
 
 
 class AlarmPerformanceView(QWidget):
@@ -65,15 +76,10 @@ class AlarmPerformanceView(QWidget):
         self.busy = False
         self._finished.connect(self._show, Qt.ConnectionType.QueuedConnection)
         self.period = QComboBox(self)
-        for label, seconds in (
-            (self.tr("Last 8 hours"), 8 * 3600),
-            (self.tr("Last 24 hours"), 24 * 3600),
-            (self.tr("Last 7 days"), 7 * 86400),
-            (self.tr("Last 30 days"), 30 * 86400),
-        ):
-            self.period.addItem(label, seconds)
+        for seconds in PERIODS_S:
+            self.period.addItem("", seconds)
         self.period.setCurrentIndex(1)
-        self.button = QPushButton(self.tr("Calculate"), self)
+        self.button = QPushButton(self)
         self.button.clicked.connect(self.refresh)
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
@@ -85,6 +91,7 @@ class AlarmPerformanceView(QWidget):
 
         # Figures: two columns of label / value pairs.
         self.figures: dict[str, QLabel] = {}
+        self._figure_labels: dict[str, QLabel] = {}
         grid = QGridLayout()
         grid.setHorizontalSpacing(18)
         for i, (key, title) in enumerate(self._figure_titles()):
@@ -93,23 +100,21 @@ class AlarmPerformanceView(QWidget):
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.figures[key] = value
             row, pair = divmod(i, 3)
-            grid.addWidget(QLabel(title, self), row, pair * 2)
+            self._figure_labels[key] = QLabel(title, self)
+            grid.addWidget(self._figure_labels[key], row, pair * 2)
             grid.addWidget(value, row, pair * 2 + 1)
         for pair in range(3):
             grid.setColumnStretch(pair * 2 + 1, 1)
 
-        self.rate_plot = self._plot(self.tr("Alarms per 10 minutes"), self.tr("hours before now"))
+        self.rate_plot = self._plot()
         self.rate_plot.setObjectName("alarmRateChart")
-        self.actors_plot = self._plot(self.tr("Top 10 bad actors"), self.tr("alarms"))
+        self.actors_plot = self._plot()
         self.actors_plot.setObjectName("alarmBadActorsChart")
         self.rate_bars: pg.BarGraphItem | None = None
         self.actor_bars: pg.BarGraphItem | None = None
 
         self.lists = QTableWidget(0, 4, self)
         self.lists.setObjectName("alarmPerformanceLists")
-        self.lists.setHorizontalHeaderLabels(
-            [self.tr("What"), self.tr("Alarm"), self.tr("Count / time"), self.tr("Message")]
-        )
         self.lists.verticalHeader().hide()
         self.lists.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.lists.horizontalHeader().setStretchLastSection(True)
@@ -128,6 +133,32 @@ class AlarmPerformanceView(QWidget):
         layout.addLayout(bar)
         layout.addLayout(grid)
         layout.addWidget(body, 1)
+        on_language_change(self, self.retranslate)
+
+    def retranslate(self) -> None:
+        """Every text the view sets itself, in the current language (a shown report is drawn
+        again in it)."""
+        for index, text in enumerate(
+            (
+                self.tr("Last 8 hours"),
+                self.tr("Last 24 hours"),
+                self.tr("Last 7 days"),
+                self.tr("Last 30 days"),
+            )
+        ):
+            self.period.setItemText(index, text)
+        self.button.setText(self.tr("Calculate"))
+        for key, title in self._figure_titles():
+            self._figure_labels[key].setText(title)
+        self.rate_plot.setTitle(self.tr("Alarms per 10 minutes"), color=palette.current().text)
+        self.rate_plot.setLabel("bottom", self.tr("hours before now"))
+        self.actors_plot.setTitle(self.tr("Top 10 bad actors"), color=palette.current().text)
+        self.actors_plot.setLabel("bottom", self.tr("alarms"))
+        self.lists.setHorizontalHeaderLabels(
+            [self.tr("What"), self.tr("Alarm"), self.tr("Count / time"), self.tr("Message")]
+        )
+        if self.report is not None and not self.busy:
+            self._show(self.report)
 
     def _figure_titles(self) -> list[tuple[str, str]]:
         return [
@@ -148,10 +179,9 @@ class AlarmPerformanceView(QWidget):
             ("window", self.tr("Period")),
         ]
 
-    def _plot(self, title: str, bottom: str) -> pg.PlotWidget:
-        plot = pg.PlotWidget(self, background="#f4f4f4")
-        plot.setTitle(title, color="#202020")
-        plot.setLabel("bottom", bottom)
+    def _plot(self) -> pg.PlotWidget:
+        plot = pg.PlotWidget(self)
+        on_theme_change(plot, lambda: plot.setBackground(palette.current().plot))
         plot.showGrid(x=False, y=True, alpha=0.3)
         plot.setMouseEnabled(x=False, y=False)
         plot.hideButtons()
@@ -266,17 +296,21 @@ class AlarmPerformanceView(QWidget):
         plot.addItem(self.rate_bars)
         for level, text in ((1, self.tr("1: acceptable")), (2, self.tr("2: manageable"))):
             line = pg.InfiniteLine(
-                level, angle=0, pen=pg.mkPen("#4c9a2a" if level == 1 else "#d9b310", width=1)
+                level,
+                angle=0,
+                pen=pg.mkPen(
+                    palette.RATE_ACCEPTABLE if level == 1 else palette.RATE_MANAGEABLE, width=1
+                ),
             )
             plot.addItem(line)
-            label = pg.TextItem(text, color="#404040", anchor=(0, 1))
+            label = pg.TextItem(text, color=palette.current().text_muted, anchor=(0, 1))
             label.setPos(float(x[0]), level)
             plot.addItem(label)
         flood = pg.InfiniteLine(
-            FLOOD, angle=0, pen=pg.mkPen("#c8102e", width=1, style=Qt.PenStyle.DashLine)
+            FLOOD, angle=0, pen=pg.mkPen(palette.RATE_FLOOD, width=1, style=Qt.PenStyle.DashLine)
         )
         plot.addItem(flood)
-        label = pg.TextItem(self.tr("10: flood"), color="#c8102e", anchor=(0, 1))
+        label = pg.TextItem(self.tr("10: flood"), color=palette.RATE_FLOOD, anchor=(0, 1))
         label.setPos(float(x[0]), FLOOD)
         plot.addItem(label)
         plot.setYRange(0, max(FLOOD + 2, float(counts.max()) * 1.1))
@@ -292,7 +326,7 @@ class AlarmPerformanceView(QWidget):
         y = np.arange(len(actors))[::-1].astype(float)
         counts = np.array([a.count for a in actors], dtype=float)
         self.actor_bars = pg.BarGraphItem(
-            x0=0, y=y, width=counts, height=0.7, brush=pg.mkBrush("#1f4e9c"), pen=None
+            x0=0, y=y, width=counts, height=0.7, brush=pg.mkBrush(palette.DATA_PEN), pen=None
         )
         plot.addItem(self.actor_bars)
         axis.setTicks(

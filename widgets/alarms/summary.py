@@ -35,6 +35,7 @@ from widgets.alarms.model import (
     priority_text,
     state_text,
 )
+from widgets.i18n import on_language_change
 
 #: Room for the sort arrow and the cell margins beside a column's widest text.
 COLUMN_PADDING = 34
@@ -61,20 +62,18 @@ class AlarmSummary(QWidget):
         self.exec_dialog: Callable[[object], int] = lambda dialog: dialog.exec()  # type: ignore[attr-defined]
 
         self.search = QLineEdit(self)
-        self.search.setPlaceholderText(self.tr("Filter by source or message"))
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.proxy.set_text)
         self.group = QComboBox(self)
-        self.group.addItem(self.tr("Active alarms"), AlarmFilterProxy.ACTIVE)
-        self.group.addItem(self.tr("Shelved, suppressed, out of service"), AlarmFilterProxy.HIDDEN)
-        self.group.addItem(self.tr("All alarms"), AlarmFilterProxy.ALL)
+        for group in (AlarmFilterProxy.ACTIVE, AlarmFilterProxy.HIDDEN, AlarmFilterProxy.ALL):
+            self.group.addItem("", group)
         self.group.currentIndexChanged.connect(self._group_changed)
         self.priority_boxes: dict[Priority, QCheckBox] = {}
         filters = QHBoxLayout()
         filters.addWidget(self.search, 2)
         filters.addWidget(self.group, 1)
         for priority in Priority:
-            box = QCheckBox(priority_text(priority), self)
+            box = QCheckBox(self)
             box.setChecked(True)
             box.toggled.connect(self._priorities_changed)
             self.priority_boxes[priority] = box
@@ -100,15 +99,15 @@ class AlarmSummary(QWidget):
         self._group_changed()
         self.table.doubleClicked.connect(self._open_detail)
 
-        self.ack_button = QPushButton(self.tr("Acknowledge selected…"), self)
+        self.ack_button = QPushButton(self)
         self.ack_button.clicked.connect(self.acknowledge_selected)
-        self.ack_all_button = QPushButton(self.tr("Acknowledge all shown…"), self)
+        self.ack_all_button = QPushButton(self)
         self.ack_all_button.clicked.connect(self.acknowledge_shown)
-        self.shelve_button = QPushButton(self.tr("Shelve…"), self)
+        self.shelve_button = QPushButton(self)
         self.shelve_button.clicked.connect(self.shelve_selected)
-        self.unshelve_button = QPushButton(self.tr("Unshelve…"), self)
+        self.unshelve_button = QPushButton(self)
         self.unshelve_button.clicked.connect(self.unshelve_selected)
-        self.detail_button = QPushButton(self.tr("Details…"), self)
+        self.detail_button = QPushButton(self)
         self.detail_button.clicked.connect(lambda: self._open_detail(self.table.currentIndex()))
         buttons = QHBoxLayout()
         for button in (
@@ -125,6 +124,33 @@ class AlarmSummary(QWidget):
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
+        self._translated = False
+        on_language_change(self, self.retranslate)
+
+    def retranslate(self) -> None:
+        """Every text the view sets itself, in the current language (rows repaint)."""
+        self.search.setPlaceholderText(self.tr("Filter by source or message"))
+        for index, text in enumerate(
+            (
+                self.tr("Active alarms"),
+                self.tr("Shelved, suppressed, out of service"),
+                self.tr("All alarms"),
+            )
+        ):
+            self.group.setItemText(index, text)
+        for priority, box in self.priority_boxes.items():
+            box.setText(priority_text(priority))
+        self.ack_button.setText(self.tr("Acknowledge selected…"))
+        self.ack_all_button.setText(self.tr("Acknowledge all shown…"))
+        self.shelve_button.setText(self.tr("Shelve…"))
+        self.unshelve_button.setText(self.tr("Unshelve…"))
+        self.detail_button.setText(self.tr("Details…"))
+        self.bridge.model.retranslate()
+        if self._translated:  # the first time, the constructor has sized the columns
+            self.bridge.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, Column.COUNT - 1)
+            self._size_columns()
+            self.table.viewport().update()
+        self._translated = True
 
     def _size_columns(self) -> None:
         """Widths from the texts they must hold (headers with their sort arrow, every state

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
     QAbstractTableModel,
     QCoreApplication,
     QDateTime,
@@ -40,22 +41,24 @@ from app.config import StationConfig
 from app.config.quality import QualityConfig
 from app.quality.model import Defect, Disposition
 from app.quality.queries import SORTABLE, DefectFilter, count_defects, defect_page
+from widgets import palette
+from widgets.i18n import on_language_change
 from widgets.quality.reader import Reader
 
 PAGE = 200
 
 COLUMNS = (
-    ("ts", "Time"),
-    ("shift", "Shift"),
-    ("machine", "Machine"),
-    ("part_number", "Part number"),
-    ("serial", "Serial"),
-    ("code", "Defect"),
-    ("severity", "Severity"),
-    ("disposition", "Disposition"),
-    (None, "Inspector"),
-    (None, "Measured"),
-    (None, "Notes"),
+    ("ts", QT_TRANSLATE_NOOP("Quality", "Time")),
+    ("shift", QT_TRANSLATE_NOOP("Quality", "Shift")),
+    ("machine", QT_TRANSLATE_NOOP("Quality", "Machine")),
+    ("part_number", QT_TRANSLATE_NOOP("Quality", "Part number")),
+    ("serial", QT_TRANSLATE_NOOP("Quality", "Serial")),
+    ("code", QT_TRANSLATE_NOOP("Quality", "Defect")),
+    ("severity", QT_TRANSLATE_NOOP("Quality", "Severity")),
+    ("disposition", QT_TRANSLATE_NOOP("Quality", "Disposition")),
+    (None, QT_TRANSLATE_NOOP("Quality", "Inspector")),
+    (None, QT_TRANSLATE_NOOP("Quality", "Measured")),
+    (None, QT_TRANSLATE_NOOP("Quality", "Notes")),
 )
 
 
@@ -99,7 +102,13 @@ class DefectModel(QAbstractTableModel):
         self.exhausted = True
         self.loading = False
         self.last_ms = 0.0
+        self.headers = [title for _, title in COLUMNS]
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Column titles in the current language."""
         self.headers = [QCoreApplication.translate("Quality", title) for _, title in COLUMNS]
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -182,7 +191,7 @@ class DefectModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and d.voided:
             return QCoreApplication.translate("Quality", "Voided: %1").replace("%1", d.void_reason)
         if role == Qt.ItemDataRole.ForegroundRole and d.voided:
-            return QBrush(QColor("#888888"))
+            return QBrush(QColor(palette.current().text_muted))
         if role == Qt.ItemDataRole.FontRole and d.voided:
             font = QFont()
             font.setStrikeOut(True)
@@ -231,24 +240,23 @@ class DefectHistoryView(QWidget):
         self.shift = self._combo([(s.name, s.name) for s in config.quality.shifts])
         self.disposition = self._combo([(d.value, disposition_text(d.value)) for d in Disposition])
         self.serial = QLineEdit(self)
-        self.serial.setPlaceholderText(self.tr("Serial (start)"))
         self.text = QLineEdit(self)
-        self.text.setPlaceholderText(self.tr("Words in the notes"))
         for edit in (self.serial, self.text):
             edit.setClearButtonEnabled(True)
             edit.returnPressed.connect(self.refresh)
-        self.button = QPushButton(self.tr("Search"), self)
+        self.button = QPushButton(self)
         self.button.clicked.connect(self.refresh)
-        self.new_button = QPushButton(self.tr("New defect…"), self)
-        self.disposition_button = QPushButton(self.tr("Disposition…"), self)
-        self.void_button = QPushButton(self.tr("Void…"), self)
+        self.new_button = QPushButton(self)
+        self.disposition_button = QPushButton(self)
+        self.void_button = QPushButton(self)
+        self._from_label, self._to_label = QLabel(self), QLabel(self)
         for button in (self.disposition_button, self.void_button):
             button.setEnabled(False)
         bar = QHBoxLayout()
         for widget in (
-            QLabel(self.tr("From"), self),
+            self._from_label,
             self.start,
-            QLabel(self.tr("to"), self),
+            self._to_label,
             self.end,
             self.machine,
             self.code,
@@ -298,12 +306,28 @@ class DefectHistoryView(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.status)
+        on_language_change(self, self.retranslate)
         self.model.loaded.connect(self._show_status)
         self.model.failed.connect(
             lambda text: self.status.setText(
                 self.tr("The defects cannot be read: %1").replace("%1", text)
             )
         )
+
+    def retranslate(self) -> None:
+        self.serial.setPlaceholderText(self.tr("Serial (start)"))
+        self.text.setPlaceholderText(self.tr("Words in the notes"))
+        self.button.setText(self.tr("Search"))
+        self.new_button.setText(self.tr("New defect…"))
+        self.disposition_button.setText(self.tr("Disposition…"))
+        self.void_button.setText(self.tr("Void…"))
+        self._from_label.setText(self.tr("From"))
+        self._to_label.setText(self.tr("to"))
+        for combo in (self.machine, self.code, self.shift, self.disposition):
+            combo.setItemText(0, self.tr("All"))
+        for index, value in enumerate(d.value for d in Disposition):
+            self.disposition.setItemText(index + 1, disposition_text(value))
+        self.model.retranslate()
 
     def selected(self) -> Defect | None:
         """The defect of the selected row (None: no row selected)."""

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from app.config import StationConfig
 from app.quality.queries import DefectFilter, defects_per_bucket, pareto
+from widgets import palette
 from widgets.quality.history import code_name
 from widgets.quality.reader import Reader
 from widgets.theme import SURFACE, TEXT, TEXT_MUTED
@@ -44,8 +45,10 @@ class ParetoView(QWidget):
             axis = self.plot.getAxis(name)
             axis.setPen(pg.mkPen(TEXT_MUTED))
             axis.setTextPen(pg.mkPen(TEXT))
-        self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush="#4a78b0")
-        self.line = pg.PlotDataItem(pen=pg.mkPen("#c05000", width=1), symbol="o", symbolSize=5)
+        self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=palette.DATA_PEN)
+        self.line = pg.PlotDataItem(
+            pen=pg.mkPen(palette.current().text, width=1), symbol="o", symbolSize=5
+        )
         self.plot.addItem(self.bars)
         self.plot.addItem(self.line)
         self.items: list[tuple[str, int]] = []
@@ -55,7 +58,7 @@ class ParetoView(QWidget):
             axis = self.rate.getAxis(name)
             axis.setPen(pg.mkPen(TEXT_MUTED))
             axis.setTextPen(pg.mkPen(TEXT))
-        self.rate_bars = pg.BarGraphItem(x=[], height=[], width=1.0, brush="#7a9cc6")
+        self.rate_bars = pg.BarGraphItem(x=[], height=[], width=1.0, brush=palette.DATA_PEN)
         self.rate.addItem(self.rate_bars)
         self.rate_title = QLabel(self)
         self.buckets: list[tuple[float, int]] = []

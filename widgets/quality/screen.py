@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QTabWidget, QWidget
 
 from app.quality.service import QualityService
 from app.storage import DatabaseGateway
+from widgets.i18n import on_language_change
 from widgets.quality.dialog import ChangeDialog, DefectDialog
 from widgets.quality.history import DefectHistoryView
 from widgets.quality.pareto import ParetoView
@@ -30,15 +31,21 @@ class QualityScreen(QTabWidget):
         self.history = DefectHistoryView(config, self.reader, self)
         self.pareto = ParetoView(config, self.reader, self)
         self.spc = SpcView(config, self.reader, self)
-        self.addTab(self.history, self.tr("Defects"))
-        self.addTab(self.pareto, self.tr("Pareto"))
-        self.addTab(self.spc, self.tr("SPC"))
+        self.addTab(self.history, "")
+        self.addTab(self.pareto, "")
+        self.addTab(self.spc, "")
+        on_language_change(self, self.retranslate)
         self.recent_users: list[str] = []
         self.history.new_button.clicked.connect(self.new_defect)
         self.history.disposition_button.clicked.connect(lambda: self.change_selected(void=False))
         self.history.void_button.clicked.connect(lambda: self.change_selected(void=True))
         self.currentChanged.connect(lambda _i: self.refresh())
         self._shown = False
+
+    def retranslate(self) -> None:
+        self.setTabText(0, self.tr("Defects"))
+        self.setTabText(1, self.tr("Pareto"))
+        self.setTabText(2, self.tr("SPC"))
 
     def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().showEvent(event)

@@ -13,11 +13,12 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLay
 from app.config import StationConfig
 from app.quality import spc
 from app.quality.queries import AttributeCounts, Series, measurement_series, reject_counts
+from widgets import palette
 from widgets.quality.reader import Reader
 from widgets.theme import SURFACE, TEXT, TEXT_MUTED
 
 POINTS = 200
-RED = "#d00000"
+RED = palette.FAULT
 
 
 def _plot(parent: QWidget, title: str) -> pg.PlotWidget:
@@ -35,9 +36,11 @@ class ChartPlot:
 
     def __init__(self, plot: pg.PlotWidget) -> None:
         self.plot = plot
-        self.points = plot.plot(pen=pg.mkPen("#333333", width=1), symbol="o", symbolSize=4)
-        self.center = plot.plot(pen=pg.mkPen("#208020", width=1))
-        dash = pg.mkPen("#c00000", width=1, style=pg.QtCore.Qt.PenStyle.DashLine)
+        self.points = plot.plot(
+            pen=pg.mkPen(palette.current().text, width=1), symbol="o", symbolSize=4
+        )
+        self.center = plot.plot(pen=pg.mkPen(palette.DATA_PEN, width=1))
+        dash = pg.mkPen(palette.current().text_muted, width=1, style=pg.QtCore.Qt.PenStyle.DashLine)
         self.ucl = plot.plot(pen=dash)
         self.lcl = plot.plot(pen=dash)
         self.bad = pg.ScatterPlotItem(size=10, brush=pg.mkBrush(RED), pen=pg.mkPen(RED))
