@@ -30,19 +30,21 @@ fields = { summary = ["mean", "count"] }
 
 def test_only_granted_tags_and_fields_leave_the_station(tmp_path: Path) -> None:
     broker = Broker(tmp_path / "broker").start()
-    everything = Collector(broker, "#", client_id="wiretap")
-    config = line_with_sync(tmp_path, broker)  # [sync] is the file's last table
-    text = config.read_text(encoding="utf-8") + "publish_own = false\n" + POLICY
-    config.write_text(text, encoding="utf-8")
-    station = Station(load_config(config), db_url=f"sqlite:///{tmp_path / 'station.db'}")
-    station.start()
     try:
-        wait_until(lambda: len(everything.data()) >= 3, 20, "three shared summaries")
+        everything = Collector(broker, "#", client_id="wiretap")
+        config = line_with_sync(tmp_path, broker)  # [sync] is the file's last table
+        text = config.read_text(encoding="utf-8") + "publish_own = false\n" + POLICY
+        config.write_text(text, encoding="utf-8")
+        station = Station(load_config(config), db_url=f"sqlite:///{tmp_path / 'station.db'}")
+        station.start()
+        try:
+            wait_until(lambda: len(everything.data()) >= 3, 20, "three shared summaries")
+        finally:
+            station.stop()
+        seen = everything.snapshot()
+        everything.close()
     finally:
-        station.stop()
-    seen = everything.snapshot()
-    everything.close()
-    broker.stop()
+        broker.stop()
     messages = [(topic, payload) for topic, payload, _ in seen if "seq" in payload]
     assert len(messages) >= 3
     for topic, payload in messages:

@@ -24,28 +24,31 @@ from tests.waiting import wait_until
 
 def test_orders_and_defects_are_published(tmp_path: Path) -> None:
     broker = Broker(tmp_path / "broker").start()
-    collector = Collector(broker, "shopfloor/v1/#")
-    demo = load_config(DEMO_CONFIG)  # its machines are not there: they are only reported down
-    sync = SyncConfig(broker=broker.url, interval_s=1.0, retry_max_s=1.0)
-    station = Station(
-        demo.model_copy(update={"sync": sync}), db_url=f"sqlite:///{tmp_path / 's.db'}"
-    )
-    anna = Actor.named("anna")
-    station.orders.add(anna, WorkOrder("WO-9", "EVH-220", 120, time.time() + 3600, "Hanbit"))
-    station.orders.start(anna, "WO-9", "diecast")
-    station.start()
     try:
-        defect = station.quality.add_defect(anna, draft())
-        wait_until(
-            lambda: {"order_progress", "defect", "audit"} <= {m["kind"] for m in collector.data()},
-            20,
-            "an order's progress and the defect",
+        collector = Collector(broker, "shopfloor/v1/#")
+        demo = load_config(DEMO_CONFIG)  # its machines are not there: only reported down
+        sync = SyncConfig(broker=broker.url, interval_s=1.0, retry_max_s=1.0)
+        station = Station(
+            demo.model_copy(update={"sync": sync}), db_url=f"sqlite:///{tmp_path / 's.db'}"
         )
+        anna = Actor.named("anna")
+        station.orders.add(anna, WorkOrder("WO-9", "EVH-220", 120, time.time() + 3600, "Hanbit"))
+        station.orders.start(anna, "WO-9", "diecast")
+        station.start()
+        try:
+            defect = station.quality.add_defect(anna, draft())
+            wanted = {"order_progress", "defect", "audit"}
+            wait_until(
+                lambda: wanted <= {m["kind"] for m in collector.data()},
+                20,
+                "an order's progress, the defect and audit entries",
+            )
+        finally:
+            station.stop()
+        messages = collector.data()
+        collector.close()
     finally:
-        station.stop()
-    messages = collector.data()
-    collector.close()
-    broker.stop()
+        broker.stop()
     for message in messages:
         jsonschema.validate(message, SCHEMA)
     progress = next(m["data"] for m in messages if m["kind"] == "order_progress")
