@@ -39,6 +39,11 @@ SCREENS = {
     "AlarmHistoryView": "alarm_history",
     "AlarmPerformanceView": "alarm_performance",
     "DevicesView": "devices",
+    "LineLayoutView": "line",
+    "OrdersView": "orders",
+    "QualityScreen": "quality",
+    "AuditView": "audit",
+    "SharingView": "sharing",
 }
 SIZE = (1600, 900)
 
@@ -64,7 +69,7 @@ def save(widget: QWidget, path: Path) -> Path:
 
 def shoot(out: Path, wait_s: float, scenario: str, speed: float) -> list[Path]:
     """Run the demo line and save every screen in both languages; the files written."""
-    from app.commands.demo import DEMO_CONFIG, point_at
+    from app.commands.demo import DEMO_CONFIG, point_at, seed_demo_orders
     from app.config_loader import load_config
     from app.station import Station
     from drivers.simulator import PlantSimulator
@@ -84,6 +89,7 @@ def shoot(out: Path, wait_s: float, scenario: str, speed: float) -> list[Path]:
         try:
             server = sim.serve_modbus_tcp("127.0.0.1", 0)
             config = point_at(load_config(DEMO_CONFIG), "127.0.0.1", server.port)
+            seed_demo_orders(config, f"sqlite:///{folder}/screens.db")  # the Orders screen
             station = Station(config, db_url=f"sqlite:///{folder}/screens.db")
             window = MainWindow(station)
             window.resize(*SIZE)
