@@ -126,7 +126,7 @@ class MainWindow(QMainWindow):
         self.add_tab(self.audit, lambda: self.tr("Audit trail"))
         self.sharing = SharingView(station.config)
         self.add_tab(self.sharing, lambda: self.tr("Sharing"))
-        self.quality = QualityScreen(station.quality, station.gateway)
+        self.quality = QualityScreen(station.quality, station.gateway, history=station.history)
         self.add_tab(self.quality, lambda: self.tr("Quality"))
         if station.sync is not None and station.sync.recorder.oee is not None:
             self.oee = OeeView(station.sync.recorder.oee)

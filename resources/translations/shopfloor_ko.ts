@@ -932,6 +932,18 @@
     </message>
 </context>
 <context>
+    <name>DefectSignals</name>
+    <message>
+        <source>Pick a defect to see its machine&apos;s signals around it.</source>
+        <extracomment>The window around a defect: more before it (the cause) than after. Most signals drawn (the machine&apos;s first analog tags, counters and the state left out).</extracomment>
+        <translation>불량을 선택하면 그 시점 전후의 설비 신호를 볼 수 있습니다.</translation>
+    </message>
+    <message>
+        <source>%1 around defect %2 (%3): 5 min before, 2 min after</source>
+        <translation>불량 %2 (%3) 전후의 %1: 5분 전부터 2분 후까지</translation>
+    </message>
+</context>
+<context>
     <name>DevicesView</name>
     <message>
         <source>Device</source>

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -221,7 +222,13 @@ class DefectHistoryView(QWidget):
     searched = Signal()
     """The first page and the count of a filter are shown."""
 
-    def __init__(self, config: StationConfig, reader: Reader, parent: QWidget | None = None):
+    def __init__(
+        self,
+        config: StationConfig,
+        reader: Reader,
+        parent: QWidget | None = None,
+        detail: QWidget | None = None,
+    ):
         super().__init__(parent)
         self.config = config
         self.reader = reader
@@ -304,7 +311,13 @@ class DefectHistoryView(QWidget):
         self.status = QLabel(self)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
-        layout.addWidget(self.table, 1)
+        # The selected defect's detail (the machine's signals around it) below the rows.
+        self.splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.splitter.addWidget(self.table)
+        if detail is not None:
+            self.splitter.addWidget(detail)
+            self.splitter.setSizes([500, 300])
+        layout.addWidget(self.splitter, 1)
         layout.addWidget(self.status)
         on_language_change(self, self.retranslate)
         self.model.loaded.connect(self._show_status)

@@ -11,24 +11,33 @@ from widgets.quality.dialog import ChangeDialog, DefectDialog
 from widgets.quality.history import DefectHistoryView
 from widgets.quality.pareto import ParetoView
 from widgets.quality.reader import Reader
+from widgets.quality.signals import DefectSignals, History
 from widgets.quality.spc_view import SpcView
 
 
 class QualityScreen(QTabWidget):
     """History, Pareto and SPC of the station's quality records.
 
-    The detail pane with the machine's signals around a defect needs the historian (issue 9),
-    which is built elsewhere; it is not here yet.
+    Below the history, the selected defect's machine signals around it, from the historian
+    (``history``: the station's :meth:`app.station.Station.history`).
     """
 
     def __init__(
-        self, service: QualityService, gateway: DatabaseGateway, parent: QWidget | None = None
+        self,
+        service: QualityService,
+        gateway: DatabaseGateway,
+        parent: QWidget | None = None,
+        history: History | None = None,
     ) -> None:
         super().__init__(parent)
         self.service = service
         self.reader = Reader(gateway, self)
         config = service.config
-        self.history = DefectHistoryView(config, self.reader, self)
+        self.signals = DefectSignals(config, history)
+        self.history = DefectHistoryView(config, self.reader, self, detail=self.signals)
+        self.history.table.selectionModel().selectionChanged.connect(
+            lambda *_: self.signals.show_defect(self.history.selected())
+        )
         self.pareto = ParetoView(config, self.reader, self)
         self.spc = SpcView(config, self.reader, self)
         self.addTab(self.history, "")
