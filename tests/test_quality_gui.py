@@ -186,6 +186,24 @@ def test_spc_view_marks_rule_violations(qtbot, screen: QualityScreen) -> None:
     assert "Cpk" in spc_view.capability.text()
     assert 50.0 in spc_view.i_chart.bad.data["x"].tolist()  # the short casting is marked
 
+    # X̄-R of 5 consecutive castings: the subgroup with the short one (index 10) is marked.
+    spc_view.variables_kind.setCurrentIndex(spc_view.variables_kind.findData("xbar_r"))
+    qtbot.waitUntil(
+        lambda: (
+            spc_view.i_chart.points.xData is not None and len(spc_view.i_chart.points.xData) == 12
+        ),
+        timeout=10_000,
+    )
+    assert spc_view.i_chart.plot.plotItem.titleLabel.text == "Subgroup means (X̄)"
+    assert 10.0 in spc_view.i_chart.bad.data["x"].tolist()
+    # The reject bursts as a c chart (rejects per subgroup of 10 parts), flagged too.
+    spc_view.attributes_kind.setCurrentIndex(spc_view.attributes_kind.findData("c"))
+    qtbot.waitUntil(
+        lambda: "c chart" in spc_view.p_chart.plot.plotItem.titleLabel.text, timeout=10_000
+    )
+    qtbot.waitUntil(lambda: spc_view.p_chart.violations > 0, timeout=10_000)
+    assert "on the c chart" in spc_view.status.text()
+
 
 def test_disposition_and_void_from_the_history(qtbot, screen: QualityScreen) -> None:
     service = screen.service

@@ -1996,6 +1996,7 @@
     </message>
     <message>
         <source>Individuals</source>
+        <extracomment>Variables charts: key -&gt; (location title, dispersion title).</extracomment>
         <translation>개별값</translation>
     </message>
     <message>
@@ -2003,8 +2004,33 @@
         <translation>이동 범위</translation>
     </message>
     <message>
+        <source>Subgroup means (X̄)</source>
+        <translation>부분군 평균 (X̄)</translation>
+    </message>
+    <message>
+        <source>Subgroup ranges (R)</source>
+        <translation>부분군 범위 (R)</translation>
+    </message>
+    <message>
+        <source>Subgroup standard deviations (S)</source>
+        <translation>부분군 표준편차 (S)</translation>
+    </message>
+    <message>
         <source>Reject rate (p chart)</source>
+        <extracomment>Attributes charts: key -&gt; title.</extracomment>
         <translation>불합격률 (p 관리도)</translation>
+    </message>
+    <message>
+        <source>Rejects per subgroup (np chart)</source>
+        <translation>부분군당 불량 수 (np 관리도)</translation>
+    </message>
+    <message>
+        <source>Rejects per part (u chart)</source>
+        <translation>단위당 불량 수 (u 관리도)</translation>
+    </message>
+    <message>
+        <source>Rejects per subgroup (c chart)</source>
+        <translation>부분군당 불량 수 (c 관리도)</translation>
     </message>
     <message>
         <source>Characteristic</source>
@@ -2031,8 +2057,8 @@
         <translation>검사 데이터를 읽을 수 없습니다: %1</translation>
     </message>
     <message>
-        <source>%1 points beyond a rule on the p chart; %2 on the individuals chart</source>
-        <translation>p 관리도에서 규칙을 벗어난 점 %1개, 개별값 관리도에서 %2개</translation>
+        <source>%1 points beyond a rule on the %3 chart; %2 on the %4 chart</source>
+        <translation>%3 관리도에서 규칙 이탈 %1점, %4 관리도에서 %2점</translation>
     </message>
 </context>
 <context>

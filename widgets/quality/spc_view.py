@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from app.config import StationConfig
@@ -19,6 +20,37 @@ from widgets.theme import SURFACE, TEXT, TEXT_MUTED
 
 POINTS = 200
 RED = palette.FAULT
+#: Variables charts: key -> (location title, dispersion title).
+VARIABLES = {
+    "imr": (
+        QT_TRANSLATE_NOOP("SpcView", "Individuals"),
+        QT_TRANSLATE_NOOP("SpcView", "Moving range"),
+    ),
+    "xbar_r": (
+        QT_TRANSLATE_NOOP("SpcView", "Subgroup means (X̄)"),
+        QT_TRANSLATE_NOOP("SpcView", "Subgroup ranges (R)"),
+    ),
+    "xbar_s": (
+        QT_TRANSLATE_NOOP("SpcView", "Subgroup means (X̄)"),
+        QT_TRANSLATE_NOOP("SpcView", "Subgroup standard deviations (S)"),
+    ),
+}
+#: Attributes charts: key -> title.
+ATTRIBUTES = {
+    "p": QT_TRANSLATE_NOOP("SpcView", "Reject rate (p chart)"),
+    "np": QT_TRANSLATE_NOOP("SpcView", "Rejects per subgroup (np chart)"),
+    "u": QT_TRANSLATE_NOOP("SpcView", "Rejects per part (u chart)"),
+    "c": QT_TRANSLATE_NOOP("SpcView", "Rejects per subgroup (c chart)"),
+}
+CHART_NAMES = {
+    "imr": "I-MR",
+    "xbar_r": "X̄-R",
+    "xbar_s": "X̄-S",
+    "p": "p",
+    "np": "np",
+    "u": "u",
+    "c": "c",
+}
 
 
 def _plot(parent: QWidget, title: str) -> pg.PlotWidget:
@@ -87,6 +119,19 @@ class SpcView(QWidget):
         for combo in (self.characteristic, self.machine):
             combo.currentIndexChanged.connect(lambda _i: self.refresh())
         self.subgroup.valueChanged.connect(lambda _v: self.refresh())
+        # Which charts: I-MR or X̄-R / X̄-S of consecutive measurements; p, np, u or c.
+        self.variables_kind = QComboBox(self)
+        for key in VARIABLES:
+            self.variables_kind.addItem(CHART_NAMES[key], key)
+        self.variables_size = QSpinBox(self)
+        self.variables_size.setRange(2, 25)
+        self.variables_size.setValue(5)
+        self.attributes_kind = QComboBox(self)
+        for key in ATTRIBUTES:
+            self.attributes_kind.addItem(CHART_NAMES[key], key)
+        for combo in (self.variables_kind, self.attributes_kind):
+            combo.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.variables_size.valueChanged.connect(lambda _v: self.refresh())
         self.capability = QLabel(self)
         self.status = QLabel(self)
         self.i_chart = ChartPlot(_plot(self, self.tr("Individuals")))
@@ -95,8 +140,11 @@ class SpcView(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(QLabel(self.tr("Characteristic"), self))
         bar.addWidget(self.characteristic)
+        bar.addWidget(self.variables_kind)
+        bar.addWidget(self.variables_size)
         bar.addWidget(QLabel(self.tr("Rejects of"), self))
         bar.addWidget(self.machine)
+        bar.addWidget(self.attributes_kind)
         bar.addWidget(self.subgroup)
         bar.addStretch(1)
         layout = QVBoxLayout(self)
@@ -135,9 +183,25 @@ class SpcView(QWidget):
             self.mr_chart.clear()
             self.capability.setText(self.tr("Not enough measurements yet."))
             return
-        # Limits from the first half (the baseline), judged over everything after it.
-        baseline = slice(0, max(2, result.values.size // 2))
-        chart = spc.individuals(result.values, baseline=baseline)
+        kind = str(self.variables_kind.currentData() or "imr")
+        location, dispersion = VARIABLES[kind]
+        self.i_chart.plot.setTitle(self.tr(location))
+        self.mr_chart.plot.setTitle(self.tr(dispersion))
+        if kind == "imr":
+            # Limits from the first half (the baseline), judged over everything after it.
+            baseline = slice(0, max(2, result.values.size // 2))
+            chart = spc.individuals(result.values, baseline=baseline)
+        else:
+            size = self.variables_size.value()
+            groups = result.values.size // size
+            if groups < 2:
+                self.i_chart.clear()
+                self.mr_chart.clear()
+                self.capability.setText(self.tr("Not enough measurements yet."))
+                return
+            rows = result.values[: groups * size].reshape(groups, size)
+            build = spc.xbar_r if kind == "xbar_r" else spc.xbar_s
+            chart = build(rows, baseline=slice(0, max(1, groups // 2)))
         self.i_chart.show(chart.location)
         self.mr_chart.show(chart.dispersion)
         cap = spc.capability(result.values, result.lsl, result.usl, chart.sigma_within)
@@ -169,10 +233,21 @@ class SpcView(QWidget):
             self.p_chart.clear()
             return
         baseline = slice(0, max(1, result.inspected.size // 2))
-        chart = spc.p_chart(result.rejected, result.inspected, baseline=baseline)
+        kind = str(self.attributes_kind.currentData() or "p")
+        self.p_chart.plot.setTitle(self.tr(ATTRIBUTES[kind]))
+        if kind == "p":
+            chart = spc.p_chart(result.rejected, result.inspected, baseline=baseline)
+        elif kind == "np":
+            chart = spc.np_chart(result.rejected, self.subgroup.value(), baseline=baseline)
+        elif kind == "u":
+            chart = spc.u_chart(result.rejected, result.inspected, baseline=baseline)
+        else:
+            chart = spc.c_chart(result.rejected, baseline=baseline)
         self.p_chart.show(chart)
         self.status.setText(
-            self.tr("%1 points beyond a rule on the p chart; %2 on the individuals chart")
+            self.tr("%1 points beyond a rule on the %3 chart; %2 on the %4 chart")
             .replace("%1", str(self.p_chart.violations))
             .replace("%2", str(self.i_chart.violations))
+            .replace("%3", CHART_NAMES[kind])
+            .replace("%4", CHART_NAMES[str(self.variables_kind.currentData() or "imr")])
         )
