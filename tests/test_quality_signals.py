@@ -74,5 +74,15 @@ def test_the_signals_around_a_defect(qtbot, tmp_path: Path) -> None:
         assert "leaktest" in screen.signals.title.text() and defect.serial in (
             screen.signals.title.text()
         )
+        qtbot.waitUntil(
+            lambda: screen.changes.text() == "No changes since it was entered.", timeout=10_000
+        )
+        # Who changed it, before and after, beside the signals.
+        (stored,) = [screen.history.model.defect(0)]
+        station.quality.edit(Actor.named("ben"), stored, {"notes": "seal replaced"})
+        assert station.gateway.flush()
+        screen.show_selected()
+        qtbot.waitUntil(lambda: "ben  edit" in screen.changes.text(), timeout=10_000)
+        assert "notes: bubbles at the flange → seal replaced" in screen.changes.text()
     finally:
         station.gateway.close()

@@ -1856,6 +1856,14 @@
 <context>
     <name>QualityScreen</name>
     <message>
+        <source>No changes since it was entered.</source>
+        <translation>입력 이후 변경 없음.</translation>
+    </message>
+    <message>
+        <source>Changes:</source>
+        <translation>변경 이력:</translation>
+    </message>
+    <message>
         <source>Defects</source>
         <translation>불량</translation>
     </message>

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QTabWidget, QWidget
+from datetime import datetime
+from typing import Any
 
+from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+
+from app.quality.queries import defect_history_of
 from app.quality.service import QualityService
 from app.storage import DatabaseGateway
 from widgets.i18n import on_language_change
@@ -34,9 +38,17 @@ class QualityScreen(QTabWidget):
         self.reader = Reader(gateway, self)
         config = service.config
         self.signals = DefectSignals(config, history)
-        self.history = DefectHistoryView(config, self.reader, self, detail=self.signals)
+        # The selected defect: who changed it (before and after), and its machine's signals.
+        self.changes = QLabel(objectName="defectChanges")
+        self.changes.setWordWrap(True)
+        detail = QWidget()
+        column = QVBoxLayout(detail)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.changes)
+        column.addWidget(self.signals, 1)
+        self.history = DefectHistoryView(config, self.reader, self, detail=detail)
         self.history.table.selectionModel().selectionChanged.connect(
-            lambda *_: self.signals.show_defect(self.history.selected())
+            lambda *_: self.show_selected()
         )
         self.pareto = ParetoView(config, self.reader, self)
         self.spc = SpcView(config, self.reader, self)
@@ -50,6 +62,34 @@ class QualityScreen(QTabWidget):
         self.history.void_button.clicked.connect(lambda: self.change_selected(void=True))
         self.currentChanged.connect(lambda _i: self.refresh())
         self._shown = False
+
+    def show_selected(self) -> None:
+        """The selected defect's changes and signals (both read off the GUI thread)."""
+        defect = self.history.selected()
+        self.signals.show_defect(defect)
+        self.changes.setText("")
+        if defect is not None:
+            uid = defect.uid
+            self.reader.ask(
+                "defect-changes", lambda db: defect_history_of(db, uid), self._show_changes
+            )
+
+    def _show_changes(self, result: Any, _ms: float) -> None:
+        if isinstance(result, Exception):
+            self.changes.setText(str(result))
+            return
+        if not result:
+            self.changes.setText(self.tr("No changes since it was entered."))
+            return
+        lines = []
+        for change in result:
+            when = datetime.fromtimestamp(change.ts).strftime("%Y-%m-%d %H:%M")
+            what = ", ".join(
+                f"{key}: {change.before.get(key, '—')} → {value}"
+                for key, value in change.after.items()
+            )
+            lines.append(f"{when}  {change.actor}  {change.action}  {what}")
+        self.changes.setText(self.tr("Changes:") + "\n" + "\n".join(lines))
 
     def retranslate(self) -> None:
         self.setTabText(0, self.tr("Defects"))
