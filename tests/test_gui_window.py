@@ -373,3 +373,28 @@ def test_a_korean_state_label_on_a_faulted_machine_colours_its_tile_as_a_fault(
     assert tile.state_class is StateClass.FAULT
     oven = window.overview.tiles["oven"]
     assert oven.state_class is not StateClass.FAULT
+
+
+def test_trend_tag_search_filters_the_tree(qtbot, open_window) -> None:
+    trend = open_window(sim_line()).trend
+    tree = trend.tree
+
+    def shown() -> list[str]:
+        names = []
+        for i in range(tree.topLevelItemCount()):
+            device = tree.topLevelItem(i)
+            for j in range(device.childCount()):
+                if not device.child(j).isHidden():
+                    names.append(f"{device.text(0)}/{device.child(j).text(0)}")
+        return names
+
+    everything = shown()
+    trend.search.setText("oven temp")
+    assert shown() == [n for n in everything if n.lower().startswith("oven") and "temp" in n]
+    assert shown()  # the oven's temperature is there
+    trend.search.setText("no such tag")
+    assert shown() == [] and all(
+        tree.topLevelItem(i).isHidden() for i in range(tree.topLevelItemCount())
+    )
+    trend.search.clear()
+    assert shown() == everything

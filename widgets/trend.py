@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSplitter,
     QTreeWidget,
@@ -96,6 +97,11 @@ class TrendView(QWidget):
         form.addRow("", self.live)
         form.addRow(self._scale_label, self.scale)
         side.addLayout(form)
+        # Find a tag by its machine, name, unit or description (a line has hundreds).
+        self.search = QLineEdit()
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.filter_tags)
+        side.addWidget(self.search)
         side.addWidget(self.tree, 1)
 
         splitter = QSplitter()
@@ -137,9 +143,27 @@ class TrendView(QWidget):
         self.scale.setToolTip(
             self.tr("Auto: percent of range when the shown tags have different units")
         )
+        self.search.setPlaceholderText(self.tr("Find a tag"))
         self._span_label.setText(self.tr("Time span"))
         self._scale_label.setText(self.tr("Scale"))
         self.plot.retranslate()
+
+    @Slot(str)
+    def filter_tags(self, text: str) -> None:
+        """Show only the tags whose machine, name, unit or description hold every word."""
+        words = text.casefold().split()
+        for index in range(self.tree.topLevelItemCount()):
+            device = self.tree.topLevelItem(index)
+            shown = 0
+            for child_index in range(device.childCount()):
+                item = device.child(child_index)
+                haystack = " ".join(
+                    (device.text(0), item.text(0), item.text(1), item.toolTip(0))
+                ).casefold()
+                match = all(word in haystack for word in words)
+                item.setHidden(not match)
+                shown += match
+            device.setHidden(shown == 0)
 
     # -- selection ----------------------------------------------------------------------------
 

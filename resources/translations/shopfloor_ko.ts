@@ -2327,6 +2327,10 @@
         <translation>자동: 표시된 태그의 단위가 서로 다르면 범위 대비 백분율로 표시</translation>
     </message>
     <message>
+        <source>Find a tag</source>
+        <translation>태그 찾기</translation>
+    </message>
+    <message>
         <source>Time span</source>
         <translation>표시 기간</translation>
     </message>
