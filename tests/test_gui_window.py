@@ -398,3 +398,18 @@ def test_trend_tag_search_filters_the_tree(qtbot, open_window) -> None:
     )
     trend.search.clear()
     assert shown() == everything
+
+
+def test_trend_crosshair_reads_each_shown_tag_at_a_time(qtbot, open_window) -> None:
+    window = open_window(sim_line())
+    window.tabs.setCurrentWidget(window.trend)
+    trend = window.trend
+    trend.select(["press.force", "oven.temp"])
+    temp_id = window.station.engine.tags.by_name("oven.temp").id
+    qtbot.waitUntil(lambda: trend.plot.points(temp_id) >= 3, timeout=5000)
+    curve = trend.plot.curves[temp_id]
+    t = float(curve.xData[1])
+    text = trend.plot.show_cursor(t + 0.01, 0.0)
+    assert f"oven.temp: {float(curve.yData[1]):.4g}" in text
+    assert "press.force: " in text
+    assert trend.plot.cursor.isVisible() and trend.plot.cursor.value() == t + 0.01

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -93,6 +94,14 @@ class TrendPlot(pg.PlotWidget):
         item.setMouseEnabled(x=True, y=False)  # drag pans time, the wheel zooms time
         item.getViewBox().sigRangeChangedManually.connect(self._on_user_range)
         self.legend = item.addLegend(offset=(10, 10))
+        # A crosshair: the time under the mouse and each shown tag's value there.
+        self.cursor = pg.InfiniteLine(angle=90, movable=False)
+        self.cursor.setVisible(False)
+        self.readout = pg.TextItem(anchor=(0, 1))
+        self.readout.setVisible(False)
+        item.addItem(self.cursor, ignoreBounds=True)
+        item.addItem(self.readout, ignoreBounds=True)
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         on_theme_change(self, self.restyle)
 
     def restyle(self) -> None:
@@ -114,6 +123,39 @@ class TrendPlot(pg.PlotWidget):
             self.setLabel("left", self.tr("% of range"))
 
     # -- what is shown ------------------------------------------------------------------------
+
+    def values_at(self, t: float) -> list[tuple[str, float]]:
+        """Each shown tag's value at time ``t`` (its nearest drawn point at or before ``t``)."""
+        found = []
+        for tag_id in self.shown:
+            curve = self.curves.get(tag_id)
+            if curve is None or curve.xData is None or len(curve.xData) == 0:
+                continue
+            index = int(np.searchsorted(curve.xData, t, side="right")) - 1
+            if index >= 0:
+                found.append((self.engine.tags[tag_id].full_name, float(curve.yData[index])))
+        return found
+
+    def _on_mouse_moved(self, position: Any) -> None:
+        item = self.getPlotItem()
+        if not item.sceneBoundingRect().contains(position):
+            self.cursor.setVisible(False)
+            self.readout.setVisible(False)
+            return
+        point = item.getViewBox().mapSceneToView(position)
+        self.show_cursor(point.x(), point.y())
+
+    def show_cursor(self, t: float, y: float) -> str:
+        """Put the crosshair at time ``t`` (the readout at height ``y``); its text."""
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t))
+        lines = [stamp] + [f"{name}: {value:.4g}" for name, value in self.values_at(t)]
+        text = "\n".join(lines)
+        self.cursor.setPos(t)
+        self.readout.setText(text, color=palette.current().text)
+        self.readout.setPos(t, y)
+        self.cursor.setVisible(True)
+        self.readout.setVisible(True)
+        return text
 
     def curve(self, info: TagInfo) -> pg.PlotDataItem:
         """The curve of a tag, created on first use and kept afterwards."""
