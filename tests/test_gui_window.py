@@ -413,3 +413,21 @@ def test_trend_crosshair_reads_each_shown_tag_at_a_time(qtbot, open_window) -> N
     assert f"oven.temp: {float(curve.yData[1]):.4g}" in text
     assert "press.force: " in text
     assert trend.plot.cursor.isVisible() and trend.plot.cursor.value() == t + 0.01
+
+
+def test_trend_exports_the_visible_range(qtbot, open_window, tmp_path) -> None:
+    import csv
+
+    window = open_window(sim_line())
+    window.tabs.setCurrentWidget(window.trend)
+    trend = window.trend
+    trend.select(["oven.temp"])
+    temp_id = window.station.engine.tags.by_name("oven.temp").id
+    qtbot.waitUntil(lambda: trend.plot.points(temp_id) >= 5, timeout=5000)
+    target = tmp_path / "visible.csv"
+    rows = trend.export_to(target).result(timeout=10)
+    assert rows >= 5
+    table = list(csv.reader(target.open(encoding="utf-8")))
+    assert table[0] == ["time_utc", "tag", "value", "unit"]
+    assert len(table) == rows + 1 and {r[1] for r in table[1:]} == {"oven.temp"}
+    assert (tmp_path / "visible.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -9,12 +9,17 @@ device is silent).
 
 from __future__ import annotations
 
+import csv
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -95,6 +100,9 @@ class TrendView(QWidget):
         self._scale_label = QLabel()
         form.addRow(self._span_label, self.span)
         form.addRow("", self.live)
+        self.export_button = QPushButton()
+        self.export_button.clicked.connect(self.ask_export)
+        form.addRow("", self.export_button)
         form.addRow(self._scale_label, self.scale)
         side.addLayout(form)
         # Find a tag by its machine, name, unit or description (a line has hundreds).
@@ -113,6 +121,7 @@ class TrendView(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(splitter)
 
+        self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="trend-export")
         on_language_change(self, self.retranslate)
         self.select(self._default_selection())
         self.tree.itemChanged.connect(self._on_item_changed)
@@ -133,6 +142,8 @@ class TrendView(QWidget):
                 label = self.tr("%n min", None, seconds // 60)
             self.span.setItemText(index, label)
         self.live.setText(self.tr("Live"))
+        self.export_button.setText(self.tr("Export…"))
+        self.export_button.setToolTip(self.tr("The visible range as CSV and PNG"))
         self.live.setToolTip(
             self.tr("Follow the newest values (drag or zoom the plot to look back)")
         )
@@ -164,6 +175,43 @@ class TrendView(QWidget):
                 item.setHidden(not match)
                 shown += match
             device.setHidden(shown == 0)
+
+    @Slot()
+    def ask_export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Export the visible range"), "trend.csv", self.tr("CSV files (*.csv)")
+        )
+        if path:
+            self.export_to(Path(path))
+
+    def export_to(self, csv_path: Path) -> Future[int]:
+        """Write the shown tags' points in the visible time range to ``csv_path`` and the plot
+        as a PNG beside it (same name, ``.png``), on a worker thread; the rows written."""
+        t0, t1 = self.plot.getPlotItem().getViewBox().viewRange()[0]
+        columns = []
+        for tag_id in self.plot.shown:
+            curve = self.plot.curves.get(tag_id)
+            if curve is None or curve.xData is None:
+                continue
+            x, y = np.asarray(curve.xData), np.asarray(curve.yData)
+            inside = (x >= t0) & (x <= t1)
+            columns.append((self.engine.tags[tag_id], x[inside], y[inside]))
+        image = self.plot.grab().toImage()  # rendering stays on the GUI thread
+
+        def write() -> int:
+            rows = 0
+            with csv_path.open("w", newline="", encoding="utf-8") as out:
+                writer = csv.writer(out)
+                writer.writerow(["time_utc", "tag", "value", "unit"])
+                for info, xs, ys in columns:
+                    for t, v in zip(xs.tolist(), ys.tolist(), strict=True):
+                        stamp = datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds")
+                        writer.writerow([stamp, info.full_name, repr(v), info.unit])
+                        rows += 1
+            image.save(str(csv_path.with_suffix(".png")), "PNG")
+            return rows
+
+        return self._io.submit(write)
 
     # -- selection ----------------------------------------------------------------------------
 

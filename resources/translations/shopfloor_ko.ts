@@ -2307,6 +2307,14 @@
         <translation>실시간</translation>
     </message>
     <message>
+        <source>Export…</source>
+        <translation>내보내기…</translation>
+    </message>
+    <message>
+        <source>The visible range as CSV and PNG</source>
+        <translation>보이는 구간을 CSV와 PNG로</translation>
+    </message>
+    <message>
         <source>Follow the newest values (drag or zoom the plot to look back)</source>
         <translation>최신 값을 따라갑니다 (이전 값을 보려면 그래프를 드래그하거나 확대/축소하세요)</translation>
     </message>
@@ -2337,6 +2345,14 @@
     <message>
         <source>Scale</source>
         <translation>눈금</translation>
+    </message>
+    <message>
+        <source>Export the visible range</source>
+        <translation>보이는 구간 내보내기</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV 파일 (*.csv)</translation>
     </message>
 </context>
 <context>
