@@ -162,6 +162,7 @@ CATALOGUE: dict[str, str] = {
         "The environment variable {variable} that holds the broker password is not set; "
         "retrying in {retry_s:g} s"
     ),
+    "sync.no_keyring_password": "The broker password cannot be read from the keyring ({detail})",
     "sync.backlog": "{count} messages wait to be sent (warning at {limit})",
     "sync.rejected": "The broker rejected message {seq} ({detail}); it is not sent again",
 }

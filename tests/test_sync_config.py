@@ -45,6 +45,11 @@ def test_a_minimal_sync_table_and_its_defaults(tmp_path: Path) -> None:
         ('broker = "mqtt://u:secret@h"', "sync.broker: put no credentials in the broker URL"),
         ('broker = "mqtt://h"\npassword = "secret"', "sync.password: unknown key"),
         ('broker = "mqtt://h"\npassword_env = "my secret!"', "sync.password_env:"),
+        ('broker = "mqtt://h"\npassword_keyring = "no-user"', "sync.password_keyring:"),
+        (
+            'broker = "mqtt://h"\npassword_env = "PW"\npassword_keyring = "svc/user"',
+            "sync.password_keyring: name the password once",
+        ),
         ('broker = "mqtt://h"\ninterval_s = 0.1', "sync.interval_s:"),
         ('broker = "mqtt://h"\nprotocol = "4"', "sync.protocol:"),
         ('broker = "mqtt://h"\ntopic_prefix = "a/#"', "sync.topic_prefix: the topic prefix"),

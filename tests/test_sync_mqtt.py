@@ -50,14 +50,28 @@ def summary(n: int) -> dict[str, Any]:
 class Rig:
     """A real gateway on an SQLite file, its outbox, and a publisher."""
 
-    def __init__(self, db: Path, environ: dict[str, str] | None = None, **sync: Any) -> None:
+    def __init__(
+        self,
+        db: Path,
+        environ: dict[str, str] | None = None,
+        keyring: dict[tuple[str, str], str] | None = None,
+        **sync: Any,
+    ) -> None:
         self.db = db
         self.gateway: DatabaseGateway = open_gateway(db)
         self.state = OutboxState()
         self.kind = self.gateway.register(OutboxWriteKind(self.state))
         self.config = SyncConfig(**{"retry_max_s": 1.0, **sync})
         env = environ if environ is not None else {}
-        self.publisher = MqttPublisher(self.config, INFO, self.gateway, self.state, environ=env.get)
+        entries = keyring if keyring is not None else {}
+        self.publisher = MqttPublisher(
+            self.config,
+            INFO,
+            self.gateway,
+            self.state,
+            environ=env.get,
+            keyring_get=lambda service, user: entries.get((service, user)),
+        )
         self.made = 0
 
     def make(self, n: int) -> list[str]:
@@ -190,6 +204,32 @@ def test_unset_password_variable_is_named(tmp_path: Path, broker: Broker) -> Non
         assert "NOT_SET_ANYWHERE" in rig.publisher.status.message.render()
     finally:
         rig.publisher.stop()
+
+
+def test_password_from_the_keyring(tmp_path: Path) -> None:
+    """The broker password from an OS keyring entry (the lookup is the test's; the broker, its
+    password file and the delivery are real); a missing entry is a status naming it."""
+    broker = Broker(tmp_path / "broker", passwords={"station": "s3cret"}).start()
+    entries: dict[tuple[str, str], str] = {}
+    rig = Rig(
+        tmp_path / "station.db",
+        keyring=entries,
+        broker=broker.url,
+        username="station",
+        password_keyring="shopfloor-mqtt/station",
+    )
+    try:
+        rig.make(2)
+        rig.publisher.start()
+        wait_until(
+            lambda: rig.publisher.status.message.id == "sync.no_keyring_password", 10, "status"
+        )
+        assert "shopfloor-mqtt/station" in rig.publisher.status.message.render()
+        entries[("shopfloor-mqtt", "station")] = "s3cret"  # the operator stores it
+        wait_until(lambda: rig.delivered() == [1, 2], 15, "delivery with the keyring password")
+    finally:
+        rig.publisher.stop()
+        broker.stop()
 
 
 def test_refused_client_id(tmp_path: Path) -> None:

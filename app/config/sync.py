@@ -55,6 +55,8 @@ class SyncConfig(StrictModel):
     """Default: ``shopfloor-<station>``."""
     username: str | None = None
     password_env: str | None = Field(default=None, pattern=ENV_NAME)
+    password_keyring: str | None = Field(default=None, pattern=r"^[^/\s]+/[^/\s]+$")
+    """Or: the OS keyring entry ``SERVICE/USER`` that holds the password (``keyring``)."""
     """Name of the environment variable holding the password (never the password)."""
     tls: TlsConfig | None = None
     topic_prefix: str = Field(default="shopfloor", min_length=1, max_length=64)
@@ -71,6 +73,14 @@ class SyncConfig(StrictModel):
     publish_own: bool = True
     """Publish the station's own messages (for its company's platform); false: only the copies
     the ``[sharing]`` policy grants the cluster's partners leave the station."""
+
+    @model_validator(mode="after")
+    def _one_password_source(self) -> SyncConfig:
+        if self.password_env is not None and self.password_keyring is not None:
+            raise LocatedError(
+                ("password_keyring",), "name the password once: password_env or password_keyring"
+            )
+        return self
 
     @field_validator("broker")
     @classmethod

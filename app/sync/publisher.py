@@ -41,6 +41,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from app.config import StationInfo, SyncConfig
 from app.messages import Message
+from app.secrets import SecretError, remember, resolve
 from app.storage.gateway import DatabaseGateway
 from app.sync.outbox import (
     ACKED,
@@ -97,11 +98,13 @@ class MqttPublisher:
         state: OutboxState,
         *,
         environ: Callable[[str], str | None] = os.environ.get,
+        keyring_get: Callable[[str, str], str | None] | None = None,
     ) -> None:
         self.config = config
         self.gateway = gateway
         self.state = state
         self.environ = environ
+        self.keyring_get = keyring_get
         self.root = station_root(config.topic_prefix, info)
         self.client_id = config.client_id or f"shopfloor-{info.station}"[:64]
         self.broker = f"{config.host}:{config.port}"
@@ -210,12 +213,26 @@ class MqttPublisher:
         # flight on each PUBACK (O(window) per message), so it is off (0: no limit).
         client.max_inflight_messages_set(0)
         client.max_queued_messages_set(0)
-        if config.username is not None or config.password_env is not None:
+        if (
+            config.username is not None
+            or config.password_env is not None
+            or config.password_keyring is not None
+        ):
             password = None
             if config.password_env is not None:
                 password = self.environ(config.password_env)
                 if password is None:
                     return Message("sync.no_password", {"variable": config.password_env})
+                remember(password)  # masked wherever it would be logged
+            elif config.password_keyring is not None:
+                try:
+                    reference = f"${{keyring:{config.password_keyring}}}"
+                    if self.keyring_get is not None:
+                        password = resolve(reference, keyring_get=self.keyring_get)
+                    else:
+                        password = resolve(reference)
+                except SecretError as exc:
+                    return Message("sync.no_keyring_password", {"detail": str(exc)})
             client.username_pw_set(config.username or "", password)
         if config.uses_tls:
             tls = config.tls

@@ -2523,6 +2523,10 @@
         <translation>{broker}와(과)의 TLS 연결에 실패했습니다 ({detail}); {retry_s:g} s 후 다시 시도합니다</translation>
     </message>
     <message>
+        <source>The broker password cannot be read from the keyring ({detail})</source>
+        <translation>키링에서 브로커 비밀번호를 읽을 수 없습니다 ({detail})</translation>
+    </message>
+    <message>
         <source>The broker rejected message {seq} ({detail}); it is not sent again</source>
         <translation>브로커에서 메시지 {seq}을(를) 거부했습니다 ({detail}); 다시 전송하지 않습니다</translation>
     </message>
