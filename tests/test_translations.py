@@ -255,3 +255,12 @@ def test_alarm_messages_already_shown_switch_language(qapp, tmp_path: Path, engl
     set_language("en")
     model.retranslate()
     assert model.row_at(0).text == "No communication with Washer: no answer"
+
+
+def test_the_sign_in_strip_follows_the_language(qtbot, open_window, english_after) -> None:
+    window = open_window(sim_line())
+    assert window.sign_in.who.text() == "No users yet"
+    window.language_actions["ko"].trigger()
+    korean = QCoreApplication.translate("SignInStrip", "No users yet")
+    assert korean != "No users yet"
+    qtbot.waitUntil(lambda: window.sign_in.who.text() == korean, timeout=3000)

@@ -31,6 +31,7 @@ from app.security import Actor
 from app.station import STATION_USER, Station
 from app.users import Role, SignInError, UserError, WeakPasswordError
 from app.users.roles import MATRIX
+from widgets.i18n import on_language_change
 
 IDLE_CHECK_MS = 1000  # also how soon a badge scanned at the reader shows
 
@@ -250,7 +251,7 @@ class SignInStrip(QFrame):
         layout.addWidget(self.who)
         layout.addWidget(self.button)
         controller.changed.connect(self.refresh)
-        self.refresh()
+        on_language_change(self, self.refresh)  # its texts are set by refresh
 
     @Slot()
     def refresh(self) -> None:
