@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer, QTranslator
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QTabWidget, QWidget
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.config import StationConfig
@@ -213,3 +213,31 @@ def _close_on_signals(window: MainWindow):  # type: ignore[no-untyped-def]
             signal.signal(sig, old)
 
     return restore
+
+
+#: The tab is shown this long before the window closes (the screenshot is taken 0.5 s before).
+TAB_LEAD_S = 4.0
+
+
+def show_tab_later(name: str, quit_after: float) -> None:
+    """Switch the main window to the tab titled ``name`` and refresh it, shortly before the
+    screenshot; an unknown name is reported with the titles there are."""
+    application()
+
+    def show() -> None:
+        for widget in QApplication.topLevelWidgets():
+            tabs = widget.findChild(QTabWidget)
+            if tabs is None:
+                continue
+            titles = [tabs.tabText(i).replace("&", "") for i in range(tabs.count())]
+            wanted = [i for i, t in enumerate(titles) if t.casefold() == name.casefold()]
+            if not wanted:
+                sys.stderr.write(f"shopfloor: no tab {name!r} (tabs: {', '.join(titles)})\n")
+                return
+            tabs.setCurrentIndex(wanted[0])
+            refresh = getattr(tabs.currentWidget(), "refresh", None)
+            if callable(refresh):
+                refresh()
+            return
+
+    QTimer.singleShot(int(max(0.0, quit_after - TAB_LEAD_S) * 1000), show)

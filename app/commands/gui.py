@@ -124,41 +124,10 @@ def launch_gui(config: StationConfig, **options: Any) -> int:
     from widgets.app import run_gui
 
     if _window_tab:
-        _show_tab_later(_window_tab[0], options.get("quit_after") or 8.0)
+        from widgets.app import show_tab_later
+
+        show_tab_later(_window_tab[0], options.get("quit_after") or 8.0)
     return int(run_gui(config, **options))
-
-
-#: The tab is shown this long before the window closes (the screenshot is taken 0.5 s before).
-TAB_LEAD_S = 4.0
-
-
-def _show_tab_later(name: str, quit_after: float) -> None:
-    """Switch the main window to the tab titled ``name`` and refresh it, shortly before the
-    screenshot; an unknown name is reported with the titles there are."""
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication, QTabWidget
-
-    from widgets.app import application
-
-    application()
-
-    def show() -> None:
-        for widget in QApplication.topLevelWidgets():
-            tabs = widget.findChild(QTabWidget)
-            if tabs is None:
-                continue
-            titles = [tabs.tabText(i).replace("&", "") for i in range(tabs.count())]
-            wanted = [i for i, t in enumerate(titles) if t.casefold() == name.casefold()]
-            if not wanted:
-                print(f"shopfloor: no tab {name!r} (tabs: {', '.join(titles)})", file=sys.stderr)
-                return
-            tabs.setCurrentIndex(wanted[0])
-            refresh = getattr(tabs.currentWidget(), "refresh", None)
-            if callable(refresh):
-                refresh()
-            return
-
-    QTimer.singleShot(int(max(0.0, quit_after - TAB_LEAD_S) * 1000), show)
 
 
 def has_display() -> bool:
