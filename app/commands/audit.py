@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.audit import Anchor, AuditFilter, load_anchor, query, verify
 from app.audit.export import iso_utc, write_csv
+from app.commands.common import error_reason
 from app.commands.users import add_database_options, open_station_database
 from app.storage.database import Database
 
@@ -74,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
             return _verify(database, args.head)
         return _list(database, args)
     except SQLAlchemyError as exc:
-        reason = (str(getattr(exc, "orig", None) or exc).splitlines() or ["unknown error"])[0]
+        reason = error_reason(exc)
         print(f"shopfloor audit: cannot read the database: {reason}", file=sys.stderr)
         return 2
     finally:

@@ -80,3 +80,8 @@ def positive_float(text: str) -> float:
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be above zero: {text!r}")
     return value
+
+
+def error_reason(exc: BaseException) -> str:
+    """The first line of what the database (or its driver) said, for a one-line message."""
+    return (str(getattr(exc, "orig", None) or exc).splitlines() or ["unknown error"])[0]

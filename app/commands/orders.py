@@ -22,12 +22,14 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.audit import AuditTrail
+from app.commands.common import error_reason
+from app.commands.sign_in import add_acting_options, sign_in
 from app.commands.users import add_database_options, open_station_database
 from app.orders import OrderBook, OrderError, WorkOrder, order_risk
 from app.orders.importer import OrderFileError, read_orders
 from app.security import AccessDenied, Actor
 from app.storage import DatabaseGateway
-from app.users import Authenticator, SignInError, UserPolicy, UserStore
+from app.users import SignInError, UserPolicy, UserStore
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -45,10 +47,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     importing = actions.add_parser("import", help="add or update orders from a CSV/XLSX file")
     add_database_options(importing)
     importing.add_argument("file", help="CSV or XLSX file")
-    importing.add_argument("--as", dest="acting", metavar="USER", help="act as this user")
-    importing.add_argument(
-        "--password-stdin", action="store_true", help="read the --as user's password from stdin"
-    )
+    add_acting_options(importing)
     parser.set_defaults(handler=run)
 
 
@@ -86,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"shopfloor orders: {exc}", file=sys.stderr)
         return 2
     except SQLAlchemyError as exc:
-        reason = (str(getattr(exc, "orig", None) or exc).splitlines() or ["unknown error"])[0]
+        reason = error_reason(exc)
         print(f"shopfloor orders: database error: {reason}", file=sys.stderr)
         return 2
     finally:
@@ -104,11 +103,7 @@ def run(args: argparse.Namespace) -> int:
 def _acting(args: argparse.Namespace, store: UserStore, audit: AuditTrail) -> Actor:
     if not args.acting:
         return Actor.named(getpass.getuser())  # allowed only while the station has no users
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = getpass.getpass(f"Password for {args.acting}: ")
-    return Authenticator(store, audit).sign_in(args.acting, password)
+    return sign_in(store, audit, args.acting, args.password_stdin)
 
 
 def _list(book: OrderBook, as_json: bool) -> int:

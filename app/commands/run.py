@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.commands.common import (
     database_problem,
+    error_reason,
     load_config_or_report,
     positive_float,
     stop_on_signals,
@@ -64,7 +65,7 @@ def run_headless(
     try:
         station = Station(config, db_url=db_url)
     except SQLAlchemyError as exc:  # e.g. locked by another process for longer than 5 s
-        reason = (str(getattr(exc, "orig", None) or exc).splitlines() or ["unknown error"])[0]
+        reason = error_reason(exc)
         print(f"shopfloor: cannot open the station database: {reason}", file=sys.stderr)
         return 2
     if config_path is not None:

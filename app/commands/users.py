@@ -21,7 +21,8 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.audit import AuditTrail
-from app.commands.common import load_config_or_report
+from app.commands.common import error_reason, load_config_or_report
+from app.commands.sign_in import StdinEnded, add_acting_options, read_secret
 from app.security import AccessDenied, Actor
 from app.storage import DatabaseGateway, check_database_url, open_database
 from app.storage.database import Database
@@ -75,11 +76,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         add_database_options(sub)
         if name != "list":
             sub.add_argument("name", help="user name")
-            sub.add_argument("--as", dest="acting", metavar="ADMIN", help="act as this user")
-            sub.add_argument(
-                "--password-stdin",
-                action="store_true",
-                help="read passwords from stdin, one per line (the --as user's first)",
+            add_acting_options(
+                sub, "ADMIN", "read passwords from stdin, one per line (the --as user's first)"
             )
         return sub
 
@@ -102,13 +100,11 @@ class _Secrets:
         self.from_stdin = from_stdin
 
     def read(self, prompt: str, confirm: bool = False) -> str:
-        if self.from_stdin:
-            line = sys.stdin.readline()
-            if not line:
-                raise UserError("stdin ended before every password was read")
-            return line.rstrip("\r\n")
-        first = getpass.getpass(prompt)
-        if confirm and getpass.getpass("Repeat: ") != first:
+        try:
+            first = read_secret(self.from_stdin, prompt)
+        except StdinEnded as exc:
+            raise UserError(str(exc)) from exc
+        if confirm and not self.from_stdin and getpass.getpass("Repeat: ") != first:
             raise UserError("the passwords differ")
         return first
 
@@ -126,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
             return _list(store)
         return _change(args, store, audit)
     except SQLAlchemyError as exc:
-        reason = (str(getattr(exc, "orig", None) or exc).splitlines() or ["unknown error"])[0]
+        reason = error_reason(exc)
         print(f"shopfloor users: database error: {reason}", file=sys.stderr)
         return 2
     finally:

@@ -24,11 +24,12 @@ from dataclasses import asdict, dataclass
 
 from app.audit import AuditTrail
 from app.commands.common import device_or_report, load_config_or_report
+from app.commands.sign_in import sign_in
 from app.config import DeviceConfig, TagConfig
 from app.model import Event, EventKind, Severity
 from app.security import DEVICE_WRITE, AccessDenied, AccessPolicy, Actor, StationUserPolicy, require
 from app.storage import DatabaseGateway, open_database
-from app.users import Authenticator, SignInError, UserPolicy, UserStore
+from app.users import SignInError, UserPolicy, UserStore
 from app.worker import default_driver_factory
 from drivers.base import DeviceError, Driver
 
@@ -133,11 +134,7 @@ def _who(
     name = args.user or getpass.getuser()
     if store.count() == 0:
         return Actor.named(name, args.role), StationUserPolicy()
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = getpass.getpass(f"Password for {name}: ")
-    return Authenticator(store, audit).sign_in(name, password), UserPolicy(store)
+    return sign_in(store, audit, name, args.password_stdin), UserPolicy(store)
 
 
 def write_tag(
