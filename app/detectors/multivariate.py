@@ -40,6 +40,40 @@ def chi2_quantile(q: float, dof: float) -> float:
     return dof * max(1.0 - c + z * math.sqrt(c), 0.0) ** 3
 
 
+def checked_columns(columns: list[str]) -> list[str]:
+    """The detector's tags, refused when there are too few or too many to correlate."""
+    if len(columns) < 2:
+        raise ValueError("the multivariate detector needs at least 2 tags")
+    if len(columns) > MAX_COLUMNS:
+        raise ValueError(
+            f"the multivariate detector takes at most {MAX_COLUMNS} tags, not {len(columns)}"
+        )
+    return list(columns)
+
+
+def principal_axes(
+    matrix: np.ndarray, variance: float, k: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenvectors and eigenvalues of a covariance or correlation matrix, largest first:
+    ``k`` of them, or enough for the ``variance`` share, always leaving a residual space."""
+    values, vectors = np.linalg.eigh(matrix)
+    order = np.argsort(values)[::-1]
+    values = np.maximum(values[order], 1e-9)
+    vectors = vectors[:, order]
+    if k <= 0:
+        share = np.cumsum(values) / values.sum()
+        k = min(int(np.searchsorted(share, variance)) + 1, len(values) - 1)
+    return vectors[:, :k], values[:k]
+
+
+def top_shares(
+    columns: list[str], shares: np.ndarray, count: int, minimum: float
+) -> list[tuple[str, float]]:
+    """The ``count`` columns with the largest shares of at least ``minimum``, largest first."""
+    order = np.argsort(shares)[::-1][:count]
+    return [(columns[i], float(shares[i])) for i in order if shares[i] >= minimum]
+
+
 class PcaDetector:
     """Online PCA monitor for one machine; :meth:`update` takes one value per tag."""
 
@@ -53,13 +87,7 @@ class PcaDetector:
         variance: float = 0.9,
         confidence: float = 0.999999,
     ) -> None:
-        if len(columns) < 2:
-            raise ValueError("the multivariate detector needs at least 2 tags")
-        if len(columns) > MAX_COLUMNS:
-            raise ValueError(
-                f"the multivariate detector takes at most {MAX_COLUMNS} tags, not {len(columns)}"
-            )
-        self.columns = list(columns)
+        self.columns = checked_columns(columns)
         self.p = len(columns)
         self.warmup = max(warmup, 5 * self.p, 30)
         self.variance = variance
@@ -93,16 +121,9 @@ class PcaDetector:
         return self._learning is None
 
     def _decompose(self) -> None:
-        values, vectors = np.linalg.eigh(self.corr)
-        order = np.argsort(values)[::-1]
-        values = np.maximum(values[order], 1e-9)
-        vectors = vectors[:, order]
-        share = np.cumsum(values) / values.sum()
-        # Keep enough components for the variance share, but leave a residual space for SPE.
-        k = min(int(np.searchsorted(share, self.variance)) + 1, self.p - 1)
-        self._components = vectors[:, :k]
-        self._eigen = values[:k]
-        self.t2_limit = chi2_quantile(self.confidence, k)
+        # Enough components for the variance share, with a residual space left for SPE.
+        self._components, self._eigen = principal_axes(self.corr, self.variance)
+        self.t2_limit = chi2_quantile(self.confidence, len(self._eigen))
         self._since = 0
 
     def _spe_limit(self) -> float:
@@ -190,12 +211,7 @@ class PcaDetector:
 
     def top_contributors(self, count: int = 3, minimum: float = 0.05) -> list[tuple[str, float]]:
         """The tags behind the last row's statistic, with their shares, largest first."""
-        order = np.argsort(self.contributions)[::-1][:count]
-        return [
-            (self.columns[i], float(self.contributions[i]))
-            for i in order
-            if self.contributions[i] >= minimum
-        ]
+        return top_shares(self.columns, self.contributions, count, minimum)
 
     def describe(self) -> Message:
         """Which statistic is out and how far, and the tags behind it."""

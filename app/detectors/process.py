@@ -35,7 +35,12 @@ from typing import Any
 
 import numpy as np
 
-from app.detectors.multivariate import MAX_COLUMNS, chi2_quantile
+from app.detectors.multivariate import (
+    checked_columns,
+    chi2_quantile,
+    principal_axes,
+    top_shares,
+)
 from app.messages import Message
 
 #: Rows between refits of the model (fixed row counts: block scoring equals row by row).
@@ -77,13 +82,7 @@ class ProcessDetector:
         drift_rows: int = 20_000,
         track_rows: int = 128,
     ) -> None:
-        if len(columns) < 2:
-            raise ValueError("the multivariate detector needs at least 2 tags")
-        if len(columns) > MAX_COLUMNS:
-            raise ValueError(
-                f"the multivariate detector takes at most {MAX_COLUMNS} tags, not {len(columns)}"
-            )
-        self.columns = list(columns)
+        self.columns = checked_columns(columns)
         self.p = len(columns)
         self.warmup = max(int(warmup), 5 * FOLDS, 2 * neighbours * FOLDS)
         self.variance = variance
@@ -175,15 +174,7 @@ class ProcessDetector:
         """Principal axes and variances: ``k`` of them, or enough for the variance share (the
         fold models keep the full model's ``k``: with one component fewer, its whole variance
         would land in their Q and make the Q limit meaningless)."""
-        cov = (z.T @ z) / max(len(z) - 1, 1)
-        values, vectors = np.linalg.eigh(cov)
-        order = np.argsort(values)[::-1]
-        values = np.maximum(values[order], 1e-9)
-        vectors = vectors[:, order]
-        share = np.cumsum(values) / values.sum()
-        if k <= 0:
-            k = min(int(np.searchsorted(share, self.variance)) + 1, self.p - 1)
-        return vectors[:, :k], values[:k]
+        return principal_axes((z.T @ z) / max(len(z) - 1, 1), self.variance, k)
 
     @staticmethod
     def _pca_stats(
@@ -359,9 +350,7 @@ class ProcessDetector:
     # -- explanation ----------------------------------------------------------------------------
     def top_contributors(self, count: int = 3, minimum: float = 0.05) -> list[tuple[str, float]]:
         """The tags behind the last row's dominant statistic, with their shares."""
-        shares = self.contributions
-        order = np.argsort(shares)[::-1][:count]
-        return [(self.columns[i], float(shares[i])) for i in order if shares[i] >= minimum]
+        return top_shares(self.columns, self.contributions, count, minimum)
 
     def describe(self) -> Message:
         """Which statistic is out and how far, and the tags behind it."""
