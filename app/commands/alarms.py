@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.alarms.journal import history, journal_table
 from app.alarms.performance import analyse
+from app.commands.common import add_database_options
 from app.storage.database import Database
 
 EXIT_OK = 0
@@ -45,12 +46,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     actions = parser.add_subparsers(dest="alarms_action", metavar="ACTION")
 
     def common(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument(
-            "--db",
-            help="database URL or SQLite file (default: the station config's storage.url, "
-            "else the user's station database)",
-        )
-        sub.add_argument("--config", help="station config, to find its database")
+        add_database_options(sub)
         sub.add_argument(
             "--from",
             dest="start",

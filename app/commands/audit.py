@@ -14,8 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.audit import Anchor, AuditFilter, load_anchor, query, verify
 from app.audit.export import iso_utc, write_csv
-from app.commands.common import error_reason
-from app.commands.users import add_database_options, open_station_database
+from app.commands.common import add_database_options, error_reason, open_station_database
 from app.storage.database import Database
 
 

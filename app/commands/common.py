@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import argparse
 import logging
 import signal
+import socket
 import sys
 import threading
 from pathlib import Path
 
 from app.config import ConfigError, DeviceConfig, StationConfig
 from app.config_loader import load_config
+from app.storage import check_database_url, open_database
+from app.storage.database import Database
 
 
 def load_config_or_report(path: str | Path) -> StationConfig | None:
@@ -85,3 +89,30 @@ def positive_float(text: str) -> float:
 def error_reason(exc: BaseException) -> str:
     """The first line of what the database (or its driver) said, for a one-line message."""
     return (str(getattr(exc, "orig", None) or exc).splitlines() or ["unknown error"])[0]
+
+
+def add_database_options(parser: argparse.ArgumentParser) -> None:
+    """``--db`` / ``--config``: which station database (default: the per-user one)."""
+    parser.add_argument(
+        "--db",
+        help="database URL or SQLite file (default: the station config's storage.url, "
+        "else the user's station database)",
+    )
+    parser.add_argument("--config", help="station config (TOML): its database and name")
+
+
+def open_station_database(args: argparse.Namespace) -> tuple[Database, str] | None:
+    """The database and the station name, or None after one sentence on stderr."""
+    url = args.db
+    station = socket.gethostname()
+    if args.config:
+        config = load_config_or_report(args.config)
+        if config is None:
+            return None
+        url = url or config.storage.url
+        station = config.station.station
+    problem = check_database_url(url)
+    if problem is not None:
+        print(f"shopfloor: cannot use the station database: {problem}", file=sys.stderr)
+        return None
+    return open_database(url), station

@@ -20,6 +20,7 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.commands.alarms import UsageError, open_journal_database, parse_time
+from app.commands.common import add_database_options
 from app.model import Quality
 from app.storage.database import Database, sqlite_path
 from app.storage.history import query
@@ -41,12 +42,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     actions = parser.add_subparsers(dest="history_action", metavar="ACTION")
 
     def common(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument(
-            "--db",
-            help="database URL or SQLite file (default: the station config's storage.url, "
-            "else the user's station database)",
-        )
-        sub.add_argument("--config", help="station config, to find its database")
+        add_database_options(sub)
 
     stats = actions.add_parser(
         "stats",

@@ -22,9 +22,8 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.audit import AuditTrail
-from app.commands.common import error_reason
+from app.commands.common import add_database_options, error_reason, open_station_database
 from app.commands.sign_in import add_acting_options, sign_in
-from app.commands.users import add_database_options, open_station_database
 from app.orders import OrderBook, OrderError, WorkOrder, order_risk
 from app.orders.importer import OrderFileError, read_orders
 from app.security import AccessDenied, Actor

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import socket
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -21,11 +20,10 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.audit import AuditTrail
-from app.commands.common import error_reason, load_config_or_report
+from app.commands.common import add_database_options, error_reason, open_station_database
 from app.commands.sign_in import StdinEnded, add_acting_options, read_secret
 from app.security import AccessDenied, Actor
-from app.storage import DatabaseGateway, check_database_url, open_database
-from app.storage.database import Database
+from app.storage import DatabaseGateway
 from app.users import (
     Authenticator,
     SignInError,
@@ -36,29 +34,6 @@ from app.users import (
     WeakPasswordError,
     role_named,
 )
-
-
-def add_database_options(parser: argparse.ArgumentParser) -> None:
-    """``--db`` / ``--config``: which station database (default: the per-user one)."""
-    parser.add_argument("--db", help="database URL or SQLite file (default: the station's)")
-    parser.add_argument("--config", help="station config (TOML): its storage.url and name")
-
-
-def open_station_database(args: argparse.Namespace) -> tuple[Database, str] | None:
-    """The database and the station name, or None after one sentence on stderr."""
-    url = args.db
-    station = socket.gethostname()
-    if args.config:
-        config = load_config_or_report(args.config)
-        if config is None:
-            return None
-        url = url or config.storage.url
-        station = config.station.station
-    problem = check_database_url(url)
-    if problem is not None:
-        print(f"shopfloor: cannot use the station database: {problem}", file=sys.stderr)
-        return None
-    return open_database(url), station
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
