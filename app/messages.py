@@ -42,6 +42,23 @@ CATALOGUE: dict[str, str] = {
     "event.device_write.failed": "{device}: {user} could not write {tag} = {value} ({error})",
     "event.device_write_refused.refused": "{device}: write of {tag} = {value} refused ({error})",
     "event.unknown": "{device}: {kind}",
+    "event.disk_full": (
+        "Database disk full: new samples are kept in memory (at most {cap:,}) until space is "
+        "freed; beyond that the oldest are dropped"
+    ),
+    "event.samples_dropped": (
+        "Database disk still full: the memory buffer is at {cap:,} samples, the oldest unsaved "
+        "samples are being dropped ({dropped:,} so far)"
+    ),
+    "event.storage_resumed": (
+        "Database writes again after a full disk: {pending:,} buffered samples are being "
+        "written, {dropped:,} were dropped"
+    ),
+    # The database's health, as the status bar and the log say it.
+    "storage.disk_full": (
+        "disk full: {pending:,} samples waiting in memory (at most {cap:,}), {dropped:,} oldest "
+        "dropped"
+    ),
     # Alarm messages (app/alarms): the subject is a tag's description or name, a machine's
     # title; quantities are nested "alarm.quantity" / "alarm.number" messages.
     "alarm.custom": "{text}",

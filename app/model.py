@@ -102,6 +102,15 @@ class EventKind(StrEnum):
     ``outcome`` (confirmed, differs, failed) and ``error``."""
     DEVICE_WRITE_REFUSED = "device_write_refused"
     """A write that the user may not make: ``user``, ``tag``, ``value``, ``error``."""
+    DISK_FULL = "disk_full"
+    """The database's disk is full: samples wait in memory, at most ``cap``; ``pending``,
+    ``error`` (the database's words)."""
+    SAMPLES_DROPPED = "samples_dropped"
+    """The disk is still full and the in-memory buffer reached ``cap``: the oldest unsaved
+    samples are dropped from now on; ``dropped`` so far, ``pending``."""
+    STORAGE_RESUMED = "storage_resumed"
+    """The database takes writes again after a full disk: ``dropped`` samples were lost in
+    all, ``pending`` are being written."""
 
 
 @dataclass(frozen=True, slots=True)

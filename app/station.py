@@ -76,7 +76,11 @@ class Station:
         self.retention = Retention(config.storage.retention_days)
         self.gateway.add_maintenance(self.retention)
         self.storage = StorageWriter(
-            self.gateway, self.engine.tags, fold_interval_s=config.storage.fold_interval_s
+            self.gateway,
+            self.engine.tags,
+            fold_interval_s=config.storage.fold_interval_s,
+            max_buffered_samples=config.storage.max_buffered_samples,
+            post_event=self.engine.post_event,  # a full disk is an event like any other
         )
         self.engine.subscribe(self.storage.on_batch)
         self.engine.subscribe_events(self.storage.on_event)

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from app.storage.chunk_codec import RESOLUTION_US, TagSamples, decode, encode
+from app.storage.chunk_codec import (
+    RESOLUTION_US,
+    TagSamples,
+    decode,
+    decode_times,
+    encode,
+    encode_times,
+)
 
 N = st.integers(0, 300)
 QUALITY = st.sampled_from([0, 1, 2, 3])
@@ -62,9 +70,17 @@ def series(draw: st.DrawFn, kind: str) -> tuple[TagSamples, float, float]:
     return TagSamples(ts, values, quality, reasons, texts, exact), scale, offset
 
 
-def check(case: tuple[TagSamples, float, float]) -> None:
+def check(case: tuple[TagSamples, float, float], shared: bool = False) -> None:
+    """Round trip, the time column inline or (``shared``) stored apart as a poll group's."""
     samples, scale, offset = case
-    back = decode(encode(samples, scale, offset))
+    if shared:
+        times = encode_times(samples.ts)
+        blob = encode(samples, scale, offset, shared_times=True)
+        back = decode(blob, times)
+        inline = encode(samples, scale, offset)
+        assert len(blob) <= len(inline) + 2  # no time section (deflate may cost a byte)
+    else:
+        back = decode(encode(samples, scale, offset))
     assert len(back) == len(samples)
     assert np.array_equal(back.ts * 1000, np.round(samples.ts * 1e6 / RESOLUTION_US))
     # Bit exact, NaN payloads included.
@@ -105,6 +121,23 @@ def test_scaled_counts_round_trip(case: tuple[TagSamples, float, float]) -> None
 @given(series("exact"))
 def test_exact_64_bit_integers_round_trip(case: tuple[TagSamples, float, float]) -> None:
     check(case)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.sampled_from(["float64", "float32", "counts", "exact", "decimal"]).flatmap(series))
+def test_round_trip_with_a_shared_time_column(case: tuple[TagSamples, float, float]) -> None:
+    check(case, shared=True)
+
+
+def test_a_chunk_without_its_shared_time_column_is_refused() -> None:
+    ts = 1.7e9 + np.arange(10) * 0.5
+    samples = TagSamples(ts, np.arange(10.0), np.zeros(10, np.uint8))
+    blob = encode(samples, shared_times=True)
+    with pytest.raises(ValueError, match="time column is missing"):
+        decode(blob)
+    with pytest.raises(ValueError, match="9 times for 10 samples"):
+        decode(blob, encode_times(ts[:9]))
+    assert decode_times(encode_times(ts)).tolist() == ts.tolist()
 
 
 def test_counts_compress_far_better_than_doubles() -> None:

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ from app.storage import DatabaseGateway, StorageWriter, open_database
 from app.tags import TagTable
 from tests.test_history import T0, line_config, one_tag
 from tests.test_history_migration import LEGACY
+from tests.test_history_v1 import V1
 
 
 @pytest.fixture
@@ -101,3 +103,52 @@ def test_bad_input_is_one_clear_line(
     err = capsys.readouterr().err
     assert "old row-per-sample format" in err and "Traceback" not in err
     assert main(["history", "stats", "--db", str(tmp_path / "none.db")]) == 2
+
+
+def test_stats_and_export_read_shared_time_columns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Four tags polled together: one time column for the four chunks, its bytes shared out."""
+    db = tmp_path / "station.db"
+    writer = StorageWriter(DatabaseGateway(open_database(db)), TagTable(line_config()))
+    n = 3600
+    rng = np.random.default_rng(5)
+    ts = T0 + np.arange(n) * 0.5 + rng.integers(0, 4, n) / 1000.0  # a jittered poll
+    for tag in range(4):
+        writer.on_batch(one_tag(tag, ts, np.round(rng.normal(0, 50, n)), np.zeros(n, np.uint8)))
+    assert writer.flush()
+    writer.fold_now()
+    writer.gateway.close()
+    with sqlite3.connect(db) as conn:
+        times = conn.execute("SELECT count(*), sum(length(payload)) FROM sample_times").fetchone()
+        chunks = conn.execute("SELECT sum(length(payload)) FROM sample_chunks").fetchone()[0]
+        assert conn.execute("SELECT count(DISTINCT times_id) FROM sample_chunks").fetchone() == (1,)
+    assert times[0] == 1
+    assert main(["history", "stats", "--db", str(db), "--json"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    # Each byte counted once (a tag's share of the time column is rounded: 4 tags, 4 bytes).
+    assert abs(stats["chunk_bytes"] - (chunks + times[1])) <= 4
+    assert stats["chunk_bytes_per_sample"] == pytest.approx((chunks + times[1]) / (4 * n), 1e-3)
+    args = [
+        "history",
+        "export",
+        "--db",
+        str(db),
+        "--tag",
+        "m.c",
+        "--from",
+        "2027-01-15T08:00:00+00:00",
+    ]
+    assert main([*args, "--to", "2027-01-15T09:00:00+00:00"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert len(rows) == n
+
+
+def test_stats_on_a_history_of_an_older_format_says_how_to_upgrade(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = tmp_path / "v1.db"
+    shutil.copy(V1, old)
+    assert main(["history", "stats", "--db", str(old)]) == 2
+    err = capsys.readouterr().err
+    assert "older format (revision 0001_history)" in err and "Traceback" not in err

@@ -107,6 +107,11 @@ def open_store(db: Database) -> SampleStore:
                 f"{db.url} holds samples in the old row-per-sample format: start the station "
                 "once with it to migrate them"
             )
+        if revision is not None:
+            raise UsageError(
+                f"{db.url} holds a history of an older format (revision {revision}): start "
+                "the station once with it to upgrade it"
+            )
         raise UsageError(f"no sample history in {db.url}")
     return SampleStore(db, migrate=False)
 
@@ -126,7 +131,8 @@ def print_stats(store: SampleStore, db: Database, as_json: bool) -> None:
         "samples": samples,
         "bytes_on_disk": on_disk,
         "bytes_per_sample": (on_disk / samples) if on_disk and samples else None,
-        "chunk_bytes_per_sample": chunk_bytes / max(1, sum(t.samples for t in tags if t.chunks)),
+        "chunk_bytes": chunk_bytes,
+        "chunk_bytes_per_sample": chunk_bytes / max(1, sum(t.in_chunks for t in tags)),
         "tags": [
             {
                 "tag": t.name,
@@ -148,6 +154,10 @@ def print_stats(store: SampleStore, db: Database, as_json: bool) -> None:
     if on_disk is not None:
         per = f"{on_disk / samples:.2f}" if samples else "-"
         print(f"bytes on disk   {on_disk}  ({per} bytes per sample)")
+    print(
+        f"chunk bytes     {chunk_bytes}  ({summary['chunk_bytes_per_sample']:.2f} bytes per "
+        "compressed sample, shared time columns included)"
+    )
     print()
     print(f"{'tag':32s} {'samples':>10s} {'good':>10s} {'chunks':>7s}  oldest / newest")
     for t in tags:

@@ -106,6 +106,9 @@ class StorageConfig(StrictModel):
     """Raw samples are kept this long; their 1-minute and 1-hour roll-ups are kept."""
     fold_interval_s: float = Field(default=600, gt=0, le=86_400)
     """Recent samples wait this long in the write-ahead table before they are compressed."""
+    max_buffered_samples: int = Field(default=1_000_000, ge=1_000, le=100_000_000)
+    """While the database refuses writes (a full disk) at most this many samples wait in
+    memory; beyond it the oldest unsaved ones are dropped, counted and reported."""
 
 
 class SecurityConfig(StrictModel):

@@ -14,6 +14,12 @@ A chunk holds ``n`` samples of one tag, oldest first:
 Integers are zigzag coded, cut to the fewest bytes that hold the largest of them and byte
 shuffled (all first bytes, then all second bytes ...), then the whole body is deflated once. All
 numpy and zlib: no native extension. Timestamps are kept to the microsecond.
+
+Format 2 (this one) adds a flags byte to the header. With :data:`FLAG_SHARED_TIMES` the chunk
+has no time section: the tags read in one poll share their timestamps, so the fold stores their
+time column once (:func:`encode_times`, a row of ``sample_times``) and each chunk refers to it;
+:func:`decode` then takes that column. Format 1 chunks (always with their own times) still
+decode.
 """
 
 from __future__ import annotations
@@ -29,14 +35,19 @@ import numpy.typing as npt
 
 from app.model import FloatArray, QualityArray
 
-VERSION = 1
+VERSION = 2
+FLAG_SHARED_TIMES = 1  # the time column is stored once for several chunks (sample_times)
+WAL_VERSION = 1
+TIMES_VERSION = 1
 KIND_FLOAT = 0  # XOR coded doubles only
 KIND_COUNTS = 1  # integer counts with scale and offset (value = count * scale + offset)
 KIND_EXACT = 2  # exact 64-bit integers (value is the integer; beyond 2**53 too)
 KIND_DECIMAL = 3  # short decimals: value = count / 10**k (a CSV's or a gauge's "73.967322")
 MAX_DECIMALS = 9
 LEVEL = 6
-_HEADER = struct.Struct("<BBIddI")  # version, kind, n, scale, offset, resolution (µs)
+_HEADER_V1 = struct.Struct("<BBIddI")  # version, kind, n, scale, offset, resolution (µs)
+_HEADER = struct.Struct("<BBBIddI")  # version, kind, flags, n, scale, offset, resolution (µs)
+_TIMES_HEADER = struct.Struct("<BII")  # version, n, resolution (µs)
 RESOLUTION_US = 1000  # timestamps to the millisecond: poll jitter below it costs bytes
 _SECTIONS = 8
 
@@ -274,13 +285,31 @@ def _decimal_coded(
     return None
 
 
+def encode_times(ts: FloatArray, resolution_us: int = RESOLUTION_US) -> bytes:
+    """A time column stored once for the chunks that share it (:data:`FLAG_SHARED_TIMES`)."""
+    stamps = pack_ints(ticks(ts, resolution_us))
+    return _TIMES_HEADER.pack(TIMES_VERSION, len(ts), resolution_us) + zlib.compress(stamps, LEVEL)
+
+
+def decode_times(blob: bytes) -> FloatArray:
+    """The timestamps of :func:`encode_times`."""
+    version, n, resolution_us = _TIMES_HEADER.unpack_from(blob)
+    if version != TIMES_VERSION:
+        raise ValueError(f"time column format version {version} is not known")
+    stamps, _ = unpack_ints(memoryview(zlib.decompress(memoryview(blob)[_TIMES_HEADER.size :])), n)
+    return stamps / (1e6 / resolution_us)
+
+
 def encode(
     samples: TagSamples,
     scale: float = 1.0,
     offset: float = 0.0,
     resolution_us: int = RESOLUTION_US,
+    *,
+    shared_times: bool = False,
 ) -> bytes:
-    """One chunk's BLOB (``scale``/``offset``: the tag's, if its values are scaled counts)."""
+    """One chunk's BLOB (``scale``/``offset``: the tag's, if its values are scaled counts);
+    ``shared_times``: leave the time column out (stored once, :func:`encode_times`)."""
     n = len(samples)
     values = np.ascontiguousarray(samples.values, dtype=np.float64)
     if samples.exact:
@@ -308,7 +337,7 @@ def encode(
                 offset = 0.0
         extra = b""
     sections = [
-        pack_ints(ticks(samples.ts, resolution_us)),
+        b"" if shared_times else pack_ints(ticks(samples.ts, resolution_us)),
         np.packbits(fits).tobytes() if kind != KIND_FLOAT else b"",
         pack_ints(ints[fits]) if kind != KIND_FLOAT else b"",
         pack_floats(values[~fits]),
@@ -319,23 +348,37 @@ def encode(
     ]
     lengths = struct.pack(f"<{_SECTIONS}I", *(len(s) for s in sections))
     body = zlib.compress(lengths + b"".join(sections), LEVEL)
-    return _HEADER.pack(VERSION, kind, n, scale, offset, resolution_us) + body
+    flags = FLAG_SHARED_TIMES if shared_times else 0
+    return _HEADER.pack(VERSION, kind, flags, n, scale, offset, resolution_us) + body
 
 
-def decode(blob: bytes) -> TagSamples:
-    """The samples of a chunk BLOB."""
-    version, kind, n, scale, offset, resolution_us = _HEADER.unpack_from(blob)
-    if version != VERSION:
+def decode(blob: bytes, times: bytes | None = None) -> TagSamples:
+    """The samples of a chunk BLOB (``times``: its shared time column, if it has one)."""
+    version = blob[0]
+    if version == 1:
+        _, kind, n, scale, offset, resolution_us = _HEADER_V1.unpack_from(blob)
+        flags, size = 0, _HEADER_V1.size
+    elif version == VERSION:
+        _, kind, flags, n, scale, offset, resolution_us = _HEADER.unpack_from(blob)
+        size = _HEADER.size
+    else:
         raise ValueError(f"chunk format version {version} is not known")
-    body = memoryview(zlib.decompress(memoryview(blob)[_HEADER.size :]))
+    body = memoryview(zlib.decompress(memoryview(blob)[size:]))
     lengths = struct.unpack_from(f"<{_SECTIONS}I", body)
     parts: list[memoryview] = []
     at = 4 * _SECTIONS
     for length in lengths:
         parts.append(body[at : at + length])
         at += length
-    stamps, _ = unpack_ints(parts[0], n)
-    ts = stamps / (1e6 / resolution_us)
+    if flags & FLAG_SHARED_TIMES:
+        if times is None:
+            raise ValueError("the chunk's shared time column is missing")
+        ts = decode_times(times)
+        if ts.shape[0] != n:
+            raise ValueError(f"a shared time column of {ts.shape[0]} times for {n} samples")
+    else:
+        stamps, _ = unpack_ints(parts[0], n)
+        ts = stamps / (1e6 / resolution_us)
     quality = np.frombuffer(parts[4], dtype=np.uint8).copy()
     exact: dict[int, int] = {}
     if kind == KIND_FLOAT:
@@ -437,12 +480,12 @@ def encode_rows(rows: Rows) -> bytes:
             extra,
         ]
     )
-    return _WAL_HEADER.pack(VERSION, len(rows)) + zlib.compress(body, 1)
+    return _WAL_HEADER.pack(WAL_VERSION, len(rows)) + zlib.compress(body, 1)
 
 
 def decode_rows(blob: bytes) -> Rows:
     version, n = _WAL_HEADER.unpack_from(blob)
-    if version != VERSION:
+    if version != WAL_VERSION:
         raise ValueError(f"write-ahead format version {version} is not known")
     body = zlib.decompress(memoryview(blob)[_WAL_HEADER.size :])
     tag_ids = np.frombuffer(body, "<i8", n, 0).astype(np.int64)

@@ -1,16 +1,24 @@
-"""Chunks and roll-ups in their tables: what the fold and the move of old samples both write."""
+"""Chunks and roll-ups in their tables: what the fold and the move of old samples both write.
+
+The tags read in one poll share their timestamps. A fold therefore groups the new chunks by
+their time column (integer ticks, exactly what a chunk would store) and writes each column that
+several chunks share once, as a ``sample_times`` row the chunks refer to (``times_id``); a
+chunk whose times nobody shares keeps them inline. A shared column goes with the last chunk
+that refers to it (:func:`drop_unused_times`).
+"""
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 
 import numpy as np
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, Join, delete, exists, insert, select
 
 from app.model import Quality
-from app.storage.chunk_codec import TagSamples, decode, encode
+from app.storage.chunk_codec import RESOLUTION_US, TagSamples, decode, encode, encode_times, ticks
 from app.storage.rollups import add_samples
-from app.storage.schema import sample_chunks
+from app.storage.schema import sample_chunks, sample_times
 
 CHUNK_MAX_SAMPLES = 65_536
 CHUNK_WINDOW_S = 86_400  # a chunk never spans a day boundary (UTC): retention drops whole days
@@ -23,7 +31,8 @@ def write_chunks(
 ) -> int:
     """Chunks and roll-up updates of each tag's samples (oldest first) in ``conn``; the samples
     written. ``scaling``: (scale, offset) by tag id, for the tags whose values are counts."""
-    chunks: list[dict[str, object]] = []
+    parts: list[tuple[int, TagSamples, float, float]] = []
+    replaced: set[int] = set()  # shared time columns of chunks that grew (maybe unused now)
     total = 0
     for tag_id, samples in per_tag.items():
         if not len(samples):
@@ -33,43 +42,97 @@ def write_chunks(
         total += len(samples)
         # A fold every few minutes would make small chunks of slow tags: the newest chunk of
         # the tag grows instead while it is in the same window and not full.
-        samples = _grow_newest(conn, tag_id, samples)
+        samples, freed = _grow_newest(conn, tag_id, samples)
+        if freed is not None:
+            replaced.add(freed)
         for start, end in chunk_bounds(samples.ts):
-            part = samples.take(np.arange(start, end))
-            chunks.append(
-                {
-                    "tag_id": tag_id,
-                    "t_start": float(part.ts[0]),
-                    "t_end": float(part.ts[-1]),
-                    "n": len(part),
-                    "n_good": int(np.count_nonzero(good_mask(part))),
-                    "payload": encode(part, scale, offset),
-                }
+            part = (
+                samples
+                if (start, end) == (0, len(samples))
+                else samples.take(np.arange(start, end))
             )
+            parts.append((tag_id, part, scale, offset))
+    times_of = _shared_times(conn, [part.ts for _, part, _, _ in parts])
+    chunks = [
+        {
+            "tag_id": tag_id,
+            "t_start": float(part.ts[0]),
+            "t_end": float(part.ts[-1]),
+            "n": len(part),
+            "n_good": int(np.count_nonzero(good_mask(part))),
+            "payload": encode(part, scale, offset, shared_times=times_id is not None),
+            "times_id": times_id,
+        }
+        for (tag_id, part, scale, offset), times_id in zip(parts, times_of, strict=True)
+    ]
     if chunks:
         conn.execute(insert(sample_chunks), chunks)
+    drop_unused_times(conn, replaced)
     return total
 
 
-def _grow_newest(conn: Connection, tag_id: int, samples: TagSamples) -> TagSamples:
-    """``samples`` preceded by the tag's newest chunk (deleted here) when they may share it."""
+def _shared_times(conn: Connection, columns: list[np.ndarray]) -> list[int | None]:
+    """For each time column, the ``sample_times`` row written for it when other columns are
+    the same to the tick (one row per such group), else None."""
+    groups: dict[bytes, list[int]] = {}
+    for i, ts in enumerate(columns):
+        groups.setdefault(ticks(ts, RESOLUTION_US).tobytes(), []).append(i)
+    times_of: list[int | None] = [None] * len(columns)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        ts = columns[members[0]]
+        row = {"n": int(ts.shape[0]), "payload": encode_times(ts)}
+        key = conn.execute(insert(sample_times), row).inserted_primary_key
+        assert key is not None
+        times_id = int(key[0])
+        for i in members:
+            times_of[i] = times_id
+    return times_of
+
+
+def drop_unused_times(conn: Connection, times_ids: Iterable[int]) -> None:
+    """Delete the shared time columns of ``times_ids`` that no chunk refers to any more."""
+    ids = sorted(set(times_ids))
+    for at in range(0, len(ids), 500):
+        used = exists().where(sample_chunks.c.times_id == sample_times.c.id)
+        conn.execute(delete(sample_times).where(sample_times.c.id.in_(ids[at : at + 500]), ~used))
+
+
+def _grow_newest(
+    conn: Connection, tag_id: int, samples: TagSamples
+) -> tuple[TagSamples, int | None]:
+    """``samples`` preceded by the tag's newest chunk (deleted here) when they may share it,
+    and the shared time column that chunk referred to."""
     newest = conn.execute(
         select(
-            sample_chunks.c.id, sample_chunks.c.t_end, sample_chunks.c.n, sample_chunks.c.payload
+            sample_chunks.c.id,
+            sample_chunks.c.t_end,
+            sample_chunks.c.n,
+            sample_chunks.c.payload,
+            sample_chunks.c.times_id,
+            sample_times.c.payload,
         )
+        .select_from(with_times())
         .where(sample_chunks.c.tag_id == tag_id)
         .order_by(sample_chunks.c.t_start.desc())
         .limit(1)
     ).first()
     if newest is None:
-        return samples
-    _, t_end, n, payload = newest
+        return samples, None
+    chunk_id, t_end, n, payload, times_id, times = newest
     first = float(samples.ts[0])
     same_window = np.floor(t_end / CHUNK_WINDOW_S) == np.floor(first / CHUNK_WINDOW_S)
     if not same_window or t_end > first or n >= CHUNK_MAX_SAMPLES:
-        return samples
-    conn.execute(delete(sample_chunks).where(sample_chunks.c.id == newest[0]))
-    return TagSamples.concat([decode(payload), samples])
+        return samples, None
+    conn.execute(delete(sample_chunks).where(sample_chunks.c.id == chunk_id))
+    grown = TagSamples.concat([decode(payload, times), samples])
+    return grown, None if times_id is None else int(times_id)
+
+
+def with_times() -> Join:
+    """``sample_chunks`` joined with the shared time column of each chunk (if it has one)."""
+    return sample_chunks.outerjoin(sample_times, sample_chunks.c.times_id == sample_times.c.id)
 
 
 def chunk_bounds(ts: np.ndarray) -> list[tuple[int, int]]:

@@ -5,9 +5,14 @@ the GUI thread through the alarm manager) call :meth:`DatabaseGateway.submit`, w
 an in-memory list under a lock held for microseconds, and go on. The thread ``db-writer``
 commits what was submitted, one transaction per write kind, and calls the kind's
 ``committed`` hook after each commit. A refused commit (locked, full or read-only database)
-keeps the items in memory, in order, and retries every ``retry_interval_s`` until they land:
-nothing is dropped. Queries run on the thread ``db-reader`` and come back as a
-:class:`concurrent.futures.Future`.
+keeps the items in memory, in order, and retries every ``retry_interval_s`` until they land.
+While writes are refused a kind with ``max_pending`` (the samples) keeps at most that many rows
+in memory: beyond it the oldest are dropped and counted (:attr:`GatewayStatus.dropped`), so a
+full disk never exhausts memory; kinds without it (alarm journal, events) keep everything. A full
+disk (SQLITE_FULL, PostgreSQL's disk_full) is told apart from other refusals, and the writer
+thread reports its start, the first drop and the return of space as :class:`StorageAlert`s to
+the listeners of :meth:`DatabaseGateway.add_alert_listener`. Queries run on the thread
+``db-reader`` and come back as a :class:`concurrent.futures.Future`.
 
 Write kinds and their durability (docs/ARCHITECTURE.md, "What nothing is lost means"):
 
@@ -29,11 +34,13 @@ thread between rounds, in bounded steps, so it never holds writes back for long.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection
@@ -57,6 +64,9 @@ class WriteKind(Generic[T]):
     """Commit as soon as submitted (else at the next flush interval)."""
     max_batch: int = 20_000
     """Most items per transaction, so one commit never holds the file for long."""
+    max_pending: int | None = None
+    """Most rows (in :meth:`size` units) kept in memory while the database refuses writes; the
+    oldest items beyond it are dropped and counted. None: keep everything."""
 
     def size(self, items: Sequence[T]) -> int:
         """How many rows ``items`` count for in pending and written figures (an item may be a
@@ -88,6 +98,29 @@ class Maintenance:
         raise NotImplementedError
 
 
+class AlertKind(StrEnum):
+    """What a :class:`StorageAlert` tells."""
+
+    DISK_FULL = "disk_full"
+    """The database refused a write because its disk (or size limit) is full."""
+    DROPPING = "dropping"
+    """The in-memory buffer of a kind is at its cap: its oldest unsaved rows are dropped."""
+    RESUMED = "resumed"
+    """Writes land again after a full disk or after drops."""
+
+
+@dataclass(frozen=True, slots=True)
+class StorageAlert:
+    """A change in the gateway's ability to keep what it is given (see :class:`AlertKind`)."""
+
+    kind: AlertKind
+    pending: int
+    """Rows waiting in memory (all kinds) when the alert was made."""
+    dropped: int
+    """Rows dropped since the refusals began (the episode), all kinds."""
+    error: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class GatewayStatus:
     """A snapshot of the gateway's health; reading it never touches the database."""
@@ -99,6 +132,10 @@ class GatewayStatus:
     pending: dict[str, int] = field(default_factory=dict)
     written: dict[str, int] = field(default_factory=dict)
     last_commit: float | None = None
+    disk_full: bool = False
+    """The current error is a full disk (or database size limit)."""
+    dropped: dict[str, int] = field(default_factory=dict)
+    """Rows dropped since start because a kind's in-memory buffer was at its cap."""
 
     @property
     def pending_total(self) -> int:
@@ -107,6 +144,10 @@ class GatewayStatus:
     @property
     def written_total(self) -> int:
         return sum(self.written.values())
+
+    @property
+    def dropped_total(self) -> int:
+        return sum(self.dropped.values())
 
 
 class DatabaseGateway:
@@ -126,6 +167,11 @@ class DatabaseGateway:
         self._pending: dict[str, list[Any]] = {}
         self._pending_size: dict[str, int] = {}
         self._written: dict[str, int] = {}
+        self._dropped: dict[str, int] = {}
+        self._disk_full = False
+        self._episode_dropped = 0  # rows dropped since the refusals began
+        self._alerts: list[StorageAlert] = []  # made under the lock, told on the writer thread
+        self._alert_listeners: list[Callable[[StorageAlert], None]] = []
         self._maintenance: list[Maintenance] = []
         self._cond = threading.Condition()
         self._io = threading.Lock()  # one round at a time (the thread, or flush() inline)
@@ -158,7 +204,13 @@ class DatabaseGateway:
             self._pending.setdefault(kind.name, [])
             self._pending_size.setdefault(kind.name, 0)
             self._written.setdefault(kind.name, 0)
+            self._dropped.setdefault(kind.name, 0)
         return kind
+
+    def add_alert_listener(self, listener: Callable[[StorageAlert], None]) -> None:
+        """Call ``listener(alert)`` on the writer thread for each :class:`StorageAlert`."""
+        with self._cond:
+            self._alert_listeners.append(listener)
 
     def add_maintenance(self, job: Maintenance) -> None:
         """Run ``job`` at start and every ``job.interval_s`` on the writer thread."""
@@ -175,8 +227,55 @@ class DatabaseGateway:
         with self._cond:
             self._pending[name].extend(items)
             self._pending_size[name] += self._kinds[name].size(items)
+            if self._error:
+                self._cap(self._kinds[name])
             if self._kinds[name].urgent:
                 self._cond.notify_all()
+
+    def _cap(self, kind: WriteKind[Any]) -> None:
+        """Drop the oldest pending items of ``kind`` beyond its ``max_pending`` (lock held)."""
+        cap = kind.max_pending
+        excess = self._pending_size[kind.name] - (cap if cap is not None else 0)
+        if cap is None or excess <= 0:
+            return
+        items = self._pending[kind.name]
+        gone = count = 0
+        while count < len(items) and gone < excess:
+            gone += kind.size(items[count : count + 1])
+            count += 1
+        del items[:count]
+        self._pending_size[kind.name] -= gone
+        self._dropped[kind.name] += gone
+        if not self._episode_dropped:
+            log.error(
+                "database refuses writes and %s buffered in memory reached its cap of %d: the "
+                "oldest unsaved %s are dropped (counted) until writes land again",
+                kind.name,
+                cap,
+                kind.name,
+            )
+            self._episode_dropped += gone
+            self._alert(AlertKind.DROPPING)
+        else:
+            self._episode_dropped += gone
+
+    def _alert(self, kind: AlertKind) -> None:
+        """Queue an alert for the writer thread's listeners (lock held)."""
+        pending = sum(self._pending_size.values())
+        alert = StorageAlert(kind, pending, self._episode_dropped, self._error)
+        self._alerts.append(alert)
+
+    def _tell(self) -> None:
+        """Hand queued alerts to the listeners (writer thread, lock not held)."""
+        with self._cond:
+            alerts, self._alerts = self._alerts, []
+            listeners = list(self._alert_listeners)
+        for alert in alerts:
+            for listener in listeners:
+                try:
+                    listener(alert)
+                except Exception:
+                    log.exception("storage alert listener failed")
 
     # -- queries (any thread) ------------------------------------------------------------------
 
@@ -199,6 +298,8 @@ class DatabaseGateway:
                 pending=dict(self._pending_size),
                 written=dict(self._written),
                 last_commit=self._last_commit,
+                disk_full=self._disk_full,
+                dropped=dict(self._dropped),
             )
 
     def pending(self, kind: str | None = None) -> int:
@@ -207,6 +308,13 @@ class DatabaseGateway:
             if kind is not None:
                 return self._pending_size.get(kind, 0)
             return sum(self._pending_size.values())
+
+    def dropped(self, kind: str | None = None) -> int:
+        """Rows dropped since start because a buffer was at its cap (of one kind, or all)."""
+        with self._cond:
+            if kind is not None:
+                return self._dropped.get(kind, 0)
+            return sum(self._dropped.values())
 
     def written(self, kind: str | None = None) -> int:
         """Items committed since start (of one kind, or of all)."""
@@ -336,7 +444,13 @@ class DatabaseGateway:
         return None
 
     def _round(self, urgent_only: bool) -> bool:
-        """Write what is pending (urgent kinds only, or everything); False on a refusal."""
+        """Write what is pending (urgent kinds only, or everything); False on a refusal. Then
+        tell the alerts it made."""
+        ok = self._write_round(urgent_only)
+        self._tell()
+        return ok
+
+    def _write_round(self, urgent_only: bool) -> bool:
         with self._io:
             with self._cond:
                 kinds = [k for k in self._kinds.values() if k.urgent or not urgent_only]
@@ -345,10 +459,22 @@ class DatabaseGateway:
                 if not self._write_kind(kind, retry):
                     return False
             with self._cond:
+                if urgent_only and any(self._pending.values()):
+                    # A small urgent write may fit where the samples do not (a nearly full
+                    # disk): the refusal is over only when everything has landed.
+                    return True
                 if self._error:
-                    log.warning("database writes again after: %s", self._error)
+                    log.warning(
+                        "database writes again after: %s (%d rows dropped meanwhile)",
+                        self._error,
+                        self._episode_dropped,
+                    )
+                    if self._disk_full or self._episode_dropped:
+                        self._alert(AlertKind.RESUMED)
                 self._error = ""
                 self._error_since = None
+                self._disk_full = False
+                self._episode_dropped = 0
             return True
 
     def _write_kind(self, kind: WriteKind[Any], retry: bool) -> bool:
@@ -383,9 +509,23 @@ class DatabaseGateway:
                         message,
                     )
                 self._error = message
+                if is_disk_full(exc) and not self._disk_full:
+                    self._disk_full = True
+                    self._alert(AlertKind.DISK_FULL)
+                for each in self._kinds.values():
+                    self._cap(each)
                 self._retry_at = time.monotonic() + self.retry_interval_s
             return False
         return True
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether a failed write means a full disk: SQLite's SQLITE_FULL (the disk, or the
+    database's ``max_page_count``) or PostgreSQL's disk_full (SQLSTATE 53100)."""
+    cause = getattr(exc, "orig", None) or exc
+    if getattr(cause, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+        return True
+    return getattr(cause, "sqlstate", None) == "53100" or getattr(cause, "pgcode", None) == "53100"
 
 
 def _first_line(exc: BaseException) -> str:

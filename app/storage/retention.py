@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from sqlalchemy import delete, select
 
+from app.storage.chunk_tables import drop_unused_times
 from app.storage.database import Database
 from app.storage.gateway import Maintenance
 from app.storage.schema import events, sample_chunks, tags
@@ -68,7 +69,7 @@ class Retention(Maintenance):
             limit = self.chunk
         else:
             old = (
-                select(sample_chunks.c.id, sample_chunks.c.n)
+                select(sample_chunks.c.id, sample_chunks.c.n, sample_chunks.c.times_id)
                 .where(sample_chunks.c.tag_id == target, sample_chunks.c.t_end < self._cutoff)
                 .limit(CHUNKS_PER_STEP)
             )
@@ -82,6 +83,7 @@ class Retention(Maintenance):
                 ids = [int(r[0]) for r in found]
                 if ids:
                     conn.execute(delete(sample_chunks).where(sample_chunks.c.id.in_(ids)))
+                    drop_unused_times(conn, [int(r[2]) for r in found if r[2] is not None])
                 deleted = len(ids)
                 counted = sum(int(r[1]) for r in found)  # samples, not chunks
         self.deleted += counted

@@ -36,9 +36,9 @@ from app.storage.chunk_codec import (
     decode_rows,
     encode_rows,
 )
-from app.storage.chunk_tables import good_mask, write_chunks
+from app.storage.chunk_tables import good_mask, with_times, write_chunks
 from app.storage.database import Database
-from app.storage.schema import sample_chunks, sample_wal, tags
+from app.storage.schema import sample_chunks, sample_times, sample_wal, tags
 from app.storage.versions import ensure_schema
 from app.tags import TagTable
 
@@ -59,6 +59,8 @@ class TagStats:
     chunk_bytes: int
     oldest: float | None
     newest: float | None
+    in_chunks: int = 0
+    """Samples in compressed chunks (the others wait in the write-ahead table)."""
 
 
 class SampleStore:
@@ -225,9 +227,14 @@ class SampleStore:
             return TagSamples.empty()
         lo = -np.inf if start is None else start
         hi = np.inf if end is None else end
-        chunks = select(literal(0).label("wal"), sample_chunks.c.t_start, sample_chunks.c.payload)
+        chunks = select(
+            literal(0).label("wal"),
+            sample_chunks.c.t_start,
+            sample_chunks.c.payload,
+            sample_times.c.payload.label("times"),
+        ).select_from(with_times())
         chunks = chunks.where(sample_chunks.c.tag_id == tag_id)
-        wal = select(literal(1).label("wal"), sample_wal.c.t_min, sample_wal.c.payload)
+        wal = select(literal(1).label("wal"), sample_wal.c.t_min, sample_wal.c.payload, null())
         if start is not None:
             chunks = chunks.where(sample_chunks.c.t_end >= start)
             wal = wal.where(sample_wal.c.t_max >= start)
@@ -237,13 +244,13 @@ class SampleStore:
         with self.db.connect() as conn:  # one statement: one snapshot, whatever a fold does
             found = conn.execute(union_all(chunks, wal)).all()
         parts: list[TagSamples] = []
-        for is_wal, _, payload in sorted(found, key=lambda r: (r[1], r[0])):
+        for is_wal, _, payload, times in sorted(found, key=lambda r: (r[1], r[0])):
             if is_wal:
                 part = decode_rows(payload).split().get(tag_id)
                 if part is None:
                     continue
             else:
-                part = decode(payload)
+                part = decode(payload, times)
             parts.append(part)
         every = TagSamples.concat(parts).sorted()
         if start is None and end is None:
@@ -262,7 +269,8 @@ class SampleStore:
         return {s.name: (s.good if good_only else s.samples) for s in self.stats() if s.samples > 0}
 
     def stats(self) -> list[TagStats]:
-        """Samples, good samples, chunks, chunk bytes, oldest and newest time per tag."""
+        """Samples, good samples, chunks, chunk bytes, oldest and newest time per tag. A shared
+        time column's bytes are split evenly among the chunks that refer to it."""
         chunk_part = select(
             sample_chunks.c.tag_id,
             sample_chunks.c.n,
@@ -271,6 +279,7 @@ class SampleStore:
             sample_chunks.c.t_start,
             sample_chunks.c.t_end,
             null().label("payload"),
+            sample_chunks.c.times_id,
         )
         wal_part = select(
             null(),
@@ -280,24 +289,37 @@ class SampleStore:
             sample_wal.c.t_min,
             sample_wal.c.t_max,
             sample_wal.c.payload,
+            null(),
         )
-        with self.db.connect() as conn:
+        times_part = select(sample_times.c.id, func.length(sample_times.c.payload))
+        with self.db.connect() as conn:  # one transaction: one snapshot
             names = {i: name for name, i in self._tag_ids(conn).items()}
             found = conn.execute(union_all(chunk_part, wal_part)).all()
-        acc: dict[int, list[float]] = {}  # samples, good, chunks, bytes, oldest, newest
+            times_size = {int(i): int(size) for i, size in conn.execute(times_part)}
+        users: dict[int, int] = {}
+        for row in found:
+            if row[7] is not None:
+                users[int(row[7])] = users.get(int(row[7]), 0) + 1
+        acc: dict[int, list[float]] = {}  # samples, good, chunks, bytes, oldest, newest, in chunks
 
-        def add(tag: int, n: int, good: int, chunks: int, size: int, lo: float, hi: float) -> None:
-            a = acc.setdefault(tag, [0, 0, 0, 0, np.inf, -np.inf])
+        def add(
+            tag: int, n: int, good: int, chunks: int, size: float, lo: float, hi: float
+        ) -> None:
+            a = acc.setdefault(tag, [0, 0, 0, 0, np.inf, -np.inf, 0])
             a[0] += n
+            a[6] += n if chunks else 0
             a[1] += good
             a[2] += chunks
             a[3] += size
             a[4] = min(a[4], lo)
             a[5] = max(a[5], hi)
 
-        for tag, n, good, size, lo, hi, payload in found:
+        for tag, n, good, size, lo, hi, payload, times_id in found:
             if payload is None:
-                add(int(tag), int(n), int(good), 1, int(size or 0), float(lo), float(hi))
+                shared = 0.0
+                if times_id is not None:
+                    shared = times_size.get(int(times_id), 0) / users[int(times_id)]
+                add(int(tag), int(n), int(good), 1, int(size or 0) + shared, float(lo), float(hi))
                 continue
             for wal_tag, part in decode_rows(payload).split().items():
                 good_n = int(np.count_nonzero(good_mask(part)))
@@ -308,7 +330,10 @@ class SampleStore:
             if a is None:
                 result.append(TagStats(name, 0, 0, 0, 0, None, None))
                 continue
-            result.append(TagStats(name, int(a[0]), int(a[1]), int(a[2]), int(a[3]), a[4], a[5]))
+            size = round(a[3])
+            result.append(
+                TagStats(name, int(a[0]), int(a[1]), int(a[2]), size, a[4], a[5], int(a[6]))
+            )
         return result
 
     def tag_names(self) -> Iterable[str]:

@@ -47,7 +47,8 @@ sample_wal = Table(
     Column("payload", LargeBinary, nullable=False),
 )
 
-# One tag's samples of a time window, compressed.
+# One tag's samples of a time window, compressed. ``times_id``: the chunk's time column is the
+# shared one of ``sample_times`` (the tags of one poll group share their timestamps).
 sample_chunks = Table(
     "sample_chunks",
     metadata,
@@ -58,7 +59,19 @@ sample_chunks = Table(
     Column("n", Integer, nullable=False),
     Column("n_good", Integer, nullable=False),
     Column("payload", LargeBinary, nullable=False),
+    Column("times_id", Integer, nullable=True),
     Index("ix_sample_chunks_tag_time", "tag_id", "t_start", "t_end"),
+    Index("ix_sample_chunks_times", "times_id"),
+)
+
+# A time column stored once for the chunks that share it (app/storage/chunk_codec.py,
+# ``encode_times``); deleted with the last chunk that refers to it.
+sample_times = Table(
+    "sample_times",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("n", Integer, nullable=False),
+    Column("payload", LargeBinary, nullable=False),
 )
 
 # Aggregates of ``width`` seconds (60 and 3600) of one tag, ``n`` of them in the window that

@@ -4,7 +4,11 @@ The dispatcher only hands each batch to the gateway (microseconds, no conversion
 writer thread commits what has gathered every ``flush_interval_s`` as one write-ahead row, and
 the fold (a maintenance step on the same thread) turns write-ahead rows into compressed chunks
 and roll-ups (app/storage/samples.py). A failed commit keeps the batches and retries, so a
-locked or full database delays data, never drops it.
+locked or full database delays data. While it refuses, at most ``max_buffered_samples`` wait in
+memory: beyond that the oldest unsaved batches are dropped and counted (a full disk must not
+exhaust memory), and the full disk, the first drop and the return of space become typed events
+(:attr:`EventKind.DISK_FULL`, ``SAMPLES_DROPPED``, ``STORAGE_RESUMED``) and the status text
+:attr:`StorageWriter.warning`.
 """
 
 from __future__ import annotations
@@ -17,10 +21,11 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from app.model import Event, SampleBatch
+from app.messages import Message
+from app.model import Event, EventKind, SampleBatch, Severity
 from app.storage.database import Database
 from app.storage.events import EventStore
-from app.storage.gateway import DatabaseGateway, Maintenance, WriteKind
+from app.storage.gateway import AlertKind, DatabaseGateway, Maintenance, StorageAlert, WriteKind
 from app.storage.samples import SampleStore, fold_due
 from app.tags import TagTable
 
@@ -29,6 +34,8 @@ log = logging.getLogger(__name__)
 MAX_BATCHES_PER_TRANSACTION = 5_000
 FOLD_INTERVAL_S = 600.0
 FOLD_MAX_SAMPLES = 1_000_000
+MAX_BUFFERED_SAMPLES = 1_000_000  # about 20-80 MB of batches; a demo line's hours
+EVENT_SOURCE = "database"
 SeqBatch = tuple[int, SampleBatch]
 
 
@@ -38,9 +45,15 @@ class SampleWriteKind(WriteKind[SeqBatch]):
     name = "samples"
     max_batch = MAX_BATCHES_PER_TRANSACTION
 
-    def __init__(self, store: SampleStore, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        store: SampleStore,
+        clock: Callable[[], float] = time.time,
+        max_pending: int = MAX_BUFFERED_SAMPLES,
+    ) -> None:
         self.store = store
         self.clock = clock
+        self.max_pending = max_pending
         self._pending_count = 0
 
     def size(self, items: Sequence[SeqBatch]) -> int:
@@ -117,16 +130,26 @@ class StorageWriter:
         fold_max_samples: int = FOLD_MAX_SAMPLES,
         clock: Callable[[], float] = time.time,
         progress: Callable[[int, int], None] | None = None,
+        max_buffered_samples: int = MAX_BUFFERED_SAMPLES,
+        post_event: Callable[[Event], None] | None = None,
     ) -> None:
+        """``max_buffered_samples``: most samples kept in memory while the database refuses
+        writes; ``post_event``: where the full-disk events go (the engine's ``post_event``)."""
         self.gateway = gateway
+        self.clock = clock
+        self.max_buffered_samples = max_buffered_samples
+        self.post_event = post_event
         self.samples = SampleStore(gateway.db, progress=progress)
         self.events = EventStore(gateway.db)
         self.samples.register_tags(table)
         self.fold = Fold(self.samples, fold_interval_s, fold_max_samples, clock)
         self.fold_now()  # what a crash left in the write-ahead table goes into chunks now
-        self._samples = gateway.register(SampleWriteKind(self.samples, clock))
+        self._samples = gateway.register(
+            SampleWriteKind(self.samples, clock, max_pending=max_buffered_samples)
+        )
         self._events = gateway.register(EventWriteKind(self.events))
         gateway.add_maintenance(self.fold)
+        gateway.add_alert_listener(self._on_alert)
         self._seq = itertools.count(time.time_ns())
 
     def fold_now(self) -> int:
@@ -165,7 +188,31 @@ class StorageWriter:
         return self.gateway.written("samples") + self.gateway.written("events")
 
     @property
+    def dropped(self) -> int:
+        """Samples dropped since start because the buffer was at its cap (disk full)."""
+        return self.gateway.dropped("samples")
+
+    @property
+    def warning(self) -> Message | None:
+        """What to tell about a full disk (None: the disk is not full)."""
+        status = self.gateway.status
+        if not status.disk_full:
+            return None
+        return Message(
+            "storage.disk_full",
+            {
+                "pending": status.pending.get("samples", 0),
+                "cap": self.max_buffered_samples,
+                "dropped": status.dropped.get("samples", 0),
+            },
+        )
+
+    @property
     def last_error(self) -> str:
+        """The database's refusal in one line (a full disk said with its counts)."""
+        warning = self.warning
+        if warning is not None:
+            return warning.render()
         return self.gateway.status.error
 
     @property
@@ -176,3 +223,32 @@ class StorageWriter:
     def flush(self, timeout: float = 10.0) -> bool:
         """Write what is pending now (waits; tests and shutdown only)."""
         return self.gateway.flush(timeout)
+
+    # -- full disk (the gateway's writer thread) ----------------------------------------------
+
+    def _on_alert(self, alert: StorageAlert) -> None:
+        kind, severity = _ALERT_EVENTS[alert.kind]
+        data: dict[str, Any] = {
+            "pending": self.gateway.pending("samples"),
+            "dropped": alert.dropped,
+            "cap": self.max_buffered_samples,
+        }
+        if alert.error:
+            data["error"] = alert.error
+        event = Event(self.clock(), kind, EVENT_SOURCE, data, severity)
+        log.log(
+            logging.INFO if severity is Severity.INFO else logging.ERROR,
+            "%s",
+            event.text,
+        )
+        if self.post_event is not None:
+            self.post_event(event)
+        else:  # no engine: into the database with the next write
+            self.on_event(event)
+
+
+_ALERT_EVENTS: dict[AlertKind, tuple[EventKind, Severity]] = {
+    AlertKind.DISK_FULL: (EventKind.DISK_FULL, Severity.ERROR),
+    AlertKind.DROPPING: (EventKind.SAMPLES_DROPPED, Severity.ERROR),
+    AlertKind.RESUMED: (EventKind.STORAGE_RESUMED, Severity.WARNING),
+}

@@ -2499,6 +2499,18 @@
         <translation>{broker}와(과)의 연결이 끊어졌습니다 ({detail}); {retry_s:g} s 후 다시 시도합니다</translation>
     </message>
     <message>
+        <source>Database disk full: new samples are kept in memory (at most {cap:,}) until space is freed; beyond that the oldest are dropped</source>
+        <translation>데이터베이스 디스크 가득 참: 공간이 확보될 때까지 새 샘플을 메모리에 보관합니다 (최대 {cap:,}개); 그 이상은 가장 오래된 샘플부터 버립니다</translation>
+    </message>
+    <message>
+        <source>Database disk still full: the memory buffer is at {cap:,} samples, the oldest unsaved samples are being dropped ({dropped:,} so far)</source>
+        <translation>데이터베이스 디스크가 여전히 가득 참: 메모리 버퍼가 {cap:,}개 샘플에 도달하여 저장되지 않은 가장 오래된 샘플을 버리고 있습니다 (지금까지 {dropped:,}개)</translation>
+    </message>
+    <message>
+        <source>Database writes again after a full disk: {pending:,} buffered samples are being written, {dropped:,} were dropped</source>
+        <translation>디스크 가득 참 이후 데이터베이스 쓰기 재개: 버퍼의 샘플 {pending:,}개를 기록하는 중이며, {dropped:,}개는 버려졌습니다</translation>
+    </message>
+    <message>
         <source>Nelson rule {rule}: {text} (now {z:+.1f}σ from the centre {center:.6g})</source>
         <translation>넬슨 규칙 {rule}: {text} (현재 중심선 {center:.6g}에서 {z:+.1f}σ)</translation>
     </message>
@@ -2569,6 +2581,10 @@
     <message>
         <source>defect {defect} is voided and cannot be changed</source>
         <translation>불량 {defect}은(는) 무효 처리되어 변경할 수 없습니다</translation>
+    </message>
+    <message>
+        <source>disk full: {pending:,} samples waiting in memory (at most {cap:,}), {dropped:,} oldest dropped</source>
+        <translation>디스크 가득 참: 메모리에서 대기 중인 샘플 {pending:,}개 (최대 {cap:,}개), 가장 오래된 샘플 {dropped:,}개 버림</translation>
     </message>
     <message>
         <source>drifting downwards: about {sigma:.1f}σ from its {reference} reference over the last {samples} samples</source>
