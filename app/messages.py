@@ -165,6 +165,10 @@ CATALOGUE: dict[str, str] = {
     "sync.no_keyring_password": "The broker password cannot be read from the keyring ({detail})",
     "sync.backlog": "{count} messages wait to be sent (warning at {limit})",
     "sync.rejected": "The broker rejected message {seq} ({detail}); it is not sent again",
+    "sync.too_large": (
+        "Message {seq} ({id}) is {size} bytes, more than {sink} takes ({limit}), and cannot be "
+        "split; it is marked failed and not sent again"
+    ),
 }
 
 

@@ -70,6 +70,9 @@ class SyncConfig(StrictModel):
     retry_max_s: float = Field(default=60.0, ge=1.0, le=3600.0)
     """Longest wait between connection attempts (the wait doubles from 1 s)."""
     keep_delivered_days: float = Field(default=7.0, gt=0)
+    max_message_bytes: int | None = Field(default=None, ge=256, le=268_435_455)
+    """The most payload bytes the broker takes (mosquitto's ``message_size_limit``): a larger
+    message is split or reported. An MQTT 5 broker's maximum packet size is learned anyway."""
     publish_own: bool = True
     """Publish the station's own messages (for its company's platform); false: only the copies
     the ``[sharing]`` policy grants the cluster's partners leave the station."""

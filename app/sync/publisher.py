@@ -52,6 +52,7 @@ from app.sync.outbox import (
     StoredMessage,
     read_pending,
 )
+from app.sync.split import Part, split
 from app.sync.topics import station_root
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,14 @@ NO_ANSWER = "no answer to CONNECT"
 _CREDENTIALS = {0x86, 0x8C}  # bad user name or password, bad authentication method
 _NOT_AUTHORISED = {0x87}  # mosquitto's answer to a wrong password and to a refused client id
 _CLIENT_ID = {0x85}
+#: PUBACK reasons for a message too large: packet too large, and mosquitto's answer to a payload
+#: over its ``message_size_limit`` (implementation specific error).
+_TOO_LARGE = {0x95, 0x83}
+#: Bytes of a PUBLISH packet besides topic and payload (fixed header, lengths, packet id,
+#: MQTT 5 properties), rounded up.
+PACKET_OVERHEAD = 16
+MQTT_MAX_PAYLOAD = 268_435_455
+PROBE = Part("00000000-0000-0000-0000-000000000000", 999, 999, "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +135,14 @@ class MqttPublisher:
         self._thread: threading.Thread | None = None
         # PUBACKs as the network loop reports them: (mid, reason code); read by the same thread.
         self._acks: deque[tuple[int, ReasonCode | None]] = deque()
-        self._unacked: dict[int, int] = {}  # mid -> seq
+        # mid -> (message, historical, bytes sent): a message refused as too large is split.
+        self._unacked: dict[int, tuple[StoredMessage, bool, int]] = {}
+        # seq -> [parts not yet answered, the first refusal] of a message sent in parts.
+        self._parts: dict[int, list[Any]] = {}
+        self._learned_limit: int | None = None
+        # The first message unacknowledged when a connection died, sent alone next time.
+        self._probe: tuple[StoredMessage, bool] | None = None
+        self._probing = False
         self._marked: set[int] = set()  # acknowledged, mark not yet committed
         self._marked_lock = threading.Lock()
         self._connack: ReasonCode | None = None
@@ -268,6 +284,7 @@ class MqttPublisher:
         self._lost = None
         self._acks.clear()
         self._unacked.clear()
+        self._parts.clear()
         try:
             client.connect(self.config.host, self.config.port, keepalive=self.config.keepalive_s)
         except ssl.SSLError as exc:
@@ -294,7 +311,8 @@ class MqttPublisher:
             )
             log.info("sync: connected to %s as %s", self.broker, self.client_id)
             client.publish(self.root + "/state", self._state_payload(True), qos=1, retain=True)
-            self._drain(client)
+            if self._send_probe(client):
+                self._drain(client)
             if self._lost is not None and not self._stop.is_set():
                 self._set_error(Message("sync.lost", self._params(backoff, detail=self._lost)))
         finally:
@@ -304,6 +322,51 @@ class MqttPublisher:
                 client.disconnect()
             client.loop_stop()
             self._settle()
+            if self._lost is not None:
+                self._after_loss()
+
+    # -- a message that closes the connection ----------------------------------------------
+
+    def _after_loss(self) -> None:
+        """Remember the first message the broker did not acknowledge when the connection died.
+
+        A broker closes the connection on a packet over its limit (MQTT 3.1.1 with
+        ``max_packet_size``) and paho drops it on a PUBACK it cannot read (mosquitto's answer to
+        a payload over ``message_size_limit``): sent again and again, such a message would stop
+        the drain forever. So the next session sends that message alone first; if the connection
+        dies again with it alone in flight, it is taken as too large: split or reported.
+        """
+        if not self._unacked:
+            self._probe = None
+            return
+        m, historical, size = next(iter(self._unacked.values()))  # the first one sent
+        probe = self._probe
+        if self._probing and probe is not None and probe[0].seq == m.seq:
+            log.warning(
+                "sync: the connection died again on message %d alone (%d bytes)", m.seq, size
+            )
+            self._learned_limit = min(self._learned_limit or size, size - 1)
+        self._probe = (m, historical)
+        self._probing = False
+
+    def _send_probe(self, client: mqtt.Client) -> bool:
+        """Send the suspect of the last lost connection alone; False: the connection died."""
+        if self._probe is None:
+            return True
+        m, historical = self._probe
+        self._probing = True
+        self._send(client, [m], historical)
+        deadline = time.monotonic() + CONNECT_TIMEOUT_S
+        while self._unacked and self._lost is None and not self._stop.is_set():
+            if time.monotonic() > deadline:
+                break
+            self._sleep(0.05)
+            self._settle(client)
+        if self._lost is not None:
+            return False
+        self._probing = False
+        self._probe = None
+        return True
 
     def _refused(self, backoff: float) -> None:
         code = self._connack
@@ -342,7 +405,7 @@ class MqttPublisher:
         tokens = burst if rate else float("inf")
         last = time.monotonic()
         while self._lost is None:
-            self._settle()
+            self._settle(client)
             if self._stop.is_set():  # stopping: finish what is live, briefly
                 caught_up = not self._unacked and self.state.newest_seq <= live_after
                 if caught_up or time.monotonic() > self._drain_until:
@@ -394,42 +457,105 @@ class MqttPublisher:
                 rows = [r for r in rows if r.seq not in self._marked]
         return rows, last
 
+    def _limit(self) -> int | None:
+        """The most bytes one PUBLISH packet may have: the broker's maximum packet size (its
+        CONNACK), the configured ``max_message_bytes``, what a PUBACK taught us; None: any."""
+        limits = [n for n in (self._max_packet, self._learned_limit) if n is not None]
+        if self.config.max_message_bytes is not None:
+            # The configured limit is on the payload (mosquitto's message_size_limit).
+            limits.append(self.config.max_message_bytes + PACKET_OVERHEAD)
+        return min(limits) if limits else None
+
+    def _envelope(self, m: StoredMessage, flag: str, data: str, part: Part | None) -> bytes:
+        if part is None:
+            head = f'{{"v":{PAYLOAD_VERSION},"id":"{m.id}","seq":{m.seq},'
+        else:
+            head = (
+                f'{{"v":{PAYLOAD_VERSION},"id":"{part.id}","seq":{m.seq},'
+                f'"part":{{"of":"{m.id}","index":{part.index},"count":{part.count}}},'
+            )
+        return (
+            f'{head}"kind":"{m.kind}","created":{m.created!r},"historical":{flag},'
+            f'"station":{self._station_json},"data":{data}}}'
+        ).encode()
+
     def _send(self, client: mqtt.Client, batch: Sequence[StoredMessage], historical: bool) -> None:
         flag = "true" if historical else "false"
         sent = 0
+        limit = self._limit()
         for m in batch:
-            payload = (
-                f'{{"v":{PAYLOAD_VERSION},"id":"{m.id}","seq":{m.seq},"kind":"{m.kind}",'
-                f'"created":{m.created!r},"historical":{flag},'
-                f'"station":{self._station_json},"data":{m.payload}}}'
-            ).encode()
-            if self._max_packet is not None and len(payload) + 512 > self._max_packet:
-                self._reject(m.seq, f"{len(payload)} bytes, the broker takes {self._max_packet}")
-                continue
-            info = client.publish(f"{self.root}/{m.topic}", payload, qos=1)
-            if info.rc != mqtt.MQTT_ERR_SUCCESS:
-                if info.rc == mqtt.MQTT_ERR_PAYLOAD_SIZE:
-                    self._reject(m.seq, "larger than MQTT allows")
+            topic = f"{self.root}/{m.topic}"
+            overhead = len(topic.encode()) + PACKET_OVERHEAD
+            payload = self._envelope(m, flag, m.payload, None)
+            if limit is not None and len(payload) + overhead > limit:
+                room = limit - overhead
+                parts = split(m.id, m.payload, self._fits(m, flag, room))
+                if parts is None:
+                    self._too_large(m, len(payload), room)
                     continue
-                self._lost = mqtt.error_string(info.rc)
-                break
-            self._unacked[info.mid] = m.seq
+                log.info(
+                    "sync: message %d split into %d parts (%d bytes)",
+                    m.seq,
+                    len(parts),
+                    len(payload),
+                )
+                self._parts[m.seq] = [len(parts), None]
+                for part in parts:
+                    data = self._envelope(m, flag, part.data, part)
+                    if not self._publish(client, topic, data, m, historical):
+                        break
+                    sent += 1
+                if self._lost is not None:
+                    break
+                continue
+            if not self._publish(client, topic, payload, m, historical):
+                if self._lost is not None:
+                    break
+                continue
             sent += 1
         self._sent += sent  # this thread only; read as a whole number by others
 
-    def _reject(self, seq: int, detail: str) -> None:
+    def _fits(self, m: StoredMessage, flag: str, room: int) -> Callable[[str], bool]:
+        """Whether a part's body fits in ``room`` bytes inside its envelope."""
+
+        def fits(data: str) -> bool:
+            return len(self._envelope(m, flag, data, PROBE)) <= room
+
+        return fits
+
+    def _publish(
+        self, client: mqtt.Client, topic: str, payload: bytes, m: StoredMessage, historical: bool
+    ) -> bool:
+        info = client.publish(topic, payload, qos=1)
+        if info.rc == mqtt.MQTT_ERR_SUCCESS:
+            self._unacked[info.mid] = (m, historical, len(payload))
+            return True
+        if info.rc == mqtt.MQTT_ERR_PAYLOAD_SIZE:
+            self._too_large(m, len(payload), MQTT_MAX_PAYLOAD)
+        else:
+            self._lost = mqtt.error_string(info.rc)
+        return False
+
+    def _too_large(self, m: StoredMessage, size: int, limit: int) -> None:
+        params = {"seq": m.seq, "id": m.id, "size": size, "limit": limit, "sink": self.broker}
+        self._reject(
+            m.seq, f"{size} bytes, the broker takes {limit}", Message("sync.too_large", params)
+        )
+
+    def _reject(self, seq: int, detail: str, message: Message | None = None) -> None:
         log.error("sync: message %d rejected: %s", seq, detail)
+        self._parts.pop(seq, None)
         with self._marked_lock:
             self._marked.add(seq)
         self.gateway.submit(self._deliveries, [Delivery(seq, REJECTED, detail, time.time())])
         self.state.delivered(1)
         self._rejected += 1
+        if message is None:
+            message = Message("sync.rejected", {"seq": seq, "detail": detail})
         with self._lock:
-            self._status = _replace(
-                self._status, last_error=Message("sync.rejected", {"seq": seq, "detail": detail})
-            )
+            self._status = _replace(self._status, last_error=message)
 
-    def _settle(self) -> None:
+    def _settle(self, client: mqtt.Client | None = None) -> None:
         """Turn the PUBACKs the network loop reported into delivery marks."""
         if not self._acks:
             return
@@ -437,13 +563,38 @@ class MqttPublisher:
         now = time.time()
         while self._acks:
             mid, code = self._acks.popleft()
-            seq = self._unacked.pop(mid, None)
-            if seq is None:
+            sent = self._unacked.pop(mid, None)
+            if sent is None:
                 continue  # the birth or goodbye message
-            if code is not None and code.is_failure:
-                self._reject(seq, str(code))
+            m, historical, size = sent
+            failed = code is not None and code.is_failure
+            parts = self._parts.get(m.seq)
+            if parts is not None:  # a part: the message is decided by its last part
+                parts[0] -= 1
+                if failed and parts[1] is None:
+                    parts[1] = str(code)
+                if parts[0] > 0:
+                    continue
+                del self._parts[m.seq]
+                if parts[1] is not None:
+                    self._reject(m.seq, f"a part: {parts[1]}")
+                    continue
+            elif failed:
+                if (
+                    code is not None
+                    and code.value in _TOO_LARGE
+                    and client is not None
+                    and size > 1
+                ):
+                    # The broker's limit was not known (MQTT 3.1.1, message_size_limit): learn
+                    # it and send the message again, split (or report it).
+                    self._learned_limit = min(self._learned_limit or size, size - 1)
+                    log.info("sync: broker refused %d bytes (%s); limit learned", size, code)
+                    self._send(client, [m], historical)
+                    continue
+                self._reject(m.seq, str(code))
                 continue
-            marks.append(Delivery(seq, ACKED, None, now))
+            marks.append(Delivery(m.seq, ACKED, None, now))
         if marks:
             with self._marked_lock:
                 self._marked.update(d.seq for d in marks)

@@ -2499,6 +2499,10 @@
         <translation>{broker}와(과)의 연결이 끊어졌습니다 ({detail}); {retry_s:g} s 후 다시 시도합니다</translation>
     </message>
     <message>
+        <source>Message {seq} ({id}) is {size} bytes, more than {sink} takes ({limit}), and cannot be split; it is marked failed and not sent again</source>
+        <translation>메시지 {seq} ({id})은(는) {size}바이트로 {sink}이(가) 받는 크기({limit})보다 크고 나눌 수 없습니다. 실패로 표시하며 다시 전송하지 않습니다</translation>
+    </message>
+    <message>
         <source>Nelson rule {rule}: {text} (now {z:+.1f}σ from the centre {center:.6g})</source>
         <translation>넬슨 규칙 {rule}: {text} (현재 중심선 {center:.6g}에서 {z:+.1f}σ)</translation>
     </message>
