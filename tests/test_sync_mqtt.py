@@ -447,6 +447,14 @@ def test_a_single_record_too_large_is_marked_failed_and_the_drain_goes_on(
         rig.make(3)
         wait_until(lambda: rig.delivered() == [1, 2, 4, 5, 6, 7, 8], 10, "three more")
         assert rig.publisher.status.sent == sent + 3
+        # The operator retries the failed message once the broker takes larger ones.
+        broker.stop()
+        conf = broker.conf.read_text().replace("message_size_limit 2000\n", "")
+        broker.conf.write_text(conf)
+        broker.start()
+        rig.publisher.retry_failed()
+        wait_until(lambda: rig.delivered() == list(range(1, 9)), 20, "the retried one delivered")
+        assert rig.publisher.status.rejected == 0 and rig.publisher.status.backlog == 0
     finally:
         rig.publisher.stop()
         broker.stop()

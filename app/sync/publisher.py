@@ -42,6 +42,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from app.config import StationInfo, SyncConfig
 from app.messages import Message
 from app.secrets import SecretError, remember, resolve
+from app.storage.database import Database
 from app.storage.gateway import DatabaseGateway
 from app.sync.outbox import (
     ACKED,
@@ -49,8 +50,13 @@ from app.sync.outbox import (
     DeliveredWriteKind,
     Delivery,
     OutboxState,
+    RetryRejected,
+    RetryWriteKind,
     StoredMessage,
+    count_rejected,
+    oldest_pending,
     read_pending,
+    read_seqs,
 )
 from app.sync.split import Part, split
 from app.sync.topics import station_root
@@ -88,6 +94,8 @@ class SyncStatus:
     message: Message = field(default_factory=lambda: Message("sync.off"))
     last_error: Message | None = None
     backlog: int = 0
+    oldest: float | None = None
+    """When the oldest message waiting was made (None: nothing waits, or not known yet)."""
     backlog_warning: bool = False
     last_delivered: float | None = None
     sent: int = 0
@@ -98,6 +106,8 @@ class SyncStatus:
 
 class MqttPublisher:
     """Publishes the outbox of one station to one broker."""
+
+    name = "mqtt"
 
     def __init__(
         self,
@@ -117,6 +127,7 @@ class MqttPublisher:
         self.root = station_root(config.topic_prefix, info)
         self.client_id = config.client_id or f"shopfloor-{info.station}"[:64]
         self.broker = f"{config.host}:{config.port}"
+        self.target = self.broker
         station = json.dumps(
             {
                 "company": info.company,
@@ -129,6 +140,10 @@ class MqttPublisher:
         )
         self._station_json = station
         self._deliveries = gateway.register(DeliveredWriteKind(self._marks_committed))
+        self._retry_kind = gateway.register(RetryWriteKind(self._requeued))
+        self._retry: deque[int] = deque()  # rejected messages the operator sends again
+        self._oldest: float | None = None
+        self._oldest_asked = 0.0
         self._lock = threading.Lock()
         self._status = SyncStatus(backlog=state.undelivered)
         self._stop = threading.Event()
@@ -153,7 +168,7 @@ class MqttPublisher:
         # Counters written by the sending thread only (status reads them).
         self._sent = 0
         self._delivered = 0
-        self._rejected = 0
+        self._rejected = gateway.read(count_rejected).result(30)  # what waits for a retry
         self._last_delivered: float | None = None
         self._warned = False
         self.listeners: list[Callable[[SyncStatus], None]] = []
@@ -178,6 +193,19 @@ class MqttPublisher:
             self._thread.join(timeout)
             self._thread = None
 
+    def retry_failed(self) -> None:
+        """Send the rejected messages again (any thread; returns at once): their marks are
+        cleared in the outbox, then the sender replays them, flagged historical."""
+        self.gateway.submit(self._retry_kind, [RetryRejected()])
+
+    def _requeued(self, seqs: list[int]) -> None:
+        with self._marked_lock:
+            self._marked.difference_update(seqs)
+        self.state.requeued(len(seqs))
+        self._rejected = max(0, self._rejected - len(seqs))
+        self._retry.extend(seqs)
+        self._wake.set()
+
     @property
     def status(self) -> SyncStatus:
         backlog = self.state.undelivered  # counted as messages commit, also while offline
@@ -192,6 +220,7 @@ class MqttPublisher:
             delivered=self._delivered,
             rejected=self._rejected,
             last_delivered=self._last_delivered,
+            oldest=self._oldest if backlog else None,
         )
 
     # -- the thread ------------------------------------------------------------------------
@@ -411,6 +440,10 @@ class MqttPublisher:
                 if caught_up or time.monotonic() > self._drain_until:
                     break
                 replay_done = True
+            if self._retry:  # the operator's retry of rejected messages
+                seqs = [self._retry.popleft() for _ in range(len(self._retry))]
+                self._learned_limit = None  # the broker may take more now: learn afresh
+                self._send(client, self._read_seqs(seqs), historical=True)
             room = WINDOW - len(self._unacked)
             if room < MIN_ROOM:  # read in chunks: every read costs a query
                 self._sleep(0.05)
@@ -442,6 +475,12 @@ class MqttPublisher:
                 self._sleep(min(0.05, 1.0 / rate) if rate else 0.01)
                 continue
             self._sleep(0.1)
+
+    def _read_seqs(self, seqs: list[int]) -> list[StoredMessage]:
+        def query(database: Database) -> list[StoredMessage]:
+            return read_seqs(database, seqs)
+
+        return self.gateway.read(query).result(30)
 
     def _read(
         self, after: int, upto: int | None, limit: int
@@ -609,6 +648,11 @@ class MqttPublisher:
             self._marked.difference_update(d.seq for d in items)
 
     def _update_backlog(self) -> None:
+        now = time.monotonic()
+        if now - self._oldest_asked > 2.0:  # for the sync screen: how old the backlog is
+            self._oldest_asked = now
+            future = self.gateway.read(oldest_pending)
+            future.add_done_callback(self._oldest_read)
         backlog = self.state.undelivered
         warn = backlog >= self.config.backlog_warning
         if warn and not self._warned:
@@ -617,6 +661,10 @@ class MqttPublisher:
                 "sync: %s", Message("sync.backlog", {"count": backlog, "limit": limit}).render()
             )
         self._warned = warn
+
+    def _oldest_read(self, future: Any) -> None:
+        if future.exception() is None:
+            self._oldest = future.result()
 
     def _sleep(self, timeout: float) -> None:
         """Wait for a PUBACK, a commit or a change of the connection, at most ``timeout``."""
