@@ -182,6 +182,22 @@ CATALOGUE: dict[str, str] = {
     "sync.no_keyring_password": "The broker password cannot be read from the keyring ({detail})",
     "sync.backlog": "{count} messages wait to be sent (warning at {limit})",
     "sync.rejected": "The broker rejected message {seq} ({detail}); it is not sent again",
+    "sync.https.ok": "Delivering to {url}",
+    "sync.https.unreachable": "{url} unreachable ({detail}); retrying in {retry_s:g} s",
+    "sync.https.tls": "TLS with {url} failed ({detail}); retrying in {retry_s:g} s",
+    "sync.https.status": "{url} answered HTTP {code} {detail}; retrying in {retry_s:g} s",
+    "sync.https.refused": (
+        "{url} refused message {seq} ({id}) with HTTP {code}; it is marked failed and not sent "
+        "again"
+    ),
+    "sync.https.no_token": (
+        "The environment variable {variable} that holds the HTTPS token is not set; "
+        "retrying in {retry_s:g} s"
+    ),
+    "sync.too_large": (
+        "Message {seq} ({id}) is {size} bytes, more than {sink} takes ({limit}), and cannot be "
+        "split; it is marked failed and not sent again"
+    ),
 }
 
 

@@ -34,6 +34,10 @@ def test_a_minimal_sync_table_and_its_defaults(tmp_path: Path) -> None:
     assert (sync.host, sync.port, sync.uses_tls) == ("broker.example", 8883, True)
     assert sync.interval_s == 60.0 and sync.topic_prefix == "shopfloor" and sync.protocol == "5"
     assert load_config(CONFIGS / "sim_line.toml").sync is None
+    assert sync.https is None and sync.max_message_bytes is None
+    table = '\n[sync]\nbroker = "mqtt://b"\n[sync.https]\nurl = "https://cloud.example/in"\n'
+    https = load_config(write(tmp_path, table)).sync.https  # type: ignore[union-attr]
+    assert https is not None and https.batch_size == 500 and https.token_env is None
 
 
 @pytest.mark.parametrize(
@@ -62,6 +66,30 @@ def test_a_minimal_sync_table_and_its_defaults(tmp_path: Path) -> None:
             "sync.tls.key_file: a client certificate needs both",
         ),
         ("interval_s = 60", "sync.broker: required key is missing"),
+        ('broker = "mqtt://h"\nmax_message_bytes = 10', "sync.max_message_bytes:"),
+        (
+            'broker = "mqtt://h"\n[sync.https]\nurl = "http://cloud.example/in"',
+            "sync.https.url: 'http://cloud.example/in' is not an https:// URL",
+        ),
+        ('broker = "mqtt://h"\n[sync.https]\nbatch_size = 5', "sync.https.url: required key"),
+        (
+            'broker = "mqtt://h"\n[sync.https]\nurl = "https://c"\nca_file = "/nowhere.pem"',
+            "sync.https.ca_file: no such file: /nowhere.pem",
+        ),
+        (
+            'broker = "mqtt://h"\n[sync.https]\nurl = "https://c"\ntoken_env = "a b"',
+            "sync.https.token_env:",
+        ),
+        (
+            'broker = "mqtt://h"\n[sync.https]\nurl = "https://c"\nretry_min_s = 9\n'
+            "retry_max_s = 2",
+            "sync.https.retry_min_s: retry_min_s is larger than retry_max_s",
+        ),
+        (
+            'broker = "mqtt://h"\n[sync.https]\nurl = "https://u:p@c"',
+            "sync.https.url: put no credentials in the URL",
+        ),
+        ('broker = "mqtt://h"\n[sync.https]\nurl = "https://c"\nbatch = 5', "sync.https.batch:"),
     ],
 )
 def test_check_config_names_the_key(tmp_path: Path, table: str, expected: str) -> None:

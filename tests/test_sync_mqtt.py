@@ -296,7 +296,7 @@ def test_a_message_too_large_for_the_broker_is_reported_not_retried(tmp_path: Pa
         wait_until(lambda: rig.delivered() == [1, 2, 4, 5], 15, "the others delivered")
         status = rig.publisher.status
         assert status.rejected == 1 and status.last_error is not None
-        assert status.last_error.id == "sync.rejected"
+        assert status.last_error.id == "sync.too_large"
         assert "bytes" in status.last_error.render()
         conn = sqlite3.connect(rig.db)
         (outcome,) = conn.execute("SELECT outcome FROM sync_outbox WHERE seq = 3").fetchone()
@@ -339,4 +339,122 @@ def test_client_certificate_required_by_the_broker(tmp_path: Path) -> None:
     finally:
         with_cert.publisher.stop()
         without.publisher.stop()
+        broker.stop()
+
+
+def status_body(devices: int) -> dict[str, Any]:
+    """A station status with many devices (a list of records: it can be split)."""
+    return {
+        "ts": 1000.0,
+        "devices": [
+            {
+                "device": f"machine-{i:03d}",
+                "connected": i % 3 != 0,
+                "last_good": 999.5,
+                "last_error": "" if i % 3 else "timeout after 1000 ms " + "·" * 20,
+            }
+            for i in range(devices)
+        ],
+        "database_ok": True,
+        "database_pending": 0,
+        "backlog": 7,
+    }
+
+
+def assert_reassembled(collector: Collector, seq: int, body: dict[str, Any]) -> list[Any]:
+    parts = [m for m in collector.data() if m["seq"] == seq]
+    assert len(parts) >= 2 and all("part" in p for p in parts)
+    for p in parts:
+        jsonschema.validate(p, SCHEMA)
+    parts.sort(key=lambda p: p["part"]["index"])
+    assert [p["part"]["index"] for p in parts] == list(range(parts[0]["part"]["count"]))
+    assert len({p["id"] for p in parts}) == len(parts)
+    assert len({p["part"]["of"] for p in parts}) == 1
+    devices = [d for p in parts for d in p["data"]["devices"]]
+    assert devices == body["devices"]
+    assert {k: v for k, v in parts[0]["data"].items() if k != "devices"} == {
+        k: v for k, v in body.items() if k != "devices"
+    }
+    return parts
+
+
+@pytest.mark.parametrize(
+    ("broker_lines", "sync"),
+    [
+        # MQTT 5: the CONNACK names the broker's maximum packet size.
+        (("max_packet_size 2000",), {}),
+        # MQTT 5: mosquitto refuses a payload over message_size_limit with a PUBACK reason
+        # paho cannot read, so the connection dies: the suspect is sent alone, then split.
+        (("message_size_limit 2000",), {}),
+        # MQTT 3.1.1: the broker closes the connection on a packet over max_packet_size.
+        (("max_packet_size 2000",), {"protocol": "3.1.1"}),
+        # MQTT 3.1.1: mosquitto acknowledges and drops a payload over message_size_limit
+        # without a word; only the configured limit can say it.
+        (("message_size_limit 2000",), {"protocol": "3.1.1", "max_message_bytes": 2000}),
+    ],
+    ids=["max_packet_size", "message_size_limit-v5", "max_packet_size-3.1.1", "3.1.1-configured"],
+)
+def test_a_list_too_large_for_the_broker_is_split_into_parts(
+    tmp_path: Path, broker_lines: tuple[str, ...], sync: dict[str, Any]
+) -> None:
+    broker = Broker(tmp_path / "broker", extra=broker_lines).start()
+    collector = Collector(broker, "shopfloor/v1/#")
+    rig = Rig(tmp_path / "station.db", broker=broker.url, **sync)
+    try:
+        rig.make(1)
+        body = status_body(40)  # about 4,500 bytes as JSON
+        big = OutboxMessage("status", "status", body)
+        rig.gateway.submit(rig.kind, [big])
+        rig.make(1)
+        rig.publisher.start()
+        wait_until(lambda: rig.delivered() == [1, 2, 3], 15, "all three delivered")
+        parts = assert_reassembled(collector, 2, body)
+        assert parts[0]["part"]["of"] == big.id
+        assert all(len(json.dumps(p).encode()) <= 2000 for p in parts)
+        status = rig.publisher.status
+        assert status.rejected == 0 and status.backlog == 0
+        assert [m["seq"] for m in collector.data() if "part" not in m] == [1, 3]
+    finally:
+        rig.publisher.stop()
+        collector.close()
+        broker.stop()
+
+
+def test_a_single_record_too_large_is_marked_failed_and_the_drain_goes_on(
+    tmp_path: Path,
+) -> None:
+    broker = Broker(tmp_path / "broker", extra=("message_size_limit 2000",)).start()
+    rig = Rig(tmp_path / "station.db", broker=broker.url)
+    try:
+        rig.make(2)
+        big = summary(3)
+        big["unit"] = "x" * 5000  # one record: nothing to split
+        message = OutboxMessage("summary", "summary/press/force", big)
+        rig.gateway.submit(rig.kind, [message])
+        rig.make(2)
+        rig.publisher.start()
+        wait_until(lambda: rig.delivered() == [1, 2, 4, 5], 15, "the others delivered")
+        wait_until(lambda: rig.publisher.status.rejected == 1, 10, "the refusal counted")
+        status = rig.publisher.status
+        assert status.last_error is not None and status.last_error.id == "sync.too_large"
+        assert message.id in status.last_error.render()
+        conn = sqlite3.connect(rig.db)
+        (outcome,) = conn.execute("SELECT outcome FROM sync_outbox WHERE seq = 3").fetchone()
+        conn.close()
+        assert outcome == "rejected" and status.backlog == 0
+        # Not retried: later messages go, the refused one is not sent again.
+        sent = status.sent
+        rig.make(3)
+        wait_until(lambda: rig.delivered() == [1, 2, 4, 5, 6, 7, 8], 10, "three more")
+        assert rig.publisher.status.sent == sent + 3
+        # The operator retries the failed message once the broker takes larger ones.
+        broker.stop()
+        conf = broker.conf.read_text().replace("message_size_limit 2000\n", "")
+        broker.conf.write_text(conf)
+        broker.start()
+        rig.publisher.retry_failed()
+        wait_until(lambda: rig.delivered() == list(range(1, 9)), 20, "the retried one delivered")
+        assert rig.publisher.status.rejected == 0 and rig.publisher.status.backlog == 0
+    finally:
+        rig.publisher.stop()
         broker.stop()

@@ -44,6 +44,59 @@ class TlsConfig(StrictModel):
         return self
 
 
+class HttpsSinkConfig(StrictModel):
+    """``[sync.https]``: the same outbox POSTed in batches to a platform's REST endpoint."""
+
+    enabled: bool = True
+    url: str = Field(min_length=1)
+    """``https://host/path``; every batch is POSTed here as JSON."""
+    ca_file: str | None = None
+    """PEM file of the CA(s) to trust; default: the system's trust store."""
+    token_env: str | None = Field(default=None, pattern=ENV_NAME)
+    """Name of the environment variable holding a bearer token (never the token)."""
+    batch_size: int = Field(default=500, ge=1, le=10_000)
+    """Most messages per request."""
+    batch_bytes: int = Field(default=1_000_000, ge=1024, le=100_000_000)
+    """Most bytes of one request body (a larger message goes alone, or split)."""
+    timeout_s: float = Field(default=10.0, gt=0, le=300)
+    retry_max_s: float = Field(default=60.0, ge=0.1, le=3600.0)
+    """Longest wait between attempts (the wait doubles from ``retry_min_s``, with jitter)."""
+    retry_min_s: float = Field(default=1.0, ge=0.01, le=60.0)
+
+    @field_validator("ca_file")
+    @classmethod
+    def _readable(cls, value: str | None) -> str | None:
+        if value is not None and not Path(value).expanduser().is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _https_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme != "https":
+            raise ValueError(f"'{value}' is not an https:// URL")
+        try:
+            port = parts.port
+        except ValueError:
+            raise ValueError(f"'{value}': the port must be a number 1..65535") from None
+        if not parts.hostname or port == 0:
+            raise ValueError(
+                f"'{value}' names no host"
+                if not parts.hostname
+                else f"'{value}': the port must be a number 1..65535"
+            )
+        if parts.username or parts.password:
+            raise ValueError("put no credentials in the URL: use token_env")
+        return value
+
+    @model_validator(mode="after")
+    def _retry_range(self) -> HttpsSinkConfig:
+        if self.retry_min_s > self.retry_max_s:
+            raise LocatedError(("retry_min_s",), "retry_min_s is larger than retry_max_s")
+        return self
+
+
 class SyncConfig(StrictModel):
     """Where and how the station publishes (docs/SYNC.md)."""
 
@@ -70,6 +123,11 @@ class SyncConfig(StrictModel):
     retry_max_s: float = Field(default=60.0, ge=1.0, le=3600.0)
     """Longest wait between connection attempts (the wait doubles from 1 s)."""
     keep_delivered_days: float = Field(default=7.0, gt=0)
+    max_message_bytes: int | None = Field(default=None, ge=256, le=268_435_455)
+    """The most payload bytes the broker takes (mosquitto's ``message_size_limit``): a larger
+    message is split or reported. An MQTT 5 broker's maximum packet size is learned anyway."""
+    https: HttpsSinkConfig | None = None
+    """A second sink: the same messages POSTed to a REST endpoint (docs/SYNC.md)."""
     publish_own: bool = True
     """Publish the station's own messages (for its company's platform); false: only the copies
     the ``[sharing]`` policy grants the cluster's partners leave the station."""

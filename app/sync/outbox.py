@@ -157,6 +157,12 @@ class OutboxState:
         for listener in self.listeners:
             listener()
 
+    def requeued(self, count: int) -> None:
+        """Messages marked before are undelivered again (an operator's retry)."""
+        with self._cond:
+            self.undelivered += count
+            self._cond.notify_all()
+
     def delivered(self, count: int) -> None:
         with self._cond:
             self.undelivered = max(0, self.undelivered - count)
@@ -333,6 +339,70 @@ class DeliveredWriteKind(WriteKind[Delivery]):
             self.on_committed(items)
 
 
+@dataclass(frozen=True, slots=True)
+class RetryRejected:
+    """Asks for every message marked rejected to be undelivered again (the operator's retry)."""
+
+
+class RetryWriteKind(WriteKind[RetryRejected]):
+    """Clears the rejected marks; tells which messages (in order) after the commit."""
+
+    name = "sync_retry"
+    urgent = True
+
+    def __init__(self, on_committed: Callable[[list[int]], None]) -> None:
+        self.on_committed = on_committed
+        self._seqs: list[int] = []
+
+    def create(self, database: Database) -> None:
+        metadata.create_all(database)
+
+    def write(self, conn: Connection, items: Sequence[RetryRejected], retry: bool) -> None:
+        rejected = outbox.c.outcome == REJECTED
+        self._seqs = list(
+            conn.execute(select(outbox.c.seq).where(rejected).order_by(outbox.c.seq)).scalars()
+        )
+        if self._seqs:
+            conn.execute(update(outbox).where(rejected).values(delivered=None, outcome=None))
+
+    def committed(self, items: Sequence[RetryRejected]) -> None:
+        seqs, self._seqs = self._seqs, []
+        if seqs:
+            self.on_committed(seqs)
+
+
+def count_rejected(database: Database) -> int:
+    with database.connect() as conn:
+        found = select(func.count()).select_from(outbox).where(outbox.c.outcome == REJECTED)
+        return int(conn.execute(found).scalar_one())
+
+
+def oldest_pending(database: Database) -> float | None:
+    """When the oldest undelivered message was made (None: none waits)."""
+    with database.connect() as conn:
+        query = select(func.min(outbox.c.created)).where(outbox.c.delivered.is_(None))
+        value = conn.execute(query).scalar()
+        return float(value) if value is not None else None
+
+
+def read_seqs(database: Database, seqs: Sequence[int]) -> list[StoredMessage]:
+    """The undelivered messages among ``seqs``, in order."""
+    query = (
+        select(
+            outbox.c.seq,
+            outbox.c.id,
+            outbox.c.created,
+            outbox.c.kind,
+            outbox.c.topic,
+            outbox.c.payload,
+        )
+        .where(outbox.c.seq.in_(list(seqs)), outbox.c.delivered.is_(None))
+        .order_by(outbox.c.seq)
+    )
+    with database.connect() as conn:
+        return [StoredMessage._make(row) for row in conn.execute(query).tuples()]
+
+
 def read_pending(
     database: Database, after: int, upto: int | None, limit: int
 ) -> list[StoredMessage]:
@@ -359,8 +429,15 @@ def read_pending(
 class OutboxPurge(Maintenance):
     """Deletes delivered messages older than ``keep_days`` (the undelivered are kept)."""
 
-    def __init__(self, keep_days: float = 7.0, chunk: int = 5000) -> None:
+    def __init__(
+        self,
+        keep_days: float = 7.0,
+        chunk: int = 5000,
+        floor: Callable[[], int | None] | None = None,
+    ) -> None:
         self.keep_days = keep_days
+        self.floor = floor
+        """The lowest cursor of the other sinks (the HTTPS sink): what is after it is kept."""
         self.chunk = chunk
         self.interval_s = 3600.0
         self.deleted = 0
@@ -374,6 +451,9 @@ class OutboxPurge(Maintenance):
                 .order_by(outbox.c.seq)
                 .limit(self.chunk)
             )
+            floor = self.floor() if self.floor is not None else None
+            if floor is not None:
+                old = old.where(outbox.c.seq <= floor)
             seqs = list(conn.execute(old).scalars())
             if seqs:
                 conn.execute(delete(outbox).where(outbox.c.seq.in_(seqs)))

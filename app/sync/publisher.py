@@ -42,6 +42,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from app.config import StationInfo, SyncConfig
 from app.messages import Message
 from app.secrets import SecretError, remember, resolve
+from app.storage.database import Database
 from app.storage.gateway import DatabaseGateway
 from app.sync.outbox import (
     ACKED,
@@ -49,9 +50,15 @@ from app.sync.outbox import (
     DeliveredWriteKind,
     Delivery,
     OutboxState,
+    RetryRejected,
+    RetryWriteKind,
     StoredMessage,
+    count_rejected,
+    oldest_pending,
     read_pending,
+    read_seqs,
 )
+from app.sync.split import Part, split
 from app.sync.topics import station_root
 
 log = logging.getLogger(__name__)
@@ -69,6 +76,14 @@ NO_ANSWER = "no answer to CONNECT"
 _CREDENTIALS = {0x86, 0x8C}  # bad user name or password, bad authentication method
 _NOT_AUTHORISED = {0x87}  # mosquitto's answer to a wrong password and to a refused client id
 _CLIENT_ID = {0x85}
+#: PUBACK reasons for a message too large: packet too large, and mosquitto's answer to a payload
+#: over its ``message_size_limit`` (implementation specific error).
+_TOO_LARGE = {0x95, 0x83}
+#: Bytes of a PUBLISH packet besides topic and payload (fixed header, lengths, packet id,
+#: MQTT 5 properties), rounded up.
+PACKET_OVERHEAD = 16
+MQTT_MAX_PAYLOAD = 268_435_455
+PROBE = Part("00000000-0000-0000-0000-000000000000", 999, 999, "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +94,8 @@ class SyncStatus:
     message: Message = field(default_factory=lambda: Message("sync.off"))
     last_error: Message | None = None
     backlog: int = 0
+    oldest: float | None = None
+    """When the oldest message waiting was made (None: nothing waits, or not known yet)."""
     backlog_warning: bool = False
     last_delivered: float | None = None
     sent: int = 0
@@ -89,6 +106,8 @@ class SyncStatus:
 
 class MqttPublisher:
     """Publishes the outbox of one station to one broker."""
+
+    name = "mqtt"
 
     def __init__(
         self,
@@ -108,6 +127,7 @@ class MqttPublisher:
         self.root = station_root(config.topic_prefix, info)
         self.client_id = config.client_id or f"shopfloor-{info.station}"[:64]
         self.broker = f"{config.host}:{config.port}"
+        self.target = self.broker
         station = json.dumps(
             {
                 "company": info.company,
@@ -120,13 +140,24 @@ class MqttPublisher:
         )
         self._station_json = station
         self._deliveries = gateway.register(DeliveredWriteKind(self._marks_committed))
+        self._retry_kind = gateway.register(RetryWriteKind(self._requeued))
+        self._retry: deque[int] = deque()  # rejected messages the operator sends again
+        self._oldest: float | None = None
+        self._oldest_asked = 0.0
         self._lock = threading.Lock()
         self._status = SyncStatus(backlog=state.undelivered)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         # PUBACKs as the network loop reports them: (mid, reason code); read by the same thread.
         self._acks: deque[tuple[int, ReasonCode | None]] = deque()
-        self._unacked: dict[int, int] = {}  # mid -> seq
+        # mid -> (message, historical, bytes sent): a message refused as too large is split.
+        self._unacked: dict[int, tuple[StoredMessage, bool, int]] = {}
+        # seq -> [parts not yet answered, the first refusal] of a message sent in parts.
+        self._parts: dict[int, list[Any]] = {}
+        self._learned_limit: int | None = None
+        # The first message unacknowledged when a connection died, sent alone next time.
+        self._probe: tuple[StoredMessage, bool] | None = None
+        self._probing = False
         self._marked: set[int] = set()  # acknowledged, mark not yet committed
         self._marked_lock = threading.Lock()
         self._connack: ReasonCode | None = None
@@ -137,7 +168,7 @@ class MqttPublisher:
         # Counters written by the sending thread only (status reads them).
         self._sent = 0
         self._delivered = 0
-        self._rejected = 0
+        self._rejected = gateway.read(count_rejected).result(30)  # what waits for a retry
         self._last_delivered: float | None = None
         self._warned = False
         self.listeners: list[Callable[[SyncStatus], None]] = []
@@ -162,6 +193,19 @@ class MqttPublisher:
             self._thread.join(timeout)
             self._thread = None
 
+    def retry_failed(self) -> None:
+        """Send the rejected messages again (any thread; returns at once): their marks are
+        cleared in the outbox, then the sender replays them, flagged historical."""
+        self.gateway.submit(self._retry_kind, [RetryRejected()])
+
+    def _requeued(self, seqs: list[int]) -> None:
+        with self._marked_lock:
+            self._marked.difference_update(seqs)
+        self.state.requeued(len(seqs))
+        self._rejected = max(0, self._rejected - len(seqs))
+        self._retry.extend(seqs)
+        self._wake.set()
+
     @property
     def status(self) -> SyncStatus:
         backlog = self.state.undelivered  # counted as messages commit, also while offline
@@ -176,6 +220,7 @@ class MqttPublisher:
             delivered=self._delivered,
             rejected=self._rejected,
             last_delivered=self._last_delivered,
+            oldest=self._oldest if backlog else None,
         )
 
     # -- the thread ------------------------------------------------------------------------
@@ -268,6 +313,7 @@ class MqttPublisher:
         self._lost = None
         self._acks.clear()
         self._unacked.clear()
+        self._parts.clear()
         try:
             client.connect(self.config.host, self.config.port, keepalive=self.config.keepalive_s)
         except ssl.SSLError as exc:
@@ -294,7 +340,8 @@ class MqttPublisher:
             )
             log.info("sync: connected to %s as %s", self.broker, self.client_id)
             client.publish(self.root + "/state", self._state_payload(True), qos=1, retain=True)
-            self._drain(client)
+            if self._send_probe(client):
+                self._drain(client)
             if self._lost is not None and not self._stop.is_set():
                 self._set_error(Message("sync.lost", self._params(backoff, detail=self._lost)))
         finally:
@@ -304,6 +351,51 @@ class MqttPublisher:
                 client.disconnect()
             client.loop_stop()
             self._settle()
+            if self._lost is not None:
+                self._after_loss()
+
+    # -- a message that closes the connection ----------------------------------------------
+
+    def _after_loss(self) -> None:
+        """Remember the first message the broker did not acknowledge when the connection died.
+
+        A broker closes the connection on a packet over its limit (MQTT 3.1.1 with
+        ``max_packet_size``) and paho drops it on a PUBACK it cannot read (mosquitto's answer to
+        a payload over ``message_size_limit``): sent again and again, such a message would stop
+        the drain forever. So the next session sends that message alone first; if the connection
+        dies again with it alone in flight, it is taken as too large: split or reported.
+        """
+        if not self._unacked:
+            self._probe = None
+            return
+        m, historical, size = next(iter(self._unacked.values()))  # the first one sent
+        probe = self._probe
+        if self._probing and probe is not None and probe[0].seq == m.seq:
+            log.warning(
+                "sync: the connection died again on message %d alone (%d bytes)", m.seq, size
+            )
+            self._learned_limit = min(self._learned_limit or size, size - 1)
+        self._probe = (m, historical)
+        self._probing = False
+
+    def _send_probe(self, client: mqtt.Client) -> bool:
+        """Send the suspect of the last lost connection alone; False: the connection died."""
+        if self._probe is None:
+            return True
+        m, historical = self._probe
+        self._probing = True
+        self._send(client, [m], historical)
+        deadline = time.monotonic() + CONNECT_TIMEOUT_S
+        while self._unacked and self._lost is None and not self._stop.is_set():
+            if time.monotonic() > deadline:
+                break
+            self._sleep(0.05)
+            self._settle(client)
+        if self._lost is not None:
+            return False
+        self._probing = False
+        self._probe = None
+        return True
 
     def _refused(self, backoff: float) -> None:
         code = self._connack
@@ -342,12 +434,16 @@ class MqttPublisher:
         tokens = burst if rate else float("inf")
         last = time.monotonic()
         while self._lost is None:
-            self._settle()
+            self._settle(client)
             if self._stop.is_set():  # stopping: finish what is live, briefly
                 caught_up = not self._unacked and self.state.newest_seq <= live_after
                 if caught_up or time.monotonic() > self._drain_until:
                     break
                 replay_done = True
+            if self._retry:  # the operator's retry of rejected messages
+                seqs = [self._retry.popleft() for _ in range(len(self._retry))]
+                self._learned_limit = None  # the broker may take more now: learn afresh
+                self._send(client, self._read_seqs(seqs), historical=True)
             room = WINDOW - len(self._unacked)
             if room < MIN_ROOM:  # read in chunks: every read costs a query
                 self._sleep(0.05)
@@ -380,6 +476,12 @@ class MqttPublisher:
                 continue
             self._sleep(0.1)
 
+    def _read_seqs(self, seqs: list[int]) -> list[StoredMessage]:
+        def query(database: Database) -> list[StoredMessage]:
+            return read_seqs(database, seqs)
+
+        return self.gateway.read(query).result(30)
+
     def _read(
         self, after: int, upto: int | None, limit: int
     ) -> tuple[list[StoredMessage], int | None]:
@@ -394,42 +496,105 @@ class MqttPublisher:
                 rows = [r for r in rows if r.seq not in self._marked]
         return rows, last
 
+    def _limit(self) -> int | None:
+        """The most bytes one PUBLISH packet may have: the broker's maximum packet size (its
+        CONNACK), the configured ``max_message_bytes``, what a PUBACK taught us; None: any."""
+        limits = [n for n in (self._max_packet, self._learned_limit) if n is not None]
+        if self.config.max_message_bytes is not None:
+            # The configured limit is on the payload (mosquitto's message_size_limit).
+            limits.append(self.config.max_message_bytes + PACKET_OVERHEAD)
+        return min(limits) if limits else None
+
+    def _envelope(self, m: StoredMessage, flag: str, data: str, part: Part | None) -> bytes:
+        if part is None:
+            head = f'{{"v":{PAYLOAD_VERSION},"id":"{m.id}","seq":{m.seq},'
+        else:
+            head = (
+                f'{{"v":{PAYLOAD_VERSION},"id":"{part.id}","seq":{m.seq},'
+                f'"part":{{"of":"{m.id}","index":{part.index},"count":{part.count}}},'
+            )
+        return (
+            f'{head}"kind":"{m.kind}","created":{m.created!r},"historical":{flag},'
+            f'"station":{self._station_json},"data":{data}}}'
+        ).encode()
+
     def _send(self, client: mqtt.Client, batch: Sequence[StoredMessage], historical: bool) -> None:
         flag = "true" if historical else "false"
         sent = 0
+        limit = self._limit()
         for m in batch:
-            payload = (
-                f'{{"v":{PAYLOAD_VERSION},"id":"{m.id}","seq":{m.seq},"kind":"{m.kind}",'
-                f'"created":{m.created!r},"historical":{flag},'
-                f'"station":{self._station_json},"data":{m.payload}}}'
-            ).encode()
-            if self._max_packet is not None and len(payload) + 512 > self._max_packet:
-                self._reject(m.seq, f"{len(payload)} bytes, the broker takes {self._max_packet}")
-                continue
-            info = client.publish(f"{self.root}/{m.topic}", payload, qos=1)
-            if info.rc != mqtt.MQTT_ERR_SUCCESS:
-                if info.rc == mqtt.MQTT_ERR_PAYLOAD_SIZE:
-                    self._reject(m.seq, "larger than MQTT allows")
+            topic = f"{self.root}/{m.topic}"
+            overhead = len(topic.encode()) + PACKET_OVERHEAD
+            payload = self._envelope(m, flag, m.payload, None)
+            if limit is not None and len(payload) + overhead > limit:
+                room = limit - overhead
+                parts = split(m.id, m.payload, self._fits(m, flag, room))
+                if parts is None:
+                    self._too_large(m, len(payload), room)
                     continue
-                self._lost = mqtt.error_string(info.rc)
-                break
-            self._unacked[info.mid] = m.seq
+                log.info(
+                    "sync: message %d split into %d parts (%d bytes)",
+                    m.seq,
+                    len(parts),
+                    len(payload),
+                )
+                self._parts[m.seq] = [len(parts), None]
+                for part in parts:
+                    data = self._envelope(m, flag, part.data, part)
+                    if not self._publish(client, topic, data, m, historical):
+                        break
+                    sent += 1
+                if self._lost is not None:
+                    break
+                continue
+            if not self._publish(client, topic, payload, m, historical):
+                if self._lost is not None:
+                    break
+                continue
             sent += 1
         self._sent += sent  # this thread only; read as a whole number by others
 
-    def _reject(self, seq: int, detail: str) -> None:
+    def _fits(self, m: StoredMessage, flag: str, room: int) -> Callable[[str], bool]:
+        """Whether a part's body fits in ``room`` bytes inside its envelope."""
+
+        def fits(data: str) -> bool:
+            return len(self._envelope(m, flag, data, PROBE)) <= room
+
+        return fits
+
+    def _publish(
+        self, client: mqtt.Client, topic: str, payload: bytes, m: StoredMessage, historical: bool
+    ) -> bool:
+        info = client.publish(topic, payload, qos=1)
+        if info.rc == mqtt.MQTT_ERR_SUCCESS:
+            self._unacked[info.mid] = (m, historical, len(payload))
+            return True
+        if info.rc == mqtt.MQTT_ERR_PAYLOAD_SIZE:
+            self._too_large(m, len(payload), MQTT_MAX_PAYLOAD)
+        else:
+            self._lost = mqtt.error_string(info.rc)
+        return False
+
+    def _too_large(self, m: StoredMessage, size: int, limit: int) -> None:
+        params = {"seq": m.seq, "id": m.id, "size": size, "limit": limit, "sink": self.broker}
+        self._reject(
+            m.seq, f"{size} bytes, the broker takes {limit}", Message("sync.too_large", params)
+        )
+
+    def _reject(self, seq: int, detail: str, message: Message | None = None) -> None:
         log.error("sync: message %d rejected: %s", seq, detail)
+        self._parts.pop(seq, None)
         with self._marked_lock:
             self._marked.add(seq)
         self.gateway.submit(self._deliveries, [Delivery(seq, REJECTED, detail, time.time())])
         self.state.delivered(1)
         self._rejected += 1
+        if message is None:
+            message = Message("sync.rejected", {"seq": seq, "detail": detail})
         with self._lock:
-            self._status = _replace(
-                self._status, last_error=Message("sync.rejected", {"seq": seq, "detail": detail})
-            )
+            self._status = _replace(self._status, last_error=message)
 
-    def _settle(self) -> None:
+    def _settle(self, client: mqtt.Client | None = None) -> None:
         """Turn the PUBACKs the network loop reported into delivery marks."""
         if not self._acks:
             return
@@ -437,13 +602,38 @@ class MqttPublisher:
         now = time.time()
         while self._acks:
             mid, code = self._acks.popleft()
-            seq = self._unacked.pop(mid, None)
-            if seq is None:
+            sent = self._unacked.pop(mid, None)
+            if sent is None:
                 continue  # the birth or goodbye message
-            if code is not None and code.is_failure:
-                self._reject(seq, str(code))
+            m, historical, size = sent
+            failed = code is not None and code.is_failure
+            parts = self._parts.get(m.seq)
+            if parts is not None:  # a part: the message is decided by its last part
+                parts[0] -= 1
+                if failed and parts[1] is None:
+                    parts[1] = str(code)
+                if parts[0] > 0:
+                    continue
+                del self._parts[m.seq]
+                if parts[1] is not None:
+                    self._reject(m.seq, f"a part: {parts[1]}")
+                    continue
+            elif failed:
+                if (
+                    code is not None
+                    and code.value in _TOO_LARGE
+                    and client is not None
+                    and size > 1
+                ):
+                    # The broker's limit was not known (MQTT 3.1.1, message_size_limit): learn
+                    # it and send the message again, split (or report it).
+                    self._learned_limit = min(self._learned_limit or size, size - 1)
+                    log.info("sync: broker refused %d bytes (%s); limit learned", size, code)
+                    self._send(client, [m], historical)
+                    continue
+                self._reject(m.seq, str(code))
                 continue
-            marks.append(Delivery(seq, ACKED, None, now))
+            marks.append(Delivery(m.seq, ACKED, None, now))
         if marks:
             with self._marked_lock:
                 self._marked.update(d.seq for d in marks)
@@ -458,6 +648,11 @@ class MqttPublisher:
             self._marked.difference_update(d.seq for d in items)
 
     def _update_backlog(self) -> None:
+        now = time.monotonic()
+        if now - self._oldest_asked > 2.0:  # for the sync screen: how old the backlog is
+            self._oldest_asked = now
+            future = self.gateway.read(oldest_pending)
+            future.add_done_callback(self._oldest_read)
         backlog = self.state.undelivered
         warn = backlog >= self.config.backlog_warning
         if warn and not self._warned:
@@ -466,6 +661,10 @@ class MqttPublisher:
                 "sync: %s", Message("sync.backlog", {"count": backlog, "limit": limit}).render()
             )
         self._warned = warn
+
+    def _oldest_read(self, future: Any) -> None:
+        if future.exception() is None:
+            self._oldest = future.result()
 
     def _sleep(self, timeout: float) -> None:
         """Wait for a PUBACK, a commit or a change of the connection, at most ``timeout``."""

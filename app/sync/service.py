@@ -19,6 +19,7 @@ from app.orders.tracker import OrderTracker
 from app.sharing import SharingPolicy
 from app.storage.gateway import DatabaseGateway
 from app.sync.alarms import journal_newest, journal_rows
+from app.sync.https import HttpsSink
 from app.sync.outbox import (
     JournalPull,
     OutboxMessage,
@@ -27,6 +28,7 @@ from app.sync.outbox import (
     OutboxWriteKind,
 )
 from app.sync.publisher import MqttPublisher, SyncStatus
+from app.sync.sinks import Floor, Sink
 from app.sync.summaries import TagSummarizer, window_end
 from app.sync.topics import station_root, subtopic
 from app.tags import TagTable
@@ -248,20 +250,38 @@ class SyncService:
             sharing=sharing,
             publish_own=sync.publish_own,
         )
-        self.purge = OutboxPurge(sync.keep_delivered_days)
+        self.floor = Floor()
+        self.purge = OutboxPurge(sync.keep_delivered_days, floor=self.floor)
         gateway.add_maintenance(self.purge)
         self.publisher = MqttPublisher(sync, config.station, gateway, self.recorder.state)
+        self.https: HttpsSink | None = None
+        if sync.https is not None and sync.https.enabled:
+            self.https = HttpsSink(
+                sync.https, config.station, gateway, self.recorder.state, self.floor
+            )
 
     @property
     def status(self) -> SyncStatus:
         return self.publisher.status
 
+    @property
+    def sinks(self) -> list[Sink]:
+        """Every sink the outbox goes to (the sync screen shows each)."""
+        found: list[Sink] = [self.publisher]
+        if self.https is not None:
+            found.append(self.https)
+        return found
+
     def start(self) -> None:
         if self.config.enabled:
             self.publisher.start()
+            if self.https is not None:
+                self.https.start()
 
     def stop(self) -> None:
         """After the last summaries were submitted: commit them and let the publisher send
         them for a moment before it says goodbye."""
         self.recorder.gateway.flush(2.0)
+        if self.https is not None:
+            self.https.stop()
         self.publisher.stop()

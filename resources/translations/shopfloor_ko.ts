@@ -2511,6 +2511,14 @@
         <translation>디스크 가득 참 이후 데이터베이스 쓰기 재개: 버퍼의 샘플 {pending:,}개를 기록하는 중이며, {dropped:,}개는 버려졌습니다</translation>
     </message>
     <message>
+        <source>Delivering to {url}</source>
+        <translation>{url}(으)로 전송 중</translation>
+    </message>
+    <message>
+        <source>Message {seq} ({id}) is {size} bytes, more than {sink} takes ({limit}), and cannot be split; it is marked failed and not sent again</source>
+        <translation>메시지 {seq} ({id})은(는) {size}바이트로 {sink}이(가) 받는 크기({limit})보다 크고 나눌 수 없습니다. 실패로 표시하며 다시 전송하지 않습니다</translation>
+    </message>
+    <message>
         <source>Nelson rule {rule}: {text} (now {z:+.1f}σ from the centre {center:.6g})</source>
         <translation>넬슨 규칙 {rule}: {text} (현재 중심선 {center:.6g}에서 {z:+.1f}σ)</translation>
     </message>
@@ -2535,12 +2543,20 @@
         <translation>{broker}와(과)의 TLS 연결에 실패했습니다 ({detail}); {retry_s:g} s 후 다시 시도합니다</translation>
     </message>
     <message>
+        <source>TLS with {url} failed ({detail}); retrying in {retry_s:g} s</source>
+        <translation>{url}와(과)의 TLS 연결 실패 ({detail}); {retry_s:g}초 후 다시 시도합니다</translation>
+    </message>
+    <message>
         <source>The broker password cannot be read from the keyring ({detail})</source>
         <translation>키링에서 브로커 비밀번호를 읽을 수 없습니다 ({detail})</translation>
     </message>
     <message>
         <source>The broker rejected message {seq} ({detail}); it is not sent again</source>
         <translation>브로커에서 메시지 {seq}을(를) 거부했습니다 ({detail}); 다시 전송하지 않습니다</translation>
+    </message>
+    <message>
+        <source>The environment variable {variable} that holds the HTTPS token is not set; retrying in {retry_s:g} s</source>
+        <translation>HTTPS 토큰을 담는 환경 변수 {variable}이(가) 설정되지 않았습니다; {retry_s:g}초 후 다시 시도합니다</translation>
     </message>
     <message>
         <source>The environment variable {variable} that holds the broker password is not set; retrying in {retry_s:g} s</source>
@@ -2837,6 +2853,18 @@
     <message>
         <source>{text}</source>
         <translation>{text}</translation>
+    </message>
+    <message>
+        <source>{url} answered HTTP {code} {detail}; retrying in {retry_s:g} s</source>
+        <translation>{url}이(가) HTTP {code} {detail}(으)로 응답했습니다; {retry_s:g}초 후 다시 시도합니다</translation>
+    </message>
+    <message>
+        <source>{url} refused message {seq} ({id}) with HTTP {code}; it is marked failed and not sent again</source>
+        <translation>{url}이(가) 메시지 {seq} ({id})을(를) HTTP {code}(으)로 거부했습니다. 실패로 표시하며 다시 전송하지 않습니다</translation>
+    </message>
+    <message>
+        <source>{url} unreachable ({detail}); retrying in {retry_s:g} s</source>
+        <translation>{url}에 연결할 수 없습니다 ({detail}); {retry_s:g}초 후 다시 시도합니다</translation>
     </message>
     <message>
         <source>{user} may not {action}: {reason}</source>
