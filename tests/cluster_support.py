@@ -113,3 +113,22 @@ class Sender:
     def close(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
+
+
+def store(url: str, messages: list[tuple[str, dict]], at: float | None = None) -> None:
+    """Store messages as the receiver does (its write kind, through a gateway), received at
+    ``at`` (default: now): the receiver's database without a broker, for the screens."""
+    from app.storage.database import open_database
+    from app.storage.gateway import DatabaseGateway
+    from app.sync.receiver import Received, ReceivedWriteKind
+
+    gateway = DatabaseGateway(open_database(url))
+    kind = gateway.register(ReceivedWriteKind(lambda mid: None))
+    when = time.time() if at is None else at
+    items = [
+        Received(i, topic, json.dumps(body).encode(), when)
+        for i, (topic, body) in enumerate(messages)
+    ]
+    gateway.submit(kind, items)
+    assert gateway.flush(), gateway.status.error
+    gateway.close()
