@@ -76,15 +76,23 @@ def _percent(value: float | None, decimals: int = 0) -> str:
     return "—" if value is None else f"{value * 100:.{decimals}f} %"
 
 
+#: Fields that hold a Unix time: shown as a local time.
+TIME_FIELDS = frozenset({"ts", "start", "end", "due", "eta", "last_ts", "last_good", "issued"})
+
+
 def _content(message: StationMessage) -> str:
     """One line of a message's data: its fields as ``name=value``, numbers rounded."""
     parts = []
     for name, value in message.data.items():
-        if isinstance(value, float):
-            value = round(value, 3)
-        elif isinstance(value, dict | list):
-            value = json.dumps(value, ensure_ascii=False)[:60]
-        parts.append(f"{name}={value}")
+        if name in TIME_FIELDS and isinstance(value, int | float) and value > 1e9:
+            text = time.strftime("%m-%d %H:%M:%S", time.localtime(value))
+        elif isinstance(value, float):
+            text = f"{value:.4g}"
+        elif isinstance(value, str):
+            text = value
+        else:
+            text = json.dumps(value, ensure_ascii=False)[:80]
+        parts.append(f"{name}={text}")
     return "  ".join(parts)[:400]
 
 
