@@ -93,8 +93,15 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> StationConfi
 
 def secret_problems(config: StationConfig) -> list[str]:
     """Credentials must be references (environment, keyring), never written in the file."""
-    problem = plain_secret_problem(config.storage.url)
-    return [] if problem is None else [f"storage.url: {problem}"]
+    problems = []
+    for key, url in (
+        ("storage.url", config.storage.url),
+        ("cluster.lead_db", config.cluster.lead_db),
+    ):
+        problem = plain_secret_problem(url)
+        if problem is not None:
+            problems.append(f"{key}: {problem}")
+    return problems
 
 
 def driver_problems(config: StationConfig) -> list[str]:

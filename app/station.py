@@ -24,7 +24,9 @@ from app.line_layout import effective_layout, layout_table, write_layout
 from app.machine_states import MachineStateWatcher
 from app.model import Event, EventKind, SampleBatch
 from app.orders import OrderBook
+from app.orders.feed import OrderFeed
 from app.orders.stock import StockBook
+from app.orders.subscriber import OrderSubscriber
 from app.orders.tracker import OrderTracker
 from app.quality.service import QualityService
 from app.quality.watcher import RejectWatcher
@@ -150,6 +152,12 @@ class Station:
             self.quality.listeners.append(self.sync.recorder.defect)
             self.audit.add_listener(self.sync.recorder.audit)
             self.sync.recorder.orders = self.order_tracker
+        # Work orders the cluster's lead publishes to this station ([cluster] receive_orders).
+        self.order_feed: OrderFeed | None = None
+        self.order_subscriber: OrderSubscriber | None = None
+        if config.sync is not None and config.cluster.receive_orders:
+            self.order_feed = OrderFeed(self.orders, self.gateway)
+            self.order_subscriber = OrderSubscriber(config.sync, config.station, self.order_feed)
         self._running = False
 
     def history(
@@ -258,6 +266,8 @@ class Station:
         self.engine.start()
         if self.sync is not None:
             self.sync.start()
+        if self.order_subscriber is not None:
+            self.order_subscriber.start()
         self._running = True
         log.info(
             "station %s started: %d devices, %d tags, database %s",
@@ -272,6 +282,8 @@ class Station:
         if not self._running:
             return
         self._running = False
+        if self.order_subscriber is not None:
+            self.order_subscriber.stop()
         self.engine.stop(timeout)
         self.orders.save_accrued()
         self.save_baselines()

@@ -25,6 +25,7 @@ from widgets.alarms import AlarmWidgets
 from widgets.alarms.actions import RecentUsers
 from widgets.audit_view import AuditView
 from widgets.bridge import EngineBridge
+from widgets.cluster_view import ClusterView
 from widgets.devices_view import DevicesView
 from widgets.events_view import EventsView
 from widgets.header import StationHeader
@@ -131,6 +132,8 @@ class MainWindow(QMainWindow):
         if station.sync is not None and station.sync.recorder.oee is not None:
             self.oee = OeeView(station.sync.recorder.oee)
             self.add_tab(self.oee, lambda: self.tr("OEE"))
+        if station.config.cluster.lead_db is not None:  # the lead: its partners' status
+            self.add_tab(ClusterView(station.config.cluster, self), lambda: self.tr("Cluster"))
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         self.overview.follow_alarms(self.alarms.bridge.model, self.alarms.bridge.updated)

@@ -27,10 +27,14 @@ def run(args: argparse.Namespace) -> int:
     if config is None:
         return 2
     # The database is part of the config: a URL the station cannot open fails here, not at run.
-    problem = check_database_url(config.storage.url)
-    if problem is not None:
-        print(ConfigError(str(args.file), [f"storage.url: {problem}"]).report(), file=sys.stderr)
-        return 2
+    urls = [("storage.url", config.storage.url)]
+    if config.cluster.lead_db is not None:
+        urls.append(("cluster.lead_db", config.cluster.lead_db))
+    for key, url in urls:
+        problem = check_database_url(url)
+        if problem is not None:
+            print(ConfigError(str(args.file), [f"{key}: {problem}"]).report(), file=sys.stderr)
+            return 2
     tags = sum(len(d.tags) for d in config.devices)
     print(f"{args.file}: OK ({len(config.devices)} devices, {tags} tags)")
     return 0

@@ -1,11 +1,14 @@
-"""``shopfloor orders list|import``: the station's work orders from the command line.
+"""``shopfloor orders list|import|publish``: work orders from the command line.
 
 ``list`` prints every order with its progress and delivery risk (``--json`` for scripts).
 ``import FILE`` reads a CSV or XLSX file (columns ``order``, ``part_number``, ``quantity``,
 ``due``, optional ``customer`` and ``machine``): new orders are added, planned ones updated;
 a file with any bad row imports nothing and names each bad row. Once the station has users,
 importing needs ``--as USER`` (the ``order.edit`` permission; password from the terminal or
-``--password-stdin``). Exit codes: 0 done, 2 bad input, refused sign-in or permission.
+``--password-stdin``). ``publish FILE --broker URL --to COMPANY/SITE/LINE/STATION`` is the
+cluster lead's side: it publishes each order of the file to that partner station's order topic
+(docs/SYNC.md, "Orders from the lead"). Exit codes: 0 done, 2 bad input, refused sign-in or
+permission, an unreachable or refusing broker.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.audit import AuditTrail
 from app.commands.common import add_database_options, error_reason, open_station_database
+from app.commands.orders_publish import publish
 from app.commands.sign_in import add_acting_options, sign_in
 from app.orders import OrderBook, OrderError, WorkOrder, order_risk
 from app.orders.importer import OrderFileError, read_orders
@@ -47,10 +51,32 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     add_database_options(importing)
     importing.add_argument("file", help="CSV or XLSX file")
     add_acting_options(importing)
+    publishing = actions.add_parser(
+        "publish", help="the cluster lead: publish orders from a CSV/XLSX file to a partner"
+    )
+    publishing.add_argument("file", help="CSV or XLSX file (the columns of import)")
+    publishing.add_argument("--broker", required=True, help="mqtt://host:1883 or mqtts://...")
+    publishing.add_argument(
+        "--to", required=True, metavar="COMPANY/SITE/LINE/STATION", help="the partner station"
+    )
+    publishing.add_argument(
+        "--revision",
+        type=int,
+        help="revision of these orders (default: now in Unix seconds); a station applies a "
+        "revision of an order once and ignores older ones",
+    )
+    publishing.add_argument("--cancel", action="store_true", help="cancel these orders instead")
+    publishing.add_argument("--sender", default="lead", help="who publishes (in the audit trail)")
+    publishing.add_argument("--prefix", default="shopfloor", help="topic prefix")
+    publishing.add_argument("--username")
+    publishing.add_argument("--password-env", help="environment variable holding the password")
+    publishing.add_argument("--ca-file", help="PEM file of the CA that signed the broker")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.orders_action == "publish":
+        return publish(args)
     incoming: list[WorkOrder] = []
     if args.orders_action == "import":
         try:  # the file first: a bad file needs no database and no password

@@ -9,6 +9,7 @@ config and never check it again.
 from __future__ import annotations
 
 from app.config.alarms import AlarmOptions, DeviationAlarm, DiscreteAlarm, TagAlarms
+from app.config.cluster import cluster_problems
 from app.config.detectors import MultivariateSettings, TagDetectors
 from app.config.layout import layout_problems
 from app.config.schema import DeviceConfig, StationConfig, TagConfig
@@ -51,6 +52,7 @@ def station_problems(config: StationConfig) -> list[str]:
         + layout_problems(config.layout, devices)
         + sharing_problems(config.sharing, tags)
         + quality_problems(config)
+        + cluster_problems(config)
     )
 
 

@@ -19,6 +19,7 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from app.config.alarms import TagAlarms
 from app.config.base import Identifier, StrictModel, repeated
+from app.config.cluster import ClusterConfig
 from app.config.detectors import DeviceDetectors, TagDetectors
 from app.config.errors import LocatedError
 from app.config.layout import LayoutConfig
@@ -291,6 +292,8 @@ class StationConfig(StrictModel):
     """Publishing to the cluster (``[sync]``); none: the station keeps its data to itself."""
     oee: OeeConfig | None = None
     """Shift calendar for OEE (``[oee]``); none: every hour is planned production time."""
+    cluster: ClusterConfig = Field(default_factory=ClusterConfig)
+    """The cluster lead's view of its partners; orders received from the lead."""
 
     @model_validator(mode="after")
     def _unique_devices(self) -> StationConfig:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from app.orders.calendar import PlannedTime, finish_after
+
 
 class OrderStatus(StrEnum):
     PLANNED = "planned"
@@ -62,18 +64,23 @@ class WorkOrder:
         return self.status in (OrderStatus.PLANNED, OrderStatus.RUNNING)
 
 
-def eta(order: WorkOrder, rate_per_hour: float | None, now: float) -> float | None:
-    """When the order will be finished at ``rate_per_hour`` good parts; None when unknown."""
+def eta(
+    order: WorkOrder, rate_per_hour: float | None, now: float, planned: PlannedTime | None = None
+) -> float | None:
+    """When the order will be finished at ``rate_per_hour`` good parts per hour of planned
+    production time (``planned``: the shift calendar; None: every hour); None when unknown."""
     if not order.open:
         return order.finished_at
     if order.remaining == 0:
         return now
     if rate_per_hour is None or rate_per_hour <= 0:
         return None
-    return now + order.remaining / rate_per_hour * 3600.0
+    return finish_after(planned, now, order.remaining / rate_per_hour * 3600.0)
 
 
-def order_risk(order: WorkOrder, rate_per_hour: float | None, now: float) -> Risk:
+def order_risk(
+    order: WorkOrder, rate_per_hour: float | None, now: float, planned: PlannedTime | None = None
+) -> Risk:
     """On time, at risk (the ETA passes the due time) or late (the due time passed)."""
     if not order.open:
         finished = order.finished_at or now
@@ -84,7 +91,7 @@ def order_risk(order: WorkOrder, rate_per_hour: float | None, now: float) -> Ris
         )
     if now > order.due:
         return Risk.LATE
-    finish = eta(order, rate_per_hour, now)
+    finish = eta(order, rate_per_hour, now, planned)
     if finish is None:
         return Risk.UNKNOWN
     return Risk.AT_RISK if finish > order.due else Risk.ON_TIME

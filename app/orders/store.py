@@ -233,6 +233,56 @@ class OrderBook:
         self.audit.record(actor, "order.cancel", order_id, {"reason": reason.strip()})
         return order
 
+    # -- the cluster's lead -------------------------------------------------------------------
+
+    def receive(
+        self, order: WorkOrder, revision: int, action: str, sender: str
+    ) -> tuple[str, WorkOrder | None]:
+        """An order the cluster's lead published (app.orders.feed), applied like an import of
+        one order: ``added``, ``updated``, ``unchanged``, ``kept`` (running or finished here:
+        what the station counted stays), ``cancelled`` or ``refused`` (a cancel of an order
+        that is not planned here). No permission: the station took it from its broker. Audited
+        as ``order.receive`` by ``cluster:<sender>``. Returns the outcome and the stored row."""
+        check_order(order)
+        stored: WorkOrder | None = None
+        with self._lock:
+            known = self._orders.get(order.order_id)
+            if action == "cancel":
+                if known is None or known.status is not OrderStatus.PLANNED:
+                    outcome = "refused"
+                else:
+                    stored = self._put(
+                        replace(known, status=OrderStatus.CANCELLED, finished_at=time.time())
+                    )
+                    outcome = "cancelled"
+            elif known is None:
+                stored = self._put(replace(order, status=OrderStatus.PLANNED, good=0, reject=0))
+                outcome = "added"
+            elif known.status is not OrderStatus.PLANNED:
+                outcome = "kept"
+            else:
+                fresh = replace(
+                    known,
+                    part_number=order.part_number,
+                    quantity=order.quantity,
+                    due=order.due,
+                    customer=order.customer,
+                    machine=order.machine,
+                    source=order.source,
+                )
+                outcome = "unchanged" if fresh == known else "updated"
+                if fresh != known:
+                    stored = self._put(fresh)
+        details = {**_summary(order), "revision": revision, "action": action, "outcome": outcome}
+        self.audit.record(
+            f"cluster:{sender}",
+            "order.receive",
+            order.order_id,
+            details,
+            outcome="denied" if outcome == "refused" else "ok",
+        )
+        return outcome, stored
+
     # -- the system's counting -----------------------------------------------------------------
 
     def accrue(self, machine: str, good: float | None, reject: float | None) -> WorkOrder | None:

@@ -4,7 +4,9 @@ Runs on the dispatcher: every batch of a machine with part counters (``[devices.
 ``good`` and ``reject``) that runs an order accrues the counters' change into that order, in
 memory; the tick writes the changed orders about once a second. The rate is the order's own
 good parts over the last minutes (``RATE_WINDOW_S``), so the ETA follows what the machine does
-now, not a plan.
+now, not a plan. With a shift calendar both count planned production time only: the rate is
+per planned hour (a break inside the window does not lower it) and the ETA skips breaks,
+nights, weekends, holidays and planned stops (app/orders/calendar.py).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import numpy as np
 
 from app.config import StationConfig
 from app.model import Quality, SampleBatch
+from app.orders.calendar import planned_seconds, planned_time_of
 from app.orders.model import Risk, WorkOrder, eta, order_risk
 from app.orders.store import OrderBook
 from app.tags import TagTable
@@ -43,6 +46,7 @@ class OrderTracker:
 
     def __init__(self, config: StationConfig, tags: TagTable, book: OrderBook) -> None:
         self.book = book
+        self.planned = planned_time_of(config)
         self._counters: dict[str, tuple[int, int | None]] = {}
         for device in config.devices:
             production = device.production
@@ -97,6 +101,9 @@ class OrderTracker:
         span = t1 - t0
         if span < MIN_RATE_SPAN_S:
             return None
+        planned = planned_seconds(self.planned, t0, t1)
+        if planned >= MIN_RATE_SPAN_S:  # else it ran outside the plan (overtime): wall time
+            span = planned
         return (good1 - good0) / span * 3600.0
 
     def progress(self, now: float) -> list[OrderProgress]:
@@ -105,7 +112,12 @@ class OrderTracker:
         for order in self.book.all():
             rate = self.rate(order.order_id) if order.open else None
             result.append(
-                OrderProgress(order, rate, eta(order, rate, now), order_risk(order, rate, now))
+                OrderProgress(
+                    order,
+                    rate,
+                    eta(order, rate, now, self.planned),
+                    order_risk(order, rate, now, self.planned),
+                )
             )
         return result
 

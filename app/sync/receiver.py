@@ -9,6 +9,11 @@ sends again what was not acknowledged. A message whose id is already stored is a
 counted and dropped. Sequence numbers per station show the gaps: numbers missing between the
 first and the last received (a gap closes when a replay fills it).
 
+Beside every message, the receiver keeps the newest record per station, kind and subject
+(``cluster_latest``: the station's status, each machine's OEE, each order's progress, each
+alarm's last transition), updated in the same transaction, so the cluster view reads a small
+table however long the history grows. A replayed (older) record never replaces a newer one.
+
 Any SQLAlchemy URL works (SQLite, PostgreSQL); writes go through the
 :class:`~app.storage.gateway.DatabaseGateway` as everywhere else.
 """
@@ -44,6 +49,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.storage.database import Database
 from app.storage.gateway import DatabaseGateway, WriteKind
@@ -80,6 +86,40 @@ stations = Table(
     Column("online", Boolean, nullable=True),
 )
 
+latest = Table(
+    "cluster_latest",
+    metadata,
+    Column("station", String(512), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("subject", String(512), primary_key=True),
+    Column("id", String(36), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("created", Float, nullable=False),
+    Column("received", Float, nullable=False),
+    Column("payload", Text, nullable=False),
+)
+
+#: The kinds the cluster view shows, and what one record of each is about.
+LATEST_KINDS = ("status", "oee", "order_progress", "alarm")
+
+
+def subject(kind: str, topic: str, data: dict[str, Any]) -> str | None:
+    """What a record is about (``diecast``, ``WO-9``, an alarm id); None: not kept as latest.
+
+    A partner's shared copy (``.../shared/<partner>/...``) has the same subject as the
+    original, so the lead sees one current value either way."""
+    if kind not in LATEST_KINDS:
+        return None
+    last = topic.rsplit("/", 1)[-1]
+    if kind == "status":
+        return ""
+    if kind == "oee":
+        device = str(data.get("device") or last)
+        return f"{device}/shift" if "shift" in data else device
+    if kind == "order_progress":
+        return str(data.get("order_id") or last)
+    return str(data.get("alarm_id") or last)
+
 
 @dataclass(frozen=True, slots=True)
 class Received:
@@ -89,6 +129,17 @@ class Received:
     topic: str
     payload: bytes
     at: float
+
+
+def _check_envelope(body: dict[str, Any]) -> None:
+    """TypeError unless ``body`` has the envelope a stored message needs."""
+    if not (
+        isinstance(body.get("id"), str)
+        and isinstance(body.get("seq"), int)
+        and isinstance(body.get("kind"), str)
+        and isinstance(body.get("created"), int | float)
+    ):
+        raise TypeError("not a station message (id, seq, kind, created)")
 
 
 def station_key(payload: dict[str, Any]) -> str:
@@ -110,6 +161,7 @@ class ReceivedWriteKind(WriteKind[Received]):
 
     def create(self, database: Database) -> None:
         metadata.create_all(database)
+        rebuild_latest(database)
 
     def write(self, conn: Connection, items: Sequence[Received], retry: bool) -> None:
         parsed: list[tuple[Received, dict[str, Any] | None]] = []
@@ -117,6 +169,8 @@ class ReceivedWriteKind(WriteKind[Received]):
             try:
                 body = json.loads(item.payload)
                 station_key(body)
+                if "id" in body or "online" not in body:
+                    _check_envelope(body)
             except (ValueError, KeyError, TypeError):
                 log.warning("receiver: unreadable message on %s dropped", item.topic)
                 body = None
@@ -166,6 +220,7 @@ class ReceivedWriteKind(WriteKind[Received]):
             )
         if rows:
             conn.execute(insert(messages), rows)
+            _keep_latest(conn, rows)
         existing = dict(
             conn.execute(
                 select(stations.c.station, stations.c.max_seq).where(
@@ -200,6 +255,61 @@ class ReceivedWriteKind(WriteKind[Received]):
     def committed(self, items: Sequence[Received]) -> None:
         for item in items:
             self.acknowledge(item.mid)
+
+
+def _keep_latest(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Upsert the newest record per (station, kind, subject); an older one never wins."""
+    newest: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for row in rows:
+        data = json.loads(row["payload"])
+        about = subject(row["kind"], row["topic"], data if isinstance(data, dict) else {})
+        if about is None:
+            continue
+        key = (row["station"], row["kind"], about)
+        known = newest.get(key)
+        if known is None or row["created"] >= known["created"]:
+            newest[key] = {
+                "station": row["station"],
+                "kind": row["kind"],
+                "subject": about,
+                "id": row["id"],
+                "seq": row["seq"],
+                "created": row["created"],
+                "received": row["received"],
+                "payload": row["payload"],
+            }
+    if not newest:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(latest)
+    excluded = statement.excluded
+    statement = statement.on_conflict_do_update(
+        index_elements=[latest.c.station, latest.c.kind, latest.c.subject],
+        set_={name: excluded[name] for name in ("id", "seq", "created", "received", "payload")},
+        where=latest.c.created <= excluded.created,
+    )
+    conn.execute(statement, list(newest.values()))
+
+
+def rebuild_latest(database: Database, chunk: int = 5000) -> None:
+    """Fill ``cluster_latest`` from the stored messages when it is empty (a database written
+    by a receiver from before it existed)."""
+    with database.begin() as conn:
+        if conn.execute(select(latest.c.id).limit(1)).first() is not None:
+            return
+        query = select(
+            messages.c.id,
+            messages.c.station,
+            messages.c.seq,
+            messages.c.kind,
+            messages.c.topic,
+            messages.c.created,
+            messages.c.received,
+            messages.c.payload,
+        ).where(messages.c.kind.in_(LATEST_KINDS))
+        result = conn.execute(query.execution_options(yield_per=chunk)).mappings()
+        for rows in result.partitions(chunk):
+            _keep_latest(conn, [dict(r) for r in rows])
 
 
 def _log_gaps(station: str, newest: int, seqs: list[int]) -> None:

@@ -814,6 +814,154 @@
     </message>
 </context>
 <context>
+    <name>ClusterView</name>
+    <message>
+        <source>Partner</source>
+        <translation>협력사</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>상태</translation>
+    </message>
+    <message>
+        <source>Last seen</source>
+        <translation>마지막 수신</translation>
+    </message>
+    <message>
+        <source>Devices</source>
+        <translation>장치</translation>
+    </message>
+    <message>
+        <source>OEE</source>
+        <translation>OEE</translation>
+    </message>
+    <message>
+        <source>Defect rate</source>
+        <translation>불량률</translation>
+    </message>
+    <message>
+        <source>Open alarms</source>
+        <translation>미해결 알람</translation>
+    </message>
+    <message>
+        <source>Orders</source>
+        <translation>작업 지시</translation>
+    </message>
+    <message>
+        <source>Delivery</source>
+        <translation>납기</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>생성 시각</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>종류</translation>
+    </message>
+    <message>
+        <source>Content</source>
+        <translation>내용</translation>
+    </message>
+    <message>
+        <source>Late</source>
+        <translation>지연</translation>
+    </message>
+    <message>
+        <source>At risk</source>
+        <translation>지연 위험</translation>
+    </message>
+    <message>
+        <source>Unknown</source>
+        <translation>알 수 없음</translation>
+    </message>
+    <message>
+        <source>On time</source>
+        <translation>납기 준수</translation>
+    </message>
+    <message>
+        <source>Tag summary</source>
+        <translation>태그 요약</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>상태</translation>
+    </message>
+    <message>
+        <source>Alarm</source>
+        <translation>알람</translation>
+    </message>
+    <message>
+        <source>Defect</source>
+        <translation>불량</translation>
+    </message>
+    <message>
+        <source>Order progress</source>
+        <translation>작업 진행</translation>
+    </message>
+    <message>
+        <source>Audit</source>
+        <translation>감사</translation>
+    </message>
+    <message>
+        <source>Stale</source>
+        <extracomment>Messages listed in the drill-down. Fields that hold a Unix time: shown as a local time.</extracomment>
+        <translation>응답 없음</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>온라인</translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation>오프라인</translation>
+    </message>
+    <message>
+        <source>Reporting</source>
+        <translation>수신 중</translation>
+    </message>
+    <message>
+        <source>%1 of %2 connected</source>
+        <translation>%2대 중 %1대 연결</translation>
+    </message>
+    <message>
+        <source>None</source>
+        <translation>없음</translation>
+    </message>
+    <message>
+        <source>%1 open, %2 done</source>
+        <translation>진행 중 %1건, %2 완료</translation>
+    </message>
+    <message>
+        <source>The cluster database cannot be read: %1</source>
+        <translation>클러스터 데이터베이스를 읽을 수 없습니다: %1</translation>
+    </message>
+    <message>
+        <source>Reading the cluster database…</source>
+        <translation>클러스터 데이터베이스를 읽는 중…</translation>
+    </message>
+    <message>
+        <source>No partner station has reported yet.</source>
+        <translation>아직 보고한 협력사 스테이션이 없습니다.</translation>
+    </message>
+    <message>
+        <source>%1 partners, %2 stale, %3 with orders at risk or late; read at %4</source>
+        <translation>협력사 %1곳, 응답 없음 %2곳, 납기 위험 또는 지연 %3곳; %4에 읽음</translation>
+    </message>
+    <message>
+        <source>%1 (replayed)</source>
+        <translation>%1 (재전송)</translation>
+    </message>
+    <message>
+        <source>Select a partner to see its recent messages.</source>
+        <translation>협력사를 선택하면 최근 메시지가 표시됩니다.</translation>
+    </message>
+    <message>
+        <source>Recent messages of %1 (newest first)</source>
+        <translation>%1의 최근 메시지 (최신순)</translation>
+    </message>
+</context>
+<context>
     <name>DefectDialog</name>
     <message>
         <source>New defect</source>
@@ -1460,6 +1608,10 @@
     <message>
         <source>OEE</source>
         <translation>OEE</translation>
+    </message>
+    <message>
+        <source>Cluster</source>
+        <translation>클러스터</translation>
     </message>
     <message>
         <source>Relearn baselines</source>
