@@ -23,6 +23,7 @@ from app.engine import Engine
 from app.line_layout import effective_layout, layout_table, write_layout
 from app.machine_states import MachineStateWatcher
 from app.model import Event, EventKind, SampleBatch
+from app.oee.tracker import OeeTracker
 from app.orders import OrderBook
 from app.orders.stock import StockBook
 from app.orders.tracker import OrderTracker
@@ -146,6 +147,15 @@ class Station:
             self.quality.listeners.append(self.sync.recorder.defect)
             self.audit.add_listener(self.sync.recorder.audit)
             self.sync.recorder.orders = self.order_tracker
+        # OEE per machine over the shift calendar, with or without sync (then the figures
+        # only feed the OEE screen).
+        self.oee: OeeTracker | None = self.sync.recorder.oee if self.sync is not None else None
+        if self.sync is None:
+            tracker = OeeTracker(config, self.engine.tags, config.oee.interval_s, None, time.time())
+            if tracker.machines:
+                self.oee = tracker
+                self.engine.subscribe(tracker.on_batch)
+                self.engine.subscribe_ticks(tracker.tick)
         self._running = False
 
     def history(

@@ -128,8 +128,8 @@ class MainWindow(QMainWindow):
         self.add_tab(self.sharing, lambda: self.tr("Sharing"))
         self.quality = QualityScreen(station.quality, station.gateway, history=station.history)
         self.add_tab(self.quality, lambda: self.tr("Quality"))
-        if station.sync is not None and station.sync.recorder.oee is not None:
-            self.oee = OeeView(station.sync.recorder.oee)
+        if station.oee is not None:
+            self.oee = OeeView(station.oee)
             self.add_tab(self.oee, lambda: self.tr("OEE"))
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)

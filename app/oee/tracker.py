@@ -42,14 +42,15 @@ class _Machine:
 
 
 class OeeTracker:
-    """Batch and tick subscriber; hands each interval's OEE per machine to ``submit``."""
+    """Batch and tick subscriber; hands each interval's OEE per machine to ``submit`` (the sync
+    outbox; None without sync: the figures stay in memory for the screen)."""
 
     def __init__(
         self,
         config: StationConfig,
         tags: TagTable,
         interval_s: float,
-        submit: Submit,
+        submit: Submit | None,
         now: float,
     ) -> None:
         self.config = config
@@ -66,7 +67,8 @@ class OeeTracker:
                 state_id=tags.by_name(f"{device.name}.{device.state_tag}").id,
                 good_id=tags.by_name(f"{device.name}.{production.good}").id,
                 reject_id=tags.by_name(f"{device.name}.{reject}").id if reject else None,
-                ideal_cycle_s=production.ideal_cycle_s,
+                ideal_cycle_s=production.ideal_cycle_s
+                or (3600.0 / production.target_per_hour if production.target_per_hour else None),
             )
         self.start = now
         self.end = window_end(now, interval_s)
@@ -101,13 +103,11 @@ class OeeTracker:
         messages = self.close(self.end)
         self.start = self.end
         self.end = window_end(now, self.interval_s)
-        if messages:
+        if messages and self.submit is not None:
             self.submit(messages)
 
     def planned(self, start: float, end: float) -> list[Interval]:
-        if self.config.oee is None:
-            return [(start, end)]
-        return planned_time(self.config.oee, start, end)
+        return planned_time(self.config.shift_calendar, start, end)
 
     @staticmethod
     def _count(readings: list[tuple[float, float]], start: float, end: float) -> int:
@@ -147,10 +147,9 @@ class OeeTracker:
         micro: float,
     ) -> list[OutboxMessage]:
         """Add this interval to each shift it touches; a shift that ended becomes a report."""
-        if self.config.oee is None:
-            return []
         reports = []
-        for shift, day, (a, b), _ in shift_instances(self.config.oee, self.start, end):
+        calendar = self.config.shift_calendar
+        for shift, day, (a, b), _ in shift_instances(calendar, self.start, end):
             key = (name, shift.name, day.isoformat())
             part = self._part(m, changes, planned, max(a, self.start), min(b, end), micro)
             self.shift_parts.setdefault(key, []).append(part)
@@ -169,7 +168,7 @@ class OeeTracker:
         messages: list[OutboxMessage] = []
         latest = dict(self.last)  # replaced whole below: the OEE screen reads it meanwhile
         planned = self.planned(self.start, end)
-        micro = self.config.oee.micro_stop_s if self.config.oee else 120.0
+        micro = self.config.oee.micro_stop_s
         for name, m in self.machines.items():
             changes = ([(-math.inf, m.state)] if m.state is not None else []) + m.changes
             result = self._part(m, changes, planned, self.start, end, micro)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -62,18 +63,32 @@ class WorkOrder:
         return self.status in (OrderStatus.PLANNED, OrderStatus.RUNNING)
 
 
-def eta(order: WorkOrder, rate_per_hour: float | None, now: float) -> float | None:
-    """When the order will be finished at ``rate_per_hour`` good parts; None when unknown."""
+#: When ``work_s`` seconds of production starting at ``now`` are done (the shift calendar's
+#: :func:`app.oee.calendar.work_until`); None: beyond the calendar.
+WorkUntil = Callable[[float, float], float | None]
+
+
+def _wall_clock(now: float, work_s: float) -> float | None:
+    return now + work_s
+
+
+def eta(
+    order: WorkOrder, rate_per_hour: float | None, now: float, until: WorkUntil = _wall_clock
+) -> float | None:
+    """When the order will be finished at ``rate_per_hour`` good parts, counting only the
+    working time ``until`` knows of; None when unknown."""
     if not order.open:
         return order.finished_at
     if order.remaining == 0:
         return now
     if rate_per_hour is None or rate_per_hour <= 0:
         return None
-    return now + order.remaining / rate_per_hour * 3600.0
+    return until(now, order.remaining / rate_per_hour * 3600.0)
 
 
-def order_risk(order: WorkOrder, rate_per_hour: float | None, now: float) -> Risk:
+def order_risk(
+    order: WorkOrder, rate_per_hour: float | None, now: float, until: WorkUntil = _wall_clock
+) -> Risk:
     """On time, at risk (the ETA passes the due time) or late (the due time passed)."""
     if not order.open:
         finished = order.finished_at or now
@@ -84,7 +99,7 @@ def order_risk(order: WorkOrder, rate_per_hour: float | None, now: float) -> Ris
         )
     if now > order.due:
         return Risk.LATE
-    finish = eta(order, rate_per_hour, now)
+    finish = eta(order, rate_per_hour, now, until)
     if finish is None:
         return Risk.UNKNOWN
     return Risk.AT_RISK if finish > order.due else Risk.ON_TIME

@@ -17,7 +17,8 @@ import numpy as np
 
 from app.config import StationConfig
 from app.model import Quality, SampleBatch
-from app.orders.model import Risk, WorkOrder, eta, order_risk
+from app.oee.calendar import work_until
+from app.orders.model import Risk, WorkOrder, WorkUntil, eta, order_risk
 from app.orders.store import OrderBook
 from app.tags import TagTable
 
@@ -43,6 +44,9 @@ class OrderTracker:
 
     def __init__(self, config: StationConfig, tags: TagTable, book: OrderBook) -> None:
         self.book = book
+        calendar = config.shift_calendar
+        # The ETA counts only the calendar's working time (no nights off, breaks, holidays).
+        self.until: WorkUntil = lambda now, work_s: work_until(calendar, now, work_s)
         self._counters: dict[str, tuple[int, int | None]] = {}
         for device in config.devices:
             production = device.production
@@ -105,7 +109,12 @@ class OrderTracker:
         for order in self.book.all():
             rate = self.rate(order.order_id) if order.open else None
             result.append(
-                OrderProgress(order, rate, eta(order, rate, now), order_risk(order, rate, now))
+                OrderProgress(
+                    order,
+                    rate,
+                    eta(order, rate, now, self.until),
+                    order_risk(order, rate, now, self.until),
+                )
             )
         return result
 
