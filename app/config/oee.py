@@ -99,6 +99,12 @@ class OeeConfig(StrictModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> OeeConfig:
+        if self.reason_after_s < self.micro_stop_s:
+            raise LocatedError(
+                ("reason_after_s",),
+                f"must not be shorter than micro_stop_s ({self.micro_stop_s:g} s): a micro-stop "
+                "needs no reason",
+            )
         for index, name in repeated(s.name for s in self.shifts):
             raise LocatedError(("shifts", index, "name"), f"duplicate shift '{name}'")
         for index, code in repeated(r.code for r in self.reasons):
