@@ -26,6 +26,7 @@ from widgets.alarms.actions import RecentUsers
 from widgets.audit_view import AuditView
 from widgets.bridge import EngineBridge
 from widgets.devices_view import DevicesView
+from widgets.downtime_dialog import DowntimePrompt
 from widgets.events_view import EventsView
 from widgets.header import StationHeader
 from widgets.i18n import LANGUAGE_KEY, LANGUAGES, current_language, on_language_change, set_language
@@ -128,8 +129,11 @@ class MainWindow(QMainWindow):
         self.add_tab(self.sharing, lambda: self.tr("Sharing"))
         self.quality = QualityScreen(station.quality, station.gateway, history=station.history)
         self.add_tab(self.quality, lambda: self.tr("Quality"))
+        # A stop that needs a reason opens a non-modal list (never blocks monitoring).
+        names = {d.name: d.display_name for d in station.config.devices}
+        self.downtime = DowntimePrompt(station.downtime, names, lambda: self.session.actor, self)
         if station.oee is not None:
-            self.oee = OeeView(station.oee)
+            self.oee = OeeView(station.oee, station.downtime, self.downtime)
             self.add_tab(self.oee, lambda: self.tr("OEE"))
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)

@@ -24,6 +24,8 @@ from app.sync.topics import subtopic
 from app.tags import TagTable
 
 Submit = Callable[[Sequence[OutboxMessage]], None]
+#: Days of finished shifts kept in memory for the screen.
+DAYS_KEPT = 14
 
 
 @dataclass
@@ -67,15 +69,19 @@ class OeeTracker:
                 state_id=tags.by_name(f"{device.name}.{device.state_tag}").id,
                 good_id=tags.by_name(f"{device.name}.{production.good}").id,
                 reject_id=tags.by_name(f"{device.name}.{reject}").id if reject else None,
-                ideal_cycle_s=production.ideal_cycle_s
-                or (3600.0 / production.target_per_hour if production.target_per_hour else None),
+                ideal_cycle_s=production.ideal_cycle_s,
             )
         self.start = now
         self.end = window_end(now, interval_s)
         self.last: dict[str, OeeResult] = {}
+        self._done: dict[tuple[str, str, str], OeeResult] = {}
         # Parts of the shifts in progress: (machine, shift, day) -> interval results.
         self.shift_parts: dict[tuple[str, str, str], list[OeeResult]] = {}
         self.shift_spans: dict[tuple[str, str, str], tuple[float, float]] = {}
+        # For the screen (replaced whole on each close; the GUI thread only reads them): the
+        # shifts in progress so far and the shifts that ended while the station ran.
+        self.shift_live: dict[tuple[str, str, str], OeeResult] = {}
+        self.shift_done: dict[tuple[str, str, str], OeeResult] = {}
 
     def on_batch(self, batch: SampleBatch) -> None:
         machine = self.machines.get(batch.device)
@@ -157,6 +163,7 @@ class OeeTracker:
             if b <= end:
                 result = combine(self.shift_parts.pop(key), m.ideal_cycle_s)
                 self.shift_spans.pop(key)
+                self._done[key] = result
                 body = {**result.to_dict(name), "shift": shift.name, "day": day.isoformat()}
                 reports.append(
                     OutboxMessage("oee", subtopic("oee", name, "shift"), body, created=b)
@@ -167,6 +174,7 @@ class OeeTracker:
         """Each machine's OEE over the interval ending at ``end``; starts the next one."""
         messages: list[OutboxMessage] = []
         latest = dict(self.last)  # replaced whole below: the OEE screen reads it meanwhile
+        self._done = dict(self.shift_done)
         planned = self.planned(self.start, end)
         micro = self.config.oee.micro_stop_s
         for name, m in self.machines.items():
@@ -188,6 +196,13 @@ class OeeTracker:
             m.good = _carry(m.good, end)
             m.reject = _carry(m.reject, end)
         self.last = latest
+        # Keep a fortnight of finished shifts for the screen's day filter.
+        days = sorted({key[2] for key in self._done})[-DAYS_KEPT:]
+        self.shift_done = {k: v for k, v in self._done.items() if k[2] in days}
+        self.shift_live = {
+            key: combine(parts, self.machines[key[0]].ideal_cycle_s)
+            for key, parts in self.shift_parts.items()
+        }
         return messages
 
 
