@@ -143,7 +143,7 @@ class DowntimeDialog(QDialog):
             text = (
                 text.replace("%1", self.names.get(stop.machine, stop.machine))
                 .replace("%2", clock_span(stop))
-                .replace("%3", f"{minutes:.0f}")
+                .replace("%3", f"{minutes:.1f}" if minutes < 10 else f"{minutes:.0f}")
                 .replace("%4", self.category_text(stop.category))
             )
             item = QListWidgetItem(text)

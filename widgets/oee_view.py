@@ -48,10 +48,6 @@ def percent(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.1f} %"
 
 
-def minutes(seconds: float) -> str:
-    return f"{seconds / 60:.1f} min"
-
-
 def _chart(parent: QWidget) -> pg.PlotWidget:
     plot = pg.PlotWidget(parent, background=SURFACE)
     plot.setMenuEnabled(False)
@@ -340,8 +336,10 @@ class OeeView(QWidget):
     def _short(self, path: str) -> str:
         return reason_name(self.config.oee, path).split(" > ")[-1][:20]
 
-    @staticmethod
-    def _figures(result: OeeResult | None, micro: int | None) -> list[str]:
+    def _minutes(self, seconds: float) -> str:
+        return self.tr("%1 min").replace("%1", f"{seconds / 60:.1f}")
+
+    def _figures(self, result: OeeResult | None, micro: int | None) -> list[str]:
         if result is None:
             return ["–"] * 6 + [str(micro) if micro is not None else "–"] + ["–"] * 6
         losses = result.losses
@@ -353,5 +351,5 @@ class OeeView(QWidget):
             f"{result.good:,}",
             f"{result.reject:,}",
             str(result.micro_stops),  # within planned time, as the small-stop minutes
-            *(minutes(losses.get(key, 0.0)) for key in SIX_LOSSES),
+            *(self._minutes(losses.get(key, 0.0)) for key in SIX_LOSSES),
         ]

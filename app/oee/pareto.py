@@ -25,7 +25,7 @@ def downtime_pareto(
         if inside > 0:
             key = stop.reason or UNEXPLAINED
             seconds[key] = seconds.get(key, 0.0) + inside
-    ranked = sorted(seconds.items(), key=lambda item: (-item[1], item[0]))
+    ranked = sorted(seconds.items(), key=lambda kv: (-kv[1], kv[0] == UNEXPLAINED, kv[0]))
     total = sum(seconds.values())
     result = []
     running = 0.0

@@ -1688,6 +1688,10 @@
         <translation>사유 미입력</translation>
     </message>
     <message>
+        <source>%1 min</source>
+        <translation>%1분</translation>
+    </message>
+    <message>
         <source>No interval closed yet</source>
         <translation>아직 마감된 집계 구간이 없습니다</translation>
     </message>
