@@ -23,6 +23,9 @@ from app.engine import Engine
 from app.line_layout import effective_layout, layout_table, write_layout
 from app.machine_states import MachineStateWatcher
 from app.model import Event, EventKind, SampleBatch
+from app.oee.downtime import DowntimeLog
+from app.oee.stops import StopWatcher
+from app.oee.tracker import OeeTracker
 from app.orders import OrderBook
 from app.orders.feed import OrderFeed
 from app.orders.stock import StockBook
@@ -158,6 +161,22 @@ class Station:
         if config.sync is not None and config.cluster.receive_orders:
             self.order_feed = OrderFeed(self.orders, self.gateway)
             self.order_subscriber = OrderSubscriber(config.sync, config.station, self.order_feed)
+        # OEE per machine over the shift calendar, with or without sync (then the figures
+        # only feed the OEE screen).
+        self.oee: OeeTracker | None = self.sync.recorder.oee if self.sync is not None else None
+        # Stops: micro-stops counted, long ones queued for an operator's reason.
+        self.downtime = DowntimeLog(config, self.gateway, self._guard, self.audit)
+        self.stops = StopWatcher(config, self.engine.tags, self.downtime)
+        self.engine.subscribe(self.stops.on_batch)
+        self.engine.subscribe_ticks(self.stops.tick)
+        if self.sync is not None:
+            self.downtime.listeners.append(self.sync.recorder.downtime)
+        if self.sync is None:
+            tracker = OeeTracker(config, self.engine.tags, config.oee.interval_s, None, time.time())
+            if tracker.machines:
+                self.oee = tracker
+                self.engine.subscribe(tracker.on_batch)
+                self.engine.subscribe_ticks(tracker.tick)
         self._running = False
 
     def history(

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from app.config.oee import OeeConfig
+from app.config.calendar import CalendarConfig
 from app.oee.calendar import planned_time, total
 from app.oee.compute import compute, counter_increase, segments
 
@@ -21,8 +21,8 @@ def at(text: str) -> float:
     return datetime.fromisoformat(text).replace(tzinfo=SEOUL).timestamp()
 
 
-def calendar(**extra: object) -> OeeConfig:
-    return OeeConfig.model_validate(
+def calendar(**extra: object) -> CalendarConfig:
+    return CalendarConfig.model_validate(
         {
             "timezone": "Asia/Seoul",
             "shifts": [
@@ -165,7 +165,7 @@ def test_calendar_mistakes_are_named(shift: dict, problem: str) -> None:
     from pydantic import ValidationError
 
     with pytest.raises(ValidationError) as caught:
-        OeeConfig.model_validate({"shifts": [shift]})
+        CalendarConfig.model_validate({"shifts": [shift]})
     assert problem in str(caught.value)
 
 
@@ -176,9 +176,9 @@ site = "Ulsan"
 line = "Line 3"
 station = "WS-01"
 
-[oee]
+[calendar]
 timezone = "Asia/Seoul"
-[[oee.shifts]]
+[[calendar.shifts]]
 name = "day"
 start = "06:00"
 end = "14:00"

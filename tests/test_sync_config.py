@@ -143,5 +143,5 @@ def test_the_example_is_valid() -> None:
     result = check(REPO / "resources" / "examples" / "cluster_sync.toml")
     assert result.returncode == 0, result.stdout + result.stderr
     config = load_config(REPO / "resources" / "examples" / "cluster_sync.toml")
-    assert config.sync is not None and config.oee is not None
-    assert [s.name for s in config.oee.shifts] == ["day", "swing", "night"]
+    assert config.sync is not None and config.calendar is not None
+    assert [s.name for s in config.shift_calendar.shifts] == ["day", "swing", "night"]

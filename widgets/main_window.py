@@ -27,6 +27,7 @@ from widgets.audit_view import AuditView
 from widgets.bridge import EngineBridge
 from widgets.cluster_view import ClusterView
 from widgets.devices_view import DevicesView
+from widgets.downtime_dialog import DowntimePrompt
 from widgets.events_view import EventsView
 from widgets.header import StationHeader
 from widgets.i18n import LANGUAGE_KEY, LANGUAGES, current_language, on_language_change, set_language
@@ -129,8 +130,11 @@ class MainWindow(QMainWindow):
         self.add_tab(self.sharing, lambda: self.tr("Sharing"))
         self.quality = QualityScreen(station.quality, station.gateway, history=station.history)
         self.add_tab(self.quality, lambda: self.tr("Quality"))
-        if station.sync is not None and station.sync.recorder.oee is not None:
-            self.oee = OeeView(station.sync.recorder.oee)
+        # A stop that needs a reason opens a non-modal list (never blocks monitoring).
+        names = {d.name: d.display_name for d in station.config.devices}
+        self.downtime = DowntimePrompt(station.downtime, names, lambda: self.session.actor, self)
+        if station.oee is not None:
+            self.oee = OeeView(station.oee, station.downtime, self.downtime)
             self.add_tab(self.oee, lambda: self.tr("OEE"))
         if station.config.cluster.lead_db is not None:  # the lead: its partners' status
             self.add_tab(ClusterView(station.config.cluster, self), lambda: self.tr("Cluster"))

@@ -5,6 +5,7 @@ device's driver check its own settings is :func:`app.config_loader.load_config`.
 """
 
 from app.config.base import IDENTIFIER, Identifier, StrictModel
+from app.config.calendar import CalendarConfig
 from app.config.errors import (
     ConfigError,
     LocatedError,
@@ -31,6 +32,7 @@ from app.config.sync import SyncConfig, TlsConfig
 
 __all__ = [
     "IDENTIFIER",
+    "CalendarConfig",
     "ConfigError",
     "DataType",
     "DeviceConfig",

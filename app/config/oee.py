@@ -1,126 +1,145 @@
-"""The ``[oee]`` table: when the line is planned to produce (the shift calendar).
+"""The ``[oee]`` table: micro-stops and downtime reasons (the shift calendar is ``[calendar]``,
+:mod:`app.config.calendar`).
 
-Shifts repeat on weekdays; a shift whose end is not after its start ends the next day (a night
-shift, 22:00-06:00, belongs to the day it starts). Breaks are clock times inside a shift.
-Holidays are dates on which no shift starts. Planned stops are absolute periods (a planned
-maintenance, a stocktake). Times are local to ``timezone`` (default: the computer's).
+Example::
+
+    [oee]
+    micro_stop_s = 120          # stops shorter than this are micro-stops (small stops)
+    reason_after_s = 300        # the operator is asked why a machine stopped this long
+    [[oee.reasons]]
+    code = "MECH"
+    en = "Mechanical"
+    ko = "기계"
+    reasons = [{ code = "BEARING", en = "Bearing", ko = "베어링" }]
+
+A reason is named by its path of codes (``MECH/BEARING``); only a leaf can be chosen.
+
+Older configs kept the calendar here (``timezone``, ``[[oee.shifts]]``, ``holidays``,
+``planned_stops``); that is still read when there is no ``[calendar]``.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime, time
-from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from collections.abc import Iterator
+from datetime import date
+from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
 
-from app.config.base import StrictModel
+from app.config.base import StrictModel, repeated
+from app.config.calendar import (
+    WEEKDAYS,
+    BreakConfig,
+    CalendarConfig,
+    PlannedStopConfig,
+    ShiftConfig,
+    Weekday,
+    check_zone,
+    clock,
+    minutes,
+)
 from app.config.errors import LocatedError
 
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+__all__ = [
+    "WEEKDAYS",
+    "BreakConfig",
+    "CalendarConfig",
+    "DowntimeReason",
+    "OeeConfig",
+    "PlannedStopConfig",
+    "ShiftConfig",
+    "Weekday",
+    "clock",
+    "minutes",
+]
+
+REASON_CODE = r"^[A-Z0-9][A-Z0-9_\-]*$"
+#: Deepest reason tree (Mechanical > Spindle > Bearing).
+MAX_REASON_DEPTH = 3
 
 
-def clock(value: str) -> time:
-    """``"06:30"`` as a time of day."""
-    match = _CLOCK.match(value)
-    if match is None:
-        raise ValueError(f"'{value}' is not a time of day like 06:00 or 22:30")
-    return time(int(match.group(1)), int(match.group(2)))
+class DowntimeReason(StrictModel):
+    """A node of the reason tree, named in English and Korean."""
 
-
-def minutes(value: str) -> int:
-    t = clock(value)
-    return t.hour * 60 + t.minute
-
-
-class BreakConfig(StrictModel):
-    start: str
-    end: str
-
-    @field_validator("start", "end")
-    @classmethod
-    def _clock(cls, value: str) -> str:
-        clock(value)
-        return value
-
-
-class ShiftConfig(StrictModel):
-    name: str = Field(min_length=1, max_length=64)
-    start: str
-    end: str
-    """Not after ``start``: the shift ends the next day."""
-    days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS[:5]))
-    breaks: list[BreakConfig] = Field(default_factory=list)
-
-    @field_validator("start", "end")
-    @classmethod
-    def _clock(cls, value: str) -> str:
-        clock(value)
-        return value
-
-    @property
-    def length_min(self) -> int:
-        length = (minutes(self.end) - minutes(self.start)) % 1440
-        return length or 1440
-
-    def offset_min(self, value: str) -> int:
-        """Minutes from the shift's start to a clock time within it."""
-        return (minutes(value) - minutes(self.start)) % 1440
+    code: Annotated[str, Field(pattern=REASON_CODE, max_length=32)]
+    en: str = Field(min_length=1, max_length=80)
+    ko: str = Field(min_length=1, max_length=80)
+    reasons: list[DowntimeReason] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _breaks_inside(self) -> ShiftConfig:
-        for index, pause in enumerate(self.breaks):
-            a, b = self.offset_min(pause.start), self.offset_min(pause.end)
-            if not (0 <= a < b <= self.length_min):
-                raise LocatedError(
-                    ("breaks", index),
-                    f"the break {pause.start}-{pause.end} is not inside the shift "
-                    f"{self.start}-{self.end}",
-                )
+    def _unique(self) -> DowntimeReason:
+        for index, code in repeated(r.code for r in self.reasons):
+            raise LocatedError(("reasons", index, "code"), f"duplicate reason code '{code}'")
         return self
 
-
-class PlannedStopConfig(StrictModel):
-    # TOML writes them natively (2026-12-24T06:00:00); quoted ISO text is accepted too.
-    start: Annotated[datetime, Field(strict=False)]
-    end: Annotated[datetime, Field(strict=False)]
-    reason: str = ""
-
-    @model_validator(mode="after")
-    def _ordered(self) -> PlannedStopConfig:
-        if self.end <= self.start:
-            raise LocatedError(("end",), "a planned stop must end after it starts")
-        return self
+    def depth(self) -> int:
+        return 1 + max((r.depth() for r in self.reasons), default=0)
 
 
 class OeeConfig(StrictModel):
-    """Shift calendar and OEE settings (docs/SYNC.md, "OEE")."""
+    """OEE settings (docs/SYNC.md, "OEE")."""
 
-    timezone: str | None = None
-    shifts: list[ShiftConfig] = Field(min_length=1)
-    holidays: list[Annotated[date, Field(strict=False)]] = Field(default_factory=list)
-    planned_stops: list[PlannedStopConfig] = Field(default_factory=list)
+    interval_s: float = Field(default=60.0, ge=1, le=3600)
+    """How often the OEE figures close without ``[sync]`` (with it: the sync interval)."""
     micro_stop_s: float = Field(default=120.0, gt=0, le=3600)
     """Stops shorter than this count as micro-stops (small stops), not breakdowns."""
+    reason_after_s: float = Field(default=300.0, gt=0, le=86400)
+    """A stop that lasts this long asks the operator for a reason."""
+    reasons: list[DowntimeReason] = Field(default_factory=list)
+    # Older configs: the calendar lived here (moved to [calendar]).
+    timezone: str | None = None
+    shifts: list[ShiftConfig] = Field(default_factory=list)
+    holidays: list[Annotated[date, Field(strict=False)]] = Field(default_factory=list)
+    planned_stops: list[PlannedStopConfig] = Field(default_factory=list)
 
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"unknown time zone '{value}' (e.g. Asia/Seoul)") from None
-        return value
+        return check_zone(value)
 
     @model_validator(mode="after")
-    def _unique(self) -> OeeConfig:
-        seen: set[str] = set()
-        for index, shift in enumerate(self.shifts):
-            if shift.name in seen:
-                raise LocatedError(("shifts", index, "name"), f"duplicate shift '{shift.name}'")
-            seen.add(shift.name)
+    def _consistent(self) -> OeeConfig:
+        if self.reason_after_s < self.micro_stop_s:
+            raise LocatedError(
+                ("reason_after_s",),
+                f"must not be shorter than micro_stop_s ({self.micro_stop_s:g} s): a micro-stop "
+                "needs no reason",
+            )
+        for index, name in repeated(s.name for s in self.shifts):
+            raise LocatedError(("shifts", index, "name"), f"duplicate shift '{name}'")
+        for index, code in repeated(r.code for r in self.reasons):
+            raise LocatedError(("reasons", index, "code"), f"duplicate reason code '{code}'")
+        for index, reason in enumerate(self.reasons):
+            if reason.depth() > MAX_REASON_DEPTH:
+                raise LocatedError(
+                    ("reasons", index),
+                    f"the reason tree under '{reason.code}' is deeper than "
+                    f"{MAX_REASON_DEPTH} levels",
+                )
         return self
+
+    @property
+    def has_legacy_calendar(self) -> bool:
+        return bool(self.shifts or self.holidays or self.planned_stops or self.timezone)
+
+    def leaf_reasons(self) -> Iterator[tuple[str, list[DowntimeReason]]]:
+        """``(path, nodes from the root)`` of every reason an operator can choose."""
+
+        def walk(
+            nodes: list[DowntimeReason], above: list[DowntimeReason]
+        ) -> Iterator[tuple[str, list[DowntimeReason]]]:
+            for node in nodes:
+                chain = [*above, node]
+                if node.reasons:
+                    yield from walk(node.reasons, chain)
+                else:
+                    yield "/".join(n.code for n in chain), chain
+
+        return walk(self.reasons, [])
+
+    def reason(self, path: str) -> list[DowntimeReason] | None:
+        """The nodes of a leaf reason's path (None: not a leaf of the tree)."""
+        for leaf, chain in self.leaf_reasons():
+            if leaf == path:
+                return chain
+        return None

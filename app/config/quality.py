@@ -1,4 +1,5 @@
-"""The ``[quality]`` table: defect catalogue, serial pattern, shifts, characteristics, rejects.
+"""The ``[quality]`` table: defect catalogue, serial pattern, characteristics, rejects (the
+shifts defects are labelled by are the station's ``[calendar]``).
 
 Example (see ``resources/demo/line.toml``)::
 
@@ -56,7 +57,8 @@ class DefectCodeConfig(StrictModel):
 
 
 class ShiftConfig(StrictModel):
-    """A shift and the local time of day it starts (it ends where the next one starts)."""
+    """An older config's shift: the local time of day it starts (it ends where the next one
+    starts). Shifts are defined in ``[calendar]`` now; these are read when it is absent."""
 
     name: str = Field(min_length=1, max_length=16)
     start: str
@@ -72,14 +74,6 @@ class ShiftConfig(StrictModel):
     def start_minute(self) -> int:
         hours, minutes = self.start.split(":")
         return int(hours) * 60 + int(minutes)
-
-
-def _default_shifts() -> list[ShiftConfig]:
-    return [
-        ShiftConfig(name="A", start="06:00"),
-        ShiftConfig(name="B", start="14:00"),
-        ShiftConfig(name="C", start="22:00"),
-    ]
 
 
 class CharacteristicConfig(StrictModel):
@@ -145,7 +139,8 @@ class QualityConfig(StrictModel):
     """Regular expression every serial must match (whole string)."""
     photo_max_mb: float = Field(default=20.0, gt=0, le=200)
     defect_codes: list[DefectCodeConfig] = Field(default_factory=list)
-    shifts: list[ShiftConfig] = Field(default_factory=_default_shifts, min_length=1)
+    shifts: list[ShiftConfig] | None = Field(default=None, min_length=1)
+    """Older configs only: the shifts are ``[calendar]`` now (see ``legacy_calendar``)."""
     characteristics: list[CharacteristicConfig] = Field(default_factory=list)
     inspections: list[InspectionConfig] = Field(default_factory=list)
     scan_start: list[Identifier] = Field(default_factory=list)
@@ -166,9 +161,9 @@ class QualityConfig(StrictModel):
     def _consistent(self) -> QualityConfig:
         for index, code in repeated(c.code for c in self.defect_codes):
             raise LocatedError(("defect_codes", index, "code"), f"duplicate defect code '{code}'")
-        for index, name in repeated(s.name for s in self.shifts):
+        for index, name in repeated(s.name for s in self.shifts or []):
             raise LocatedError(("shifts", index, "name"), f"duplicate shift '{name}'")
-        for index, start in repeated(s.start for s in self.shifts):
+        for index, start in repeated(s.start for s in self.shifts or []):
             raise LocatedError(("shifts", index, "start"), f"two shifts start at {start}")
         for index, name in repeated(c.name for c in self.characteristics):
             raise LocatedError(

@@ -13,12 +13,14 @@ validates them with its own model (:attr:`drivers.base.Driver.tag_model`).
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from app.config.alarms import TagAlarms
 from app.config.base import Identifier, StrictModel, repeated
+from app.config.calendar import CalendarConfig, default_calendar, legacy_calendar
 from app.config.cluster import ClusterConfig
 from app.config.detectors import DeviceDetectors, TagDetectors
 from app.config.errors import LocatedError
@@ -290,10 +292,21 @@ class StationConfig(StrictModel):
     quality: QualityConfig = Field(default_factory=QualityConfig)
     sync: SyncConfig | None = None
     """Publishing to the cluster (``[sync]``); none: the station keeps its data to itself."""
-    oee: OeeConfig | None = None
-    """Shift calendar for OEE (``[oee]``); none: every hour is planned production time."""
     cluster: ClusterConfig = Field(default_factory=ClusterConfig)
     """The cluster lead's view of its partners; orders received from the lead."""
+    calendar: CalendarConfig | None = None
+    """The shift calendar (``[calendar]``); see :attr:`shift_calendar` for the one in force."""
+    oee: OeeConfig = Field(default_factory=OeeConfig)
+    """Micro-stops and downtime reasons (``[oee]``)."""
+
+    @cached_property
+    def shift_calendar(self) -> CalendarConfig:
+        """The calendar quality, OEE, orders and the trend use: ``[calendar]``, else what an
+        older config meant (``[[oee.shifts]]`` or ``[quality].shifts``), else three
+        eight-hour shifts every day (every hour planned)."""
+        if self.calendar is not None:
+            return self.calendar
+        return legacy_calendar(self.quality.shifts, self.oee) or default_calendar()
 
     @model_validator(mode="after")
     def _unique_devices(self) -> StationConfig:
@@ -301,6 +314,7 @@ class StationConfig(StrictModel):
             raise LocatedError(("devices", index, "name"), f"duplicate device name '{name}'")
         for index, name in repeated(s.item for s in self.stock):
             raise LocatedError(("stock", index, "item"), f"'{name}' is listed twice")
+        self._one_calendar()
         reader = self.security.badge_reader
         if reader is not None and all(d.name != reader for d in self.devices):
             known = ", ".join(d.name for d in self.devices)
@@ -308,6 +322,25 @@ class StationConfig(StrictModel):
                 ("security", "badge_reader"), f"no device named '{reader}' (devices: {known})"
             )
         return self
+
+    def _one_calendar(self) -> None:
+        """Shifts are defined once: an older key beside ``[calendar]``, or two older lists,
+        would label defects by one calendar and OEE by another."""
+        moved = "shifts are defined once now, in [calendar] (docs/SYNC.md, 'Shift calendar')"
+        if self.calendar is not None:
+            if self.quality.shifts is not None:
+                raise LocatedError(("quality", "shifts"), f"{moved}: remove quality.shifts")
+            if self.oee.has_legacy_calendar:
+                raise LocatedError(
+                    ("oee", "shifts"),
+                    f"{moved}: move timezone, shifts, holidays and planned_stops out of [oee]",
+                )
+        elif self.quality.shifts is not None and self.oee.shifts:
+            raise LocatedError(
+                ("quality", "shifts"),
+                f"{moved}: rename [[oee.shifts]] to [[calendar.shifts]] (with the timezone, "
+                "holidays and planned_stops) and remove quality.shifts",
+            )
 
     def device(self, name: str) -> DeviceConfig:
         """The device called ``name``."""

@@ -1,5 +1,7 @@
-"""Planned production time from the shift calendar, as sorted, disjoint ``(start, end)``
-intervals of Unix time. Pure functions.
+"""The station's shift calendar (``[calendar]``) in Unix time: which shift runs when
+(:func:`shift_at`, for quality's shift labels and the trend's "this shift"), planned production
+time as sorted, disjoint ``(start, end)`` intervals (OEE), and when some hours of work end
+counting only that time (the order ETA, :func:`app.orders.calendar.finish_after`). Pure functions.
 
 Each day that is not a holiday, each shift whose weekdays include it starts at its clock time
 (in the calendar's time zone; daylight-saving days come out right because every time is made
@@ -11,11 +13,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta, tzinfo
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from app.config.oee import WEEKDAYS, OeeConfig, ShiftConfig, clock
+from app.config.calendar import WEEKDAYS, CalendarConfig, ShiftConfig, clock
 
 Interval = tuple[float, float]
+
+
+class ShiftSpan(NamedTuple):
+    """One shift on one day: its name and when it starts and ends (breaks included)."""
+
+    name: str
+    start: float
+    end: float
 
 
 def normalise(intervals: Iterable[Interval]) -> list[Interval]:
@@ -66,7 +77,7 @@ def total(intervals: Iterable[Interval]) -> float:
     return sum(b - a for a, b in intervals)
 
 
-def zone_of(config: OeeConfig) -> tzinfo | None:
+def zone_of(config: CalendarConfig) -> tzinfo | None:
     return ZoneInfo(config.timezone) if config.timezone else None
 
 
@@ -77,11 +88,12 @@ def _at(day: date, clock_text: str, zone: tzinfo | None, extra_days: int = 0) ->
 
 
 def shift_instances(
-    config: OeeConfig, start: float, end: float
+    config: CalendarConfig, start: float, end: float, *, every_day: bool = False
 ) -> list[tuple[ShiftConfig, date, Interval, list[Interval]]]:
-    """Every shift that overlaps ``[start, end)``: (shift, its day, its span, its breaks)."""
+    """Every shift that overlaps ``[start, end)``: (shift, its day, its span, its breaks).
+    ``every_day``: as if each shift ran every day, holidays included."""
     zone = zone_of(config)
-    holidays = set(config.holidays)
+    holidays = set() if every_day else set(config.holidays)
     first = datetime.fromtimestamp(start, zone).date() - timedelta(days=1)
     last = datetime.fromtimestamp(end, zone).date()
     found = []
@@ -90,7 +102,7 @@ def shift_instances(
         if day not in holidays:
             weekday = WEEKDAYS[day.weekday()]
             for shift in config.shifts:
-                if weekday not in shift.days:
+                if weekday not in shift.days and not every_day:
                     continue
                 begin = _at(day, shift.start, zone)
                 overnight = clock(shift.end) <= clock(shift.start)
@@ -107,7 +119,7 @@ def shift_instances(
     return found
 
 
-def planned_stops(config: OeeConfig) -> list[Interval]:
+def planned_stops(config: CalendarConfig) -> list[Interval]:
     zone = zone_of(config)
     result = []
     for stop in config.planned_stops:
@@ -120,7 +132,7 @@ def planned_stops(config: OeeConfig) -> list[Interval]:
     return normalise(result)
 
 
-def planned_time(config: OeeConfig, start: float, end: float) -> list[Interval]:
+def planned_time(config: CalendarConfig, start: float, end: float) -> list[Interval]:
     """When the line is planned to produce within ``[start, end)``."""
     spans, breaks = [], []
     for _, _, span, pauses in shift_instances(config, start, end):
@@ -129,3 +141,28 @@ def planned_time(config: OeeConfig, start: float, end: float) -> list[Interval]:
     planned = subtract(normalise(spans), normalise(breaks))
     planned = subtract(planned, planned_stops(config))
     return intersect(planned, [(start, end)])
+
+
+def shift_at(config: CalendarConfig, ts: float) -> ShiftSpan | None:
+    """The shift running at ``ts`` (its breaks included) or None: between shifts, on a day the
+    shift does not run, on a holiday. Two overlapping shifts: the one that started last."""
+    found = [
+        ShiftSpan(shift.name, a, b)
+        for shift, _, (a, b), _ in shift_instances(config, ts, ts + 1e-3)
+        if a <= ts < b
+    ]
+    return max(found, key=lambda s: s.start) if found else None
+
+
+def shift_label(config: CalendarConfig, ts: float) -> str:
+    """The shift a record made at ``ts`` belongs to: the one running, else the one whose clock
+    hours hold it (overtime on a Saturday or a holiday), else "" (between shifts)."""
+    span = shift_at(config, ts)
+    if span is None:
+        found = [
+            (a, shift.name)
+            for shift, _, (a, b), _ in shift_instances(config, ts, ts + 1e-3, every_day=True)
+            if a <= ts < b
+        ]
+        return max(found)[1] if found else ""
+    return span.name

@@ -217,3 +217,50 @@ def combine(parts: Sequence[OeeResult], ideal_cycle_s: float | None) -> OeeResul
         micro_stops=sum(p.micro_stops for p in parts),
         losses=losses,
     )
+
+
+def aggregate(parts: Sequence[tuple[OeeResult, float | None]]) -> OeeResult:
+    """A line's OEE from its machines' results (each with its ideal cycle time): times, counts
+    and losses add up; performance is the ideal time of the parts made over the time running,
+    so a slow machine weighs by its own cycle. Machines without an ideal cycle time count in
+    availability and quality only."""
+    results = [p for p, _ in parts]
+    total_all = combine(results, None)
+    timed = [(p, ideal) for p, ideal in parts if ideal]
+    ideal_s = sum(ideal * (p.good + p.reject) for p, ideal in timed)
+    run_timed = sum(p.run_s for p, _ in timed)
+    performance = _ratio(ideal_s, run_timed) if timed else None
+    oee = None
+    if (
+        total_all.availability is not None
+        and performance is not None
+        and total_all.quality is not None
+    ):
+        oee = total_all.availability * performance * total_all.quality
+    return OeeResult(
+        start=total_all.start,
+        end=total_all.end,
+        planned_s=total_all.planned_s,
+        planned_stop_s=total_all.planned_stop_s,
+        run_s=total_all.run_s,
+        state_s=total_all.state_s,
+        good=total_all.good,
+        reject=total_all.reject,
+        availability=total_all.availability,
+        performance=performance,
+        quality=total_all.quality,
+        oee=oee,
+        micro_stops=total_all.micro_stops,
+        losses=total_all.losses,
+    )
+
+
+#: The six big losses in the order of the chart (keys of :attr:`OeeResult.losses`).
+SIX_LOSSES = (
+    "breakdowns_s",
+    "setup_s",
+    "small_stops_s",
+    "other_stops_s",
+    "reduced_speed_s",
+    "quality_loss_s",
+)

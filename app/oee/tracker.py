@@ -24,6 +24,8 @@ from app.sync.topics import subtopic
 from app.tags import TagTable
 
 Submit = Callable[[Sequence[OutboxMessage]], None]
+#: Days of finished shifts kept in memory for the screen.
+DAYS_KEPT = 14
 
 
 @dataclass
@@ -42,14 +44,15 @@ class _Machine:
 
 
 class OeeTracker:
-    """Batch and tick subscriber; hands each interval's OEE per machine to ``submit``."""
+    """Batch and tick subscriber; hands each interval's OEE per machine to ``submit`` (the sync
+    outbox; None without sync: the figures stay in memory for the screen)."""
 
     def __init__(
         self,
         config: StationConfig,
         tags: TagTable,
         interval_s: float,
-        submit: Submit,
+        submit: Submit | None,
         now: float,
     ) -> None:
         self.config = config
@@ -71,9 +74,14 @@ class OeeTracker:
         self.start = now
         self.end = window_end(now, interval_s)
         self.last: dict[str, OeeResult] = {}
+        self._done: dict[tuple[str, str, str], OeeResult] = {}
         # Parts of the shifts in progress: (machine, shift, day) -> interval results.
         self.shift_parts: dict[tuple[str, str, str], list[OeeResult]] = {}
         self.shift_spans: dict[tuple[str, str, str], tuple[float, float]] = {}
+        # For the screen (replaced whole on each close; the GUI thread only reads them): the
+        # shifts in progress so far and the shifts that ended while the station ran.
+        self.shift_live: dict[tuple[str, str, str], OeeResult] = {}
+        self.shift_done: dict[tuple[str, str, str], OeeResult] = {}
 
     def on_batch(self, batch: SampleBatch) -> None:
         machine = self.machines.get(batch.device)
@@ -101,13 +109,11 @@ class OeeTracker:
         messages = self.close(self.end)
         self.start = self.end
         self.end = window_end(now, self.interval_s)
-        if messages:
+        if messages and self.submit is not None:
             self.submit(messages)
 
     def planned(self, start: float, end: float) -> list[Interval]:
-        if self.config.oee is None:
-            return [(start, end)]
-        return planned_time(self.config.oee, start, end)
+        return planned_time(self.config.shift_calendar, start, end)
 
     @staticmethod
     def _count(readings: list[tuple[float, float]], start: float, end: float) -> int:
@@ -147,10 +153,9 @@ class OeeTracker:
         micro: float,
     ) -> list[OutboxMessage]:
         """Add this interval to each shift it touches; a shift that ended becomes a report."""
-        if self.config.oee is None:
-            return []
         reports = []
-        for shift, day, (a, b), _ in shift_instances(self.config.oee, self.start, end):
+        calendar = self.config.shift_calendar
+        for shift, day, (a, b), _ in shift_instances(calendar, self.start, end):
             key = (name, shift.name, day.isoformat())
             part = self._part(m, changes, planned, max(a, self.start), min(b, end), micro)
             self.shift_parts.setdefault(key, []).append(part)
@@ -158,6 +163,7 @@ class OeeTracker:
             if b <= end:
                 result = combine(self.shift_parts.pop(key), m.ideal_cycle_s)
                 self.shift_spans.pop(key)
+                self._done[key] = result
                 body = {**result.to_dict(name), "shift": shift.name, "day": day.isoformat()}
                 reports.append(
                     OutboxMessage("oee", subtopic("oee", name, "shift"), body, created=b)
@@ -168,8 +174,9 @@ class OeeTracker:
         """Each machine's OEE over the interval ending at ``end``; starts the next one."""
         messages: list[OutboxMessage] = []
         latest = dict(self.last)  # replaced whole below: the OEE screen reads it meanwhile
+        self._done = dict(self.shift_done)
         planned = self.planned(self.start, end)
-        micro = self.config.oee.micro_stop_s if self.config.oee else 120.0
+        micro = self.config.oee.micro_stop_s
         for name, m in self.machines.items():
             changes = ([(-math.inf, m.state)] if m.state is not None else []) + m.changes
             result = self._part(m, changes, planned, self.start, end, micro)
@@ -189,6 +196,13 @@ class OeeTracker:
             m.good = _carry(m.good, end)
             m.reject = _carry(m.reject, end)
         self.last = latest
+        # Keep a fortnight of finished shifts for the screen's day filter.
+        days = sorted({key[2] for key in self._done})[-DAYS_KEPT:]
+        self.shift_done = {k: v for k, v in self._done.items() if k[2] in days}
+        self.shift_live = {
+            key: combine(parts, self.machines[key[0]].ideal_cycle_s)
+            for key, parts in self.shift_parts.items()
+        }
         return messages
 
 

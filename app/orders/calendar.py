@@ -1,9 +1,8 @@
 """Planned production time for work orders: ETAs count only the hours the line is planned to
 produce (shifts minus breaks, planned stops and holidays), not nights and weekends.
 
-The one seam to the shift calendar is :func:`planned_time_of`: today it reads the ``[oee]``
-calendar (``app.oee.calendar.planned_time``); when the calendar is unified, only this function
-changes. Without a calendar every hour is planned time, as before.
+The shift calendar is the station's one calendar (:attr:`StationConfig.shift_calendar`, the
+``[calendar]`` table; without one, three eight-hour shifts every day: every hour planned).
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from app.config import StationConfig
-from app.oee.calendar import planned_time  # the seam: repoint it at the unified calendar
+from app.oee.calendar import planned_time
 
 Interval = tuple[float, float]
 PlannedTime = Callable[[float, float], list[Interval]]
@@ -24,10 +23,8 @@ STEP_S = 7 * 86_400.0
 
 
 def planned_time_of(config: StationConfig) -> PlannedTime | None:
-    """The station's planned production time, or None when it has no shift calendar."""
-    calendar = config.oee
-    if calendar is None:
-        return None
+    """The station's planned production time (its shift calendar)."""
+    calendar = config.shift_calendar
     return lambda start, end: planned_time(calendar, start, end)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from app.audit import AuditTrail
 from app.config import StationConfig
 from app.messages import Message
+from app.oee.calendar import shift_label
 from app.quality.model import (
     EDITABLE,
     Defect,
@@ -29,7 +30,6 @@ from app.quality.model import (
     PartScan,
 )
 from app.quality.photos import photo_problem
-from app.quality.shifts import shift_of
 from app.quality.store import QualityKind
 from app.security import (
     DEFECT_DISPOSITION,
@@ -312,7 +312,7 @@ class QualityService:
         self.gateway.submit(self.kind, [scan])
 
     def shift_of(self, ts: float) -> str:
-        return shift_of(ts, self.quality.shifts)
+        return shift_label(self.config.shift_calendar, ts)
 
     def _require(self, actor: Actor, action: str) -> None:
         require(self.policy, actor, action)  # AccessDenied says who, what and why

@@ -133,6 +133,15 @@ class SyncRecorder:
         body.update(action=action, changes=changes)
         self.submit([OutboxMessage("defect", subtopic("defect", defect.machine), body)])
 
+    def downtime(self, stop: Any) -> None:
+        """A stop explained by an operator (a downtime listener; any thread)."""
+        body = {
+            name: getattr(stop, name)
+            for name in ("uid", "machine", "start", "end", "category", "shift", "reason")
+        }
+        body.update(operator=stop.operator, noted_at=stop.noted_at, comment=stop.comment)
+        self.submit([OutboxMessage("downtime", subtopic("downtime", stop.machine), body)])
+
     def audit(self, entries: Sequence[Any]) -> None:
         """Audit entries as chained (an audit listener on the writer thread): the server keeps
         the chain's heads, so a station cannot rewrite its trail unnoticed."""

@@ -1283,6 +1283,61 @@
     </message>
 </context>
 <context>
+    <name>DowntimeDialog</name>
+    <message>
+        <source>Downtime reasons</source>
+        <translation>정지 사유</translation>
+    </message>
+    <message>
+        <source>Why did the machine stop? Monitoring goes on; answer now or later.</source>
+        <translation>설비가 왜 멈췄습니까? 모니터링은 계속됩니다. 지금 또는 나중에 답하십시오.</translation>
+    </message>
+    <message>
+        <source>Comment (optional)</source>
+        <translation>메모 (선택)</translation>
+    </message>
+    <message>
+        <source>Save reason</source>
+        <translation>사유 저장</translation>
+    </message>
+    <message>
+        <source>Later</source>
+        <translation>나중에</translation>
+    </message>
+    <message>
+        <source>%1 · %2 (%3 min) · %4</source>
+        <translation>%1 · %2 (%3분) · %4</translation>
+    </message>
+    <message>
+        <source>Idle</source>
+        <translation>대기</translation>
+    </message>
+    <message>
+        <source>Fault</source>
+        <translation>고장</translation>
+    </message>
+    <message>
+        <source>Setup</source>
+        <translation>셋업</translation>
+    </message>
+    <message>
+        <source>Maintenance</source>
+        <translation>정비</translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation>전원 꺼짐</translation>
+    </message>
+    <message>
+        <source>Unknown state</source>
+        <translation>알 수 없는 상태</translation>
+    </message>
+    <message>
+        <source>Saved: %1</source>
+        <translation>저장됨: %1</translation>
+    </message>
+</context>
+<context>
     <name>EventModel</name>
     <message>
         <source>Time</source>
@@ -1657,6 +1712,34 @@
 <context>
     <name>OeeView</name>
     <message>
+        <source>Show</source>
+        <translation>표시</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation>날짜</translation>
+    </message>
+    <message>
+        <source>Shift</source>
+        <translation>근무조</translation>
+    </message>
+    <message>
+        <source>Last interval (live)</source>
+        <translation>최근 구간 (실시간)</translation>
+    </message>
+    <message>
+        <source>Current shift</source>
+        <translation>현재 근무조</translation>
+    </message>
+    <message>
+        <source>A shift or day</source>
+        <translation>근무조 또는 하루</translation>
+    </message>
+    <message>
+        <source>Whole day</source>
+        <translation>하루 전체</translation>
+    </message>
+    <message>
         <source>Machine</source>
         <translation>설비</translation>
     </message>
@@ -1713,8 +1796,52 @@
         <translation>품질 손실</translation>
     </message>
     <message>
+        <source>Six big losses of the line (minutes)</source>
+        <translation>라인의 6대 로스 (분)</translation>
+    </message>
+    <message>
+        <source>Downtime by reason (minutes, cumulative %)</source>
+        <translation>사유별 정지 시간 (분, 누적 %)</translation>
+    </message>
+    <message>
         <source>Last interval, ending %1</source>
         <translation>최근 집계 구간 (종료: %1)</translation>
+    </message>
+    <message>
+        <source>No shift now</source>
+        <translation>지금은 근무 시간이 아닙니다</translation>
+    </message>
+    <message>
+        <source>Shift %1 since %2 (as of the last interval)</source>
+        <translation>근무조 %1, %2부터 (최근 구간 기준)</translation>
+    </message>
+    <message>
+        <source>No shift recorded yet</source>
+        <translation>아직 기록된 근무조가 없습니다</translation>
+    </message>
+    <message>
+        <source>Nothing recorded for this choice</source>
+        <translation>이 선택에 대한 기록이 없습니다</translation>
+    </message>
+    <message>
+        <source>%1, %2</source>
+        <translation>%1, %2</translation>
+    </message>
+    <message>
+        <source>Whole line</source>
+        <translation>라인 전체</translation>
+    </message>
+    <message>
+        <source>Unexplained stops: %1</source>
+        <translation>사유 미입력 정지: %1</translation>
+    </message>
+    <message>
+        <source>Unexplained</source>
+        <translation>사유 미입력</translation>
+    </message>
+    <message>
+        <source>%1 min</source>
+        <translation>%1분</translation>
     </message>
     <message>
         <source>No interval closed yet</source>

@@ -244,7 +244,7 @@ class DefectHistoryView(QWidget):
         self.code = self._combo(
             [(c.code, code_name(config.quality, c.code)) for c in config.quality.defect_codes]
         )
-        self.shift = self._combo([(s.name, s.name) for s in config.quality.shifts])
+        self.shift = self._combo([(s.name, s.name) for s in config.shift_calendar.shifts])
         self.disposition = self._combo([(d.value, disposition_text(d.value)) for d in Disposition])
         self.serial = QLineEdit(self)
         self.text = QLineEdit(self)
