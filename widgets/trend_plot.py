@@ -33,6 +33,7 @@ from app.storage.history import HistorySeries
 from app.tags import TagInfo
 from widgets import palette
 from widgets.theme import TREND_COLOURS, on_theme_change
+from widgets.trend_marks import MarkLayer, MarksFetch
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ class TrendPlot(pg.PlotWidget):
         engine: Engine,
         parent: QWidget | None = None,
         history: HistoryFetch | None = None,
+        marks: MarksFetch | None = None,
     ) -> None:
         super().__init__(parent, axisItems={"bottom": pg.DateAxisItem()})
         self.engine = engine
@@ -102,6 +104,8 @@ class TrendPlot(pg.PlotWidget):
         item.addItem(self.cursor, ignoreBounds=True)
         item.addItem(self.readout, ignoreBounds=True)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        # Alarm and defect markers along the time axis, read on the db-reader thread.
+        self.mark_layer = MarkLayer(item, marks)
         on_theme_change(self, self.restyle)
 
     def restyle(self) -> None:
@@ -116,6 +120,7 @@ class TrendPlot(pg.PlotWidget):
         fill = pg.mkColor(theme.surface)
         fill.setAlpha(210)
         self.legend.setBrush(pg.mkBrush(fill))
+        self.mark_layer.draw()
 
     def retranslate(self) -> None:
         """The axis title in the current language."""
@@ -252,6 +257,8 @@ class TrendPlot(pg.PlotWidget):
                 v = self._to_percent(tag_id, v)
             self.curves[tag_id].setData(t, v, connect="finite")
         self.getPlotItem().setXRange(x0, x1, padding=0)
+        width = self.getPlotItem().getViewBox().width()
+        self.mark_layer.update(x0, x1, width, self.follow)
         self.redraws += 1
 
     def max_points(self) -> int:
