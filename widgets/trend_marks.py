@@ -35,11 +35,6 @@ MARGIN = 0.25  # of the span, read beyond either edge
 REFRESH_S = 2.0  # while following live: new alarms and defects show within this
 LANE = 0.035  # a lane's distance from the plot's edge, as a fraction of its height
 SEVERITY_PRIORITY = {"critical": Priority.CRITICAL, "major": Priority.HIGH, "minor": Priority.LOW}
-CONTEXT = "TrendMarks"
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate(CONTEXT, text)
 
 
 def _stamp(t: float) -> str:
@@ -51,44 +46,58 @@ def _colour(priority: Priority) -> str:
 
 
 def alarm_tip(mark: AlarmMark) -> str:
-    what = tr("Alarm raised") if mark.event == TransitionKind.RAISE else tr("Alarm cleared")
+    if mark.event == TransitionKind.RAISE:
+        what = QCoreApplication.translate("TrendMarks", "Alarm raised")
+    else:
+        what = QCoreApplication.translate("TrendMarks", "Alarm cleared")
     lines = [f"{_stamp(mark.t)}  {what} ({priority_text(mark.priority)})", mark.alarm_id]
     said = mark.message.render(translate_message)
     if said:
         lines.append(said)
     if mark.value is not None:
-        lines.append(tr("Value: %1").replace("%1", f"{mark.value:.4g}"))
+        value = QCoreApplication.translate("TrendMarks", "Value: %1")
+        lines.append(value.replace("%1", f"{mark.value:.4g}"))
     return "\n".join(lines)
 
 
 def defect_tip(mark: DefectMark) -> str:
-    lines = [f"{_stamp(mark.t)}  {tr('Defect')} {mark.code} ({severity_text(mark.severity)})"]
-    lines.append(f"{mark.machine}  {mark.part_number} {mark.serial}".rstrip())
-    lines.append(tr("Disposition: %1").replace("%1", mark.disposition))
-    return "\n".join(lines)
+    what = QCoreApplication.translate("TrendMarks", "Defect %1 (%2)")
+    what = what.replace("%1", mark.code).replace("%2", severity_text(mark.severity))
+    disposition = QCoreApplication.translate("TrendMarks", "Disposition: %1")
+    return "\n".join(
+        [
+            f"{_stamp(mark.t)}  {what}",
+            f"{mark.machine}  {mark.part_number} {mark.serial}".rstrip(),
+            disposition.replace("%1", mark.disposition),
+        ]
+    )
 
 
 def severity_text(severity: str) -> str:
     return {
-        "critical": tr("critical"),
-        "major": tr("major"),
-        "minor": tr("minor"),
+        "critical": QCoreApplication.translate("TrendMarks", "critical"),
+        "major": QCoreApplication.translate("TrendMarks", "major"),
+        "minor": QCoreApplication.translate("TrendMarks", "minor"),
     }.get(severity, severity)
 
 
 def cluster_tip(cluster: Cluster, alarms: bool) -> str:
     span = f"{_stamp(cluster.t_first)} – {_stamp(cluster.t_last)[11:]}"
     if alarms:
-        head = tr("%1 alarm transitions: %2 raised, %3 cleared")
+        head = QCoreApplication.translate(
+            "TrendMarks", "%1 alarm transitions: %2 raised, %3 cleared"
+        )
         head = head.replace("%1", str(cluster.count)).replace("%2", str(cluster.raised))
         head = head.replace("%3", str(cluster.count - cluster.raised))
-        worst = tr("Highest priority: %1").replace(
-            "%1", priority_text(Priority[cluster.worst.upper()])
-        )
+        worst = QCoreApplication.translate("TrendMarks", "Highest priority: %1")
+        worst = worst.replace("%1", priority_text(Priority[cluster.worst.upper()]))
     else:
-        head = tr("%1 defects").replace("%1", str(cluster.count))
-        worst = tr("Worst severity: %1").replace("%1", severity_text(cluster.worst))
-    most = tr("Most: %1 (%2)").replace("%1", cluster.top).replace("%2", str(cluster.top_count))
+        head = QCoreApplication.translate("TrendMarks", "%1 defects")
+        head = head.replace("%1", str(cluster.count))
+        worst = QCoreApplication.translate("TrendMarks", "Worst severity: %1")
+        worst = worst.replace("%1", severity_text(cluster.worst))
+    most = QCoreApplication.translate("TrendMarks", "Most: %1 (%2)")
+    most = most.replace("%1", cluster.top).replace("%2", str(cluster.top_count))
     return "\n".join([span, head, worst, most])
 
 
