@@ -112,10 +112,14 @@ def test_thousands_of_marks_come_back_clustered_and_bounded(sqlite_url: str) -> 
     ]
     defects = [(T0 + i * 1.5, "LEAK" if i % 4 else "BURR", "minor") for i in range(2000)]
     defects[1500] = (defects[1500][0], "BURR", "critical")
+    # Alone in their buckets, after the burst: given as themselves.
+    alarms.append((T0 + 4500, "oven.door.open", TransitionKind.RAISE, Priority.MEDIUM))
+    defects.append((T0 + 4000, "THREAD", "major"))
     write_marks(sqlite_url, alarms, defects)
     db = open_database(sqlite_url)
-    marks = timeline_marks(db, T0, T0 + 3000, buckets=100, limit=300)
-    assert marks.alarms == [] and marks.defects == []
+    marks = timeline_marks(db, T0, T0 + 6000, buckets=200, limit=300)
+    assert [(a.alarm_id, a.priority) for a in marks.alarms] == [("oven.door.open", Priority.MEDIUM)]
+    assert [(d.t, d.code) for d in marks.defects] == [(T0 + 4000, "THREAD")]
     assert 0 < len(marks.alarm_clusters) <= 100 and 0 < len(marks.defect_clusters) <= 100
     assert sum(c.count for c in marks.alarm_clusters) == n
     assert sum(c.raised for c in marks.alarm_clusters) == n // 2

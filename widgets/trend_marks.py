@@ -30,10 +30,12 @@ from widgets.i18n import translate_message
 #: ``(t0, t1, buckets)`` to a Future of the marks there (Station.marks).
 MarksFetch = Callable[[float, float, int], "Future[Marks]"]
 
-PIXELS_PER_BUCKET = 8
+PIXELS_PER_BUCKET = 12  # room for one marker and a gap
 MARGIN = 0.25  # of the span, read beyond either edge
 REFRESH_S = 2.0  # while following live: new alarms and defects show within this
-LANE = 0.035  # a lane's distance from the plot's edge, as a fraction of its height
+LANE = 0.025  # a lane's distance from the plot's edge, as a fraction of its height
+#: The plot keeps this much of its height free above and below the curves, for the lanes.
+Y_PADDING = 0.07
 SEVERITY_PRIORITY = {"critical": Priority.CRITICAL, "major": Priority.HIGH, "minor": Priority.LOW}
 
 
@@ -120,6 +122,7 @@ class MarkLayer(QObject):
         self.alarms = self._lane()
         self.defects = self._lane()
         self.arrived.connect(self._on_arrived)
+        plot.getViewBox().setDefaultPadding(Y_PADDING)
         plot.getViewBox().sigYRangeChanged.connect(self._place)
 
     def _lane(self) -> pg.ScatterPlotItem:
@@ -222,7 +225,7 @@ class MarkLayer(QObject):
 
     @staticmethod
     def _cluster_spot(c: Cluster, priority: Priority, outline: Any, alarms: bool) -> dict[str, Any]:
-        size = 9 + min(9, 2 * len(str(c.count)))  # bigger for more, within reason
+        size = 7 + min(4, len(str(c.count)))  # a little bigger for more
         return {
             "pos": ((c.t_first + c.t_last) / 2, 0.0),
             "symbol": "o",

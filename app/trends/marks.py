@@ -3,8 +3,9 @@
 A week can hold thousands of either. Up to ``limit`` of a kind come back one by one; beyond
 that they come back clustered, one :class:`Cluster` per time bucket (counted, with the most
 urgent priority or worst severity and the most frequent alarm or code), so a marker layer never
-draws more than ``buckets`` of them. Every count and grouping is SQL over the indexed ``ts``
-columns. Run it on the gateway's ``db-reader`` thread, never on the GUI thread.
+draws more than ``buckets`` of them; a bucket holding a single one gives that one itself. Every
+count and grouping is SQL over the indexed ``ts`` columns. Run it on the gateway's
+``db-reader`` thread, never on the GUI thread.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ class Cluster:
 
 @dataclass(frozen=True, slots=True)
 class Marks:
-    """Marks between ``t0`` and ``t1``; a kind is either listed or clustered."""
+    """Marks between ``t0`` and ``t1``: listed, and clustered where a bucket holds several."""
 
     t0: float
     t1: float
@@ -123,21 +124,9 @@ def _alarms(
         if _missing_table(conn, exc):
             return [], []
         raise
-    if count <= limit:
-        rows = conn.execute(select(j).where(*where).order_by(j.c.ts, j.c.seq)).all()
-        marks = [
-            AlarmMark(
-                t=row.ts,
-                alarm_id=row.alarm_id,
-                event=TransitionKind(row.event),
-                priority=Priority(row.priority),
-                message=message_from_row(row._mapping),
-                value=row.value,
-            )
-            for row in rows
-        ]
-        return marks, []
     bucket = _bucket(j.c.ts, t0, width)
+    if count <= limit:
+        return _alarm_rows(conn, select(j).where(*where)), []
     raised = func.sum(case((j.c.event == TransitionKind.RAISE.value, 1), else_=0))
     groups = conn.execute(
         select(
@@ -164,8 +153,26 @@ def _alarms(
             top_count=tops[int(b)][1],
         )
         for b, n, worst, first, last, up in groups
+        if n > 1
     ]
-    return [], clusters
+    singles = [int(b) for b, n, *_ in groups if n == 1]
+    alone = _alarm_rows(conn, select(j).where(*where, bucket.in_(singles))) if singles else []
+    return alone, clusters
+
+
+def _alarm_rows(conn: Connection, query: Any) -> list[AlarmMark]:
+    j = journal_table
+    return [
+        AlarmMark(
+            t=row.ts,
+            alarm_id=row.alarm_id,
+            event=TransitionKind(row.event),
+            priority=Priority(row.priority),
+            message=message_from_row(row._mapping),
+            value=row.value,
+        )
+        for row in conn.execute(query.order_by(j.c.ts, j.c.seq)).all()
+    ]
 
 
 def _defects(
@@ -179,14 +186,11 @@ def _defects(
         if _missing_table(conn, exc):
             return [], []
         raise
-    if count <= limit:
-        rows = conn.execute(
-            select(d.ts, d.machine, d.code, d.severity, d.serial, d.part_number, d.disposition)
-            .where(*where)
-            .order_by(d.ts, d.id)
-        ).all()
-        return [DefectMark(*row) for row in rows], []
+    columns = (d.ts, d.machine, d.code, d.severity, d.serial, d.part_number, d.disposition)
     bucket = _bucket(d.ts, t0, width)
+    if count <= limit:
+        rows = conn.execute(select(*columns).where(*where).order_by(d.ts, d.id)).all()
+        return [DefectMark(*row) for row in rows], []
     rank = case(*((d.severity == name, value) for name, value in SEVERITY_RANK.items()), else_=9)
     groups = conn.execute(
         select(bucket, func.count(), func.min(rank), func.min(d.ts), func.max(d.ts))
@@ -207,8 +211,14 @@ def _defects(
             top_count=tops[int(b)][1],
         )
         for b, n, worst, first, last in groups
+        if n > 1
     ]
-    return [], clusters
+    singles = [int(b) for b, n, *_ in groups if n == 1]
+    alone: list[DefectMark] = []
+    if singles:
+        query = select(*columns).where(*where, bucket.in_(singles)).order_by(d.ts, d.id)
+        alone = [DefectMark(*row) for row in conn.execute(query).all()]
+    return alone, clusters
 
 
 def _tops(conn: Connection, query: Any) -> dict[int, tuple[str, int]]:
