@@ -225,10 +225,9 @@ class TrendView(QWidget):
         t0, t1 = self.plot.getPlotItem().getViewBox().viewRange()[0]
         columns = []
         for tag_id in self.plot.shown:
-            curve = self.plot.curves.get(tag_id)
-            if curve is None or curve.xData is None:
+            if tag_id not in self.plot.data:
                 continue
-            x, y = np.asarray(curve.xData), np.asarray(curve.yData)
+            x, y = self.plot.series(tag_id)
             inside = (x >= t0) & (x <= t1)
             columns.append((self.engine.tags[tag_id], x[inside], y[inside]))
         image = self.plot.grab().toImage()  # rendering stays on the GUI thread
