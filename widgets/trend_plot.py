@@ -260,8 +260,7 @@ class TrendPlot(pg.PlotWidget):
             ring_from = float(t[0]) if t.size else np.inf
             lo, hi = np.searchsorted(t, x0, "left"), np.searchsorted(t, x1, "right")
             t, v = t[lo:hi], v[lo:hi]
-            if self.follow:  # only the samples that arrived since the last frame are new
-                et, ev = self._follow.setdefault(tag_id, FollowEnvelope()).of(t, v, width)
+            ring_t, ring_v = t, v
             ht = hv = None
             if self.history is not None and ring_from > x0:
                 ht, hv = self._history_part(tag_id, x0, min(x1, ring_from), x1 - x0, ring_from)
@@ -271,14 +270,23 @@ class TrendPlot(pg.PlotWidget):
                 v = np.concatenate([hv, v])
             self.data[tag_id] = (t, v)
             last = float(t[-1]) if t.size else None
-            drawn = (x0, x1, buckets, t.size, last, percent, id(self.pieces.get(tag_id)))
+            piece = id(self.pieces.get(tag_id))
+            if self.follow:
+                # Following, the curve changes only when a sample arrives: between two, the
+                # time axis moves and what scrolled out is clipped by the view anyway.
+                drawn: tuple[object, ...] = ("follow", buckets, x1 - x0, last, percent, piece)
+            else:
+                drawn = (x0, x1, buckets, t.size, last, percent, piece)
             if self._drawn.get(tag_id) == drawn:
                 continue  # setData only when the picture changed
             self._drawn[tag_id] = drawn
             if not self.follow:
                 et, ev = envelope(t, v, x0, x1, buckets)
-            elif ht is not None and hv is not None:  # history pieces come decimated already
-                et, ev = np.concatenate([ht, et]), np.concatenate([hv, ev])
+            else:  # only the samples that arrived since the last frame are new
+                follow = self._follow.setdefault(tag_id, FollowEnvelope())
+                et, ev = follow.of(ring_t, ring_v, width)
+                if ht is not None and hv is not None:  # history pieces come decimated already
+                    et, ev = np.concatenate([ht, et]), np.concatenate([hv, ev])
             if percent:
                 ev = self._to_percent(tag_id, ev)  # the envelope keeps min and max
             self.curves[tag_id].setData(et, ev, connect="finite")
