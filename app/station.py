@@ -40,6 +40,8 @@ from app.storage.history import HistorySeries
 from app.storage.retention import Retention
 from app.storage.state import StateStore
 from app.sync.service import SyncService
+from app.trends.marks import Marks, timeline_marks
+from app.trends.sets import TrendSets
 from app.users import (
     AuditingPolicy,
     Authenticator,
@@ -98,6 +100,7 @@ class Station:
         # action and every refusal is an entry of the hash-chained audit trail (app.audit).
         self.audit = AuditTrail(self.gateway, config.station.station)
         self._state = StateStore(self.gateway)
+        self.trend_sets = TrendSets(self.gateway, config.station.station)  # saved by the trend
         # The config file is edited outside the program: what changed since the last run.
         record_config_change(self._state, self.audit, config)
         self.users = UserStore(self.gateway)
@@ -186,6 +189,11 @@ class Station:
         max kept), read on the gateway's db-reader thread; never waits."""
         store = self.storage.samples
         return self.gateway.read(lambda _db: history_query.query(store, tag, t0, t1, max_points))
+
+    def marks(self, t0: float, t1: float, buckets: int = 200) -> Future[Marks]:
+        """Alarm raises and clears and defects between two times for a trend's time axis
+        (clustered into ``buckets`` when there are many), read on the db-reader thread."""
+        return self.gateway.read(lambda db: timeline_marks(db, t0, t1, buckets))
 
     @property
     def database_url(self) -> str:

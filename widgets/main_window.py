@@ -100,6 +100,7 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(False)
         self.overview = OverviewView(station.engine, self.bridge)
         self.trend = TrendView(station.engine, self.bridge, history=station.history)
+        self.trend.attach(station.marks, station.trend_sets)
         self.events = EventsView(station.config, self.bridge, station.storage.events)
         self.devices = DevicesView(station.engine, relearn=self._relearn)
         self.audit = AuditView(self.session)

@@ -32,11 +32,19 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine import Engine
+from app.shift_window import shift_window
+from app.trends.sets import TrendRange, TrendSet, TrendSets
 from widgets.bridge import DataDigest, EngineBridge
 from widgets.i18n import on_language_change
+from widgets.trend_marks import MarksFetch
 from widgets.trend_plot import HistoryFetch, TrendPlot
+from widgets.trend_range import CustomRangeDialog
+from widgets.trend_sets import TrendSetBar
 
 SPANS_S = (60, 300, 900, 3600, 86_400, 7 * 86_400)
+SHIFT, CUSTOM = "shift", "custom"
+#: The range presets in the order the list shows them: the last N seconds, this shift, custom.
+PRESETS: tuple[int | str, ...] = (60, 300, 900, 3600, SHIFT, 86_400, 7 * 86_400, CUSTOM)
 HOUR_S, DAY_S = 3600, 86_400
 TAG_ROLE = Qt.ItemDataRole.UserRole + 1
 IDLE_REDRAW_S = 1.0
@@ -58,6 +66,11 @@ class TrendView(QWidget):
         super().__init__(parent)
         self.engine = engine
         self.plot = TrendPlot(engine, history=history)
+        self.range_kind = "span"
+        """``span`` (the last N seconds), ``shift`` (this shift) or ``custom``."""
+        self.shift: tuple[float, float] | None = None
+        self.custom: tuple[float, float] | None = None
+        self._span_index = PRESETS.index(3600)
         self._dirty = True
         self._now = False  # the user changed what is shown: redraw at the next tick
         self._last_redraw = 0.0
@@ -79,9 +92,14 @@ class TrendView(QWidget):
             parent_item.setExpanded(True)
 
         self.span = QComboBox()
-        for seconds in SPANS_S:
-            self.span.addItem("", seconds)
+        for preset in PRESETS:
+            self.span.addItem("", preset)
+        self.span.setCurrentIndex(PRESETS.index(60))
+        self._span_index = self.span.currentIndex()
         self.span.currentIndexChanged.connect(self._on_span)
+        self.span.activated.connect(self._on_span_activated)
+        self.sets = TrendSetBar(self.current_set)
+        self.sets.loadRequested.connect(self.apply_set)
         self.live = QPushButton()
         self.live.setCheckable(True)
         self.live.setChecked(True)
@@ -99,6 +117,8 @@ class TrendView(QWidget):
         self._span_label = QLabel()
         self._scale_label = QLabel()
         form.addRow(self._span_label, self.span)
+        self._sets_label = QLabel()
+        form.addRow(self._sets_label, self.sets)
         form.addRow("", self.live)
         self.export_button = QPushButton()
         self.export_button.clicked.connect(self.ask_export)
@@ -130,10 +150,24 @@ class TrendView(QWidget):
         self._timer.timeout.connect(self._tick)
         self._timer.start(max(1, int(1000 / max_hz)))
 
+    def attach(self, marks: MarksFetch, sets: TrendSets) -> None:
+        """Read alarm and defect markers through ``marks`` and keep trend sets in ``sets``
+        (the station's; without them the trend shows neither)."""
+        self.plot.mark_layer.fetch = marks
+        self.sets.attach(sets)
+        self._now = True
+
     def retranslate(self) -> None:
         """Every text the view sets itself, in the current language."""
         self.tree.setHeaderLabels([self.tr("Tag"), self.tr("Unit")])
-        for index, seconds in enumerate(SPANS_S):
+        for index, preset in enumerate(PRESETS):
+            if preset == SHIFT:
+                self.span.setItemText(index, self.tr("This shift"))
+                continue
+            if preset == CUSTOM:
+                self.span.setItemText(index, self.tr("Custom range…"))
+                continue
+            seconds = int(preset)
             if seconds >= DAY_S:
                 label = self.tr("%n day(s)", None, seconds // DAY_S)
             elif seconds >= HOUR_S:
@@ -156,6 +190,7 @@ class TrendView(QWidget):
         )
         self.search.setPlaceholderText(self.tr("Find a tag"))
         self._span_label.setText(self.tr("Time span"))
+        self._sets_label.setText(self.tr("Trend set"))
         self._scale_label.setText(self.tr("Scale"))
         self.plot.retranslate()
 
@@ -190,10 +225,9 @@ class TrendView(QWidget):
         t0, t1 = self.plot.getPlotItem().getViewBox().viewRange()[0]
         columns = []
         for tag_id in self.plot.shown:
-            curve = self.plot.curves.get(tag_id)
-            if curve is None or curve.xData is None:
+            if tag_id not in self.plot.data:
                 continue
-            x, y = np.asarray(curve.xData), np.asarray(curve.yData)
+            x, y = self.plot.series(tag_id)
             inside = (x >= t0) & (x <= t1)
             columns.append((self.engine.tags[tag_id], x[inside], y[inside]))
         image = self.plot.grab().toImage()  # rendering stays on the GUI thread
@@ -239,8 +273,79 @@ class TrendView(QWidget):
         return [self.engine.tags[i].full_name for i in self.plot.shown]
 
     def set_span(self, seconds: int) -> None:
-        """Select one of :data:`SPANS_S`."""
-        self.span.setCurrentIndex(SPANS_S.index(seconds))
+        """Select one of :data:`SPANS_S`: follow the last ``seconds`` live."""
+        self.span.setCurrentIndex(PRESETS.index(seconds))
+
+    def show_shift(self, now: float | None = None) -> tuple[float, float] | None:
+        """Show this shift, start to end (the curves grow as it runs), by the station's shift
+        calendar; None (the view unchanged) when the calendar has no shift lately."""
+        window = shift_window(self.engine.config, time.time() if now is None else now)
+        if window is None:
+            self.span.setToolTip(self.tr("The shift calendar has no shift in the last days"))
+            return None
+        self.span.setToolTip("")
+        self.range_kind, self.shift = SHIFT, window
+        self._show_preset(SHIFT)
+        self.plot.show_range(*window)
+        self._now = True
+        return window
+
+    def set_custom_range(self, t0: float, t1: float) -> None:
+        """Show ``[t0, t1]`` (Unix time) as the custom range."""
+        if t1 <= t0:
+            raise ValueError("the end of a range must be after its start")
+        self.range_kind, self.custom = CUSTOM, (t0, t1)
+        self._show_preset(CUSTOM)
+        self.plot.show_range(t0, t1)
+        self._now = True
+
+    def ask_custom_range(self) -> None:
+        """The custom range dialog, starting from what is shown now."""
+        t0, t1 = self.plot.visible_range(time.time())
+        dialog = CustomRangeDialog(t0, t1, self)
+        if dialog.exec() == CustomRangeDialog.DialogCode.Accepted:
+            self.set_custom_range(*dialog.range())
+        else:
+            self._show_preset(self.range_kind)
+
+    def _show_preset(self, kind: str) -> None:
+        """Point the list at ``kind`` without acting on it."""
+        index = self._span_index if kind == "span" else PRESETS.index(kind)
+        self.span.blockSignals(True)
+        self.span.setCurrentIndex(index)
+        self.span.blockSignals(False)
+
+    # -- trend sets ---------------------------------------------------------------------------
+
+    def current_range(self) -> TrendRange:
+        if self.range_kind == SHIFT:
+            return TrendRange(SHIFT)
+        if self.range_kind == CUSTOM and self.custom is not None:
+            return TrendRange(CUSTOM, t0=self.custom[0], t1=self.custom[1])
+        return TrendRange("span", seconds=self.plot.span_s)
+
+    def current_set(self, name: str) -> TrendSet:
+        """What the view shows now, as a trend set named ``name``."""
+        return TrendSet(name, self.selected(), self.plot.scale_mode, self.current_range())
+
+    @Slot(object)
+    def apply_set(self, trend_set: TrendSet) -> None:
+        """Show a saved set: its tags, scale and range."""
+        self.select(trend_set.tags)
+        self.set_scale(trend_set.scale)
+        shown = trend_set.range
+        if shown.kind == SHIFT:
+            self.show_shift()
+        elif shown.kind == CUSTOM:
+            self.set_custom_range(shown.t0, shown.t1)
+        elif int(shown.seconds) in SPANS_S:
+            self.set_span(int(shown.seconds))
+            self.plot.set_follow(True)
+        else:  # a span the list does not offer: follow it all the same
+            self.range_kind = "span"
+            self.plot.span_s = shown.seconds
+            self.plot.set_follow(True)
+        self._now = True
 
     def set_scale(self, mode: str) -> None:
         """Select ``auto``, ``units`` or ``percent``."""
@@ -263,12 +368,29 @@ class TrendView(QWidget):
 
     @Slot(int)
     def _on_span(self, index: int) -> None:
-        self.plot.span_s = float(self.span.itemData(index))
+        preset = self.span.itemData(index)
+        if preset == SHIFT:
+            self.show_shift()
+            return
+        if preset == CUSTOM:
+            return  # the dialog (on activation) or set_custom_range sets it
+        self.range_kind = "span"
+        self._span_index = index
+        self.plot.span_s = float(preset)
         self.plot.set_follow(True)  # a preset is "the last ..."
         self._now = True
 
+    @Slot(int)
+    def _on_span_activated(self, index: int) -> None:
+        if self.span.itemData(index) == CUSTOM:
+            # After the list has closed, so the dialog does not open inside its popup.
+            QTimer.singleShot(0, self.ask_custom_range)
+
     @Slot(bool)
     def _on_live(self, on: bool) -> None:
+        if on and self.range_kind != "span":
+            self.span.setCurrentIndex(self._span_index)  # back to "the last ...", following
+            return
         self.plot.set_follow(on)
         self._now = True
 
@@ -294,6 +416,13 @@ class TrendView(QWidget):
     def _tick(self) -> None:
         if not self.isVisible():
             return  # a hidden trend costs nothing; it catches up when shown
+        if (
+            self.range_kind == SHIFT
+            and self.shift is not None
+            and self.plot.window == self.shift
+            and time.time() >= self.shift[1]
+        ):
+            self.show_shift()  # the shift is over: on to the next one
         now = time.monotonic()
         if self._now:
             self._now = self._dirty = False

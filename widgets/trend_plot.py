@@ -1,8 +1,12 @@
 """The trend's plot: curves of several tags over a scrolling time window.
 
 Curves are created once per tag and kept for the life of the widget (hidden when unselected):
-PySide6 6.12 crashes when plot items are deleted and recreated repeatedly. Peak downsampling
-and clip-to-view keep a redraw cheap however many points the history holds.
+PySide6 6.12 crashes when plot items are deleted and recreated repeatedly. A redraw hands each
+curve only the visible range cut to its min/max envelope, two points per pixel column
+(``widgets.trend_envelope``), so it costs the same however many points the range holds;
+pyqtgraph's own downsampling and clipping, which would redo that on every range change, are off.
+The full-resolution points stay in :attr:`TrendPlot.data` for the crosshair and the export.
+A curve whose points did not change is not handed them again.
 
 The newest minutes come from the engine's ring buffers; whatever of the visible range lies
 before a tag's oldest ring-buffer sample comes from the historian, asked for on the gateway's
@@ -24,7 +28,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
 from app.engine import Engine
@@ -33,6 +37,8 @@ from app.storage.history import HistorySeries
 from app.tags import TagInfo
 from widgets import palette
 from widgets.theme import TREND_COLOURS, on_theme_change
+from widgets.trend_envelope import FollowEnvelope, envelope
+from widgets.trend_marks import MarkLayer, MarksFetch
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +58,12 @@ class HistoryPiece:
 
 
 SCALE_MODES = ("auto", "units", "percent")
-# Peak downsampling keeps the min and max of each bucket; one bucket per pixel column draws the
-# same envelope as pyqtgraph's default of five, with a fifth of the path to paint.
+# The envelope keeps the min and max of each bucket; one bucket per pixel column draws the
+# same picture as pyqtgraph's default of five, with a fifth of the path to paint.
 PEAK_BUCKETS_PER_PIXEL = 1.0
+#: History is asked for this much of the span beyond either edge, so a drag of up to that is
+#: drawn from what is there without a new query.
+HISTORY_MARGIN = 0.5
 
 
 class TrendPlot(pg.PlotWidget):
@@ -68,6 +77,7 @@ class TrendPlot(pg.PlotWidget):
         engine: Engine,
         parent: QWidget | None = None,
         history: HistoryFetch | None = None,
+        marks: MarksFetch | None = None,
     ) -> None:
         super().__init__(parent, axisItems={"bottom": pg.DateAxisItem()})
         self.engine = engine
@@ -82,13 +92,18 @@ class TrendPlot(pg.PlotWidget):
         self.span_s = 60.0
         self.scale_mode = "auto"
         self.curves: dict[int, pg.PlotDataItem] = {}
+        self.data: dict[int, tuple[FloatArray, FloatArray]] = {}
+        """Each shown tag's points in the visible range, full resolution (before scaling)."""
+        self._drawn: dict[int, tuple[object, ...]] = {}  # what each curve was handed last
+        self._follow: dict[int, FollowEnvelope] = {}
+        self._redraw_soon = False
         self.shown: list[int] = []
         self.redraws = 0
         self._percent: bool | None = None  # what legend and axis show now (None: rebuild)
         item = self.getPlotItem()
         item.showGrid(x=True, y=True, alpha=0.25)
-        item.setClipToView(True)
-        item.setDownsampling(auto=True, mode="peak")
+        item.setClipToView(False)  # the envelope is of the visible range already
+        item.setDownsampling(ds=1, auto=False)
         item.setMenuEnabled(False)
         item.hideButtons()
         item.setMouseEnabled(x=True, y=False)  # drag pans time, the wheel zooms time
@@ -102,6 +117,8 @@ class TrendPlot(pg.PlotWidget):
         item.addItem(self.cursor, ignoreBounds=True)
         item.addItem(self.readout, ignoreBounds=True)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        # Alarm and defect markers along the time axis, read on the db-reader thread.
+        self.mark_layer = MarkLayer(item, marks)
         on_theme_change(self, self.restyle)
 
     def restyle(self) -> None:
@@ -116,6 +133,7 @@ class TrendPlot(pg.PlotWidget):
         fill = pg.mkColor(theme.surface)
         fill.setAlpha(210)
         self.legend.setBrush(pg.mkBrush(fill))
+        self.mark_layer.draw()
 
     def retranslate(self) -> None:
         """The axis title in the current language."""
@@ -128,12 +146,10 @@ class TrendPlot(pg.PlotWidget):
         """Each shown tag's value at time ``t`` (its nearest drawn point at or before ``t``)."""
         found = []
         for tag_id in self.shown:
-            curve = self.curves.get(tag_id)
-            if curve is None or curve.xData is None or len(curve.xData) == 0:
-                continue
-            index = int(np.searchsorted(curve.xData, t, side="right")) - 1
+            xs, ys = self.series(tag_id)
+            index = int(np.searchsorted(xs, t, side="right")) - 1
             if index >= 0:
-                found.append((self.engine.tags[tag_id].full_name, float(curve.yData[index])))
+                found.append((self.engine.tags[tag_id].full_name, float(ys[index])))
         return found
 
     def _on_mouse_moved(self, position: Any) -> None:
@@ -162,11 +178,7 @@ class TrendPlot(pg.PlotWidget):
         curve = self.curves.get(info.id)
         if curve is None:
             colour = TREND_COLOURS[len(self.curves) % len(TREND_COLOURS)]
-            curve = pg.PlotDataItem(
-                pen=pg.mkPen(colour, width=1),
-                connect="finite",
-                autoDownsampleFactor=PEAK_BUCKETS_PER_PIXEL,
-            )
+            curve = pg.PlotDataItem(pen=pg.mkPen(colour, width=1), connect="finite")
             curve.setVisible(False)
             self.getPlotItem().addItem(curve)
             self.legend.removeItem(curve)  # the legend lists only the shown tags
@@ -184,6 +196,9 @@ class TrendPlot(pg.PlotWidget):
                 curve.setVisible(visible)
                 if not visible:
                     curve.setData([], [])
+                    self.data.pop(tag_id, None)
+                    self._drawn.pop(tag_id, None)
+                    self._follow.pop(tag_id, None)
         self.shown = [info.id for info in infos]
         self._percent = None
 
@@ -238,28 +253,60 @@ class TrendPlot(pg.PlotWidget):
         if percent is not self._percent:
             self._relabel(percent)
         recent = self.engine.recent
+        buckets = max(50, int(self.getPlotItem().getViewBox().width() * PEAK_BUCKETS_PER_PIXEL))
+        width = (x1 - x0) / buckets
         for tag_id in self.shown:
             t, v = recent.window(tag_id)
             ring_from = float(t[0]) if t.size else np.inf
             lo, hi = np.searchsorted(t, x0, "left"), np.searchsorted(t, x1, "right")
             t, v = t[lo:hi], v[lo:hi]
+            ring_t, ring_v = t, v
+            ht = hv = None
             if self.history is not None and ring_from > x0:
-                ht, hv = self._history_part(tag_id, x0, min(x1, ring_from), x1 - x0)
+                ht, hv = self._history_part(tag_id, x0, min(x1, ring_from), x1 - x0, ring_from)
                 keep = ht < ring_from  # the seam: history up to the ring's oldest sample
-                t = np.concatenate([ht[keep], t])
-                v = np.concatenate([hv[keep], v])
+                ht, hv = ht[keep], hv[keep]
+                t = np.concatenate([ht, t])
+                v = np.concatenate([hv, v])
+            self.data[tag_id] = (t, v)
+            last = float(t[-1]) if t.size else None
+            piece = id(self.pieces.get(tag_id))
+            if self.follow:
+                # Following, the curve changes only when a sample arrives: between two, the
+                # time axis moves and what scrolled out is clipped by the view anyway.
+                drawn: tuple[object, ...] = ("follow", buckets, x1 - x0, last, percent, piece)
+            else:
+                drawn = (x0, x1, buckets, t.size, last, percent, piece)
+            if self._drawn.get(tag_id) == drawn:
+                continue  # setData only when the picture changed
+            self._drawn[tag_id] = drawn
+            if not self.follow:
+                et, ev = envelope(t, v, x0, x1, buckets)
+            else:  # only the samples that arrived since the last frame are new
+                follow = self._follow.setdefault(tag_id, FollowEnvelope())
+                et, ev = follow.of(ring_t, ring_v, width)
+                if ht is not None and hv is not None:  # history pieces come decimated already
+                    et, ev = np.concatenate([ht, et]), np.concatenate([hv, ev])
             if percent:
-                v = self._to_percent(tag_id, v)
-            self.curves[tag_id].setData(t, v, connect="finite")
+                ev = self._to_percent(tag_id, ev)  # the envelope keeps min and max
+            self.curves[tag_id].setData(et, ev, connect="finite")
         self.getPlotItem().setXRange(x0, x1, padding=0)
+        # Markers are read again now and then while the range reaches the present.
+        live = x1 >= now - 1.0
+        self.mark_layer.update(x0, x1, self.getPlotItem().getViewBox().width(), live)
         self.redraws += 1
+
+    def series(self, tag_id: int) -> tuple[FloatArray, FloatArray]:
+        """A tag's points in the visible range at full resolution, as drawn (after scaling)."""
+        t, v = self.data.get(tag_id, (np.zeros(0), np.zeros(0)))
+        return t, (self._to_percent(tag_id, v) if self._percent else v)
 
     def max_points(self) -> int:
         """Points worth asking the historian for: two per pixel column."""
         return max(200, 2 * int(self.getPlotItem().getViewBox().width()))
 
     def _history_part(
-        self, tag_id: int, t0: float, t1: float, span: float
+        self, tag_id: int, t0: float, t1: float, span: float, ring_from: float = np.inf
     ) -> tuple[FloatArray, FloatArray]:
         """What the historian gave for ``[t0, t1]`` so far; asks again when that falls short
         (by more than a pixel) or is too coarse for the zoom."""
@@ -273,7 +320,11 @@ class TrendPlot(pg.PlotWidget):
             and (piece.t1 - piece.t0) / piece.max_points <= 2 * (t1 - t0) / points + 1e-9
         )
         if not fits and tag_id not in self._asked and t1 > t0:
-            self._ask(tag_id, t0, t1, points)
+            # With a margin either side (not past the ring buffer's start), so a drag is drawn
+            # from this piece for a while; as many points per second as the view needs.
+            margin = HISTORY_MARGIN * span
+            a0, a1 = t0 - margin, min(t1 + margin, ring_from)
+            self._ask(tag_id, a0, a1, int(points * (a1 - a0) / max(1e-9, t1 - t0)))
         if piece is None:
             return np.zeros(0), np.zeros(0)
         lo, hi = np.searchsorted(piece.t, t0, "left"), np.searchsorted(piece.t, t1, "right")
@@ -303,8 +354,18 @@ class TrendPlot(pg.PlotWidget):
             log.warning("trend history of %s not read: %s", self.engine.tags[tag_id].full_name, exc)
             series = HistorySeries("", np.zeros(0), np.zeros(0), "raw")
         self.pieces[tag_id] = HistoryPiece(t0, t1, points, series.t, series.values)
-        if tag_id in self.shown:
+        if tag_id not in self.shown:
+            return
+        if not self._asked:  # the last answer awaited: draw them all now
             self.redraw()
+        elif not self._redraw_soon:
+            # Answers arrive together (one per tag): drawn once, not once each.
+            self._redraw_soon = True
+            QTimer.singleShot(0, self._redraw_arrived)
+
+    def _redraw_arrived(self) -> None:
+        self._redraw_soon = False
+        self.redraw()
 
     def seconds_per_pixel(self) -> float:
         """How much time one pixel of the time axis covers now."""
@@ -314,18 +375,12 @@ class TrendPlot(pg.PlotWidget):
         return span / max(1.0, float(width))
 
     def points(self, tag_id: int) -> int:
-        """Points the curve of a tag currently holds."""
-        curve = self.curves.get(tag_id)
-        if curve is None or curve.xData is None:
-            return 0
-        return int(np.size(curve.xData))
+        """Points of a tag in the visible range (full resolution)."""
+        return int(self.data.get(tag_id, (np.zeros(0),))[0].shape[0])
 
     def y_values(self, tag_id: int) -> FloatArray:
-        """The values the curve of a tag currently draws (after scaling)."""
-        curve = self.curves.get(tag_id)
-        if curve is None or curve.yData is None:
-            return np.empty(0)
-        return np.asarray(curve.yData, dtype=np.float64)
+        """The values of a tag's points in the visible range (after scaling)."""
+        return np.asarray(self.series(tag_id)[1], dtype=np.float64)
 
     def _relabel(self, percent: bool) -> None:
         self.legend.clear()

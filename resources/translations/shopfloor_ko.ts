@@ -962,6 +962,33 @@
     </message>
 </context>
 <context>
+    <name>CustomRangeDialog</name>
+    <message>
+        <source>Custom range</source>
+        <translation>사용자 지정 범위</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>시작</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>끝</translation>
+    </message>
+    <message>
+        <source>The end must be after the start.</source>
+        <translation>끝은 시작보다 뒤여야 합니다.</translation>
+    </message>
+    <message>
+        <source>The start is in the future: there is nothing to show yet.</source>
+        <translation>시작이 미래입니다: 아직 표시할 것이 없습니다.</translation>
+    </message>
+    <message>
+        <source>The range can be at most one year.</source>
+        <translation>범위는 최대 1년까지입니다.</translation>
+    </message>
+</context>
+<context>
     <name>DefectDialog</name>
     <message>
         <source>New defect</source>
@@ -2546,22 +2573,130 @@
     </message>
 </context>
 <context>
+    <name>TrendMarks</name>
+    <message>
+        <source>Alarm raised</source>
+        <extracomment>``(t0, t1, buckets)`` to a Future of the marks there (Station.marks). The plot keeps this much of its height free above and below the curves, for the lanes.</extracomment>
+        <translation>알람 발생</translation>
+    </message>
+    <message>
+        <source>Alarm cleared</source>
+        <translation>알람 해제</translation>
+    </message>
+    <message>
+        <source>Value: %1</source>
+        <translation>값: %1</translation>
+    </message>
+    <message>
+        <source>Defect %1 (%2)</source>
+        <translation>불량 %1 (%2)</translation>
+    </message>
+    <message>
+        <source>Disposition: %1</source>
+        <translation>처리: %1</translation>
+    </message>
+    <message>
+        <source>critical</source>
+        <translation>치명</translation>
+    </message>
+    <message>
+        <source>major</source>
+        <translation>중결함</translation>
+    </message>
+    <message>
+        <source>minor</source>
+        <translation>경결함</translation>
+    </message>
+    <message>
+        <source>%1 alarm transitions: %2 raised, %3 cleared</source>
+        <translation>알람 전환 %1건: 발생 %2, 해제 %3</translation>
+    </message>
+    <message>
+        <source>Highest priority: %1</source>
+        <translation>최고 우선순위: %1</translation>
+    </message>
+    <message>
+        <source>%1 defects</source>
+        <translation>불량 %1건</translation>
+    </message>
+    <message>
+        <source>Worst severity: %1</source>
+        <translation>가장 심각한 등급: %1</translation>
+    </message>
+    <message>
+        <source>Most: %1 (%2)</source>
+        <translation>최다: %1 (%2)</translation>
+    </message>
+</context>
+<context>
     <name>TrendPlot</name>
     <message>
         <source>% of range</source>
-        <extracomment>``(tag, t0, t1, max_points)`` to a Future of the decimated history (Station.history).</extracomment>
+        <extracomment>``(tag, t0, t1, max_points)`` to a Future of the decimated history (Station.history). History is asked for this much of the span beyond either edge, so a drag of up to that is drawn from what is there without a new query.</extracomment>
         <translation>범위 대비 %</translation>
+    </message>
+</context>
+<context>
+    <name>TrendSetBar</name>
+    <message>
+        <source>Save…</source>
+        <translation>저장…</translation>
+    </message>
+    <message>
+        <source>Save the shown tags, scale and range under a name</source>
+        <translation>표시된 태그, 눈금, 범위를 이름으로 저장</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>삭제</translation>
+    </message>
+    <message>
+        <source>Delete the chosen trend set</source>
+        <translation>선택한 트렌드 세트 삭제</translation>
+    </message>
+    <message>
+        <source>Saved trend sets: choose one to show it</source>
+        <translation>저장된 트렌드 세트: 선택하면 표시합니다</translation>
+    </message>
+    <message>
+        <source>Saved trend sets</source>
+        <translation>저장된 트렌드 세트</translation>
+    </message>
+    <message>
+        <source>Save trend set</source>
+        <translation>트렌드 세트 저장</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>이름:</translation>
+    </message>
+    <message>
+        <source>Delete trend set</source>
+        <translation>트렌드 세트 삭제</translation>
+    </message>
+    <message>
+        <source>Delete the trend set “%1”?</source>
+        <translation>트렌드 세트 “%1”을(를) 삭제할까요?</translation>
     </message>
 </context>
 <context>
     <name>TrendView</name>
     <message>
         <source>Tag</source>
+        <extracomment>The range presets in the order the list shows them: the last N seconds, this shift, custom.</extracomment>
         <translation>태그</translation>
     </message>
     <message>
         <source>Unit</source>
         <translation>단위</translation>
+    </message>
+    <message>
+        <source>This shift</source>
+        <translation>이번 교대</translation>
+    </message>
+    <message>
+        <source>Custom range…</source>
+        <translation>사용자 지정 범위…</translation>
     </message>
     <message numerus="yes">
         <source>%n day(s)</source>
@@ -2622,6 +2757,10 @@
         <translation>표시 기간</translation>
     </message>
     <message>
+        <source>Trend set</source>
+        <translation>트렌드 세트</translation>
+    </message>
+    <message>
         <source>Scale</source>
         <translation>눈금</translation>
     </message>
@@ -2632,6 +2771,10 @@
     <message>
         <source>CSV files (*.csv)</source>
         <translation>CSV 파일 (*.csv)</translation>
+    </message>
+    <message>
+        <source>The shift calendar has no shift in the last days</source>
+        <translation>교대 일정에 최근 며칠간 교대가 없습니다</translation>
     </message>
 </context>
 <context>
