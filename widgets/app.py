@@ -9,13 +9,13 @@ import sys
 import time
 from pathlib import Path
 
-from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox, QTabWidget, QWidget
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.config import StationConfig
 from app.station import Station
+from widgets.collector import GuiThreadCollector
 from widgets.i18n import LANGUAGE_KEY, set_language, system_language
 from widgets.main_window import MainWindow
 from widgets.theme import THEME_KEY, apply_theme
@@ -28,7 +28,7 @@ DEFAULT_SCREENSHOT_AFTER_S = 8.0
 SCREENSHOT_LEAD_S = 0.5  # grab this long before quitting, while everything is still live
 
 _prepared: dict[QApplication, list[QTranslator]] = {}
-_collectors: dict[QApplication, GarbageCollector] = {}
+_collectors: dict[QApplication, GuiThreadCollector] = {}
 
 
 def application() -> QApplication:
@@ -48,7 +48,7 @@ def application() -> QApplication:
         _prepared[app] = []
         # Python's cyclic garbage collector runs on whichever thread allocates: on a worker it
         # may delete Qt objects there and deadlock with the GUI thread. Collect on this thread.
-        _collectors[app] = GarbageCollector(interval=1.0)
+        _collectors[app] = GuiThreadCollector(interval=1.0)
         apply_theme(app, str(QSettings().value(THEME_KEY, "day")))
     return app
 
