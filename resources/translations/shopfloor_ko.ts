@@ -2487,6 +2487,10 @@
         <translation>브로커 {broker}에 연결할 수 없습니다 ({detail}); {retry_s:g} s 후 다시 시도합니다</translation>
     </message>
     <message>
+        <source>Changeover</source>
+        <translation>품종 교체</translation>
+    </message>
+    <message>
         <source>Connected to {broker}</source>
         <translation>{broker}에 연결됨</translation>
     </message>
@@ -2497,6 +2501,18 @@
     <message>
         <source>Connection to {broker} lost ({detail}); retrying in {retry_s:g} s</source>
         <translation>{broker}와(과)의 연결이 끊어졌습니다 ({detail}); {retry_s:g} s 후 다시 시도합니다</translation>
+    </message>
+    <message>
+        <source>Fault</source>
+        <translation>고장</translation>
+    </message>
+    <message>
+        <source>Idle</source>
+        <translation>대기</translation>
+    </message>
+    <message>
+        <source>Maintenance</source>
+        <translation>정비</translation>
     </message>
     <message>
         <source>Nelson rule {rule}: {text} (now {z:+.1f}σ from the centre {center:.6g})</source>
@@ -2513,6 +2529,26 @@
     <message>
         <source>No communication with {device}: {fault_text}</source>
         <translation>{device} 통신 없음: {fault_text}</translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation>꺼짐</translation>
+    </message>
+    <message>
+        <source>Planned stop</source>
+        <translation>계획 정지</translation>
+    </message>
+    <message>
+        <source>Running</source>
+        <translation>가동</translation>
+    </message>
+    <message>
+        <source>Setup</source>
+        <translation>작업 준비</translation>
+    </message>
+    <message>
+        <source>Stopped</source>
+        <translation>정지</translation>
     </message>
     <message>
         <source>Sync off</source>

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from widgets.alarms.detail import AlarmDetailDialog, HistoryFunc
     from widgets.alarms.performance import AlarmPerformanceView
 
-#: Exported names whose modules load pyqtgraph: imported on first use (PEP 562).
+# Exported names whose modules load pyqtgraph: imported on first use (PEP 562).
 _LAZY = {
     "AlarmDetailDialog": "widgets.alarms.detail",
     "AlarmPerformanceView": "widgets.alarms.performance",
