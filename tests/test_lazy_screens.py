@@ -137,3 +137,39 @@ window.shutdown()
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == [False, True]
+
+
+def test_work_after_the_first_frame_runs_once_the_window_is_drawn(qtbot) -> None:
+    """What need not delay the first frame (the first-admin dialog, the start-up mark) runs on
+    the event-loop turn after the window's first paint; a window never drawn still gets it
+    after the wait given."""
+    from PySide6.QtCore import QEvent, QObject
+
+    from widgets.app import after_first_frame
+
+    class Paints(QObject):
+        count = 0
+
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                Paints.count += 1
+            return False
+
+    window = QWidget()
+    qtbot.addWidget(window)
+    paints = Paints()
+    window.installEventFilter(paints)
+    calls: list[int] = []
+    after_first_frame(window, lambda: calls.append(Paints.count))
+    window.show()
+    qtbot.waitUntil(lambda: calls != [], timeout=3000)
+    assert calls[0] >= 1  # drawn before
+    window.update()
+    qtbot.waitUntil(lambda: Paints.count > calls[0], timeout=3000)
+    assert len(calls) == 1  # once
+
+    hidden = QWidget()
+    qtbot.addWidget(hidden)
+    late: list[bool] = []
+    after_first_frame(hidden, lambda: late.append(True), at_latest_s=0.2)
+    qtbot.waitUntil(lambda: late == [True], timeout=3000)
