@@ -259,7 +259,8 @@ class DefectHistoryView(QWidget):
         self._from_label, self._to_label = QLabel(self), QLabel(self)
         for button in (self.disposition_button, self.void_button):
             button.setEnabled(False)
-        bar = QHBoxLayout()
+        # Two rows: in one, the filters and actions made the window at least 1,900 px wide.
+        bar, actions = QHBoxLayout(), QHBoxLayout()
         for widget in (
             self._from_label,
             self.start,
@@ -269,14 +270,14 @@ class DefectHistoryView(QWidget):
             self.code,
             self.shift,
             self.disposition,
-            self.serial,
-            self.text,
-            self.button,
-            self.new_button,
-            self.disposition_button,
-            self.void_button,
         ):
             bar.addWidget(widget)
+        bar.addStretch(1)
+        for widget in (self.serial, self.text, self.button):
+            actions.addWidget(widget)
+        actions.addStretch(1)
+        for widget in (self.new_button, self.disposition_button, self.void_button):
+            actions.addWidget(widget)
         self.table = QTableView(self)
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
@@ -311,6 +312,7 @@ class DefectHistoryView(QWidget):
         self.status = QLabel(self)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addLayout(actions)
         # The selected defect's detail (the machine's signals around it) below the rows.
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.splitter.addWidget(self.table)
