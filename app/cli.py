@@ -12,6 +12,7 @@ so a command that cannot be imported is an import error at start, never a missin
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 from collections.abc import Sequence
@@ -87,6 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    # The entry points import with the cyclic collector off (app/__main__.py); on again for the
+    # command (a window then collects on its own thread, widgets/collector.py).
+    gc.enable()
     logging.basicConfig(
         level=getattr(logging, args.log_level),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -201,8 +201,33 @@ CATALOGUE: dict[str, str] = {
 }
 
 
+#: The product's own names of machine states. A ``[devices.states]`` label written as one of
+#: these is a product text, shown in the reader's language; any other label (``"고장"``, ``"Die
+#: change"``) is the plant's own words, shown as configured, like device titles.
+STATE_NAMES: tuple[str, ...] = (
+    "Running",
+    "Stopped",
+    "Idle",
+    "Fault",
+    "Maintenance",
+    "Setup",
+    "Changeover",
+    "Planned stop",
+    "Off",
+)
+_STATE_NAMES = frozenset(STATE_NAMES)
+#: Message parameters that carry a machine state's label (``event.state_changed``).
+_STATE_PARAMS = ("from_label", "to_label")
+
+
 def _identity(text: str) -> str:
     return text
+
+
+def state_name(label: str, translate: Translator = _identity) -> str:
+    """A machine state's label in the reader's language if it is one of the product's names
+    (:data:`STATE_NAMES`), else as configured."""
+    return translate(label) if label in _STATE_NAMES else label
 
 
 class _Lenient(dict[str, Any]):
@@ -230,6 +255,10 @@ class Message:
                 for k, v in self.params.items()
             }
         )
+        for key in _STATE_PARAMS:
+            label = params.get(key)
+            if isinstance(label, str):
+                params[key] = state_name(label, translate)
         fault = params.get("fault")
         if isinstance(fault, str) and "fault_text" not in params:
             params["fault_text"] = translate(FAULTS.get(fault, fault))

@@ -100,10 +100,12 @@ def test_cluster_screen_in_korean(qtbot, tmp_path: Path) -> None:
 def test_the_tab_shows_only_on_a_lead(open_window, tmp_path: Path) -> None:
     url = cluster_db(tmp_path)
     plain = open_window(sim_line())
-    assert plain.findChild(ClusterView) is None
+    titles = [plain.tabs.tabText(i) for i in range(plain.tabs.count())]
+    assert "Cluster" not in titles and "Trend" in titles
     config = sim_line().model_copy(update={"cluster": ClusterConfig(lead_db=url)})
     lead = open_window(config)
+    titles = [lead.tabs.tabText(i) for i in range(lead.tabs.count())]
+    assert "Cluster" in titles
+    lead.tabs.setCurrentIndex(titles.index("Cluster"))  # built when first shown
     view = lead.findChild(ClusterView)
-    assert view is not None
-    lead.tabs.setCurrentWidget(view)
-    assert lead.tabs.tabText(lead.tabs.currentIndex()) == "Cluster"
+    assert view is not None and lead.tabs.currentWidget() is view

@@ -6,11 +6,11 @@
     .venv/bin/python tools/i18n.py release    # compile .ts -> .qm (also done by installer/build.sh)
 
 ``update`` runs ``pyside6-lupdate`` (from the PySide6 wheel) over every ``.py`` under
-``widgets/`` (subpackages included) plus the core's message templates (``app.messages.CATALOGUE``
-and ``FAULTS``, which are data, not ``tr()`` calls: they are written to a generated stub with
-``QT_TRANSLATE_NOOP("messages", ...)`` first). Locations are left out of the ``.ts`` files so
-that two branches adding screens do not conflict on line numbers. Finished translations are
-kept; texts no longer in the sources are dropped.
+``widgets/`` (subpackages included) plus the core's message templates (``app.messages.CATALOGUE``,
+``FAULTS`` and ``STATE_NAMES``, which are data, not ``tr()`` calls: they are written to a
+generated stub with ``QT_TRANSLATE_NOOP("messages", ...)`` first). Locations are left out of
+the ``.ts`` files so that two branches adding screens do not conflict on line numbers. Finished
+translations are kept; texts no longer in the sources are dropped.
 
 ``check`` exits 1 when a Korean translation is missing, unfinished, or does not carry the same
 placeholders (``%1``, ``%n``, ``{device}``) as its source. Translate with ``pyside6-linguist
@@ -36,7 +36,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script: the project's packages from the checkout
     sys.path.insert(0, str(REPO))
 
-from app.messages import CATALOGUE, FAULTS  # noqa: E402
+from app.messages import CATALOGUE, FAULTS, STATE_NAMES  # noqa: E402
 
 TRANSLATIONS = REPO / "resources" / "translations"
 SOURCES = (REPO / "widgets",)
@@ -60,8 +60,9 @@ def ts_file(language: str) -> Path:
 
 
 def core_templates() -> list[str]:
-    """Every English text of the core that a view translates (message templates, fault names)."""
-    return sorted(set(CATALOGUE.values()) | set(FAULTS.values()))
+    """Every English text of the core that a view translates (message templates, fault names,
+    the product's names of machine states)."""
+    return sorted(set(CATALOGUE.values()) | set(FAULTS.values()) | set(STATE_NAMES))
 
 
 def write_core_stub(folder: Path) -> Path:

@@ -101,9 +101,9 @@ def shoot(out: Path, wait_s: float, scenario: str, speed: float) -> list[Path]:
                 pump(0.5)
                 target = out if language == "en" else out / language
                 for index in range(window.tabs.count()):
-                    screen = window.tabs.widget(index)
+                    window.tabs.setCurrentIndex(index)  # builds a screen not shown yet
+                    screen = window.tabs.currentWidget()
                     name = SCREENS.get(type(screen).__name__, type(screen).__name__.lower())
-                    window.tabs.setCurrentIndex(index)
                     refresh = getattr(screen, "refresh", None)
                     if callable(refresh):
                         refresh()

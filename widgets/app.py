@@ -7,15 +7,16 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox, QTabWidget, QWidget
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.config import StationConfig
 from app.station import Station
+from widgets.collector import GuiThreadCollector
 from widgets.i18n import LANGUAGE_KEY, set_language, system_language
 from widgets.main_window import MainWindow
 from widgets.theme import THEME_KEY, apply_theme
@@ -28,7 +29,7 @@ DEFAULT_SCREENSHOT_AFTER_S = 8.0
 SCREENSHOT_LEAD_S = 0.5  # grab this long before quitting, while everything is still live
 
 _prepared: dict[QApplication, list[QTranslator]] = {}
-_collectors: dict[QApplication, GarbageCollector] = {}
+_collectors: dict[QApplication, GuiThreadCollector] = {}
 
 
 def application() -> QApplication:
@@ -48,7 +49,7 @@ def application() -> QApplication:
         _prepared[app] = []
         # Python's cyclic garbage collector runs on whichever thread allocates: on a worker it
         # may delete Qt objects there and deadlock with the GUI thread. Collect on this thread.
-        _collectors[app] = GarbageCollector(interval=1.0)
+        _collectors[app] = GuiThreadCollector(interval=1.0)
         apply_theme(app, str(QSettings().value(THEME_KEY, "day")))
     return app
 
@@ -123,7 +124,7 @@ def run_gui(
 
     window = MainWindow(station, config_path=Path(config_path) if config_path else None)
     if os.environ.get(STARTUP_MARK_ENV):
-        _mark_first_paint(app, window)
+        after_first_frame(window, _write_startup_mark)
     window.show_restored()
     station.start()
 
@@ -136,8 +137,8 @@ def run_gui(
 
     if quit_after is None and window.session.first_run:
         # No users and no default password: ask for the first admin (Cancel keeps the
-        # station open to any name until one is created).
-        QTimer.singleShot(0, window.sign_in.button.click)
+        # station open to any name until one is created), over the window once it is drawn.
+        after_first_frame(window, window.sign_in.button.click, at_latest_s=FIRST_FRAME_WAIT_S)
     restore = _close_on_signals(window)
     try:
         app.exec()
@@ -147,29 +148,53 @@ def run_gui(
     return 0
 
 
-#: Set this environment variable to have the first painted frame written to stderr as
-#: ``first-frame <seconds since the process started>`` (tests/bench/bench_startup.py).
+#: Set this environment variable to have the first drawn frame written to stderr as
+#: ``first-frame <seconds since the process started> cpu <CPU seconds of the process>``
+#: (tests/bench/bench_startup.py).
 STARTUP_MARK_ENV = "SHOPFLOOR_STARTUP_MARK"
 FIRST_FRAME_MARK = "first-frame"
+#: What waits for the first frame runs after this long anyway (a window that is not drawn).
+FIRST_FRAME_WAIT_S = 3.0
 
 
-class _FirstPaint(QObject):
-    def __init__(self, app: QApplication, window: QWidget) -> None:
+class _AfterFirstFrame(QObject):
+    """Calls ``callback`` once, on the event loop turn after the window's first paint (the
+    whole frame is drawn then), or after ``at_latest_s`` if given and nothing was drawn."""
+
+    def __init__(
+        self, window: QWidget, callback: Callable[[], object], at_latest_s: float | None
+    ) -> None:
         super().__init__(window)
-        self._app, self._window = app, window
-        app.installEventFilter(self)
+        self._window, self._callback, self._done = window, callback, False
+        window.installEventFilter(self)
+        if at_latest_s is not None:
+            QTimer.singleShot(int(at_latest_s * 1000), self, self._fire)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (
-            event.type() == QEvent.Type.Paint
-            and isinstance(watched, QWidget)
-            and watched.window() is self._window
-        ):
-            self._app.removeEventFilter(self)
-            elapsed = time.time() - _process_started()
-            sys.stderr.write(f"{FIRST_FRAME_MARK} {elapsed:.3f}\n")
-            sys.stderr.flush()
+        if event.type() == QEvent.Type.Paint:
+            self._window.removeEventFilter(self)
+            QTimer.singleShot(0, self, self._fire)
         return False
+
+    def _fire(self) -> None:
+        if not self._done:
+            self._done = True
+            self._window.removeEventFilter(self)
+            self._callback()
+
+
+def after_first_frame(
+    window: QWidget, callback: Callable[[], object], at_latest_s: float | None = None
+) -> None:
+    """Run ``callback`` once the window has drawn its first frame: work that need not delay
+    what the user sees first (a dialog over the window, a start-up mark)."""
+    _AfterFirstFrame(window, callback, at_latest_s)
+
+
+def _write_startup_mark() -> None:
+    elapsed = time.time() - _process_started()
+    sys.stderr.write(f"{FIRST_FRAME_MARK} {elapsed:.3f} cpu {time.process_time():.3f}\n")
+    sys.stderr.flush()
 
 
 def _process_started() -> float:
@@ -187,10 +212,6 @@ def _process_started() -> float:
 
 
 _IMPORTED = time.time()
-
-
-def _mark_first_paint(app: QApplication, window: QWidget) -> None:
-    _FirstPaint(app, window)
 
 
 def _close_on_signals(window: MainWindow):  # type: ignore[no-untyped-def]

@@ -31,8 +31,7 @@ from app.config.oee import DowntimeReason, OeeConfig
 from app.oee.downtime import DowntimeError, DowntimeLog, Stop
 from app.security import AccessDenied, Actor
 from app.station import STATION_USER
-from widgets.i18n import on_language_change
-from widgets.quality.history import korean
+from widgets.i18n import korean, on_language_change
 
 
 def reason_name(config: OeeConfig, path: str | None) -> str:

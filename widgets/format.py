@@ -9,7 +9,8 @@ from enum import Enum
 from PySide6.QtCore import QCoreApplication, QDateTime
 
 from app.config import DeviceConfig, StateCategory, TagConfig
-from widgets.i18n import current_locale
+from app.messages import state_name
+from widgets.i18n import current_locale, translate_message
 
 #: How loud each machine state category is drawn. The category comes from the config, never
 #: from the label's words, so a Korean label colours its tile as well as an English one.
@@ -35,12 +36,13 @@ class StateClass(Enum):
 
 
 def state_label(device: DeviceConfig, value: float) -> str:
-    """The configured label of a machine state value, or the raw number."""
+    """The configured label of a machine state value (in the reader's language when it is one
+    of the product's state names, ``app.messages.STATE_NAMES``), or the raw number."""
     if math.isnan(value):
         return ""
     state = device.state_of(value)
     if state is not None:
-        return state.label
+        return state_name(state.label, translate_message)
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 

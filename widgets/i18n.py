@@ -106,6 +106,11 @@ def current_language() -> str:
     return str(_state["language"])
 
 
+def korean() -> bool:
+    """Show the Korean names a config gives beside the English ones (the UI runs in Korean)."""
+    return QLocale().language() == QLocale.Language.Korean
+
+
 def current_locale() -> QLocale:
     """The locale of the window's language (dates, numbers)."""
     locale = _state["locale"]

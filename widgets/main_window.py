@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
@@ -23,26 +24,28 @@ from app.security import BASELINE_RELEARN, AccessDenied
 from app.station import Station
 from widgets.alarms import AlarmWidgets
 from widgets.alarms.actions import RecentUsers
-from widgets.audit_view import AuditView
 from widgets.bridge import EngineBridge
-from widgets.cluster_view import ClusterView
-from widgets.devices_view import DevicesView
 from widgets.downtime_dialog import DowntimePrompt
 from widgets.events_view import EventsView
 from widgets.header import StationHeader
 from widgets.i18n import LANGUAGE_KEY, LANGUAGES, current_language, on_language_change, set_language
 from widgets.kiosk import Kiosk
-from widgets.line_layout import LineLayoutView
-from widgets.oee_view import OeeView
-from widgets.orders_view import OrdersView
 from widgets.overview import OverviewView
-from widgets.quality import QualityScreen
-from widgets.sharing_view import SharingView
 from widgets.status import StationStatusBar
 from widgets.sync_status import SyncStatusLabel
 from widgets.theme import THEME_KEY, set_large_fonts, set_theme
-from widgets.trend import TrendView
 from widgets.users import SessionController, SignInStrip
+
+if TYPE_CHECKING:  # the hidden screens are imported when first shown (pyqtgraph among them)
+    from widgets.audit_view import AuditView
+    from widgets.cluster_view import ClusterView
+    from widgets.devices_view import DevicesView
+    from widgets.line_layout import LineLayoutView
+    from widgets.oee_view import OeeView
+    from widgets.orders_view import OrdersView
+    from widgets.quality import QualityScreen
+    from widgets.sharing_view import SharingView
+    from widgets.trend import TrendView
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +80,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.settings = settings if settings is not None else QSettings()
         self.station = station
+        self._config_path = config_path
         info = station.config.station
         self.bridge = EngineBridge(station.engine, parent=self)
 
@@ -98,12 +102,15 @@ class MainWindow(QMainWindow):
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(False)
+        # Tab titles are functions: they are asked again when the language changes.
+        self._tab_titles: dict[QWidget, Callable[[], str]] = {}
+        # A hidden screen is built when first shown (or asked for: ``window.trend``), which
+        # keeps it, and pyqtgraph, off the way to the first frame.
+        self._pages: dict[str, QWidget] = {}
+        self.tabs.currentChanged.connect(self._build_tab)
         self.overview = OverviewView(station.engine, self.bridge)
-        self.trend = TrendView(station.engine, self.bridge, history=station.history)
-        self.trend.attach(station.marks, station.trend_sets)
+        # Built now: it lists the live events from the start (seeded from the database).
         self.events = EventsView(station.config, self.bridge, station.storage.events)
-        self.devices = DevicesView(station.engine, relearn=self._relearn)
-        self.audit = AuditView(self.session)
         self.alarms = AlarmWidgets.create(
             station.alarms,
             history=lambda tag_id, t0, _t1: station.engine.recent.window(tag_id, since=t0),
@@ -113,32 +120,37 @@ class MainWindow(QMainWindow):
             ),
             parent=self,
         )
-        self.line = LineLayoutView(station, self.overview.tiles, self.session, config_path)
-        # Tab titles are functions: they are asked again when the language changes.
-        self._tab_titles: dict[QWidget, Callable[[], str]] = {}
         self.add_tab(self.overview, lambda: self.tr("Overview"))
-        self.add_tab(self.line, lambda: self.tr("Line"))
-        self.orders = OrdersView(station, self.session)
+        self._add_screen("line", "LineLayoutView", self._line_view, lambda: self.tr("Line"))
         self.add_tab(self.alarms.summary, AlarmWidgets.summary_title)
-        self.add_tab(self.trend, lambda: self.tr("Trend"))
+        self._add_screen("trend", "TrendView", self._trend_view, lambda: self.tr("Trend"))
         self.add_tab(self.events, lambda: self.tr("Events"))
-        self.add_tab(self.alarms.history, AlarmWidgets.history_title)
-        self.add_tab(self.alarms.performance, AlarmWidgets.performance_title)
-        self.add_tab(self.orders, lambda: self.tr("Orders"))
-        self.add_tab(self.devices, lambda: self.tr("Devices"))
-        self.add_tab(self.audit, lambda: self.tr("Audit trail"))
-        self.sharing = SharingView(station.config)
-        self.add_tab(self.sharing, lambda: self.tr("Sharing"))
-        self.quality = QualityScreen(station.quality, station.gateway, history=station.history)
-        self.add_tab(self.quality, lambda: self.tr("Quality"))
+        self._add_screen(
+            "alarm_history",
+            "AlarmHistoryView",
+            lambda: self.alarms.history,
+            AlarmWidgets.history_title,
+        )
+        self._add_screen(
+            "alarm_performance",
+            "AlarmPerformanceView",
+            lambda: self.alarms.performance,
+            AlarmWidgets.performance_title,
+        )
+        self._add_screen("orders", "OrdersView", self._orders_view, lambda: self.tr("Orders"))
+        self._add_screen("devices", "DevicesView", self._devices_view, lambda: self.tr("Devices"))
+        self._add_screen("audit", "AuditView", self._audit_view, lambda: self.tr("Audit trail"))
+        self._add_screen("sharing", "SharingView", self._sharing_view, lambda: self.tr("Sharing"))
+        self._add_screen("quality", "QualityScreen", self._quality_view, lambda: self.tr("Quality"))
         # A stop that needs a reason opens a non-modal list (never blocks monitoring).
         names = {d.name: d.display_name for d in station.config.devices}
         self.downtime = DowntimePrompt(station.downtime, names, lambda: self.session.actor, self)
         if station.oee is not None:
-            self.oee = OeeView(station.oee, station.downtime, self.downtime)
-            self.add_tab(self.oee, lambda: self.tr("OEE"))
+            self._add_screen("oee", "OeeView", self._oee_view, lambda: self.tr("OEE"))
         if station.config.cluster.lead_db is not None:  # the lead: its partners' status
-            self.add_tab(ClusterView(station.config.cluster, self), lambda: self.tr("Cluster"))
+            self._add_screen(
+                "cluster", "ClusterView", self._cluster_view, lambda: self.tr("Cluster")
+            )
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         self.overview.follow_alarms(self.alarms.bridge.model, self.alarms.bridge.updated)
@@ -169,8 +181,138 @@ class MainWindow(QMainWindow):
         self._build_menu()
         on_language_change(self, self.retranslate)
 
+    # -- the screens, built on first show ---------------------------------------------------
+
+    def _line_view(self) -> LineLayoutView:
+        from widgets.line_layout import LineLayoutView
+
+        station = self.station
+        return LineLayoutView(station, self.overview.tiles, self.session, self._config_path)
+
+    def _trend_view(self) -> TrendView:
+        from widgets.trend import TrendView
+
+        station = self.station
+        view = TrendView(station.engine, self.bridge, history=station.history)
+        view.attach(station.marks, station.trend_sets)
+        return view
+
+    def _orders_view(self) -> OrdersView:
+        from widgets.orders_view import OrdersView
+
+        return OrdersView(self.station, self.session)
+
+    def _devices_view(self) -> DevicesView:
+        from widgets.devices_view import DevicesView
+
+        return DevicesView(self.station.engine, relearn=self._relearn)
+
+    def _audit_view(self) -> AuditView:
+        from widgets.audit_view import AuditView
+
+        return AuditView(self.session)
+
+    def _sharing_view(self) -> SharingView:
+        from widgets.sharing_view import SharingView
+
+        return SharingView(self.station.config)
+
+    def _quality_view(self) -> QualityScreen:
+        from widgets.quality import QualityScreen
+
+        station = self.station
+        return QualityScreen(station.quality, station.gateway, history=station.history)
+
+    def _oee_view(self) -> OeeView:
+        from widgets.oee_view import OeeView
+
+        assert self.station.oee is not None
+        return OeeView(self.station.oee, self.station.downtime, self.downtime)
+
+    def _cluster_view(self) -> ClusterView:
+        from widgets.cluster_view import ClusterView
+
+        return ClusterView(self.station.config.cluster, self)
+
+    @property
+    def oee(self) -> OeeView:
+        return cast("OeeView", self._screen("oee"))
+
+    @property
+    def line(self) -> LineLayoutView:
+        """The line layout screen (built now if it was not shown yet); likewise below."""
+        return cast("LineLayoutView", self._screen("line"))
+
+    @property
+    def trend(self) -> TrendView:
+        return cast("TrendView", self._screen("trend"))
+
+    @property
+    def orders(self) -> OrdersView:
+        return cast("OrdersView", self._screen("orders"))
+
+    @property
+    def devices(self) -> DevicesView:
+        return cast("DevicesView", self._screen("devices"))
+
+    @property
+    def audit(self) -> AuditView:
+        return cast("AuditView", self._screen("audit"))
+
+    @property
+    def sharing(self) -> SharingView:
+        return cast("SharingView", self._screen("sharing"))
+
+    @property
+    def quality(self) -> QualityScreen:
+        return cast("QualityScreen", self._screen("quality"))
+
+    def _add_screen(
+        self, key: str, name: str, factory: Callable[[], QWidget], title: Callable[[], str]
+    ) -> None:
+        index = self.add_tab(factory, title, name=name)
+        self._pages[key] = self.tabs.widget(index)
+
+    def _screen(self, key: str) -> QWidget:
+        page = self._pages[key]
+        return self._build_tab(self.tabs.indexOf(page)) if isinstance(page, _Pending) else page
+
+    def _built(self, key: str) -> QWidget | None:
+        """The screen ``key`` if it has been built, else None (nothing is built)."""
+        page = self._pages.get(key)
+        return None if page is None or isinstance(page, _Pending) else page
+
+    def _build_tab(self, index: int) -> QWidget:
+        """The screen of tab ``index``, built in place of its placeholder if need be."""
+        page = self.tabs.widget(index)
+        if not isinstance(page, _Pending):
+            return page
+        started = time.perf_counter()
+        screen = page.factory()
+        current, text = self.tabs.currentIndex(), self.tabs.tabText(index)
+        blocked = self.tabs.blockSignals(True)  # the tab stays where it was, and current
+        try:
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, screen, text)
+            self.tabs.setCurrentIndex(current)
+        finally:
+            self.tabs.blockSignals(blocked)
+        if page in self._tab_titles:
+            self._tab_titles[screen] = self._tab_titles.pop(page)
+        for key, value in self._pages.items():
+            if value is page:
+                self._pages[key] = screen
+        page.deleteLater()
+        self._restore_splitters(screen)
+        if hasattr(self, "status"):  # after __init__: the screen shows what the user may do
+            self._show_permissions()
+        log.debug("screen %s built in %.3f s", page.name, time.perf_counter() - started)
+        return screen
+
     def _show_permissions(self) -> None:
-        self.devices.relearn_button.setEnabled(self.session.may(BASELINE_RELEARN))
+        devices = cast("DevicesView | None", self._built("devices"))
+        if devices is not None:
+            devices.relearn_button.setEnabled(self.session.may(BASELINE_RELEARN))
         if hasattr(self, "leave_kiosk_action"):
             self.leave_kiosk_action.setEnabled(self.kiosk is not None and self.kiosk.active)
 
@@ -285,20 +427,22 @@ class MainWindow(QMainWindow):
         screen added or moved by another change keeps its own sizes)."""
         found: dict[str, QSplitter] = {}
         for index in range(self.tabs.count()):
-            screen = self.tabs.widget(index)
-            for number, splitter in enumerate(screen.findChildren(QSplitter)):
-                found[f"{type(screen).__name__}/{number}"] = splitter
+            found.update(_screen_splitters(self.tabs.widget(index)))
         return found
 
-    def _restore_screens(self) -> None:
-        for key, splitter in self._splitters().items():
+    def _restore_splitters(self, screen: QWidget) -> None:
+        for key, splitter in _screen_splitters(screen).items():
             state = self.settings.value(SPLITTER_KEY + key)
             if state is not None:
                 splitter.restoreState(state)  # type: ignore[arg-type]
+
+    def _restore_screens(self) -> None:
+        for index in range(self.tabs.count()):
+            self._restore_splitters(self.tabs.widget(index))  # the ones built (others: later)
         screen = self.settings.value(SCREEN_KEY)
         for index in range(self.tabs.count()):
-            if type(self.tabs.widget(index)).__name__ == screen:
-                self.tabs.setCurrentIndex(index)
+            if _screen_name(self.tabs.widget(index)) == screen:
+                self.tabs.setCurrentIndex(index)  # built now if it was not
                 break
 
     def show_restored(self) -> None:
@@ -325,7 +469,7 @@ class MainWindow(QMainWindow):
         """Remember size, place, toolbars, splitters and the screen shown for the next start."""
         self.settings.setValue(GEOMETRY_KEY, self.saveGeometry())
         self.settings.setValue(STATE_KEY, self.saveState())
-        self.settings.setValue(SCREEN_KEY, type(self.tabs.currentWidget()).__name__)
+        self.settings.setValue(SCREEN_KEY, _screen_name(self.tabs.currentWidget()))
         for key, splitter in self._splitters().items():
             self.settings.setValue(SPLITTER_KEY + key, splitter.saveState())
         self.settings.sync()
@@ -342,13 +486,30 @@ class MainWindow(QMainWindow):
             self._banner_slot.addWidget(widget)
             widget.show()
 
-    def add_tab(self, widget: QWidget, title: str | Callable[[], str]) -> int:
+    def add_tab(
+        self,
+        screen: QWidget | Callable[[], QWidget],
+        title: str | Callable[[], str],
+        name: str | None = None,
+    ) -> int:
         """Add a screen as a tab; returns its index. A function as ``title`` (e.g. ``lambda:
-        view.tr("Quality")``) is asked again when the language changes."""
+        view.tr("Quality")``) is asked again when the language changes.
+
+        ``screen`` is the screen, or a function that builds it (a class, a lambda): it is
+        called when the tab is first shown, so that a screen nobody opens costs nothing at
+        start. ``name`` is what the window remembers as the screen shown (default: the
+        screen's class name, when it is known before it is built).
+        """
+        if isinstance(screen, QWidget):
+            page = screen
+        else:
+            if name is None and isinstance(screen, type):
+                name = screen.__name__
+            page = _Pending(screen, name)
         if callable(title):
-            self._tab_titles[widget] = title
-            return self.tabs.addTab(widget, title())
-        return self.tabs.addTab(widget, title)
+            self._tab_titles[page] = title
+            return self.tabs.addTab(page, title())
+        return self.tabs.addTab(page, title)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -373,10 +534,36 @@ class MainWindow(QMainWindow):
         if self.stop_seconds is not None:
             return
         started = time.monotonic()
-        self.line.close_io()
-        self.orders.close_io()
+        for key in ("line", "orders"):  # screens not built have nothing open
+            screen = self._built(key)
+            if screen is not None:
+                screen.close_io()  # type: ignore[attr-defined]
         self.bridge.close()
         self.alarms.bridge.close()
         self.station.stop(2.0)
         self.stop_seconds = time.monotonic() - started
         log.info("station stopped in %.2f s", self.stop_seconds)
+
+
+class _Pending(QWidget):
+    """A tab's place until its screen is first shown; ``factory()`` builds the screen."""
+
+    def __init__(self, factory: Callable[[], QWidget], name: str | None) -> None:
+        super().__init__()
+        self.factory = factory
+        self.name = name
+
+
+def _screen_name(page: QWidget) -> str:
+    """The name the window remembers a screen by: its class's (known before it is built)."""
+    if isinstance(page, _Pending):
+        return page.name or ""
+    return type(page).__name__
+
+
+def _screen_splitters(screen: QWidget) -> dict[str, QSplitter]:
+    """The splitters of one screen, keyed by its class and their place in it."""
+    return {
+        f"{type(screen).__name__}/{number}": splitter
+        for number, splitter in enumerate(screen.findChildren(QSplitter))
+    }

@@ -2909,6 +2909,10 @@
         <translation>브로커 {broker}에 연결할 수 없습니다 ({detail}); {retry_s:g} s 후 다시 시도합니다</translation>
     </message>
     <message>
+        <source>Changeover</source>
+        <translation>품종 교체</translation>
+    </message>
+    <message>
         <source>Connected to {broker}</source>
         <translation>{broker}에 연결됨</translation>
     </message>
@@ -2937,6 +2941,18 @@
         <translation>{url}(으)로 전송 중</translation>
     </message>
     <message>
+        <source>Fault</source>
+        <translation>고장</translation>
+    </message>
+    <message>
+        <source>Idle</source>
+        <translation>대기</translation>
+    </message>
+    <message>
+        <source>Maintenance</source>
+        <translation>정비</translation>
+    </message>
+    <message>
         <source>Message {seq} ({id}) is {size} bytes, more than {sink} takes ({limit}), and cannot be split; it is marked failed and not sent again</source>
         <translation>메시지 {seq} ({id})은(는) {size}바이트로 {sink}이(가) 받는 크기({limit})보다 크고 나눌 수 없습니다. 실패로 표시하며 다시 전송하지 않습니다</translation>
     </message>
@@ -2955,6 +2971,26 @@
     <message>
         <source>No communication with {device}: {fault_text}</source>
         <translation>{device} 통신 없음: {fault_text}</translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation>꺼짐</translation>
+    </message>
+    <message>
+        <source>Planned stop</source>
+        <translation>계획 정지</translation>
+    </message>
+    <message>
+        <source>Running</source>
+        <translation>가동</translation>
+    </message>
+    <message>
+        <source>Setup</source>
+        <translation>작업 준비</translation>
+    </message>
+    <message>
+        <source>Stopped</source>
+        <translation>정지</translation>
     </message>
     <message>
         <source>Sync off</source>

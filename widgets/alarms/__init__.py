@@ -7,11 +7,16 @@ The lead places them in the main window::
     window.add_tab(alarms.summary, alarms.summary_title())
     window.add_tab(alarms.history, alarms.history_title())
     window.add_tab(alarms.performance, alarms.performance_title())
+
+The history and the performance screen are built when first asked for (``alarms.history``), so
+that a window which shows them later does not pay for them (or for pyqtgraph) at start; the
+detail dialog and the performance view are imported then too.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QWidget
@@ -20,11 +25,27 @@ from app.alarms.manager import AlarmManager
 from widgets.alarms.actions import AcknowledgeDialog, RecentUsers, ShelveDialog
 from widgets.alarms.banner import AlarmBanner
 from widgets.alarms.bridge import AlarmBridge
-from widgets.alarms.detail import AlarmDetailDialog, HistoryFunc
 from widgets.alarms.history import AlarmHistoryView
 from widgets.alarms.model import AlarmFilterProxy, AlarmTableModel
-from widgets.alarms.performance import AlarmPerformanceView
 from widgets.alarms.summary import AlarmSummary
+
+if TYPE_CHECKING:
+    from widgets.alarms.detail import AlarmDetailDialog, HistoryFunc
+    from widgets.alarms.performance import AlarmPerformanceView
+
+# Exported names whose modules load pyqtgraph: imported on first use (PEP 562).
+_LAZY = {
+    "AlarmDetailDialog": "widgets.alarms.detail",
+    "AlarmPerformanceView": "widgets.alarms.performance",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass
@@ -34,9 +55,27 @@ class AlarmWidgets:
     bridge: AlarmBridge
     banner: AlarmBanner
     summary: AlarmSummary
-    history: AlarmHistoryView
-    performance: AlarmPerformanceView
     users: RecentUsers
+    manager: AlarmManager
+    parent: QWidget | None = None
+    _history: AlarmHistoryView | None = field(default=None, repr=False)
+    _performance: AlarmPerformanceView | None = field(default=None, repr=False)
+
+    @property
+    def history(self) -> AlarmHistoryView:
+        """The alarm history screen, built on first use."""
+        if self._history is None:
+            self._history = AlarmHistoryView(self.manager, self.parent)
+        return self._history
+
+    @property
+    def performance(self) -> AlarmPerformanceView:
+        """The alarm performance screen (pyqtgraph), built on first use."""
+        if self._performance is None:
+            from widgets.alarms.performance import AlarmPerformanceView
+
+            self._performance = AlarmPerformanceView(self.manager, self.parent)
+        return self._performance
 
     @classmethod
     def create(
@@ -56,9 +95,9 @@ class AlarmWidgets:
             bridge=bridge,
             banner=banner,
             summary=summary,
-            history=AlarmHistoryView(manager, parent),
-            performance=AlarmPerformanceView(manager, parent),
             users=users,
+            manager=manager,
+            parent=parent,
         )
 
     @staticmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
@@ -26,7 +27,6 @@ from widgets.alarms.actions import (
     UnshelveDialog,
 )
 from widgets.alarms.bridge import AlarmBridge
-from widgets.alarms.detail import AlarmDetailDialog, HistoryFunc
 from widgets.alarms.model import (
     ALARM_ID_ROLE,
     AlarmFilterProxy,
@@ -36,6 +36,9 @@ from widgets.alarms.model import (
     state_text,
 )
 from widgets.i18n import on_language_change
+
+if TYPE_CHECKING:  # the detail dialog (pyqtgraph) is imported when first opened
+    from widgets.alarms.detail import HistoryFunc
 
 #: Room for the sort arrow and the cell margins beside a column's widest text.
 COLUMN_PADDING = 34
@@ -253,6 +256,8 @@ class AlarmSummary(QWidget):
         if not index.isValid():
             return
         alarm_id = str(index.siblingAtColumn(0).data(ALARM_ID_ROLE))
+        from widgets.alarms.detail import AlarmDetailDialog
+
         dialog = AlarmDetailDialog(self.manager, alarm_id, self.history, self.users, self)
         self.exec_dialog(dialog)
         dialog.deleteLater()

@@ -15,7 +15,6 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QCoreApplication,
     QDateTime,
-    QLocale,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -43,7 +42,7 @@ from app.config.quality import QualityConfig
 from app.quality.model import Defect, Disposition
 from app.quality.queries import SORTABLE, DefectFilter, count_defects, defect_page
 from widgets import palette
-from widgets.i18n import on_language_change
+from widgets.i18n import korean, on_language_change
 from widgets.quality.reader import Reader
 
 PAGE = 200
@@ -61,11 +60,6 @@ COLUMNS = (
     (None, QT_TRANSLATE_NOOP("Quality", "Measured")),
     (None, QT_TRANSLATE_NOOP("Quality", "Notes")),
 )
-
-
-def korean() -> bool:
-    """Show the catalogue's Korean names (the UI runs in Korean)."""
-    return QLocale().language() == QLocale.Language.Korean
 
 
 def code_name(quality: QualityConfig, code: str) -> str:
@@ -259,7 +253,8 @@ class DefectHistoryView(QWidget):
         self._from_label, self._to_label = QLabel(self), QLabel(self)
         for button in (self.disposition_button, self.void_button):
             button.setEnabled(False)
-        bar = QHBoxLayout()
+        # Two rows: in one, the filters and actions made the window at least 1,900 px wide.
+        bar, actions = QHBoxLayout(), QHBoxLayout()
         for widget in (
             self._from_label,
             self.start,
@@ -269,14 +264,14 @@ class DefectHistoryView(QWidget):
             self.code,
             self.shift,
             self.disposition,
-            self.serial,
-            self.text,
-            self.button,
-            self.new_button,
-            self.disposition_button,
-            self.void_button,
         ):
             bar.addWidget(widget)
+        bar.addStretch(1)
+        for widget in (self.serial, self.text, self.button):
+            actions.addWidget(widget)
+        actions.addStretch(1)
+        for widget in (self.new_button, self.disposition_button, self.void_button):
+            actions.addWidget(widget)
         self.table = QTableView(self)
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
@@ -311,6 +306,7 @@ class DefectHistoryView(QWidget):
         self.status = QLabel(self)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addLayout(actions)
         # The selected defect's detail (the machine's signals around it) below the rows.
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.splitter.addWidget(self.table)
