@@ -15,7 +15,7 @@ from datetime import datetime
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -186,6 +186,10 @@ class OeeView(QWidget):
         ]
         self.refresh()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.refresh()
+
     def cell(self, row: int, column: int) -> str:
         item = self.table.item(row, column)
         return item.text() if item is not None else ""
@@ -296,8 +300,9 @@ class OeeView(QWidget):
                         item.setFont(font)
                     self.table.setItem(row, column, item)
                 item.setText(text)
-        self._show_losses(line)
-        self._show_pareto(stops, window, now)
+        if self.isVisible():  # charts only where someone looks (showEvent redraws them)
+            self._show_losses(line)
+            self._show_pareto(stops, window, now)
         if self.prompt is not None:
             waiting = self.prompt.count
             self.unexplained.setText(self.tr("Unexplained stops: %1").replace("%1", str(waiting)))
