@@ -628,7 +628,7 @@ def test_operator_actions_never_stall_the_gui_while_another_process_locks_the_da
     qtbot, tmp_path, clock
 ) -> None:
     """Acknowledge, shelve and a history search with the database locked for 10 s by another
-    process: the GUI thread's event loop keeps turning (no gap over 50 ms) and every action is
+    process: the GUI thread's event loop keeps turning (no gap over 250 ms) and every action is
     in the journal once the lock is gone."""
     from PySide6.QtCore import QTimer
 
@@ -703,7 +703,9 @@ def test_operator_actions_never_stall_the_gui_while_another_process_locks_the_da
         f"{np.percentile(gaps, 50):.0f} ms, max {gaps.max():.0f} ms"
     )
     assert len(beats) > 300
-    assert gaps.max() < 50, f"the event loop stalled {gaps.max():.0f} ms"
+    # Waiting on the lock would stall the loop for seconds (the lock is held 10 s, SQLite's busy
+    # timeout is 5 s); 250 ms leaves room for a loaded 2-core machine's scheduler, not for that.
+    assert gaps.max() < 250, f"the event loop stalled {gaps.max():.0f} ms"
     assert manager.wait_journaled(20)
     qtbot.waitUntil(lambda: made.banner.journal.isHidden(), timeout=3000)
     with sqlite3.connect(db) as conn:
