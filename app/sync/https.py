@@ -112,7 +112,7 @@ class HttpsSink:
             "station": info.station,
         }
         self._station_json = json.dumps(self._station, ensure_ascii=False, separators=(",", ":"))
-        self._progress = gateway.register(SinkProgressWriteKind())
+        self._progress = gateway.register(SinkProgressWriteKind(SINK))
         self._lock = threading.Lock()
         self._status = SyncStatus()
         self._stop = threading.Event()
