@@ -38,6 +38,7 @@ from widgets.quality import QualityScreen
 from widgets.sharing_view import SharingView
 from widgets.status import StationStatusBar
 from widgets.sync_status import SyncStatusLabel
+from widgets.sync_view import SyncView
 from widgets.theme import THEME_KEY, set_large_fonts, set_theme
 from widgets.trend import TrendView
 from widgets.users import SessionController, SignInStrip
@@ -131,6 +132,7 @@ class MainWindow(QMainWindow):
         if station.sync is not None and station.sync.recorder.oee is not None:
             self.oee = OeeView(station.sync.recorder.oee)
             self.add_tab(self.oee, lambda: self.tr("OEE"))
+        self.add_tab(SyncView(station, self.session), lambda: self.tr("Sync"))
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         self.overview.follow_alarms(self.alarms.bridge.model, self.alarms.bridge.updated)
