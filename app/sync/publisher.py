@@ -108,6 +108,7 @@ class MqttPublisher:
     """Publishes the outbox of one station to one broker."""
 
     name = "mqtt"
+    thread_name = THREAD_NAME
 
     def __init__(
         self,
@@ -184,7 +185,7 @@ class MqttPublisher:
     def start(self) -> None:
         if self._thread is not None:
             return
-        self._thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
+        self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 3.0, drain_s: float = 1.0) -> None:

@@ -86,6 +86,7 @@ class SparkplugPublisher(MqttPublisher):
     """Publishes the outbox of one station as one Sparkplug B edge node."""
 
     name = SINK
+    thread_name = "sync-sparkplug"
 
     def __init__(
         self,
