@@ -2615,6 +2615,10 @@
         <translation>{device} 통신 없음: {fault_text}</translation>
     </message>
     <message>
+        <source>Nothing sent to {url} yet</source>
+        <translation>아직 {url}(으)로 보낸 메시지가 없습니다</translation>
+    </message>
+    <message>
         <source>Sync off</source>
         <translation>동기화 꺼짐</translation>
     </message>
