@@ -183,6 +183,7 @@ CATALOGUE: dict[str, str] = {
     "sync.backlog": "{count} messages wait to be sent (warning at {limit})",
     "sync.rejected": "The broker rejected message {seq} ({detail}); it is not sent again",
     "sync.https.ok": "Delivering to {url}",
+    "sync.https.idle": "Nothing sent to {url} yet",
     "sync.https.unreachable": "{url} unreachable ({detail}); retrying in {retry_s:g} s",
     "sync.https.tls": "TLS with {url} failed ({detail}); retrying in {retry_s:g} s",
     "sync.https.status": "{url} answered HTTP {code} {detail}; retrying in {retry_s:g} s",

@@ -39,6 +39,8 @@ ORDER_RUN = "order.run"
 ORDER_EDIT = "order.edit"
 #: Leaving the full-screen kiosk window of an operator station.
 KIOSK_LEAVE = "kiosk.leave"
+#: Sending again the sync messages a sink gave up on (refused by the broker or platform).
+SYNC_RETRY = "sync.retry"
 
 #: Role that may take alarms out of service under the station policy.
 SUPERVISOR = "supervisor"

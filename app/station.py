@@ -33,7 +33,14 @@ from app.orders.subscriber import OrderSubscriber
 from app.orders.tracker import OrderTracker
 from app.quality.service import QualityService
 from app.quality.watcher import RejectWatcher
-from app.security import BASELINE_RELEARN, CONFIG_EDIT, KIOSK_LEAVE, Actor, require
+from app.security import (
+    BASELINE_RELEARN,
+    CONFIG_EDIT,
+    KIOSK_LEAVE,
+    SYNC_RETRY,
+    Actor,
+    require,
+)
 from app.storage import DatabaseGateway, StorageWriter, open_database
 from app.storage import history as history_query
 from app.storage.history import HistorySeries
@@ -242,6 +249,21 @@ class Station:
         who = actor or Actor.named(STATION_USER)
         require(self._guard, who, KIOSK_LEAVE)
         self.audit.record(who, KIOSK_LEAVE, self.config.station.station)
+
+    def retry_sync(self, sink: str, actor: Actor | None = None) -> None:
+        """Send again what the sync sink ``sink`` gave up on (its failed messages).
+
+        ``actor`` needs the ``sync.retry`` permission; AccessDenied otherwise. Audited. Returns
+        at once: the sink's own thread sends.
+        """
+        who = actor or Actor.named(STATION_USER)
+        require(self._guard, who, SYNC_RETRY)
+        if self.sync is None:
+            return
+        self.audit.record(who, SYNC_RETRY, sink)
+        for found in self.sync.sinks:
+            if found.name == sink:
+                found.retry_failed()
 
     def relearn(self, device: str, tag: str | None = None, actor: Actor | None = None) -> None:
         """Forget the learned baselines of a machine or one tag (after maintenance).

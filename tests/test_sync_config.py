@@ -90,6 +90,11 @@ def test_a_minimal_sync_table_and_its_defaults(tmp_path: Path) -> None:
             "sync.https.url: put no credentials in the URL",
         ),
         ('broker = "mqtt://h"\n[sync.https]\nurl = "https://c"\nbatch = 5', "sync.https.batch:"),
+        ('broker = "mqtt://h"\n[sync.sparkplug]\nedge_node_id = "x"', "sync.sparkplug.group_id:"),
+        (
+            'broker = "mqtt://h"\n[sync.sparkplug]\ngroup_id = "a/b"',
+            "sync.sparkplug.group_id: 'a/b' may not contain",
+        ),
     ],
 )
 def test_check_config_names_the_key(tmp_path: Path, table: str, expected: str) -> None:

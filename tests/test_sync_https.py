@@ -167,7 +167,8 @@ def test_a_restart_goes_on_from_the_committed_cursor(
     try:
         wait_until(lambda: len(endpoint.ingest.messages()) >= 14, 10, "4 more")
         assert [m["seq"] for m in endpoint.ingest.messages()] == list(range(1, 15))
-        assert again.floor() == 14 or again.sink.status.backlog == 0
+        wait_until(lambda: again.floor() == 14, 10, "the cursor past the four")
+        assert again.sink.status.backlog == 0 and again.sink.status.delivered == 4
     finally:
         again.sink.stop()
 

@@ -45,6 +45,7 @@ if TYPE_CHECKING:  # the hidden screens are imported when first shown (pyqtgraph
     from widgets.orders_view import OrdersView
     from widgets.quality import QualityScreen
     from widgets.sharing_view import SharingView
+    from widgets.sync_view import SyncView
     from widgets.trend import TrendView
 
 log = logging.getLogger(__name__)
@@ -151,6 +152,7 @@ class MainWindow(QMainWindow):
             self._add_screen(
                 "cluster", "ClusterView", self._cluster_view, lambda: self.tr("Cluster")
             )
+        self._add_screen("sync", "SyncView", self._sync_view, lambda: self.tr("Sync"))
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         self.overview.follow_alarms(self.alarms.bridge.model, self.alarms.bridge.updated)
@@ -233,6 +235,15 @@ class MainWindow(QMainWindow):
         from widgets.cluster_view import ClusterView
 
         return ClusterView(self.station.config.cluster, self)
+
+    def _sync_view(self) -> SyncView:
+        from widgets.sync_view import SyncView
+
+        return SyncView(self.station, self.session)
+
+    @property
+    def sync_view(self) -> SyncView:
+        return cast("SyncView", self._screen("sync"))
 
     @property
     def oee(self) -> OeeView:

@@ -97,6 +97,23 @@ class HttpsSinkConfig(StrictModel):
         return self
 
 
+class SparkplugConfig(StrictModel):
+    """``[sync.sparkplug]``: the same outbox as a Sparkplug B edge node on the ``[sync]`` broker
+    (its TLS and credentials), for platforms that speak Sparkplug B."""
+
+    enabled: bool = True
+    group_id: str = Field(min_length=1, max_length=64)
+    edge_node_id: str | None = Field(default=None, min_length=1, max_length=64)
+    """Default: the station's name."""
+
+    @field_validator("group_id", "edge_node_id")
+    @classmethod
+    def _topic_level(cls, value: str | None) -> str | None:
+        if value is not None and any(c in value for c in "/+#"):
+            raise ValueError(f"'{value}' may not contain '/', '+' or '#' (one topic level)")
+        return value
+
+
 class SyncConfig(StrictModel):
     """Where and how the station publishes (docs/SYNC.md)."""
 
@@ -127,6 +144,9 @@ class SyncConfig(StrictModel):
     """The most payload bytes the broker takes (mosquitto's ``message_size_limit``): a larger
     message is split or reported. An MQTT 5 broker's maximum packet size is learned anyway."""
     https: HttpsSinkConfig | None = None
+    """A second sink: the same messages POSTed to a REST endpoint (docs/SYNC.md)."""
+    sparkplug: SparkplugConfig | None = None
+    """The same messages as Sparkplug B (NBIRTH/NDATA/NDEATH) on the same broker."""
     """A second sink: the same messages POSTed to a REST endpoint (docs/SYNC.md)."""
     publish_own: bool = True
     """Publish the station's own messages (for its company's platform); false: only the copies

@@ -112,9 +112,9 @@ class HttpsSink:
             "station": info.station,
         }
         self._station_json = json.dumps(self._station, ensure_ascii=False, separators=(",", ":"))
-        self._progress = gateway.register(SinkProgressWriteKind())
+        self._progress = gateway.register(SinkProgressWriteKind(SINK))
         self._lock = threading.Lock()
-        self._status = SyncStatus()
+        self._status = SyncStatus(message=Message("sync.https.idle", {"url": config.url}))
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._retry_failed = threading.Event()

@@ -43,7 +43,7 @@ from app.config import StationInfo, SyncConfig
 from app.messages import Message
 from app.secrets import SecretError, remember, resolve
 from app.storage.database import Database
-from app.storage.gateway import DatabaseGateway
+from app.storage.gateway import DatabaseGateway, WriteKind
 from app.sync.outbox import (
     ACKED,
     REJECTED,
@@ -108,6 +108,7 @@ class MqttPublisher:
     """Publishes the outbox of one station to one broker."""
 
     name = "mqtt"
+    thread_name = THREAD_NAME
 
     def __init__(
         self,
@@ -139,8 +140,8 @@ class MqttPublisher:
             separators=(",", ":"),
         )
         self._station_json = station
-        self._deliveries = gateway.register(DeliveredWriteKind(self._marks_committed))
-        self._retry_kind = gateway.register(RetryWriteKind(self._requeued))
+        self._deliveries = self._register(DeliveredWriteKind(self._marks_committed))
+        self._retry_kind = self._register(RetryWriteKind(self._requeued))
         self._retry: deque[int] = deque()  # rejected messages the operator sends again
         self._oldest: float | None = None
         self._oldest_asked = 0.0
@@ -174,12 +175,17 @@ class MqttPublisher:
         self.listeners: list[Callable[[SyncStatus], None]] = []
         state.listeners.append(self._wake.set)  # a new message wakes the sender at once
 
+    def _register(self, kind: WriteKind[Any]) -> WriteKind[Any]:
+        if self.name != MqttPublisher.name:  # a subclass's own kinds: a name of their own
+            kind.name = f"{kind.name}_{self.name}"
+        return self.gateway.register(kind)
+
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
         if self._thread is not None:
             return
-        self._thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
+        self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 3.0, drain_s: float = 1.0) -> None:
@@ -339,9 +345,7 @@ class MqttPublisher:
                 sessions=self.status.sessions + 1,
             )
             log.info("sync: connected to %s as %s", self.broker, self.client_id)
-            client.publish(self.root + "/state", self._state_payload(True), qos=1, retain=True)
-            if self._send_probe(client):
-                self._drain(client)
+            self._connected(client)
             if self._lost is not None and not self._stop.is_set():
                 self._set_error(Message("sync.lost", self._params(backoff, detail=self._lost)))
         finally:
@@ -396,6 +400,12 @@ class MqttPublisher:
         self._probing = False
         self._probe = None
         return True
+
+    def _connected(self, client: mqtt.Client) -> None:
+        """The session's work once the broker accepted it: birth message, then the outbox."""
+        client.publish(self.root + "/state", self._state_payload(True), qos=1, retain=True)
+        if self._send_probe(client):
+            self._drain(client)
 
     def _refused(self, backoff: float) -> None:
         code = self._connack

@@ -29,6 +29,7 @@ from app.sync.outbox import (
 )
 from app.sync.publisher import MqttPublisher, SyncStatus
 from app.sync.sinks import Floor, Sink
+from app.sync.sparkplug.publisher import SparkplugPublisher
 from app.sync.summaries import TagSummarizer, window_end
 from app.sync.topics import station_root, subtopic
 from app.tags import TagTable
@@ -263,6 +264,11 @@ class SyncService:
         self.purge = OutboxPurge(sync.keep_delivered_days, floor=self.floor)
         gateway.add_maintenance(self.purge)
         self.publisher = MqttPublisher(sync, config.station, gateway, self.recorder.state)
+        self.sparkplug: SparkplugPublisher | None = None
+        if sync.sparkplug is not None and sync.sparkplug.enabled:
+            self.sparkplug = SparkplugPublisher(
+                sync, sync.sparkplug, config.station, gateway, self.recorder.state, self.floor
+            )
         self.https: HttpsSink | None = None
         if sync.https is not None and sync.https.enabled:
             self.https = HttpsSink(
@@ -277,6 +283,8 @@ class SyncService:
     def sinks(self) -> list[Sink]:
         """Every sink the outbox goes to (the sync screen shows each)."""
         found: list[Sink] = [self.publisher]
+        if self.sparkplug is not None:
+            found.append(self.sparkplug)
         if self.https is not None:
             found.append(self.https)
         return found
@@ -286,6 +294,8 @@ class SyncService:
             self.publisher.start()
             if self.https is not None:
                 self.https.start()
+            if self.sparkplug is not None:
+                self.sparkplug.start()
 
     def stop(self) -> None:
         """After the last summaries were submitted: commit them and let the publisher send
@@ -293,4 +303,6 @@ class SyncService:
         self.recorder.gateway.flush(2.0)
         if self.https is not None:
             self.https.stop()
+        if self.sparkplug is not None:
+            self.sparkplug.stop()
         self.publisher.stop()

@@ -83,7 +83,12 @@ class SinkProgressWriteKind(WriteKind[SinkProgress]):
     name = "sync_sink"
     urgent = True
 
-    def __init__(self, on_committed: Callable[[Sequence[SinkProgress]], None] | None = None):
+    def __init__(
+        self,
+        sink: str,
+        on_committed: Callable[[Sequence[SinkProgress]], None] | None = None,
+    ) -> None:
+        self.name = f"sync_sink_{sink}"  # one kind per sink
         self.on_committed = on_committed
 
     def create(self, database: Database) -> None:

@@ -40,6 +40,7 @@ PERMISSIONS: tuple[str, ...] = (
     s.KIOSK_LEAVE,
     s.ORDER_RUN,
     s.ORDER_EDIT,
+    s.SYNC_RETRY,
 )
 
 _OPERATOR = frozenset(
@@ -59,7 +60,8 @@ MATRIX: dict[Role, frozenset[str]] = {
             s.AUDIT_VIEW,
         }
     ),
-    Role.MAINTENANCE: _OPERATOR | {s.ALARM_OUT_OF_SERVICE, s.BASELINE_RELEARN, s.DEVICE_WRITE},
+    Role.MAINTENANCE: _OPERATOR
+    | {s.ALARM_OUT_OF_SERVICE, s.BASELINE_RELEARN, s.DEVICE_WRITE, s.SYNC_RETRY},
     Role.ENGINEER: frozenset(PERMISSIONS) - {s.USERS_MANAGE},
     Role.ADMIN: frozenset(PERMISSIONS),
 }

@@ -1696,6 +1696,10 @@
         <translation>클러스터</translation>
     </message>
     <message>
+        <source>Sync</source>
+        <translation>동기화</translation>
+    </message>
+    <message>
         <source>Relearn baselines</source>
         <translation>기준값 재학습</translation>
     </message>
@@ -2573,6 +2577,94 @@
     </message>
 </context>
 <context>
+    <name>SyncView</name>
+    <message>
+        <source>Sends to</source>
+        <extracomment>One row per figure, one column per sink (a narrow window keeps every sink in view).</extracomment>
+        <translation>보내는 곳</translation>
+    </message>
+    <message>
+        <source>Connection</source>
+        <translation>연결</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>대기</translation>
+    </message>
+    <message>
+        <source>Oldest waiting</source>
+        <translation>가장 오래된 대기</translation>
+    </message>
+    <message>
+        <source>Last delivered</source>
+        <translation>마지막 전달</translation>
+    </message>
+    <message>
+        <source>Delivered</source>
+        <translation>전달됨</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>실패</translation>
+    </message>
+    <message>
+        <source>Last problem</source>
+        <translation>마지막 문제</translation>
+    </message>
+    <message>
+        <source>Failed messages</source>
+        <translation>실패한 메시지</translation>
+    </message>
+    <message>
+        <source>MQTT (JSON)</source>
+        <translation>MQTT(JSON)</translation>
+    </message>
+    <message>
+        <source>Sparkplug B</source>
+        <translation>스파크플러그 B</translation>
+    </message>
+    <message>
+        <source>HTTPS</source>
+        <translation>HTTPS 전송</translation>
+    </message>
+    <message>
+        <source>Send again</source>
+        <translation>다시 보내기</translation>
+    </message>
+    <message>
+        <source>Sync is off: the station config has no [sync] table (docs/SYNC.md).</source>
+        <translation>동기화 꺼짐: 스테이션 설정에 [sync] 표가 없습니다 (docs/SYNC.md).</translation>
+    </message>
+    <message>
+        <source>Every message goes to each sink in order; a sink that is away catches up when it is back. Failed messages were refused for good and are not sent again unless you say so.</source>
+        <translation>모든 메시지는 각 전송 대상에 순서대로 갑니다. 연결이 끊긴 대상은 다시 연결되면 밀린 메시지를 받습니다. 실패한 메시지는 최종 거부된 것으로, 직접 요청하지 않으면 다시 보내지 않습니다.</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>없음</translation>
+    </message>
+    <message>
+        <source>Needs the permission to retry sync</source>
+        <translation>동기화 재전송 권한이 필요합니다</translation>
+    </message>
+    <message>
+        <source>Nothing failed</source>
+        <translation>실패한 메시지가 없습니다</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>꺼짐</translation>
+    </message>
+    <message>
+        <source>connected</source>
+        <translation>연결됨</translation>
+    </message>
+    <message>
+        <source>The failed messages of %1 are sent again.</source>
+        <translation>%1의 실패한 메시지를 다시 보냅니다.</translation>
+    </message>
+</context>
+<context>
     <name>TrendMarks</name>
     <message>
         <source>Alarm raised</source>
@@ -2971,6 +3063,10 @@
     <message>
         <source>No communication with {device}: {fault_text}</source>
         <translation>{device} 통신 없음: {fault_text}</translation>
+    </message>
+    <message>
+        <source>Nothing sent to {url} yet</source>
+        <translation>아직 {url}(으)로 보낸 메시지가 없습니다</translation>
     </message>
     <message>
         <source>Off</source>
