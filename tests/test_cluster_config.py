@@ -16,7 +16,7 @@ def test_a_lead_and_its_defaults(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, f'\n[cluster]\nlead_db = "sqlite:///{db}"\n'))
     cluster = config.cluster
     assert cluster.lead_db == f"sqlite:///{db}"
-    assert (cluster.stale_after_s, cluster.refresh_s, cluster.receive_orders) == (180, 2, False)
+    assert (cluster.stale_after_s, cluster.refresh_s, cluster.receive_orders) == (180, 1, False)
     plain = load_config(write(tmp_path, ""))
     assert plain.cluster.lead_db is None and not plain.cluster.receive_orders
     done = check(write(tmp_path, f'\n[cluster]\nlead_db = "{db}"\nreceive_orders = false\n'))

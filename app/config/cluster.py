@@ -4,7 +4,7 @@
 [cluster]
 lead_db = "postgresql+psycopg://viewer@cluster-db/cluster"   # the receiver's database:
 stale_after_s = 180      # this station is the lead and shows its partners (Cluster tab)
-refresh_s = 2
+refresh_s = 1            # how often the Cluster tab reads the database (while shown)
 receive_orders = true    # take the work orders the lead publishes to this station ([sync])
 ```
 """
@@ -28,7 +28,7 @@ class ClusterConfig(StrictModel):
     """SQLAlchemy URL (or SQLite file) of the cluster receiver's database; set: a lead."""
     stale_after_s: float = Field(default=180.0, ge=1.0, le=7 * 86_400.0)
     """A partner not heard from for this long is shown as stale."""
-    refresh_s: float = Field(default=2.0, ge=0.2, le=3600.0)
+    refresh_s: float = Field(default=1.0, ge=0.2, le=3600.0)
     """How often the cluster view reads the database again."""
     receive_orders: bool = False
     """Subscribe to this station's order topic and take the orders the lead publishes."""
