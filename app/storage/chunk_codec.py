@@ -272,9 +272,13 @@ def _decimal_coded(
     if not finite.any():
         return None
     sample = values[finite]
+    probe = sample[:16]  # a k that fails on a few values fails on all: try those first (cheap)
     for k in range(MAX_DECIMALS + 1):
         power = float(10**k)
         with np.errstate(all="ignore"):
+            back = np.round(probe * power) / power
+            if not np.array_equal(back.view(np.uint64), probe.view(np.uint64)):
+                continue
             counts = np.round(sample * power).astype(np.int64)
             exact = (counts.astype(np.float64) / power).view(np.uint64) == sample.view(np.uint64)
         if exact.all():
@@ -352,8 +356,9 @@ def encode(
     return _HEADER.pack(VERSION, kind, flags, n, scale, offset, resolution_us) + body
 
 
-def decode(blob: bytes, times: bytes | None = None) -> TagSamples:
-    """The samples of a chunk BLOB (``times``: its shared time column, if it has one)."""
+def decode(blob: bytes, times: bytes | FloatArray | None = None) -> TagSamples:
+    """The samples of a chunk BLOB (``times``: its shared time column, if it has one, as
+    :func:`encode_times` made it or already decoded)."""
     version = blob[0]
     if version == 1:
         _, kind, n, scale, offset, resolution_us = _HEADER_V1.unpack_from(blob)
@@ -373,7 +378,7 @@ def decode(blob: bytes, times: bytes | None = None) -> TagSamples:
     if flags & FLAG_SHARED_TIMES:
         if times is None:
             raise ValueError("the chunk's shared time column is missing")
-        ts = decode_times(times)
+        ts = times if isinstance(times, np.ndarray) else decode_times(times)
         if ts.shape[0] != n:
             raise ValueError(f"a shared time column of {ts.shape[0]} times for {n} samples")
     else:

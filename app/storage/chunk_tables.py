@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Join, delete, exists, insert, select
 
 from app.model import Quality
 from app.storage.chunk_codec import RESOLUTION_US, TagSamples, decode, encode, encode_times, ticks
-from app.storage.rollups import add_samples
+from app.storage.rollups import add_many
 from app.storage.schema import sample_chunks, sample_times
 
 CHUNK_MAX_SAMPLES = 65_536
@@ -34,11 +34,14 @@ def write_chunks(
     parts: list[tuple[int, TagSamples, float, float]] = []
     replaced: set[int] = set()  # shared time columns of chunks that grew (maybe unused now)
     total = 0
+    add_many(
+        conn,
+        [(tag, s, *scaling.get(tag, (1.0, 0.0))) for tag, s in per_tag.items() if len(s)],
+    )
     for tag_id, samples in per_tag.items():
         if not len(samples):
             continue
         scale, offset = scaling.get(tag_id, (1.0, 0.0))
-        add_samples(conn, tag_id, samples, scale, offset)
         total += len(samples)
         # A fold every few minutes would make small chunks of slow tags: the newest chunk of
         # the tag grows instead while it is in the same window and not full.
