@@ -21,6 +21,7 @@ from app.storage.rollups import add_many
 from app.storage.schema import sample_chunks, sample_times
 
 CHUNK_MAX_SAMPLES = 65_536
+GROW_BELOW = 8_192  # a newest chunk this full is left alone: a fold never re-codes big chunks
 CHUNK_WINDOW_S = 86_400  # a chunk never spans a day boundary (UTC): retention drops whole days
 _IN_LIST = 500  # ids per IN (...) list
 
@@ -151,11 +152,11 @@ def _newest_chunks(conn: Connection, tag_ids: list[int]) -> dict[int, _Newest]:
 
 
 def _may_grow(newest: _Newest, samples: TagSamples) -> bool:
-    """Whether ``samples`` may join the tag's newest chunk (same window, after it, not full)."""
+    """Whether ``samples`` may join the tag's newest chunk (same window, after it, small)."""
     _, t_end, n, _, _, _ = newest
     first = float(samples.ts[0])
     same_window = np.floor(t_end / CHUNK_WINDOW_S) == np.floor(first / CHUNK_WINDOW_S)
-    return bool(same_window and t_end <= first and n < CHUNK_MAX_SAMPLES)
+    return bool(same_window and t_end <= first and n < GROW_BELOW)
 
 
 def with_times() -> Join:
