@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from app.config_loader import parse_config
 from app.model import Quality, SampleBatch
 from app.storage import DatabaseGateway, StorageWriter, open_database
+from app.storage.chunk_tables import GROW_BELOW
 from app.storage.history import query
 from app.storage.retention import DAY_S, Retention
 from app.storage.rollups import read_buckets
@@ -231,6 +232,35 @@ def test_folds_grow_the_newest_chunk_within_its_day(history_url: str) -> None:  
         assert [n for _, n in chunks] == [600, 600]  # one before midnight, one after
         assert chunks[1][0] == start + 600
         assert len(h.store.samples("m.f")) == 1200
+    finally:
+        h.close()
+
+
+def test_a_fold_leaves_a_big_newest_chunk_alone(history_url: str) -> None:  # noqa: F811
+    """A newest chunk of GROW_BELOW samples or more is not decoded and coded again by each
+    fold (that would make every fold cost the whole day's chunk): the next fold starts one."""
+    h = History(history_url)
+    try:
+        sizes = (GROW_BELOW - 1, 10, 100)
+        at = T0
+        for n in sizes:
+            h.writer.on_batch(
+                one_tag(
+                    0,
+                    at + np.arange(n, dtype=float),
+                    np.arange(n, dtype=float),
+                    np.zeros(n, np.uint8),
+                )
+            )
+            at += n
+            assert h.writer.flush()
+            h.writer.fold_now()
+        with h.db.connect() as conn:
+            chunks = conn.execute(
+                select(sample_chunks.c.t_start, sample_chunks.c.n).order_by("t_start")
+            ).all()
+        assert [n for _, n in chunks] == [GROW_BELOW + 9, 100]  # grew once, then left alone
+        assert len(h.store.samples("m.f")) == sum(sizes)
     finally:
         h.close()
 

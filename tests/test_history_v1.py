@@ -17,6 +17,7 @@ from app.config_loader import parse_config
 from app.model import SampleBatch
 from app.storage import DatabaseGateway, StorageWriter, open_database
 from app.storage.chunk_codec import TagSamples
+from app.storage.rollups import BLOCK_V2, Buckets, buckets_of, decode_block, read_buckets
 from app.storage.versions import head_revision, schema_revision
 from app.tags import TagTable
 
@@ -92,6 +93,13 @@ def expected(tag: int) -> TagSamples:
     )
 
 
+def same_buckets(a: Buckets, b: Buckets) -> bool:
+    return all(
+        np.array_equal(getattr(a, k), getattr(b, k), equal_nan=True)
+        for k in ("t", "n", "n_good", "vmin", "vmax", "vsum")
+    )
+
+
 def same(a: TagSamples, b: TagSamples) -> bool:
     return (
         np.array_equal(np.round(a.ts * 1000), np.round(b.ts * 1000))
@@ -112,6 +120,13 @@ def test_a_format_1_history_reads_and_folds_after_the_upgrade(tmp_path: Path) ->
             b"\x01"
         }
         assert conn.execute("SELECT count(*) FROM sample_wal").fetchone()[0] == 1
+        # Roll-up blocks of format 1 (a chunk per column) decode: parts 0 and 1 were folded.
+        query = "SELECT payload FROM sample_rollups WHERE tag_id = 1 ORDER BY width"
+        blocks = conn.execute(query).fetchall()
+        assert blocks and all(bytes(b[0])[:4] != BLOCK_V2 for b in blocks)
+        folded = expected(0).take(np.arange(2 * POLLS))
+        for width, (payload,) in zip((60, 3600), blocks, strict=True):
+            assert same_buckets(decode_block(payload), buckets_of(folded, width))
     gateway = DatabaseGateway(open_database(db))
     writer = StorageWriter(gateway, TagTable(line_config()))  # upgrades, folds what was left
     try:
@@ -124,6 +139,10 @@ def test_a_format_1_history_reads_and_folds_after_the_upgrade(tmp_path: Path) ->
                 "SELECT count(*) FROM sample_chunks WHERE times_id IS NOT NULL"
             ).scalar()
         assert shared == 5  # the newest chunk of each tag grew by the fold, with one time column
+        with gateway.db.connect() as conn:  # old and new buckets merged into format 2
+            for width in (60, 3600):
+                merged = read_buckets(conn, 1, width)
+                assert same_buckets(merged, buckets_of(expected(0), width)), width
         stats = {s.name: s for s in writer.samples.stats()}
         assert stats["m.f"].samples == 3 * POLLS and stats["m.f"].chunk_bytes > 0
     finally:

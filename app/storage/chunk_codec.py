@@ -37,7 +37,7 @@ from app.model import FloatArray, QualityArray
 
 VERSION = 2
 FLAG_SHARED_TIMES = 1  # the time column is stored once for several chunks (sample_times)
-WAL_VERSION = 1
+WAL_VERSION = 2
 TIMES_VERSION = 1
 KIND_FLOAT = 0  # XOR coded doubles only
 KIND_COUNTS = 1  # integer counts with scale and offset (value = count * scale + offset)
@@ -272,9 +272,13 @@ def _decimal_coded(
     if not finite.any():
         return None
     sample = values[finite]
+    probe = sample[:16]  # a k that fails on a few values fails on all: try those first (cheap)
     for k in range(MAX_DECIMALS + 1):
         power = float(10**k)
         with np.errstate(all="ignore"):
+            back = np.round(probe * power) / power
+            if not np.array_equal(back.view(np.uint64), probe.view(np.uint64)):
+                continue
             counts = np.round(sample * power).astype(np.int64)
             exact = (counts.astype(np.float64) / power).view(np.uint64) == sample.view(np.uint64)
         if exact.all():
@@ -352,8 +356,9 @@ def encode(
     return _HEADER.pack(VERSION, kind, flags, n, scale, offset, resolution_us) + body
 
 
-def decode(blob: bytes, times: bytes | None = None) -> TagSamples:
-    """The samples of a chunk BLOB (``times``: its shared time column, if it has one)."""
+def decode(blob: bytes, times: bytes | FloatArray | None = None) -> TagSamples:
+    """The samples of a chunk BLOB (``times``: its shared time column, if it has one, as
+    :func:`encode_times` made it or already decoded)."""
     version = blob[0]
     if version == 1:
         _, kind, n, scale, offset, resolution_us = _HEADER_V1.unpack_from(blob)
@@ -373,7 +378,7 @@ def decode(blob: bytes, times: bytes | None = None) -> TagSamples:
     if flags & FLAG_SHARED_TIMES:
         if times is None:
             raise ValueError("the chunk's shared time column is missing")
-        ts = decode_times(times)
+        ts = times if isinstance(times, np.ndarray) else decode_times(times)
         if ts.shape[0] != n:
             raise ValueError(f"a shared time column of {ts.shape[0]} times for {n} samples")
     else:
@@ -436,6 +441,7 @@ def _unruns(data: memoryview) -> dict[int, str]:
 # -- the write-ahead rows: every tag's samples of one flush, exact, lightly compressed ----------
 
 _WAL_HEADER = struct.Struct("<BI")  # version, n
+_WAL_LENGTHS = struct.Struct("<5I")  # format 2: the deflated sizes of its five columns
 
 
 @dataclass(slots=True)
@@ -464,40 +470,66 @@ class Rows:
 
 
 def encode_rows(rows: Rows) -> bytes:
-    """A write-ahead BLOB: exact float64 times and values (folding codes them)."""
+    """A write-ahead BLOB: exact float64 times and values (folding codes them). Format 2: each
+    column deflated on its own (three times faster than the whole body, and smaller), tag ids
+    as 32-bit integers."""
     s = rows.samples
     extra = b""
     if s.reasons or s.texts or s.exact:
         extra = json.dumps(
             [sorted(s.reasons.items()), sorted(s.texts.items()), sorted(s.exact.items())]
         ).encode()
-    body = b"".join(
-        [
-            np.ascontiguousarray(rows.tag_ids, dtype="<i8").tobytes(),
-            np.ascontiguousarray(s.ts, dtype="<f8").tobytes(),
-            np.ascontiguousarray(s.values, dtype="<f8").tobytes(),
-            np.ascontiguousarray(s.quality, dtype=np.uint8).tobytes(),
-            extra,
-        ]
-    )
-    return _WAL_HEADER.pack(WAL_VERSION, len(rows)) + zlib.compress(body, 1)
+    ids = np.ascontiguousarray(rows.tag_ids, dtype=np.int64)
+    if ids.size and (int(ids.min()) < 0 or int(ids.max()) >= 2**31):
+        raise ValueError("a tag id does not fit the write-ahead format")
+    sections = [
+        zlib.compress(ids.astype("<i4").tobytes(), 1),
+        zlib.compress(np.ascontiguousarray(s.ts, dtype="<f8").tobytes(), 1),
+        zlib.compress(np.ascontiguousarray(s.values, dtype="<f8").tobytes(), 1),
+        zlib.compress(np.ascontiguousarray(s.quality, dtype=np.uint8).tobytes(), 1),
+        zlib.compress(extra, 1) if extra else b"",
+    ]
+    lengths = _WAL_LENGTHS.pack(*(len(x) for x in sections))
+    return _WAL_HEADER.pack(WAL_VERSION, len(rows)) + lengths + b"".join(sections)
 
 
 def decode_rows(blob: bytes) -> Rows:
     version, n = _WAL_HEADER.unpack_from(blob)
+    if version == 1:
+        return _decode_rows_v1(blob, n)
     if version != WAL_VERSION:
         raise ValueError(f"write-ahead format version {version} is not known")
+    view = memoryview(blob)
+    lengths = _WAL_LENGTHS.unpack_from(view, _WAL_HEADER.size)
+    at = _WAL_HEADER.size + _WAL_LENGTHS.size
+    parts: list[bytes] = []
+    for length in lengths:
+        parts.append(zlib.decompress(view[at : at + length]) if length else b"")
+        at += length
+    tag_ids = np.frombuffer(parts[0], "<i4", n).astype(np.int64)
+    ts = np.frombuffer(parts[1], "<f8", n).copy()
+    values = np.frombuffer(parts[2], "<f8", n).copy()
+    quality = np.frombuffer(parts[3], np.uint8, n).copy()
+    return Rows(tag_ids, TagSamples(ts, values, quality, *_extra(parts[4])))
+
+
+def _extra(data: bytes) -> tuple[dict[int, str], dict[int, str], dict[int, int]]:
+    """Reasons, texts and exact integers of a write-ahead row (JSON; empty: none)."""
+    if not data:
+        return {}, {}, {}
+    r, t, x = json.loads(data)
+    return (
+        {int(i): str(v) for i, v in r},
+        {int(i): str(v) for i, v in t},
+        {int(i): int(v) for i, v in x},
+    )
+
+
+def _decode_rows_v1(blob: bytes, n: int) -> Rows:
+    """A write-ahead BLOB of format 1: one deflated body, tag ids as 64-bit integers."""
     body = zlib.decompress(memoryview(blob)[_WAL_HEADER.size :])
     tag_ids = np.frombuffer(body, "<i8", n, 0).astype(np.int64)
     ts = np.frombuffer(body, "<f8", n, 8 * n).copy()
     values = np.frombuffer(body, "<f8", n, 16 * n).copy()
     quality = np.frombuffer(body, np.uint8, n, 24 * n).copy()
-    reasons: dict[int, str] = {}
-    texts: dict[int, str] = {}
-    exact: dict[int, int] = {}
-    if len(body) > 25 * n:
-        r, t, x = json.loads(body[25 * n :])
-        reasons = {int(i): str(v) for i, v in r}
-        texts = {int(i): str(v) for i, v in t}
-        exact = {int(i): int(v) for i, v in x}
-    return Rows(tag_ids, TagSamples(ts, values, quality, reasons, texts, exact))
+    return Rows(tag_ids, TagSamples(ts, values, quality, *_extra(body[25 * n :])))

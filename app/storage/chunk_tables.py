@@ -13,15 +13,17 @@ import itertools
 from collections.abc import Iterable
 
 import numpy as np
-from sqlalchemy import Connection, Join, delete, exists, insert, select
+from sqlalchemy import Connection, Join, and_, delete, exists, func, insert, select
 
 from app.model import Quality
 from app.storage.chunk_codec import RESOLUTION_US, TagSamples, decode, encode, encode_times, ticks
-from app.storage.rollups import add_samples
+from app.storage.rollups import add_many
 from app.storage.schema import sample_chunks, sample_times
 
 CHUNK_MAX_SAMPLES = 65_536
+GROW_BELOW = 8_192  # a newest chunk this full is left alone: a fold never re-codes big chunks
 CHUNK_WINDOW_S = 86_400  # a chunk never spans a day boundary (UTC): retention drops whole days
+_IN_LIST = 500  # ids per IN (...) list
 
 
 def write_chunks(
@@ -34,17 +36,26 @@ def write_chunks(
     parts: list[tuple[int, TagSamples, float, float]] = []
     replaced: set[int] = set()  # shared time columns of chunks that grew (maybe unused now)
     total = 0
+    add_many(
+        conn,
+        [(tag, s, *scaling.get(tag, (1.0, 0.0))) for tag, s in per_tag.items() if len(s)],
+    )
+    # A fold every few minutes would make small chunks of slow tags: the newest chunk of each
+    # tag grows instead while it is in the same window and not full.
+    newest = _newest_chunks(conn, [tag for tag, s in per_tag.items() if len(s)])
+    grown: list[int] = []
     for tag_id, samples in per_tag.items():
         if not len(samples):
             continue
         scale, offset = scaling.get(tag_id, (1.0, 0.0))
-        add_samples(conn, tag_id, samples, scale, offset)
         total += len(samples)
-        # A fold every few minutes would make small chunks of slow tags: the newest chunk of
-        # the tag grows instead while it is in the same window and not full.
-        samples, freed = _grow_newest(conn, tag_id, samples)
-        if freed is not None:
-            replaced.add(freed)
+        found = newest.get(tag_id)
+        if found is not None and _may_grow(found, samples):
+            chunk_id, _, _, payload, times_id, times = found
+            samples = TagSamples.concat([decode(payload, times), samples])
+            grown.append(chunk_id)
+            if times_id is not None:
+                replaced.add(int(times_id))
         for start, end in chunk_bounds(samples.ts):
             part = (
                 samples
@@ -65,6 +76,8 @@ def write_chunks(
         }
         for (tag_id, part, scale, offset), times_id in zip(parts, times_of, strict=True)
     ]
+    for at in range(0, len(grown), _IN_LIST):
+        conn.execute(delete(sample_chunks).where(sample_chunks.c.id.in_(grown[at : at + _IN_LIST])))
     if chunks:
         conn.execute(insert(sample_chunks), chunks)
     drop_unused_times(conn, replaced)
@@ -99,35 +112,51 @@ def drop_unused_times(conn: Connection, times_ids: Iterable[int]) -> None:
         conn.execute(delete(sample_times).where(sample_times.c.id.in_(ids[at : at + 500]), ~used))
 
 
-def _grow_newest(
-    conn: Connection, tag_id: int, samples: TagSamples
-) -> tuple[TagSamples, int | None]:
-    """``samples`` preceded by the tag's newest chunk (deleted here) when they may share it,
-    and the shared time column that chunk referred to."""
-    newest = conn.execute(
-        select(
-            sample_chunks.c.id,
-            sample_chunks.c.t_end,
-            sample_chunks.c.n,
-            sample_chunks.c.payload,
-            sample_chunks.c.times_id,
-            sample_times.c.payload,
+_Newest = tuple[int, float, int, bytes, int | None, bytes | None]
+
+
+def _newest_chunks(conn: Connection, tag_ids: list[int]) -> dict[int, _Newest]:
+    """Each tag's newest chunk: id, t_end, n, payload, times_id and shared time column."""
+    result: dict[int, _Newest] = {}
+    for at in range(0, len(tag_ids), _IN_LIST):
+        newest = (
+            select(sample_chunks.c.tag_id, func.max(sample_chunks.c.t_start).label("t"))
+            .where(sample_chunks.c.tag_id.in_(tag_ids[at : at + _IN_LIST]))
+            .group_by(sample_chunks.c.tag_id)
+            .subquery()
         )
-        .select_from(with_times())
-        .where(sample_chunks.c.tag_id == tag_id)
-        .order_by(sample_chunks.c.t_start.desc())
-        .limit(1)
-    ).first()
-    if newest is None:
-        return samples, None
-    chunk_id, t_end, n, payload, times_id, times = newest
+        found = conn.execute(
+            select(
+                sample_chunks.c.tag_id,
+                sample_chunks.c.id,
+                sample_chunks.c.t_end,
+                sample_chunks.c.n,
+                sample_chunks.c.payload,
+                sample_chunks.c.times_id,
+                sample_times.c.payload,
+            )
+            .select_from(
+                with_times().join(
+                    newest,
+                    and_(
+                        sample_chunks.c.tag_id == newest.c.tag_id,
+                        sample_chunks.c.t_start == newest.c.t,
+                    ),
+                )
+            )
+            .order_by(sample_chunks.c.id)
+        ).all()
+        for tag, *row in found:  # of two chunks that start together, the later written
+            result[int(tag)] = (int(row[0]), float(row[1]), int(row[2]), row[3], row[4], row[5])
+    return result
+
+
+def _may_grow(newest: _Newest, samples: TagSamples) -> bool:
+    """Whether ``samples`` may join the tag's newest chunk (same window, after it, small)."""
+    _, t_end, n, _, _, _ = newest
     first = float(samples.ts[0])
     same_window = np.floor(t_end / CHUNK_WINDOW_S) == np.floor(first / CHUNK_WINDOW_S)
-    if not same_window or t_end > first or n >= CHUNK_MAX_SAMPLES:
-        return samples, None
-    conn.execute(delete(sample_chunks).where(sample_chunks.c.id == chunk_id))
-    grown = TagSamples.concat([decode(payload, times), samples])
-    return grown, None if times_id is None else int(times_id)
+    return bool(same_window and t_end <= first and n < GROW_BELOW)
 
 
 def with_times() -> Join:

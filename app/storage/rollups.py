@@ -2,28 +2,44 @@
 
 An aggregate (a *bucket*) holds the samples, the good samples and the min, max and sum of the
 good values of ``width`` seconds of one tag. A row of ``sample_rollups`` holds the buckets of one
-tag, width and window (a UTC day of minutes, 32 days of hours) as one BLOB: each column coded
-like a chunk's values (app/storage/chunk_codec.py), so a minute costs a few bytes, not a row.
-The fold merges the buckets of new samples into the blocks (a bucket split across two folds is
-summed), in the fold's transaction. Retention never deletes them.
+tag, width and window (a UTC day of minutes, 32 days of hours) as one BLOB, so a minute costs a
+few bytes, not a row. Block format 2 (from :data:`BLOCK_V2`): the minimum coded as a chunk's
+values (app/storage/chunk_codec.py; counts where the tag's scale fits) without times, then one
+deflated body of the bucket starts, counts and good counts (delta coded integers) and the max
+and sum as their bits XOR the minimum's (nothing when a bucket holds one sample). Format 1
+blocks (a full chunk per column) still decode. The fold merges the buckets of new samples into
+the blocks of every tag at once (a bucket split across two folds is summed), a few statements
+per fold step, in the fold's transaction. Retention never deletes them.
 """
 
 from __future__ import annotations
 
 import struct
+import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, insert, select
 
 from app.model import FloatArray, Quality
-from app.storage.chunk_codec import TagSamples, decode, encode
+from app.storage.chunk_codec import (
+    TagSamples,
+    decode,
+    encode,
+    pack_floats,
+    pack_ints,
+    unpack_floats,
+    unpack_ints,
+)
 from app.storage.schema import sample_rollups
 
 WIDTHS = (60, 3600)
 WINDOWS = {60: 86_400, 3600: 32 * 86_400}
 _COLUMNS = ("n", "n_good", "vmin", "vmax", "vsum")
 _COUNT = struct.Struct("<I")
+BLOCK_V2 = b"\xffRB2"  # as a format 1 block's first column length: 843 MB, never seen
+_IN_LIST = 500  # ids per IN (...) list
 
 
 @dataclass(slots=True)
@@ -111,22 +127,44 @@ def buckets_of(samples: TagSamples, width: int) -> Buckets:
 
 
 def encode_block(b: Buckets, scale: float = 1.0, offset: float = 0.0) -> bytes:
-    """One BLOB of buckets: each column a chunk of the codec (counts exact, floats XOR coded;
-    the min of a scaled register tag is counts too; max and sum are kept as their difference
-    in bits from the min, nothing when a bucket holds one sample)."""
+    """One BLOB of buckets (format 2, see the module's docstring)."""
     zeros = np.zeros(len(b), np.uint8)
-    parts = []
-    for name in _COLUMNS:
-        column = getattr(b, name)
-        column_scale = (scale, offset) if name == "vmin" else (1.0, 0.0)
-        if name in ("vmax", "vsum"):  # bits XOR the min's: a bucket of one sample costs nothing
-            column = _xor(column, b.vmin)
-        blob = encode(TagSamples(b.t, column, zeros), *column_scale, resolution_us=10**6)
-        parts.append(_COUNT.pack(len(blob)) + blob)
-    return b"".join(parts)
+    vmin = encode(TagSamples(b.t, b.vmin, zeros), scale, offset, 10**6, shared_times=True)
+    body = b"".join(
+        [
+            _COUNT.pack(len(b)),
+            pack_ints(b.t.astype(np.int64)),  # whole seconds: width is 60 or 3600
+            pack_ints(b.n.astype(np.int64)),
+            pack_ints(b.n_good.astype(np.int64)),
+            pack_floats(_xor(b.vmax, b.vmin)),
+            pack_floats(_xor(b.vsum, b.vmin)),
+        ]
+    )
+    return BLOCK_V2 + _COUNT.pack(len(vmin)) + vmin + zlib.compress(body, 6)
 
 
 def decode_block(blob: bytes) -> Buckets:
+    if blob[:4] == BLOCK_V2:
+        (length,) = _COUNT.unpack_from(blob, 4)
+        vmin_blob = blob[8 : 8 + length]
+        body = memoryview(zlib.decompress(blob[8 + length :]))
+        (n,) = _COUNT.unpack_from(body, 0)
+        at = _COUNT.size
+        ints = []
+        for _ in range(3):
+            column, used = unpack_ints(body[at:], n)
+            ints.append(column.astype(np.float64))
+            at += used
+        xmax, used = unpack_floats(body[at:], n)
+        xsum, _ = unpack_floats(body[at + used :], n)
+        t, count, good = ints
+        vmin = decode(vmin_blob, t).values
+        return Buckets(t, count, good, vmin, _xor(xmax, vmin), _xor(xsum, vmin))
+    return _decode_block_v1(blob)
+
+
+def _decode_block_v1(blob: bytes) -> Buckets:
+    """A block of format 1: each column a full chunk (times included)."""
     view = memoryview(blob)
     at = 0
     cols: dict[str, FloatArray] = {}
@@ -153,33 +191,50 @@ def add_samples(
     conn: Connection, tag_id: int, samples: TagSamples, scale: float = 1.0, offset: float = 0.0
 ) -> None:
     """Merge the buckets of ``samples`` into the tag's blocks, in the open transaction."""
+    add_many(conn, [(tag_id, samples, scale, offset)])
+
+
+def add_many(conn: Connection, items: Sequence[tuple[int, TagSamples, float, float]]) -> None:
+    """Merge the buckets of each ``(tag_id, samples, scale, offset)`` into the tags' blocks, in
+    the open transaction: per width one read, one delete and one insert for every tag."""
     for width in WIDTHS:
-        new = buckets_of(samples, width)
-        if not len(new):
-            continue
         window = WINDOWS[width]
-        blocks = np.floor(new.t / window) * window
-        starts = [int(x) for x in np.unique(blocks)]
-        found = conn.execute(
-            select(sample_rollups.c.t, sample_rollups.c.payload).where(
-                sample_rollups.c.tag_id == tag_id,
-                sample_rollups.c.width == width,
-                sample_rollups.c.t.in_(starts),
-            )
-        ).all()
-        existing = {int(t): decode_block(payload) for t, payload in found}
+        new: dict[tuple[int, int], tuple[Buckets, float, float]] = {}
+        for tag_id, samples, scale, offset in items:
+            buckets = buckets_of(samples, width)
+            if not len(buckets):
+                continue
+            blocks = np.floor(buckets.t / window) * window
+            for start in np.unique(blocks).tolist():
+                new[(tag_id, int(start))] = (buckets.select(blocks == start), scale, offset)
+        if not new:
+            continue
+        tag_ids = sorted({tag for tag, _ in new})
+        starts = sorted({start for _, start in new})
+        existing: dict[tuple[int, int], Buckets] = {}
+        for at in range(0, len(tag_ids), _IN_LIST):
+            found = conn.execute(
+                select(sample_rollups.c.tag_id, sample_rollups.c.t, sample_rollups.c.payload).where(
+                    sample_rollups.c.width == width,
+                    sample_rollups.c.tag_id.in_(tag_ids[at : at + _IN_LIST]),
+                    sample_rollups.c.t.in_(starts),
+                )
+            ).all()
+            for tag, t, payload in found:
+                if (int(tag), int(t)) in new:
+                    existing[(int(tag), int(t))] = decode_block(payload)
         if existing:
             conn.execute(
                 delete(sample_rollups).where(
-                    sample_rollups.c.tag_id == tag_id,
+                    sample_rollups.c.tag_id == bindparam("b_tag"),
                     sample_rollups.c.width == width,
-                    sample_rollups.c.t.in_(list(existing)),
-                )
+                    sample_rollups.c.t == bindparam("b_t"),
+                ),
+                [{"b_tag": tag, "b_t": t} for tag, t in existing],
             )
         rows = []
-        for start in starts:
-            part = new.select(blocks == start)
-            merged = Buckets.merge([existing.get(start, Buckets.empty()), part])
+        for (tag_id, start), (part, scale, offset) in new.items():
+            merged = Buckets.merge([existing.get((tag_id, start), Buckets.empty()), part])
             rows.append(
                 {
                     "tag_id": tag_id,

@@ -6,7 +6,10 @@ Run: ``.venv/bin/python tests/bench/bench_history.py [--demo-seconds 120]``. Pri
   handed over, committed as write-ahead rows; then the fold into chunks and roll-ups), against
   a naive one-row-per-sample ``executemany`` table (the pre-historian layout) in the same run;
 * bytes per sample: the demo line (simulator over Modbus TCP, the real station) after
-  ``--demo-seconds`` of running, and NAB's machine_temperature_system_failure.csv;
+  ``--demo-seconds`` of running (``--demo-seconds 3600``: the hour of the target), and NAB's
+  machine_temperature_system_failure.csv, read as a station reads it (a temperature register of
+  0.01 resolution: counts with the tag's scale) and as the file's full-precision doubles;
+  compressed chunks plus their shared time columns, and the whole file after VACUUM;
 * query: one week of 1 Hz data of one tag to 2,000 points (roll-ups, and raw decimation for
   comparison), one year to 2,000 points (hourly roll-ups).
 """
@@ -40,7 +43,7 @@ NAB_FILE = (
 DEMO_CONFIG = Path(__file__).resolve().parents[2] / "resources/demo/line.toml"
 
 
-def station(tags: int):  # type: ignore[no-untyped-def]
+def station(tags: int, scale: float = 0.1):  # type: ignore[no-untyped-def]
     return parse_config(
         {
             "station": {"company": "c", "site": "s", "line": "l", "station": "st"},
@@ -49,7 +52,7 @@ def station(tags: int):  # type: ignore[no-untyped-def]
                     "name": "m",
                     "driver": "simulated",
                     "tags": [
-                        {"name": f"t{i:03d}", "type": "int16", "scale": 0.1} for i in range(tags)
+                        {"name": f"t{i:03d}", "type": "int16", "scale": scale} for i in range(tags)
                     ],
                 }
             ],
@@ -102,12 +105,16 @@ def ingest(folder: Path, tags: int, polls: int) -> None:
     for batch in work:
         writer.on_batch(batch)
     handed = time.perf_counter() - started
+    cpu = time.process_time()  # the writer thread's work: this thread only waits meanwhile
     assert writer.flush(timeout=600)
     committed = time.perf_counter() - started
+    commit_cpu = time.process_time() - cpu
     gateway.stop()
     started = time.perf_counter()
+    cpu = time.process_time()
     assert writer.fold_now() == total
     folded = time.perf_counter() - started
+    fold_cpu = time.process_time() - cpu
     rows = [
         (float(b.timestamps[i]), int(b.tag_ids[i]), float(b.values[i]), 0, None, None)
         for b in work
@@ -118,7 +125,8 @@ def ingest(folder: Path, tags: int, polls: int) -> None:
     print(
         f"ingest, {tags} tags per batch, {total:,} samples: handed over "
         f"{total / handed:,.0f}/s, committed (write-ahead) {total / committed:,.0f}/s, "
-        f"fold {total / folded:,.0f}/s, write-ahead + fold {total / (committed + folded):,.0f}/s"
+        f"fold {total / folded:,.0f}/s (CPU time {total / fold_cpu:,.0f}/s), write-ahead + fold "
+        f"{total / (committed + folded):,.0f}/s (CPU time {total / (commit_cpu + fold_cpu):,.0f}/s)"
         f" | naive executemany {baseline:,.0f} rows/s | file {size / total:.2f} B/sample vs "
         f"naive {(folder / f'naive_{tags}.db').stat().st_size / total:.1f} B/sample"
     )
@@ -129,13 +137,17 @@ def size_report(name: str, db: Path) -> None:
     store_counts = {}
     with sqlite3.connect(db) as conn:
         n, size = conn.execute("SELECT sum(n), sum(length(payload)) FROM sample_chunks").fetchone()
+        columns, times = conn.execute(
+            "SELECT count(*), coalesce(sum(length(payload)), 0) FROM sample_times"
+        ).fetchone()
         wal = conn.execute("SELECT count(*) FROM sample_wal").fetchone()[0]
         rollups = conn.execute("SELECT sum(n) FROM sample_rollups").fetchone()[0]
         conn.execute("VACUUM")
     writer_db.dispose()
     file_size = db.stat().st_size
     print(
-        f"{name}: {n:,} samples, chunk payloads {size / n:.3f} B/sample, whole file after "
+        f"{name}: {n:,} samples, chunk payloads {size / n:.3f} + {columns} shared time columns "
+        f"{times / n:.3f} = {(size + times) / n:.3f} B/sample, whole file after "
         f"VACUUM {file_size / n:.3f} B/sample (incl. {rollups:,} roll-up buckets, tags, indexes; "
         f"{wal} write-ahead rows){store_counts and ''}"
     )
@@ -149,17 +161,24 @@ def nab(folder: Path) -> None:
         rows = list(csv.DictReader(f))
     ts = np.array([datetime.fromisoformat(r["timestamp"] + "+00:00").timestamp() for r in rows])
     values = np.array([float(r["value"]) for r in rows])
-    db = folder / "nab.db"
-    writer = StorageWriter(DatabaseGateway(open_database(db)), TagTable(station(1)))
-    ids = np.zeros(len(ts), np.int32)
-    writer.on_batch(SampleBatch("m", ids, ts, values, np.zeros(len(ts), np.uint8)))
-    assert writer.flush()
-    writer.fold_now()
-    back = writer.samples.samples("m.t000")
     order = np.argsort(ts, kind="stable")  # the file has one step back in time; stored sorted
-    assert np.array_equal(back.values, values[order])  # bit exact
-    writer.gateway.close()
-    size_report("NAB machine_temperature_system_failure (5-min samples, 1 tag)", db)
+    # As a station reads it: a temperature register with 0.01 resolution (int16 counts, the
+    # tag's scale 0.01), and as the file's doubles (up to 14 digits: float noise included).
+    counts = np.round(values / 0.01)
+    for label, scale, stored in (
+        ("register counts, scale 0.01", 0.01, counts * 0.01),
+        ("the file's full-precision doubles", 0.1, values),
+    ):
+        db = folder / f"nab_{scale}.db"
+        writer = StorageWriter(DatabaseGateway(open_database(db)), TagTable(station(1, scale)))
+        ids = np.zeros(len(ts), np.int32)
+        writer.on_batch(SampleBatch("m", ids, ts, stored, np.zeros(len(ts), np.uint8)))
+        assert writer.flush()
+        writer.fold_now()
+        back = writer.samples.samples("m.t000")
+        assert np.array_equal(back.values, stored[order])  # bit exact
+        writer.gateway.close()
+        size_report(f"NAB machine_temperature_system_failure (5-min samples), {label}", db)
 
 
 def demo(folder: Path, seconds: float) -> None:
