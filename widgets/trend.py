@@ -70,7 +70,6 @@ class TrendView(QWidget):
         """``span`` (the last N seconds), ``shift`` (this shift) or ``custom``."""
         self.shift: tuple[float, float] | None = None
         self.custom: tuple[float, float] | None = None
-        self._span_index = PRESETS.index(3600)
         self._dirty = True
         self._now = False  # the user changed what is shown: redraw at the next tick
         self._last_redraw = 0.0
@@ -282,6 +281,7 @@ class TrendView(QWidget):
         window = shift_window(self.engine.config, time.time() if now is None else now)
         if window is None:
             self.span.setToolTip(self.tr("The shift calendar has no shift in the last days"))
+            self._show_preset(self.range_kind)  # the list back to what is shown
             return None
         self.span.setToolTip("")
         self.range_kind, self.shift = SHIFT, window
