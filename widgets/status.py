@@ -6,7 +6,7 @@ from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from app.station import Station
-from widgets.i18n import on_language_change
+from widgets.i18n import on_language_change, translate_message
 
 MAX_URL_CHARS = 60
 
@@ -38,6 +38,13 @@ class StationStatusBar(QStatusBar):
         self._timer.start(refresh_ms)
         on_language_change(self, self.refresh)
 
+    def _problem(self) -> str:
+        """Why the database refuses writes, in the window's language where the core says it
+        as a message (a full disk); the database's own words otherwise."""
+        storage = self.station.storage
+        warning = storage.warning
+        return warning.render(translate_message) if warning is not None else storage.last_error
+
     @Slot()
     def refresh(self) -> None:
         """Re-read the counters (all in memory)."""
@@ -51,7 +58,7 @@ class StationStatusBar(QStatusBar):
                 self.tr("Database: %1 – WRITE FAILING (%2 rows waiting): %3")
                 .replace("%1", url)
                 .replace("%2", f"{storage.pending:,}")
-                .replace("%3", storage.last_error)
+                .replace("%3", self._problem())
             )
             self.database.setObjectName("statusBad")
         self.database.style().polish(self.database)
