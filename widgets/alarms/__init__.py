@@ -33,18 +33,17 @@ if TYPE_CHECKING:
     from widgets.alarms.detail import AlarmDetailDialog, HistoryFunc
     from widgets.alarms.performance import AlarmPerformanceView
 
-# Exported names whose modules load pyqtgraph: imported on first use (PEP 562).
-_LAZY = {
-    "AlarmDetailDialog": "widgets.alarms.detail",
-    "AlarmPerformanceView": "widgets.alarms.performance",
-}
-
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
+    """The exported views whose modules load pyqtgraph, imported on first use (PEP 562)."""
+    if name == "AlarmDetailDialog":
+        from widgets.alarms.detail import AlarmDetailDialog
 
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        return AlarmDetailDialog
+    if name == "AlarmPerformanceView":
+        from widgets.alarms.performance import AlarmPerformanceView
+
+        return AlarmPerformanceView
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
