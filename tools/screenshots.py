@@ -30,6 +30,8 @@ if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
 from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QWidget  # noqa: E402
 
+from app.config import StationConfig  # noqa: E402
+
 #: Tab widget class -> picture name.
 SCREENS = {
     "OverviewView": "main_window",
@@ -44,6 +46,9 @@ SCREENS = {
     "QualityScreen": "quality",
     "AuditView": "audit",
     "SharingView": "sharing",
+    "OeeView": "oee",
+    "SyncView": "sync",
+    "ClusterView": "cluster",
 }
 SIZE = (1600, 900)
 
@@ -67,6 +72,25 @@ def save(widget: QWidget, path: Path) -> Path:
     return path
 
 
+def at_plant_speed(config: StationConfig, speed: float) -> StationConfig:
+    """The demo config for a plant simulated ``speed`` times faster than the clock: its
+    machines' ideal cycle times and hourly targets in wall-clock time (else the OEE screen
+    would show a performance of ``speed`` x 100 %)."""
+    devices = []
+    for device in config.devices:
+        production = device.production
+        if production is not None:
+            production = production.model_copy(
+                update={
+                    "ideal_cycle_s": production.ideal_cycle_s and production.ideal_cycle_s / speed,
+                    "target_per_hour": production.target_per_hour
+                    and production.target_per_hour * speed,
+                }
+            )
+        devices.append(device.model_copy(update={"production": production}))
+    return config.model_copy(update={"devices": devices})
+
+
 def shoot(out: Path, wait_s: float, scenario: str, speed: float) -> list[Path]:
     """Run the demo line and save every screen in both languages; the files written."""
     from app.commands.demo import DEMO_CONFIG, point_at, seed_demo_orders
@@ -88,7 +112,9 @@ def shoot(out: Path, wait_s: float, scenario: str, speed: float) -> list[Path]:
         sim = PlantSimulator(seed=1, scenario=scenario, speed=speed).start()
         try:
             server = sim.serve_modbus_tcp("127.0.0.1", 0)
-            config = point_at(load_config(DEMO_CONFIG), "127.0.0.1", server.port)
+            config = at_plant_speed(
+                point_at(load_config(DEMO_CONFIG), "127.0.0.1", server.port), speed
+            )
             seed_demo_orders(config, f"sqlite:///{folder}/screens.db")  # the Orders screen
             station = Station(config, db_url=f"sqlite:///{folder}/screens.db")
             window = MainWindow(station)
