@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from widgets.trend_envelope import FollowEnvelope, aligned, columns, envelope
+from widgets.trend_envelope import FollowEnvelope, aligned, envelope
 
 
 def series(n: int = 36_000) -> tuple[np.ndarray, np.ndarray]:
@@ -55,32 +55,3 @@ def test_following_live_computes_only_new_samples_and_draws_the_same() -> None:
         assert np.nanmin(fv[drawn]) == np.nanmin(shown_v[tail])
     # Only the new samples were taken in: the kept buckets did not start over.
     assert follow.since == int(np.floor(t[10_000] / width))
-
-
-def test_columns_paint_each_columns_extremes_as_one_connected_segment() -> None:
-    t, v = series()
-    width = 3600 / 1250
-    et, ev = aligned(t, v, width)
-    xs, ys, connect = columns(et, ev, width)
-    assert connect == "pairs" and xs.size % 2 == 0
-    assert np.nanmax(ys) == 50.0 and np.nanmin(ys) == np.nanmin(v)  # the spike and the low
-    group = np.floor(t / width)
-    for column in np.unique(group)[[3, 400, 1000]]:  # each column's extremes are drawn there
-        inside = v[group == column]
-        here = ys[np.floor(xs / width) == column]
-        assert here.min() <= np.nanmin(inside) and here.max() >= np.nanmax(inside)
-    # Neighbouring segments meet (the line has no breaks) but for the 10 s offline: a gap.
-    pairs = np.stack((xs[0::2], ys[0::2], xs[1::2], ys[1::2]), 1)
-    vertical = pairs[pairs[:, 0] == pairs[:, 2]]
-    lows = np.minimum(vertical[:, 1], vertical[:, 3])
-    highs = np.maximum(vertical[:, 1], vertical[:, 3])
-    index = np.floor(vertical[:, 0] / width)
-    next_to = np.diff(index) == 1
-    apart = (lows[1:] > highs[:-1]) | (highs[1:] < lows[:-1])
-    assert next_to.sum() > 1000 and not (apart & next_to).any()
-    offline = (xs >= t[5000] + width) & (xs < t[5100] - width)
-    assert not offline.any()
-    # A line of about one point a column is drawn as it is.
-    sparse_t, sparse_v = t[::100], v[::100]
-    st, sv, connect = columns(sparse_t, sparse_v, width)
-    assert st is sparse_t and sv is sparse_v and connect == "finite"

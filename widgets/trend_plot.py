@@ -5,10 +5,8 @@ PySide6 6.12 crashes when plot items are deleted and recreated repeatedly. A red
 curve only the visible range cut to its min/max envelope, two points per pixel column
 (``widgets.trend_envelope``), so it costs the same however many points the range holds;
 pyqtgraph's own downsampling and clipping, which would redo that on every range change, are off.
-Each envelope is painted as one vertical segment a pixel column (``columns``, ``connect="pairs"``):
-the same pixels as the connected line at half the painting. The full-resolution points stay
-in :attr:`TrendPlot.data` for the crosshair and the export. A curve whose points did not change
-is not handed them again.
+The full-resolution points stay in :attr:`TrendPlot.data` for the crosshair and the export.
+A curve whose points did not change is not handed them again.
 
 The newest minutes come from the engine's ring buffers; whatever of the visible range lies
 before a tag's oldest ring-buffer sample comes from the historian, asked for on the gateway's
@@ -39,7 +37,7 @@ from app.storage.history import HistorySeries
 from app.tags import TagInfo
 from widgets import palette
 from widgets.theme import TREND_COLOURS, on_theme_change
-from widgets.trend_envelope import FollowEnvelope, columns, envelope
+from widgets.trend_envelope import FollowEnvelope, envelope
 from widgets.trend_marks import MarkLayer, MarksFetch
 
 log = logging.getLogger(__name__)
@@ -295,9 +293,7 @@ class TrendPlot(pg.PlotWidget):
                     et, ev = np.concatenate([ht, et]), np.concatenate([hv, ev])
             if percent:
                 ev = self._to_percent(tag_id, ev)  # the envelope keeps min and max
-            # Vertical segments a column: half the pixels of the connected line to paint.
-            ct, cv, connect = columns(et, ev, width)
-            self.curves[tag_id].setData(ct, cv, connect=connect)
+            self.curves[tag_id].setData(et, ev, connect="finite")
         self.getPlotItem().setXRange(x0, x1, padding=0)
         # Markers are read again now and then while the range reaches the present.
         live = x1 >= now - 1.0
