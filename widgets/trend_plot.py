@@ -102,6 +102,10 @@ class TrendPlot(pg.PlotWidget):
         self._percent: bool | None = None  # what legend and axis show now (None: rebuild)
         item = self.getPlotItem()
         item.showGrid(x=True, y=True, alpha=0.25)
+        # Major and first minor ticks only: pyqtgraph's finer grid lines (50 on the value axis,
+        # nearly invisible) cost more to paint than the rest of an empty plot.
+        for name in ("left", "bottom"):
+            item.getAxis(name).setStyle(maxTickLevel=1)
         item.setClipToView(False)  # the envelope is of the visible range already
         item.setDownsampling(ds=1, auto=False)
         item.setMenuEnabled(False)
