@@ -168,9 +168,10 @@ class Station:
         # Work orders the cluster's lead publishes to this station ([cluster] receive_orders).
         self.order_feed: OrderFeed | None = None
         self.order_subscriber: OrderSubscriber | None = None
-        if config.sync is not None and config.cluster.receive_orders:
+        sync = config.sync
+        if sync is not None and sync.broker is not None and config.cluster.receive_orders:
             self.order_feed = OrderFeed(self.orders, self.gateway)
-            self.order_subscriber = OrderSubscriber(config.sync, config.station, self.order_feed)
+            self.order_subscriber = OrderSubscriber(sync, config.station, self.order_feed)
         # OEE per machine over the shift calendar, with or without sync (then the figures
         # only feed the OEE screen).
         self.oee: OeeTracker | None = self.sync.recorder.oee if self.sync is not None else None

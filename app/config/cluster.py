@@ -49,8 +49,10 @@ class ClusterConfig(StrictModel):
 
 def cluster_problems(config: StationConfig) -> list[str]:
     """Orders come over the sync connection: receiving them needs ``[sync]``."""
-    if config.cluster.receive_orders and config.sync is None:
+    if config.cluster.receive_orders and (config.sync is None or config.sync.broker is None):
+        missing = "[sync]" if config.sync is None else "sync.broker"
         return [
-            "cluster.receive_orders: orders come through the broker of [sync], which is missing"
+            f"cluster.receive_orders: orders come through the broker of [sync]; {missing} is "
+            "missing"
         ]
     return []

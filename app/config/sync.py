@@ -118,8 +118,9 @@ class SyncConfig(StrictModel):
     """Where and how the station publishes (docs/SYNC.md)."""
 
     enabled: bool = True
-    broker: str = Field(min_length=1)
-    """``mqtt://host:1883`` or ``mqtts://host:8883`` (TLS)."""
+    broker: str | None = Field(default=None, min_length=1)
+    """``mqtt://host:1883`` or ``mqtts://host:8883`` (TLS). Optional with ``[sync.https]``: the
+    station then only POSTs to that endpoint."""
     protocol: Literal["5", "3.1.1"] = "5"
     client_id: str | None = Field(default=None, min_length=1, max_length=64)
     """Default: ``shopfloor-<station>``."""
@@ -160,9 +161,26 @@ class SyncConfig(StrictModel):
             )
         return self
 
+    @model_validator(mode="after")
+    def _a_sink(self) -> SyncConfig:
+        if self.broker is None:
+            if self.https is None or not self.https.enabled:
+                raise LocatedError(
+                    ("broker",),
+                    "required key is missing (or give an enabled [sync.https] for a station "
+                    "that only posts to an HTTPS endpoint)",
+                )
+            if self.sparkplug is not None and self.sparkplug.enabled:
+                raise LocatedError(
+                    ("broker",), "[sync.sparkplug] publishes on the broker: give one"
+                )
+        return self
+
     @field_validator("broker")
     @classmethod
-    def _broker_url(cls, value: str) -> str:
+    def _broker_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
         parts = urlsplit(value)
         if parts.scheme not in SCHEMES:
             raise ValueError(
@@ -189,13 +207,13 @@ class SyncConfig(StrictModel):
 
     @property
     def host(self) -> str:
-        return urlsplit(self.broker).hostname or ""
+        return urlsplit(self.broker or "").hostname or ""
 
     @property
     def port(self) -> int:
-        parts = urlsplit(self.broker)
-        return parts.port or SCHEMES[parts.scheme]
+        parts = urlsplit(self.broker or "")
+        return parts.port or SCHEMES.get(parts.scheme, 0)
 
     @property
     def uses_tls(self) -> bool:
-        return urlsplit(self.broker).scheme in TLS_SCHEMES or self.tls is not None
+        return urlsplit(self.broker or "").scheme in TLS_SCHEMES or self.tls is not None

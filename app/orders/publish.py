@@ -4,13 +4,11 @@ topic, QoS 1, and wait until the broker has taken each (PUBACK). ``shopfloor ord
 from __future__ import annotations
 
 import json
-import ssl
 import threading
 from collections.abc import Sequence
 from typing import Any
 
-import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
+from app.sync.connection import new_client, secure
 
 
 class PublishError(RuntimeError):
@@ -31,11 +29,8 @@ def publish_orders(
     timeout_s: float = 30.0,
 ) -> int:
     """Publish each body as one message; returns how many the broker acknowledged."""
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
-    if username is not None or password is not None:
-        client.username_pw_set(username or "", password)
-    if tls or ca_file:
-        client.tls_set(ca_certs=ca_file, cert_reqs=ssl.CERT_REQUIRED)
+    client = new_client(client_id)
+    secure(client, username=username, password=password, tls=tls, ca_file=ca_file)
     connected = threading.Event()
     refused: list[str] = []
 

@@ -12,40 +12,20 @@ paho's reconnect with backoff; they never raise into the station.
 from __future__ import annotations
 
 import logging
-import os
-import ssl
 import threading
-from collections.abc import Callable
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from app.config import StationInfo, SyncConfig
 from app.orders.feed import OrderFeed, order_topic
-from app.secrets import SecretError, remember, resolve
+from app.sync.connection import SetupError, refusal, sync_client
 
 log = logging.getLogger(__name__)
 
 SESSION_EXPIRY_S = 7 * 86_400
-
-
-def broker_password(
-    config: SyncConfig, environ: Callable[[str], str | None] = os.environ.get
-) -> str | None:
-    """The password ``[sync]`` names (environment variable or keyring); SecretError if unset."""
-    if config.password_env is not None:
-        password = environ(config.password_env)
-        if password is None:
-            raise SecretError(f"the environment variable {config.password_env} is not set")
-    elif config.password_keyring is not None:
-        password = resolve(f"${{keyring:{config.password_keyring}}}")
-    else:
-        return None
-    remember(password)  # masked wherever it would be logged
-    return password
 
 
 class OrderSubscriber:
@@ -58,60 +38,50 @@ class OrderSubscriber:
                                  info.station)  # fmt: skip
         client_id = (config.client_id or f"shopfloor-{info.station}")[:57] + "-orders"
         self.v5 = config.protocol == "5"
-        self.client = mqtt.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=client_id,
-            protocol=mqtt.MQTTv5 if self.v5 else mqtt.MQTTv311,
-            clean_session=None if self.v5 else False,
-        )
-        self.client.manual_ack_set(True)
+        self.client_id = client_id
+        self.client: mqtt.Client | None = None
         self.subscribed = threading.Event()
         self.error = ""
-        self.client.on_connect = self._on_connect
-        self.client.on_subscribe = lambda *args: self.subscribed.set()
-        self.client.on_message = self._on_message
-        self.client.reconnect_delay_set(1, int(config.retry_max_s))
 
     def start(self) -> bool:
         """Connect in the background; False (and :attr:`error` says why) when it cannot try."""
         config = self.config
         try:
-            password = broker_password(config)
-        except SecretError as exc:
-            self.error = str(exc)
-            log.error("orders from the lead: %s", exc)
+            client = sync_client(config, self.client_id, clean_session=False)
+        except SetupError as exc:
+            self.error = exc.message.render()
+            log.error("orders from the lead: %s", self.error)
             return False
-        if config.username is not None or password is not None:
-            self.client.username_pw_set(config.username or "", password)
-        if config.uses_tls:
-            tls = config.tls
-            self.client.tls_set(
-                ca_certs=tls.ca_file if tls else None,
-                certfile=tls.cert_file if tls else None,
-                keyfile=tls.key_file if tls else None,
-                cert_reqs=ssl.CERT_REQUIRED,
-            )
+        client.manual_ack_set(True)
+        client.on_connect = self._on_connect
+        client.on_subscribe = lambda *args: self.subscribed.set()
+        client.on_message = self._on_message
+        client.reconnect_delay_set(1, int(config.retry_max_s))
+        self.client = client
         properties = None
         if self.v5:
             properties = Properties(PacketTypes.CONNECT)
             properties.SessionExpiryInterval = SESSION_EXPIRY_S
-        self.client.connect_async(
+        client.connect_async(
             config.host,
             config.port,
             keepalive=config.keepalive_s,
             clean_start=False if self.v5 else mqtt.MQTT_CLEAN_START_FIRST_ONLY,
             properties=properties,
         )
-        self.client.loop_start()
+        client.loop_start()
         return True
 
     def stop(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
+        if self.client is not None:
+            self.client.disconnect()
+            self.client.loop_stop()
 
     def _on_connect(self, client: Any, userdata: Any, flags: Any, code: Any, props: Any) -> None:
         if code.is_failure:
-            self.error = f"the broker refused the connection: {code}"
+            params = {"broker": f"{self.config.host}:{self.config.port}", "retry_s": 1,
+                      "client_id": self.client_id}  # fmt: skip
+            self.error = refusal(code, params).render()
             log.error("orders from the lead: %s", self.error)
             return
         self.error = ""

@@ -434,8 +434,13 @@ class OutboxPurge(Maintenance):
         keep_days: float = 7.0,
         chunk: int = 5000,
         floor: Callable[[], int | None] | None = None,
+        *,
+        marks: bool = True,
     ) -> None:
         self.keep_days = keep_days
+        self.marks = marks
+        """False: no MQTT publisher marks rows delivered (an HTTPS-only station); a row is done
+        when every cursor sink is past it, so it goes by the floor and its age."""
         self.floor = floor
         """The lowest cursor of the other sinks (the HTTPS sink): what is after it is kept."""
         self.chunk = chunk
@@ -445,15 +450,16 @@ class OutboxPurge(Maintenance):
     def step(self, database: Database) -> bool:
         cutoff = time.time() - self.keep_days * 86_400.0
         with database.begin() as conn:
-            old = (
-                select(outbox.c.seq)
-                .where(outbox.c.delivered.is_not(None), outbox.c.delivered < cutoff)
-                .order_by(outbox.c.seq)
-                .limit(self.chunk)
-            )
+            old = select(outbox.c.seq).order_by(outbox.c.seq).limit(self.chunk)
+            if self.marks:
+                old = old.where(outbox.c.delivered.is_not(None), outbox.c.delivered < cutoff)
+            else:
+                old = old.where(outbox.c.created < cutoff)
             floor = self.floor() if self.floor is not None else None
             if floor is not None:
                 old = old.where(outbox.c.seq <= floor)
+            elif not self.marks:
+                return False  # no sink has said how far it got: keep everything
             seqs = list(conn.execute(old).scalars())
             if seqs:
                 conn.execute(delete(outbox).where(outbox.c.seq.in_(seqs)))

@@ -36,14 +36,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
 from app.config import StationInfo, SyncConfig
 from app.messages import Message
-from app.secrets import SecretError, remember, resolve
 from app.storage.database import Database
 from app.storage.gateway import DatabaseGateway, WriteKind
+from app.sync.connection import SetupError, refusal, sync_client
 from app.sync.outbox import (
     ACKED,
     REJECTED,
@@ -73,9 +72,6 @@ CONNECT_TIMEOUT_S = 10.0
 PAYLOAD_VERSION = 1
 NO_ANSWER = "no answer to CONNECT"
 
-_CREDENTIALS = {0x86, 0x8C}  # bad user name or password, bad authentication method
-_NOT_AUTHORISED = {0x87}  # mosquitto's answer to a wrong password and to a refused client id
-_CLIENT_ID = {0x85}
 #: PUBACK reasons for a message too large: packet too large, and mosquitto's answer to a payload
 #: over its ``message_size_limit`` (implementation specific error).
 _TOO_LARGE = {0x95, 0x83}
@@ -251,49 +247,20 @@ class MqttPublisher:
         return {"broker": self.broker, "retry_s": retry_s, "client_id": self.client_id, **extra}
 
     def _new_client(self) -> mqtt.Client | Message:
-        config = self.config
-        v5 = config.protocol == "5"
-        client = mqtt.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=self.client_id,
-            protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311,
-            clean_session=None if v5 else True,
-            reconnect_on_failure=False,  # each session is a new client: no reconnect behind us
-        )
+        try:
+            client = sync_client(
+                self.config,
+                self.client_id,
+                environ=self.environ,
+                keyring_get=self.keyring_get,
+                reconnect_on_failure=False,  # each session is a new client: no reconnect behind us
+            )
+        except SetupError as exc:
+            return exc.message
         # Our own window caps what is unacknowledged; paho's limit would scan every message in
         # flight on each PUBACK (O(window) per message), so it is off (0: no limit).
         client.max_inflight_messages_set(0)
         client.max_queued_messages_set(0)
-        if (
-            config.username is not None
-            or config.password_env is not None
-            or config.password_keyring is not None
-        ):
-            password = None
-            if config.password_env is not None:
-                password = self.environ(config.password_env)
-                if password is None:
-                    return Message("sync.no_password", {"variable": config.password_env})
-                remember(password)  # masked wherever it would be logged
-            elif config.password_keyring is not None:
-                try:
-                    reference = f"${{keyring:{config.password_keyring}}}"
-                    if self.keyring_get is not None:
-                        password = resolve(reference, keyring_get=self.keyring_get)
-                    else:
-                        password = resolve(reference)
-                except SecretError as exc:
-                    return Message("sync.no_keyring_password", {"detail": str(exc)})
-            client.username_pw_set(config.username or "", password)
-        if config.uses_tls:
-            tls = config.tls
-            client.tls_set(
-                ca_certs=tls.ca_file if tls else None,
-                certfile=tls.cert_file if tls else None,
-                keyfile=tls.key_file if tls else None,
-                cert_reqs=ssl.CERT_REQUIRED,
-                tls_version=ssl.PROTOCOL_TLS_CLIENT,
-            )
         client.will_set(self.root + "/state", self._state_payload(False), qos=1, retain=True)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
@@ -414,14 +381,8 @@ class MqttPublisher:
         elif code is None:  # dropped between the handshake and CONNACK
             hint = "sync.closed.tls" if self.config.uses_tls else "sync.closed"
             message = Message(hint, self._params(backoff, detail=self._lost or ""))
-        elif code.value in _CREDENTIALS:
-            message = Message("sync.refused.credentials", self._params(backoff))
-        elif code.value in _NOT_AUTHORISED:
-            message = Message("sync.refused.not_authorised", self._params(backoff))
-        elif code.value in _CLIENT_ID:
-            message = Message("sync.refused.client_id", self._params(backoff))
         else:
-            message = Message("sync.refused", self._params(backoff, detail=str(code)))
+            message = refusal(code, self._params(backoff))
         self._set_error(message)
 
     def _goodbye(self, client: mqtt.Client) -> None:

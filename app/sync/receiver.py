@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import logging
-import ssl
 import threading
 import time
 from collections.abc import Sequence
@@ -30,7 +29,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from sqlalchemy import (
@@ -53,6 +51,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.storage.database import Database
 from app.storage.gateway import DatabaseGateway, WriteKind
+from app.sync.connection import new_client, secure
 from app.sync.topics import subscription
 
 log = logging.getLogger(__name__)
@@ -340,14 +339,9 @@ class Receiver:
         self.host, self.port = host, port
         self.topic = subscription(prefix)
         self.subscribed = threading.Event()
-        self.client = mqtt.Client(
-            CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5
-        )
+        self.client = new_client(client_id)
         self.client.manual_ack_set(True)
-        if username is not None:
-            self.client.username_pw_set(username, password)
-        if tls or ca_file:
-            self.client.tls_set(ca_certs=ca_file, cert_reqs=ssl.CERT_REQUIRED)
+        secure(self.client, username=username, password=password, tls=tls, ca_file=ca_file)
         self.client.on_connect = self._on_connect
         self.client.on_subscribe = lambda *args: self.subscribed.set()
         self.client.on_message = self._on_message

@@ -235,7 +235,8 @@ class SyncRecorder:
 
 
 class SyncService:
-    """The whole of sync for a station: recorder plus MQTT publisher."""
+    """The whole of sync for a station: recorder plus its sinks (MQTT, Sparkplug B, HTTPS; an
+    HTTPS-only station has no broker and only that sink)."""
 
     def __init__(
         self,
@@ -261,11 +262,17 @@ class SyncService:
             publish_own=sync.publish_own,
         )
         self.floor = Floor()
-        self.purge = OutboxPurge(sync.keep_delivered_days, floor=self.floor)
+        # Without a broker (an HTTPS-only station) no row gets a delivery mark: the purge goes
+        # by the HTTPS sink's cursor alone.
+        self.purge = OutboxPurge(
+            sync.keep_delivered_days, floor=self.floor, marks=sync.broker is not None
+        )
         gateway.add_maintenance(self.purge)
-        self.publisher = MqttPublisher(sync, config.station, gateway, self.recorder.state)
+        self.publisher: MqttPublisher | None = None
+        if sync.broker is not None:
+            self.publisher = MqttPublisher(sync, config.station, gateway, self.recorder.state)
         self.sparkplug: SparkplugPublisher | None = None
-        if sync.sparkplug is not None and sync.sparkplug.enabled:
+        if sync.sparkplug is not None and sync.sparkplug.enabled and sync.broker is not None:
             self.sparkplug = SparkplugPublisher(
                 sync, sync.sparkplug, config.station, gateway, self.recorder.state, self.floor
             )
@@ -274,15 +281,28 @@ class SyncService:
             self.https = HttpsSink(
                 sync.https, config.station, gateway, self.recorder.state, self.floor
             )
+        if self.publisher is None and self.https is not None:
+            https = self.https
+            self.recorder.backlog = lambda: https.status.backlog
+
+    @property
+    def main(self) -> Sink:
+        """The sink the status bar speaks for: the MQTT publisher, or the HTTPS sink alone."""
+        if self.publisher is not None:
+            return self.publisher
+        assert self.https is not None  # the config asks for a broker or [sync.https]
+        return self.https
 
     @property
     def status(self) -> SyncStatus:
-        return self.publisher.status
+        return self.main.status
 
     @property
     def sinks(self) -> list[Sink]:
         """Every sink the outbox goes to (the sync screen shows each)."""
-        found: list[Sink] = [self.publisher]
+        found: list[Sink] = []
+        if self.publisher is not None:
+            found.append(self.publisher)
         if self.sparkplug is not None:
             found.append(self.sparkplug)
         if self.https is not None:
@@ -291,7 +311,8 @@ class SyncService:
 
     def start(self) -> None:
         if self.config.enabled:
-            self.publisher.start()
+            if self.publisher is not None:
+                self.publisher.start()
             if self.https is not None:
                 self.https.start()
             if self.sparkplug is not None:
@@ -305,4 +326,5 @@ class SyncService:
             self.https.stop()
         if self.sparkplug is not None:
             self.sparkplug.stop()
-        self.publisher.stop()
+        if self.publisher is not None:
+            self.publisher.stop()

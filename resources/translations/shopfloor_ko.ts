@@ -3101,6 +3101,10 @@
         <translation>{url}와(과)의 TLS 연결 실패 ({detail}); {retry_s:g}초 후 다시 시도합니다</translation>
     </message>
     <message>
+        <source>The Sparkplug birth (NBIRTH) is {size} bytes, more than {sink} takes ({limit}): nothing is sent as Sparkplug until the broker&apos;s limit is raised and you press Send again</source>
+        <translation>Sparkplug 탄생 메시지(NBIRTH)가 {size}바이트로 {sink}이(가) 받는 크기({limit})보다 큽니다. 브로커의 한도를 올리고 다시 보내기를 누를 때까지 Sparkplug로는 아무것도 보내지 않습니다</translation>
+    </message>
+    <message>
         <source>The broker password cannot be read from the keyring ({detail})</source>
         <translation>키링에서 브로커 비밀번호를 읽을 수 없습니다 ({detail})</translation>
     </message>

@@ -23,6 +23,8 @@ status come from there) with the Sparkplug rules:
 from __future__ import annotations
 
 import json
+import logging
+import threading
 import time
 from collections import deque
 from collections.abc import Sequence
@@ -36,10 +38,12 @@ from app.messages import Message
 from app.storage.database import Database
 from app.storage.gateway import DatabaseGateway
 from app.sync.outbox import OutboxState, StoredMessage
-from app.sync.publisher import MqttPublisher, SyncStatus, _replace
+from app.sync.publisher import PACKET_OVERHEAD, MqttPublisher, SyncStatus, _replace
 from app.sync.sinks import Floor, SinkProgress, SinkProgressWriteKind, read_after, read_cursor
 from app.sync.sparkplug.sparkplug_b_pb2 import Payload
 from app.sync.topics import level
+
+log = logging.getLogger(__name__)
 
 NAMESPACE = "spBv1.0"
 MetricRow = tuple[str, Any, int | None, bool]
@@ -118,6 +122,13 @@ class SparkplugPublisher(MqttPublisher):
         self._acked: set[int] = set()
         self._rejected = 0
         self.births = 0
+        self._pending_parts: dict[int, int] = {}  # outbox seq -> NDATA parts not yet acked
+        self._birth_mid: int | None = None  # the birth of this session, until its PUBACK
+        self._birth_size = 0
+        # What the last lost connection had first in flight: ("birth" or an outbox seq, bytes).
+        self._suspect: tuple[str | int, int] | None = None
+        self._halted: Message | None = None  # a birth too large: no session until a retry
+        self._resume = threading.Event()
 
     # -- what MqttPublisher asks of a session ----------------------------------------------
 
@@ -140,7 +151,8 @@ class SparkplugPublisher(MqttPublisher):
         for m in rows:
             for name, value in self._fields(m):
                 self._known[name] = (0, value)
-        self._birth(client)
+        if not self._birth(client):
+            return
         for m in rows:
             if not self._data(client, m, historical=m.seq <= boundary):
                 return
@@ -173,13 +185,54 @@ class SparkplugPublisher(MqttPublisher):
             self._sleep(0.05)
 
     def _after_loss(self) -> None:
-        """What was not acknowledged is sent again next session, from the cursor."""
+        """What was not acknowledged is sent again next session, from the cursor.
+
+        A broker drops the connection on a packet over its limit (mosquitto's
+        ``message_size_limit``: paho cannot read its answer), so the same birth or NDATA would
+        end every session. When the connection dies twice with the same one first in flight,
+        its size is taken as over the limit: the next session splits that NDATA, or reports the
+        birth and stops.
+        """
+        if self._birth_mid is not None:
+            first: tuple[str | int, int] | None = ("birth", self._birth_size)
+        elif self._unacked:
+            m, _, size = next(iter(self._unacked.values()))  # the first one sent
+            first = (m.seq, size)
+        else:
+            first = None
+        if first is not None and self._suspect is not None and self._suspect[0] == first[0]:
+            size = min(first[1], self._suspect[1])
+            log.warning("sparkplug: the connection died twice on %s (%d bytes)", first[0], size)
+            learned = self._learned_limit
+            # Already under a learned limit: halve, so the parts shrink fast, not a byte a time.
+            limit = size // 2 if learned is not None and size < learned else size - 1
+            self._learned_limit = min(learned or limit, limit)
+        self._suspect = first
+        self._birth_mid = None
+
+    def _session(self, backoff: float) -> None:
+        if self._halted is not None:  # a birth too large: wait for the operator's retry
+            self._set_error(self._halted)
+            while not self._stop.is_set() and not self._resume.wait(0.5):
+                pass
+            self._resume.clear()
+            if self._stop.is_set():
+                return
+            self._halted = None
+            self._learned_limit = None  # the broker may take more now: learn afresh
+            self._suspect = None
+        self._pending_parts.clear()
+        super()._session(backoff)
+        if self._halted is not None:
+            self._set_error(self._halted)
 
     def _update_backlog(self) -> None:
         """The backlog is the cursor's distance to the newest message (see :attr:`status`)."""
 
     def retry_failed(self) -> None:
-        """Nothing is given up on: every message is sent until acknowledged."""
+        """Try again after a birth too large (the operator raised the broker's limit). An NDATA
+        metric too large for the broker on its own was passed and is not sent again."""
+        self._resume.set()
 
     # -- payloads --------------------------------------------------------------------------
 
@@ -203,13 +256,26 @@ class SparkplugPublisher(MqttPublisher):
     def _death(self) -> bytes:
         return self._payload(None, [("bdSeq", self._bdseq, None, False)])
 
-    def _birth(self, client: mqtt.Client) -> None:
+    def _birth(self, client: mqtt.Client) -> bool:
+        """Publish NBIRTH; False when it is over the broker's limit (reported, session ends:
+        a host takes no NDATA without a birth, and a birth cannot be split)."""
         now = int(time.time() * 1000)
         metrics = [("bdSeq", self._bdseq, now, False), ("Node Control/Rebirth", False, now, False)]
         metrics += [(name, value, now, False) for name, (_, value) in self._known.items()]
         self._seq = 0
-        client.publish(self.topic.format("NBIRTH"), self._payload(0, metrics), qos=1)
+        topic = self.topic.format("NBIRTH")
+        payload = self._payload(0, metrics)
+        limit = self._limit()
+        if limit is not None and len(payload) + len(topic.encode()) + PACKET_OVERHEAD > limit:
+            limit_bytes = limit - len(topic.encode()) - PACKET_OVERHEAD
+            params = {"size": len(payload), "limit": limit_bytes, "sink": self.broker}
+            self._halted = Message("sync.sparkplug.birth_too_large", params)
+            log.error("sparkplug: %s", self._halted.render())
+            return False
+        info = client.publish(topic, payload, qos=1)
+        self._birth_mid, self._birth_size = info.mid, len(payload)
         self.births += 1
+        return True
 
     def _fields(self, m: StoredMessage) -> list[tuple[str, Any]]:
         try:
@@ -222,21 +288,68 @@ class SparkplugPublisher(MqttPublisher):
         if any(name not in self._known for name, _ in fields):
             for name, value in fields:
                 self._known[name] = (0, value)
-            self._birth(client)  # a rebirth: hosts take only metrics a birth declared
+            if not self._birth(client):  # a rebirth: hosts take only metrics a birth declared
+                self._lost = "birth too large"
+                return False
         else:
             for name, value in fields:
                 self._known[name] = (0, value)
-        self._seq = (self._seq + 1) % 256
         ts = int(m.created * 1000)
-        metrics = [(name, value, ts, historical) for name, value in fields]
-        info = client.publish(self.topic.format("NDATA"), self._payload(self._seq, metrics), qos=1)
-        if info.rc != mqtt.MQTT_ERR_SUCCESS:
-            self._lost = mqtt.error_string(info.rc)
-            return False
-        self._unacked[info.mid] = (m, historical, 0)
+        metrics: list[MetricRow] = [(name, value, ts, historical) for name, value in fields]
+        topic = self.topic.format("NDATA")
+        limit = self._limit()
+        room = None if limit is None else limit - len(topic.encode()) - PACKET_OVERHEAD
+        parts = self._split(metrics, room)
         self._order.append(m.seq)
-        self._sent += 1
+        if parts is None:  # one metric alone is over the limit: reported and passed
+            assert room is not None
+            self._metric_too_large(m, len(self._payload(255, metrics)), room)
+            self._acked.add(m.seq)
+            return True
+        if len(parts) > 1:
+            log.info("sparkplug: message %d sent as %d NDATA", m.seq, len(parts))
+            self._pending_parts[m.seq] = len(parts)
+        for payload in parts:
+            info = client.publish(topic, payload, qos=1)
+            if info.rc != mqtt.MQTT_ERR_SUCCESS:
+                self._lost = mqtt.error_string(info.rc)
+                return False
+            self._unacked[info.mid] = (m, historical, len(payload))
+            self._sent += 1
         return True
+
+    def _split(self, metrics: list[MetricRow], room: int | None) -> list[bytes] | None:
+        """NDATA payloads of the metrics, each within ``room`` bytes and with its own ``seq``
+        (one payload when it fits); None when a single metric does not fit."""
+        whole = self._payload(self._next_seq(), metrics)
+        if room is None or len(whole) <= room:
+            self._seq = self._next_seq()
+            return [whole]
+        chunks: list[list[MetricRow]] = [[]]
+        for metric in metrics:  # greedy: a seq takes at most 2 bytes, 255 is the largest
+            if chunks[-1] and len(self._payload(255, [*chunks[-1], metric])) > room:
+                chunks.append([])
+            chunks[-1].append(metric)
+        if any(len(self._payload(255, chunk)) > room for chunk in chunks):
+            return None
+        payloads = []
+        for chunk in chunks:
+            self._seq = self._next_seq()
+            payloads.append(self._payload(self._seq, chunk))
+        return payloads
+
+    def _metric_too_large(self, m: StoredMessage, size: int, room: int) -> None:
+        """Report a message with a metric over the broker's limit on its own, and pass it (the
+        outbox rows' marks are the MQTT publisher's: nothing is written for it)."""
+        params = {"seq": m.seq, "id": m.id, "size": size, "limit": room, "sink": self.target}
+        message = Message("sync.too_large", params)
+        log.error("sparkplug: %s", message.render())
+        self._rejected += 1
+        with self._lock:
+            self._status = _replace(self._status, last_error=message)
+
+    def _next_seq(self) -> int:
+        return (self._seq + 1) % 256
 
     # -- acknowledgements ------------------------------------------------------------------
 
@@ -245,9 +358,21 @@ class SparkplugPublisher(MqttPublisher):
             return
         while self._acks:
             mid, _code = self._acks.popleft()
+            if mid == self._birth_mid:
+                self._birth_mid = None
+                if self._suspect is not None and self._suspect[0] == "birth":
+                    self._suspect = None
             sent = self._unacked.pop(mid, None)
-            if sent is not None:
-                self._acked.add(sent[0].seq)
+            if sent is None:
+                continue
+            seq = sent[0].seq
+            left = self._pending_parts.get(seq)
+            if left is not None:  # an NDATA of a split message: done with its last one
+                if left > 1:
+                    self._pending_parts[seq] = left - 1
+                    continue
+                del self._pending_parts[seq]
+            self._acked.add(seq)
         moved = 0
         while self._order and self._order[0] in self._acked:
             self._acked.discard(self._order[0])
@@ -270,6 +395,6 @@ class SparkplugPublisher(MqttPublisher):
             backlog_warning=backlog >= self.config.backlog_warning,
             sent=self._sent,
             delivered=self._delivered,
-            rejected=0,
+            rejected=self._rejected,
             last_delivered=self._last_delivered,
         )
