@@ -48,7 +48,6 @@ SCREENS = {
     "SharingView": "sharing",
     "OeeView": "oee",
     "SyncView": "sync",
-    "ClusterView": "cluster",
 }
 SIZE = (1600, 900)
 
