@@ -385,17 +385,21 @@ def oldest_pending(database: Database) -> float | None:
         return float(value) if value is not None else None
 
 
+#: The columns of a :class:`StoredMessage`, in its field order.
+MESSAGE_COLUMNS = (
+    outbox.c.seq,
+    outbox.c.id,
+    outbox.c.created,
+    outbox.c.kind,
+    outbox.c.topic,
+    outbox.c.payload,
+)
+
+
 def read_seqs(database: Database, seqs: Sequence[int]) -> list[StoredMessage]:
     """The undelivered messages among ``seqs``, in order."""
     query = (
-        select(
-            outbox.c.seq,
-            outbox.c.id,
-            outbox.c.created,
-            outbox.c.kind,
-            outbox.c.topic,
-            outbox.c.payload,
-        )
+        select(*MESSAGE_COLUMNS)
         .where(outbox.c.seq.in_(list(seqs)), outbox.c.delivered.is_(None))
         .order_by(outbox.c.seq)
     )
@@ -408,14 +412,7 @@ def read_pending(
 ) -> list[StoredMessage]:
     """Undelivered messages with ``after < seq <= upto``, in order (on the reader thread)."""
     query = (
-        select(
-            outbox.c.seq,
-            outbox.c.id,
-            outbox.c.created,
-            outbox.c.kind,
-            outbox.c.topic,
-            outbox.c.payload,
-        )
+        select(*MESSAGE_COLUMNS)
         .where(outbox.c.delivered.is_(None), outbox.c.seq > after)
         .order_by(outbox.c.seq)
         .limit(limit)

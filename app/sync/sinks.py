@@ -33,7 +33,7 @@ from sqlalchemy import (
 
 from app.storage.database import Database
 from app.storage.gateway import WriteKind
-from app.sync.outbox import StoredMessage, meta, metadata, outbox
+from app.sync.outbox import MESSAGE_COLUMNS, StoredMessage, meta, metadata, outbox
 
 if TYPE_CHECKING:
     from app.sync.publisher import SyncStatus
@@ -141,19 +141,7 @@ def read_cursor(database: Database, sink: str) -> tuple[int | None, int]:
 
 def read_after(database: Database, after: int, limit: int) -> list[StoredMessage]:
     """Every outbox message after ``after`` in order (delivered to MQTT or not)."""
-    query = (
-        select(
-            outbox.c.seq,
-            outbox.c.id,
-            outbox.c.created,
-            outbox.c.kind,
-            outbox.c.topic,
-            outbox.c.payload,
-        )
-        .where(outbox.c.seq > after)
-        .order_by(outbox.c.seq)
-        .limit(limit)
-    )
+    query = select(*MESSAGE_COLUMNS).where(outbox.c.seq > after).order_by(outbox.c.seq).limit(limit)
     with database.connect() as conn:
         return [StoredMessage._make(row) for row in conn.execute(query).tuples()]
 
@@ -161,14 +149,7 @@ def read_after(database: Database, after: int, limit: int) -> list[StoredMessage
 def read_failed(database: Database, sink: str) -> list[StoredMessage]:
     """The messages the sink gave up on (still in the outbox), in order."""
     query = (
-        select(
-            outbox.c.seq,
-            outbox.c.id,
-            outbox.c.created,
-            outbox.c.kind,
-            outbox.c.topic,
-            outbox.c.payload,
-        )
+        select(*MESSAGE_COLUMNS)
         .join(failed, failed.c.seq == outbox.c.seq)
         .where(failed.c.sink == sink)
         .order_by(outbox.c.seq)
