@@ -27,6 +27,7 @@ class RecentSamples:
         self._v = np.full((tag_count, capacity), np.nan)
         self._index = np.zeros(tag_count, dtype=np.int64)  # next write position per tag
         self._count = np.zeros(tag_count, dtype=np.int64)
+        self._version = np.zeros(tag_count, dtype=np.int64)  # bumped by every change of a tag
         self._lock = threading.Lock()
 
     @property
@@ -61,10 +62,16 @@ class RecentSamples:
         self._v[ids, pos] = values
         self._index[ids] = (pos + 1) % self.capacity
         self._count[ids] = np.minimum(self._count[ids] + 1, self.capacity)
+        self._version[ids] += 1
 
     def count(self, tag_id: int) -> int:
         """Samples held for a tag."""
         return int(self._count[tag_id])
+
+    def version(self, tag_id: int) -> int:
+        """A number that changes whenever the tag's samples change: a reader that saw the same
+        number last time can keep what it copied then."""
+        return int(self._version[tag_id])
 
     def window(self, tag_id: int, since: float | None = None) -> tuple[FloatArray, FloatArray]:
         """Ordered copies of (timestamps, values) of one tag, optionally from ``since`` on."""
@@ -87,3 +94,4 @@ class RecentSamples:
         with self._lock:
             self._index[tag_id] = 0
             self._count[tag_id] = 0
+            self._version[tag_id] += 1

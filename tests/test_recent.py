@@ -44,3 +44,20 @@ def test_matches_a_plain_list_model(samples: list[tuple[int, float]], capacity: 
         expected = [(float(i), v) for i, (k, v) in enumerate(samples) if k == tag][-capacity:]
         t, v = store.window(tag)
         assert list(zip(t.tolist(), v.tolist(), strict=True)) == expected
+
+
+def test_version_changes_exactly_when_a_tags_samples_change() -> None:
+    store = RecentSamples(tag_count=3, capacity=4)
+    before = [store.version(i) for i in range(3)]
+    store.extend(np.array([0, 0, 2], np.int32), np.array([1.0, 2.0, 1.0]), np.zeros(3))
+    after = [store.version(i) for i in range(3)]
+    assert after[0] != before[0] and after[2] != before[2]
+    assert after[1] == before[1]  # untouched: a reader may keep its copy
+    # Wrapping (the buffer is full, the oldest sample goes) is a change too.
+    for k in range(6):
+        seen = store.version(2)
+        store.extend(np.array([2], np.int32), np.array([10.0 + k]), np.zeros(1))
+        assert store.version(2) != seen
+    seen = store.version(1)
+    store.clear(1)
+    assert store.version(1) != seen

@@ -110,3 +110,47 @@ def test_trend_scrolls_from_live_into_history_without_a_seam(
     low, high = plot.getPlotItem().viewRange()[0]
     assert high - low == pytest.approx(7 * 86_400, abs=5)
     assert set(threads) == {"db-reader_0"}
+
+
+def test_a_fast_drag_reads_ahead_coarse_then_full_resolution_at_rest(
+    qtbot, open_window, sqlite_url: str
+) -> None:
+    now = fill_history(sqlite_url, 2 * 86_400)
+    window = open_window(load_config(CONFIGS / "sim_line.toml"))
+    window.tabs.setCurrentWidget(window.trend)
+    plot = window.trend.plot
+    window.trend.select(["press.force"])
+    force = window.station.engine.tags.by_name("press.force").id
+    span = 6 * 3600.0
+    t0 = now - 2 * 86_400 + 3600
+
+    def density(piece) -> float:  # type: ignore[no-untyped-def]
+        return piece.max_points / (piece.t1 - piece.t0)
+
+    # One jump (a preset, a chosen shift) is not a motion: full resolution at once.
+    plot.show_range(t0, t0 + span)
+    assert not plot.moving
+    qtbot.waitUntil(lambda: not plot.busy and force in plot.pieces, timeout=10_000)
+    full = plot.max_points() / span
+    assert density(plot.pieces[force]) == pytest.approx(full, rel=0.05)
+
+    # A drag towards now: two moves in quick succession, the second past what was read. History
+    # comes coarse (buckets of a minute or more), reaching three spans ahead of the window in
+    # the direction of motion.
+    plot.show_range(t0 + span / 4, t0 + span / 4 + span)  # within the margin: nothing asked
+    plot.show_range(t0 + 2 * span, t0 + 3 * span)
+    assert plot.moving
+    x0, x1 = plot.window
+    qtbot.waitUntil(lambda: plot.pieces[force].t1 > x1, timeout=10_000)
+    coarse = plot.pieces[force]
+    assert density(coarse) <= 2 / 60 + 1e-9 < full
+    assert coarse.t0 == pytest.approx(x0 - span / 2) and coarse.t1 == pytest.approx(x1 + 3 * span)
+    assert np.any(plot.y_values(force) == PAST_VALUE)  # drawn while moving
+
+    # At rest the same window is read again at full resolution.
+    qtbot.waitUntil(lambda: not plot.moving, timeout=5000)
+    qtbot.waitUntil(lambda: not plot.busy, timeout=10_000)
+    fine = plot.pieces[force]
+    assert fine is not coarse and density(fine) == pytest.approx(full, rel=0.05)
+    assert fine.t0 <= x0 and fine.t1 >= x1
+    assert np.any(plot.y_values(force) == PAST_VALUE)

@@ -13,7 +13,13 @@ before a tag's oldest ring-buffer sample comes from the historian, asked for on 
 ``db-reader`` thread (a Future whose result comes back through a queued signal, never a query
 on the GUI thread), decimated to about two points per pixel, and joined to the ring-buffer part
 at that oldest sample, so there is no seam. Panning or zooming with the mouse leaves live
-follow; :meth:`TrendPlot.set_follow` returns to it.
+follow; :meth:`TrendPlot.set_follow` returns to it. While the range keeps moving (a drag), the
+history is asked for coarse (from the roll-ups) and far ahead in the direction of motion, so
+the curves stay on screen; when it comes to rest, the view asks again at full resolution.
+
+Per frame, the cost is the painting: a tag whose ring buffer has not changed is not copied
+again (:meth:`app.recent.RecentSamples.version`), and the value axis is fitted from bounds kept
+per curve rather than by pyqtgraph's auto-range asking every curve on every frame.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from PySide6.QtWidgets import QWidget
 
 from app.engine import Engine
 from app.model import FloatArray
-from app.storage.history import HistorySeries
+from app.storage.history import RAW_BELOW_S, HistorySeries
 from app.tags import TagInfo
 from widgets import palette
 from widgets.theme import TREND_COLOURS, on_theme_change
@@ -61,9 +67,33 @@ SCALE_MODES = ("auto", "units", "percent")
 # The envelope keeps the min and max of each bucket; one bucket per pixel column draws the
 # same picture as pyqtgraph's default of five, with a fifth of the path to paint.
 PEAK_BUCKETS_PER_PIXEL = 1.0
+#: Room above and below the curves, as a share of their value range.
+Y_MARGIN = 0.02
 #: History is asked for this much of the span beyond either edge, so a drag of up to that is
 #: drawn from what is there without a new query.
 HISTORY_MARGIN = 0.5
+#: While the range keeps moving (moves less than this apart), history is asked for coarse:
+#: from the 1-minute roll-ups, three spans ahead in the direction of motion, so a fast drag
+#: shows curves instead of waiting for full-resolution answers it has already left behind.
+#: Once it rests this long, the view asks again at full resolution.
+MOVING_S = 0.25
+MOVING_AHEAD = 3.0
+#: A coarse answer has at least this many points (short spans are read raw: they are cheap).
+COARSE_MIN_POINTS = 300
+
+
+class TrendCurve(pg.PlotCurveItem):
+    """A curve that keeps its data bounds when the view moves.
+
+    pyqtgraph forgets them on every view change (``invalidateBounds``) although only the pixel
+    padding of the bounding rectangle depends on the view: following live, that was a nanmin
+    and nanmax over every curve's points on every frame. The data bounds are still forgotten
+    by ``setData``.
+    """
+
+    def viewTransformChanged(self) -> None:
+        self._boundingRect = None  # the padding is in pixels: the rectangle follows the view
+        self.prepareGeometryChange()
 
 
 class TrendPlot(pg.PlotWidget):
@@ -86,16 +116,25 @@ class TrendPlot(pg.PlotWidget):
         self.window: tuple[float, float] | None = None
         """The shown time range when not following live."""
         self.pieces: dict[int, HistoryPiece] = {}
+        self.moving = False
+        """The range is being dragged or zoomed: history comes coarse until it rests."""
+        self._moved_at = -np.inf
+        self._heading = 1  # the direction of the last move: +1 later, -1 earlier
+        self._rest = QTimer(self, singleShot=True, interval=int(MOVING_S * 1000))
+        self._rest.timeout.connect(self._at_rest)
         self._asked: dict[int, tuple[float, float, int]] = {}
         self.history_requests = 0
         self.historyArrived.connect(self._on_history)
         self.span_s = 60.0
         self.scale_mode = "auto"
-        self.curves: dict[int, pg.PlotDataItem] = {}
+        self.curves: dict[int, TrendCurve] = {}
         self.data: dict[int, tuple[FloatArray, FloatArray]] = {}
         """Each shown tag's points in the visible range, full resolution (before scaling)."""
         self._drawn: dict[int, tuple[object, ...]] = {}  # what each curve was handed last
         self._follow: dict[int, FollowEnvelope] = {}
+        self._rings: dict[int, tuple[int, FloatArray, FloatArray]] = {}  # (version, t, v)
+        self._bounds: dict[int, tuple[float, float]] = {}  # each curve's drawn value range
+        self._y_range: tuple[float, float] | None = None
         self._redraw_soon = False
         self.shown: list[int] = []
         self.redraws = 0
@@ -177,12 +216,12 @@ class TrendPlot(pg.PlotWidget):
         self.readout.setVisible(True)
         return text
 
-    def curve(self, info: TagInfo) -> pg.PlotDataItem:
+    def curve(self, info: TagInfo) -> TrendCurve:
         """The curve of a tag, created on first use and kept afterwards."""
         curve = self.curves.get(info.id)
         if curve is None:
             colour = TREND_COLOURS[len(self.curves) % len(TREND_COLOURS)]
-            curve = pg.PlotDataItem(pen=pg.mkPen(colour, width=1), connect="finite")
+            curve = TrendCurve(pen=pg.mkPen(colour, width=1), connect="finite")
             curve.setVisible(False)
             self.getPlotItem().addItem(curve)
             self.legend.removeItem(curve)  # the legend lists only the shown tags
@@ -203,6 +242,8 @@ class TrendPlot(pg.PlotWidget):
                     self.data.pop(tag_id, None)
                     self._drawn.pop(tag_id, None)
                     self._follow.pop(tag_id, None)
+                    self._rings.pop(tag_id, None)
+                    self._bounds.pop(tag_id, None)
         self.shown = [info.id for info in infos]
         self._percent = None
 
@@ -236,9 +277,28 @@ class TrendPlot(pg.PlotWidget):
 
     def show_range(self, t0: float, t1: float) -> None:
         """Stop following and show ``[t0, t1]`` (what a pan or zoom of the user does)."""
+        now = time.monotonic()
+        if self.window is not None and t0 + t1 != sum(self.window):
+            self._heading = 1 if t0 + t1 > sum(self.window) else -1
+        # One jump (a preset, a chosen shift) is not a motion; a second one soon after is.
+        self.moving = now - self._moved_at < MOVING_S
+        self._moved_at = now
+        if self.moving:
+            self._rest.start()
         self.set_follow(False)
         self.window = (t0, t1)
         self.redraw()
+
+    @property
+    def busy(self) -> bool:
+        """History is asked for and not drawn yet, or a motion has not come to rest."""
+        return bool(self._asked) or self._rest.isActive()
+
+    def _at_rest(self) -> None:
+        """The range stopped moving: history at full resolution where it came coarse."""
+        self.moving = False
+        if not self.follow:
+            self.redraw()
 
     def _on_user_range(self, *_: object) -> None:
         low, high = self.getPlotItem().viewRange()[0]
@@ -256,11 +316,10 @@ class TrendPlot(pg.PlotWidget):
         percent = self.percent
         if percent is not self._percent:
             self._relabel(percent)
-        recent = self.engine.recent
         buckets = max(50, int(self.getPlotItem().getViewBox().width() * PEAK_BUCKETS_PER_PIXEL))
         width = (x1 - x0) / buckets
         for tag_id in self.shown:
-            t, v = recent.window(tag_id)
+            t, v = self._ring(tag_id)
             ring_from = float(t[0]) if t.size else np.inf
             lo, hi = np.searchsorted(t, x0, "left"), np.searchsorted(t, x1, "right")
             t, v = t[lo:hi], v[lo:hi]
@@ -294,11 +353,40 @@ class TrendPlot(pg.PlotWidget):
             if percent:
                 ev = self._to_percent(tag_id, ev)  # the envelope keeps min and max
             self.curves[tag_id].setData(et, ev, connect="finite")
-        self.getPlotItem().setXRange(x0, x1, padding=0)
+            self._bounds[tag_id] = value_bounds(ev)
+        # Time and value ranges in one call: each range change moves every item once.
+        y_range = None if percent else self._fit_values()
+        self.getPlotItem().getViewBox().setRange(xRange=(x0, x1), yRange=y_range, padding=0)
         # Markers are read again now and then while the range reaches the present.
         live = x1 >= now - 1.0
         self.mark_layer.update(x0, x1, self.getPlotItem().getViewBox().width(), live)
         self.redraws += 1
+
+    def _ring(self, tag_id: int) -> tuple[FloatArray, FloatArray]:
+        """The tag's ring buffer, copied only when it changed since the last frame (at 30
+        frames/s and 10 Hz, two frames in three see no new sample)."""
+        version = self.engine.recent.version(tag_id)  # read before copying: never newer
+        kept = self._rings.get(tag_id)
+        if kept is not None and kept[0] == version:
+            return kept[1], kept[2]
+        t, v = self.engine.recent.window(tag_id)
+        self._rings[tag_id] = (version, t, v)
+        return t, v
+
+    def _fit_values(self) -> tuple[float, float] | None:
+        """The value range spanning the drawn curves, with a margin (what pyqtgraph's
+        auto-range shows, from bounds kept per curve instead of asked of every curve on every
+        frame); None when it has not changed."""
+        found = [self._bounds[i] for i in self.shown if i in self._bounds]
+        found = [b for b in found if np.isfinite(b[0])]
+        if not found:
+            return None
+        low, high = min(b[0] for b in found), max(b[1] for b in found)
+        if (low, high) == self._y_range:
+            return None
+        self._y_range = (low, high)
+        margin = (high - low) * Y_MARGIN if high > low else 1.0  # a flat line: ±1 unit
+        return low - margin, high + margin
 
     def series(self, tag_id: int) -> tuple[FloatArray, FloatArray]:
         """A tag's points in the visible range at full resolution, as drawn (after scaling)."""
@@ -316,6 +404,8 @@ class TrendPlot(pg.PlotWidget):
         (by more than a pixel) or is too coarse for the zoom."""
         points = self.max_points()
         pixel = span / max(1.0, points / 2)
+        if self.moving:  # coarse will do: buckets of a minute or more, the roll-ups' grain
+            points = min(points, max(COARSE_MIN_POINTS, int(2 * span / RAW_BELOW_S)))
         piece = self.pieces.get(tag_id)
         fits = (
             piece is not None
@@ -326,8 +416,14 @@ class TrendPlot(pg.PlotWidget):
         if not fits and tag_id not in self._asked and t1 > t0:
             # With a margin either side (not past the ring buffer's start), so a drag is drawn
             # from this piece for a while; as many points per second as the view needs.
-            margin = HISTORY_MARGIN * span
-            a0, a1 = t0 - margin, min(t1 + margin, ring_from)
+            before = after = HISTORY_MARGIN * span
+            if self.moving:
+                before, after = (
+                    (before, MOVING_AHEAD * span)
+                    if self._heading > 0
+                    else (MOVING_AHEAD * span, after)
+                )
+            a0, a1 = t0 - before, min(t1 + after, ring_from)
             self._ask(tag_id, a0, a1, int(points * (a1 - a0) / max(1e-9, t1 - t0)))
         if piece is None:
             return np.zeros(0), np.zeros(0)
@@ -405,7 +501,8 @@ class TrendPlot(pg.PlotWidget):
             plot.disableAutoRange(axis="y")
         else:
             self.setLabel("left", units.pop() if len(units) == 1 else "")
-            plot.enableAutoRange(axis="y")
+            plot.disableAutoRange(axis="y")  # set from the curves' bounds (_fit_values)
+            self._y_range = None
         self._percent = percent
 
     def _to_percent(self, tag_id: int, values: FloatArray) -> FloatArray:
@@ -420,3 +517,11 @@ class TrendPlot(pg.PlotWidget):
         if high <= low:
             high = low + 1.0
         return (values - low) * (100.0 / (high - low))
+
+
+def value_bounds(values: FloatArray) -> tuple[float, float]:
+    """The smallest and largest finite value (NaN, NaN when there is none)."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return np.nan, np.nan
+    return float(finite.min()), float(finite.max())

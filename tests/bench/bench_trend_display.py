@@ -183,7 +183,7 @@ def frames_pan(
 def settle(app: QApplication, plot: TrendPlot, timeout: float = 30.0) -> float:
     """Wait for the history asked for to arrive and be drawn; the seconds it took."""
     started = time.perf_counter()
-    while plot._asked and time.perf_counter() - started < timeout:
+    while plot.busy and time.perf_counter() - started < timeout:
         app.processEvents()
         time.sleep(0.005)
     app.processEvents()
