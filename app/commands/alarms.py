@@ -14,15 +14,13 @@ import re
 import sys
 import time
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.alarms.journal import history, journal_table
 from app.alarms.performance import analyse
-from app.commands.common import add_database_options
-from app.storage.database import Database
+from app.commands.common import UsageError, add_database_options, error_reason, station_database
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -30,10 +28,6 @@ EXIT_USAGE = 2
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-class UsageError(Exception):
-    """Bad input; the message is one clear line."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -99,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         start = parse_time(args.start, end)
         if not end > start:
             raise UsageError("--from must be before --to")
-        db = open_journal_database(args.db, args.config)
+        db, _ = station_database(args.db, args.config, must_exist=True)
         if not inspect(db).has_table(journal_table.name):
             raise UsageError(f"no alarm journal in {db.url}")
         if action == "report":
@@ -132,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     except SQLAlchemyError as exc:
         print(
-            f"shopfloor alarms: cannot read the alarm journal: {_first_line(exc)}", file=sys.stderr
+            f"shopfloor alarms: cannot read the alarm journal: {error_reason(exc)}", file=sys.stderr
         )
         return EXIT_FAILED
     return EXIT_OK
@@ -159,32 +153,6 @@ def parse_time(text: str, end: float | None) -> float:
     return moment.timestamp()
 
 
-def open_journal_database(db: str | None, config_path: str | None) -> Database:
-    """The database that holds the journal; a missing SQLite file is an error."""
-    from app.storage.database import default_database_url, open_database
-
-    url = db
-    if url is None and config_path is not None:
-        from app.config import ConfigError
-        from app.config_loader import load_config
-
-        try:
-            url = load_config(config_path).storage.url
-        except ConfigError as exc:
-            raise UsageError(exc.report()) from None
-    url = url or default_database_url()
-    if "://" not in url:
-        url = f"sqlite:///{Path(url).expanduser()}"
-    if url.startswith("sqlite:///") and ":memory:" not in url:
-        path = Path(url.removeprefix("sqlite:///")).expanduser()
-        if not path.is_file():
-            raise UsageError(f"no database at {path}")
-    try:
-        return open_database(url)
-    except Exception as exc:  # a malformed URL or a missing DBAPI driver
-        raise UsageError(f"cannot open {url}: {_first_line(exc)}") from None
-
-
 def _row_dict(t: object) -> dict[str, object]:
     from app.alarms.model import Transition
 
@@ -207,7 +175,3 @@ def _row_dict(t: object) -> dict[str, object]:
 
 def _local(t: float) -> str:
     return datetime.fromtimestamp(t).astimezone().isoformat(timespec="seconds")
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).splitlines() or [type(exc).__name__])[0]

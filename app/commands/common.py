@@ -10,10 +10,12 @@ import sys
 import threading
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from app.config import ConfigError, DeviceConfig, StationConfig
 from app.config_loader import load_config
 from app.storage import check_database_url, open_database
-from app.storage.database import Database
+from app.storage.database import Database, as_url, default_database_url, sqlite_path
 
 
 def load_config_or_report(path: str | Path) -> StationConfig | None:
@@ -101,18 +103,46 @@ def add_database_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="station config (TOML): its database and name")
 
 
-def open_station_database(args: argparse.Namespace) -> tuple[Database, str] | None:
-    """The database and the station name, or None after one sentence on stderr."""
-    url = args.db
-    station = socket.gethostname()
-    if args.config:
-        config = load_config_or_report(args.config)
-        if config is None:
-            return None
+class UsageError(Exception):
+    """A command line that cannot be carried out: one sentence for stderr, exit status 2."""
+
+
+def station_database(
+    db: str | None, config_path: str | None, *, must_exist: bool = False
+) -> tuple[Database, str]:
+    """The station database and the station's name: ``--db``, else the config's
+    ``storage.url``, else the user's station database. ``must_exist`` is for commands that only
+    read: a missing SQLite file is an error rather than a new empty database. Raises
+    :class:`UsageError` with one sentence."""
+    url, station = db, socket.gethostname()
+    if config_path:
+        try:
+            config = load_config(config_path)
+        except ConfigError as exc:
+            raise UsageError(exc.report()) from None
         url = url or config.storage.url
         station = config.station.station
     problem = check_database_url(url)
     if problem is not None:
-        print(f"shopfloor: cannot use the station database: {problem}", file=sys.stderr)
+        raise UsageError(f"cannot use the station database: {problem}")
+    full = as_url(url) if url else default_database_url()
+    path = sqlite_path(full)
+    if must_exist and path is not None and not path.is_file():
+        raise UsageError(f"no database at {path}")
+    try:
+        return open_database(full), station
+    except Exception as exc:  # e.g. a server that refuses the connection
+        shown = make_url(full).render_as_string(hide_password=True)
+        raise UsageError(f"cannot open {shown}: {error_reason(exc)}") from None
+
+
+def open_station_database(
+    args: argparse.Namespace, *, must_exist: bool = False
+) -> tuple[Database, str] | None:
+    """:func:`station_database` of ``--db`` / ``--config``, or None after one sentence on
+    stderr."""
+    try:
+        return station_database(args.db, args.config, must_exist=must_exist)
+    except UsageError as exc:
+        print(f"shopfloor: {exc}", file=sys.stderr)
         return None
-    return open_database(url), station

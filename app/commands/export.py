@@ -15,7 +15,8 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.commands.alarms import UsageError, open_journal_database, parse_time
+from app.commands.alarms import parse_time
+from app.commands.common import UsageError, station_database
 from app.config.quality import QualityConfig
 from app.quality.export import write_csv, write_xlsx
 from app.quality.queries import DefectFilter, ensure_tables
@@ -70,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         if args.format == "pdf" and not args.config:
             raise UsageError("--format pdf needs --config (the characteristics to chart)")
         quality = _quality(args.config)
-        db = open_journal_database(args.db, args.config)
+        db, _ = station_database(args.db, args.config, must_exist=True)
         ensure_tables(db)
         where = DefectFilter(
             start=start,

@@ -19,8 +19,8 @@ from pathlib import Path
 from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.commands.alarms import UsageError, open_journal_database, parse_time
-from app.commands.common import add_database_options
+from app.commands.alarms import parse_time
+from app.commands.common import UsageError, add_database_options, station_database
 from app.model import Quality
 from app.storage.database import Database, sqlite_path
 from app.storage.history import query
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         args.history_parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
-        db = open_journal_database(args.db, args.config)
+        db, _ = station_database(args.db, args.config, must_exist=True)
         store = open_store(db)
         if action == "stats":
             print_stats(store, db, args.json)
