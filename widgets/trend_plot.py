@@ -277,6 +277,10 @@ class TrendPlot(pg.PlotWidget):
 
     def show_range(self, t0: float, t1: float) -> None:
         """Stop following and show ``[t0, t1]`` (what a pan or zoom of the user does)."""
+        self._move_to(t0, t1)
+        self.redraw()
+
+    def _move_to(self, t0: float, t1: float) -> None:
         now = time.monotonic()
         if self.window is not None and t0 + t1 != sum(self.window):
             self._heading = 1 if t0 + t1 > sum(self.window) else -1
@@ -287,7 +291,6 @@ class TrendPlot(pg.PlotWidget):
             self._rest.start()
         self.set_follow(False)
         self.window = (t0, t1)
-        self.redraw()
 
     @property
     def busy(self) -> bool:
@@ -301,8 +304,11 @@ class TrendPlot(pg.PlotWidget):
             self.redraw()
 
     def _on_user_range(self, *_: object) -> None:
+        # pyqtgraph has moved the view already; the curves are redrawn once for all the mouse
+        # events handled in this pass of the event loop, not once per event.
         low, high = self.getPlotItem().viewRange()[0]
-        self.show_range(float(low), float(high))
+        self._move_to(float(low), float(high))
+        self._redraw_later()
 
     def visible_range(self, now: float) -> tuple[float, float]:
         if self.follow or self.window is None:
@@ -458,12 +464,16 @@ class TrendPlot(pg.PlotWidget):
             return
         if not self._asked:  # the last answer awaited: draw them all now
             self.redraw()
-        elif not self._redraw_soon:
-            # Answers arrive together (one per tag): drawn once, not once each.
-            self._redraw_soon = True
-            QTimer.singleShot(0, self._redraw_arrived)
+        else:  # answers arrive together (one per tag): drawn once, not once each
+            self._redraw_later()
 
-    def _redraw_arrived(self) -> None:
+    def _redraw_later(self) -> None:
+        """Redraw once the events waiting now are handled (many calls, one redraw)."""
+        if not self._redraw_soon:
+            self._redraw_soon = True
+            QTimer.singleShot(0, self._redraw_due)
+
+    def _redraw_due(self) -> None:
         self._redraw_soon = False
         self.redraw()
 
