@@ -14,9 +14,16 @@ import numpy as np
 
 from app.config_loader import load_config
 from app.storage import DatabaseGateway, StorageWriter, open_database
-from app.storage.versions import HEAD_REVISION, head_revision, schema_revision
+from app.storage.versions import (
+    HEAD_REVISION,
+    alembic_config,
+    create_newest,
+    head_revision,
+    schema_revision,
+)
 from app.tags import TagTable
 from tests.conftest import CONFIGS
+from tests.pg_support import history_url, postgres_server  # noqa: F401 (fixtures)
 
 LEGACY = Path(__file__).resolve().parent / "data" / "station_v0.db"
 
@@ -114,9 +121,11 @@ def test_the_old_row_per_sample_database_is_migrated_on_first_start(tmp_path: Pa
         again.gateway.close()
 
 
-def test_a_database_at_the_newest_revision_opens_without_alembic(tmp_path: Path) -> None:
-    """Alembic costs 0.2 s at start; a database already at the head does not need it, and the
-    head the code names is the one the migrations end at."""
+def test_a_new_database_or_one_at_the_newest_revision_opens_without_alembic(
+    tmp_path: Path,
+) -> None:
+    """Alembic costs 0.2 s at start; neither a new database (the newest tables, stamped) nor one
+    already at the head needs it, and the head the code names is the one the migrations end at."""
     assert head_revision() == HEAD_REVISION
     db = tmp_path / "station.db"
     script = (
@@ -128,6 +137,51 @@ def test_a_database_at_the_newest_revision_opens_without_alembic(tmp_path: Path)
         "print(schema_revision(database), 'alembic' in sys.modules)\n"
     )
     first = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    assert first.stdout.split() == [HEAD_REVISION, "True"], first.stderr  # made by Alembic
+    assert first.stdout.split() == [HEAD_REVISION, "False"], first.stderr  # created, stamped
     again = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert again.stdout.split() == [HEAD_REVISION, "False"], again.stderr
+
+
+def described(url: str) -> dict[str, object]:
+    """Every table of a database as its columns, primary key, indexes and unique constraints."""
+    from sqlalchemy import inspect
+
+    inspector = inspect(open_database(url))
+    return {
+        name: {
+            "columns": {
+                c["name"]: (str(c["type"]), c["nullable"]) for c in inspector.get_columns(name)
+            },
+            "primary key": inspector.get_pk_constraint(name)["constrained_columns"],
+            "indexes": sorted(
+                (i["name"], tuple(i["column_names"]), bool(i["unique"]))
+                for i in inspector.get_indexes(name)
+            ),
+            "unique": sorted(
+                tuple(u["column_names"]) for u in inspector.get_unique_constraints(name)
+            ),
+        }
+        for name in sorted(inspector.get_table_names())
+    }
+
+
+def test_a_new_database_gets_exactly_what_the_migrations_build(
+    history_url: str,  # noqa: F811
+) -> None:
+    """The short way for a new database (the newest tables, stamped with the head) and the long
+    one (every migration from an empty database) end at the same schema and revision."""
+    from alembic import command
+
+    from app.storage.database import open_database as open_db
+
+    migrated = open_db(history_url)
+    with migrated.begin() as conn:
+        command.upgrade(alembic_config(conn), "head")
+    long_way = described(history_url)
+    with migrated.begin() as conn:  # empty the database again for the short way
+        for name in long_way:
+            conn.exec_driver_sql(f"DROP TABLE {name}")
+    assert described(history_url) == {}
+    create_newest(migrated)
+    assert described(history_url) == long_way
+    assert schema_revision(migrated) == HEAD_REVISION

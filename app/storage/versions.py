@@ -1,11 +1,13 @@
 """The history schema's version: Alembic migrations, and the move of the old sample rows.
 
-:func:`ensure_schema` runs at start (before the window opens): it upgrades the schema with
-Alembic to the newest revision (app/storage/migrations/versions/), then moves the rows of the
-row-per-sample ``samples`` table of the release before the historian into chunks, a slice of
-one tag at a time, each slice in its own transaction that also deletes the rows it moved (so an
-interrupted move goes on where it stopped), and drops the old table at the end. ``progress``
-hears ``(rows moved, rows in all)`` after each slice.
+:func:`ensure_schema` runs at start (before the window opens). A new database gets the newest
+tables at once, stamped with the newest revision (as Alembic advises: ``create_all``, then
+stamp the head; a test holds them equal to what the migrations build). An existing one is
+upgraded with Alembic to the newest revision (app/storage/migrations/versions/); then the rows
+of the row-per-sample ``samples`` table of the release before the historian are moved into
+chunks, a slice of one tag at a time, each slice in its own transaction that also deletes the
+rows it moved (so an interrupted move goes on where it stopped), and the old table is dropped
+at the end. ``progress`` hears ``(rows moved, rows in all)`` after each slice.
 """
 
 from __future__ import annotations
@@ -17,11 +19,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import Connection, inspect, text
+from sqlalchemy import (
+    Column,
+    Connection,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    inspect,
+    text,
+)
 
 from app.storage.chunk_codec import TagSamples
 from app.storage.chunk_tables import write_chunks
 from app.storage.database import Database
+from app.storage.schema import metadata as history_metadata
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -47,16 +59,46 @@ def alembic_config(conn: Connection) -> Config:
     return config
 
 
+#: The tables the migrations build, as the newest revision has them.
+VERSIONED: tuple[MetaData, ...] = (history_metadata,)
+#: Alembic's own table, as Alembic makes it.
+_stamp = Table(
+    "alembic_version",
+    MetaData(),
+    Column("version_num", String(32), nullable=False),
+    PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+)
+
+
 def ensure_schema(database: Database, progress: Progress | None = None) -> None:
     """Bring the history tables to the newest revision and move old-format samples."""
     with _lock:
-        if schema_revision(database) != HEAD_REVISION:
+        revision = schema_revision(database)
+        if revision is None and not _versioned_tables(database):
+            create_newest(database)  # a new database: no migration to run (nor Alembic to load)
+        elif revision != HEAD_REVISION:
             from alembic import command
 
             with database.begin() as conn:
                 command.upgrade(alembic_config(conn), "head")
         if LEGACY_TABLE in inspect(database).get_table_names():
             move_legacy_samples(database, progress)
+
+
+def create_newest(database: Database) -> None:
+    """Create the newest versioned tables and stamp them with :data:`HEAD_REVISION`, in one
+    transaction."""
+    with database.begin() as conn:
+        for versioned in VERSIONED:
+            versioned.create_all(conn)
+        _stamp.create(conn)
+        conn.execute(_stamp.insert().values(version_num=HEAD_REVISION))
+
+
+def _versioned_tables(database: Database) -> set[str]:
+    """The versioned tables the database already has."""
+    known = {name for versioned in VERSIONED for name in versioned.tables}
+    return known & set(inspect(database).get_table_names())
 
 
 def head_revision() -> str:

@@ -36,9 +36,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from app.config import StationInfo
 from app.config.sync import HttpsSinkConfig
@@ -56,6 +54,9 @@ from app.sync.sinks import (
     read_failed,
 )
 from app.sync.split import Part, split
+
+if TYPE_CHECKING:  # httpx (and its command line: click, rich, pygments) loads with the sink
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -203,6 +204,8 @@ class HttpsSink:
                     backoff = min(backoff * 2, self.config.retry_max_s)
 
     def _client(self) -> httpx.Client:
+        import httpx  # on the sink's thread: a station without HTTPS never loads it
+
         context = ssl.create_default_context(cafile=self.config.ca_file)
         return httpx.Client(verify=context, timeout=self.config.timeout_s)
 
@@ -290,6 +293,8 @@ class HttpsSink:
             f'"messages":[{",".join(bodies)}]}}'
         ).encode()
         self.requests += 1
+        import httpx
+
         try:
             response = client.post(self.config.url, content=content, headers=headers)
         except httpx.ConnectError as exc:
