@@ -7,6 +7,9 @@ off arrive when it starts again; the payload matches docs/order-feed.schema.json
 from __future__ import annotations
 
 import json
+import os
+import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -27,7 +30,7 @@ from resources import DEMO_CONFIG
 from tests.cluster_support import Sender
 from tests.conftest import REPO
 from tests.mqtt_support import Broker
-from tests.waiting import wait_until
+from tests.waiting import read_until, wait_until
 
 SCHEMA = json.loads((REPO / "docs" / "order-feed.schema.json").read_text(encoding="utf-8"))
 
@@ -156,3 +159,111 @@ def test_payload_schema_and_parser_agree() -> None:
             jsonschema.validate(bad, SCHEMA)
         with pytest.raises(OrderMessageError):
             parse_order(json.dumps(bad).encode())
+
+
+STATION_TOML = """
+[station]
+company = "Hanbit EV"
+site = "Ulsan"
+line = "Line 3"
+station = "WS-01"
+
+[sync]
+broker = "{broker}"
+interval_s = 60.0
+retry_max_s = 1.0
+
+[cluster]
+receive_orders = true
+
+[[devices]]
+name = "press"
+driver = "simulated"
+poll_period_s = 0.5
+
+[[devices.tags]]
+name = "force"
+unit = "kN"
+"""
+
+
+def station_process(config: Path, db: Path) -> subprocess.Popen[str]:
+    """A headless station that takes orders from the lead, once it has subscribed."""
+    command = [sys.executable, "-m", "app", "--log-level", "INFO", "run", "--headless",
+               "--config", str(config), "--db", f"sqlite:///{db}"]  # fmt: skip
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    read_until(proc.stderr, "orders from the lead: subscribed", timeout=60)
+    return proc
+
+
+def stored_orders(db: Path) -> dict[str, int]:
+    """Order id to quantity, as committed."""
+    conn = sqlite3.connect(db, timeout=5)
+    try:
+        return dict(conn.execute("SELECT order_id, quantity FROM work_orders").fetchall())
+    except sqlite3.OperationalError:  # not created yet
+        return {}
+    finally:
+        conn.close()
+
+
+def test_orders_survive_a_kill_9_of_the_station(tmp_path: Path) -> None:
+    """The station is killed while orders stream in: after a restart every order is there,
+    applied once, with its revision remembered and one audit entry (row, entry and revision
+    commit together; a message not acknowledged when the process died comes again and is
+    either applied then or known and dropped)."""
+    broker = Broker(tmp_path / "broker").start()
+    config = tmp_path / "station.toml"
+    config.write_text(STATION_TOML.format(broker=broker.url), encoding="utf-8")
+    db = tmp_path / "station.db"
+    topic = order_topic("shopfloor", "Hanbit EV", "Ulsan", "Line 3", "WS-01")
+    count = 400
+    due = time.time() + 7 * 86400
+    orders = [
+        (topic, order_message(WorkOrder(f"WO-{i:04d}", "EVH-220", 1 + i, due), 1, "lead"))
+        for i in range(count)
+    ]
+    proc = station_process(config, db)
+    sender = Sender(broker)
+    try:
+        sender.send(orders[:50])
+        wait_until(lambda: len(stored_orders(db)) >= 40, 30, "the first orders stored")
+        sender.send(orders[50:], wait=False)
+        os.kill(proc.pid, signal.SIGKILL)  # while the rest streams in
+        proc.wait(10)
+        assert len(stored_orders(db)) < count, "the kill came too late to prove anything"
+        sender.send([], wait=True)
+        proc = station_process(config, db)  # the broker kept what was not acknowledged
+        wait_until(lambda: len(stored_orders(db)) == count, 60, "every order stored")
+        wait_until(lambda: len(feed_revisions(db)) == count, 30, "every revision remembered")
+    finally:
+        sender.close()
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+        broker.stop()
+    assert stored_orders(db) == {f"WO-{i:04d}": 1 + i for i in range(count)}
+    assert feed_revisions(db) == {f"WO-{i:04d}": 1 for i in range(count)}
+    conn = sqlite3.connect(db)
+    try:
+        receipts = conn.execute(
+            "SELECT target, details FROM audit_log WHERE action = 'order.receive' ORDER BY seq"
+        ).fetchall()
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        conn.close()
+    outcomes: dict[str, list[str]] = {}
+    for target, details in receipts:
+        outcomes.setdefault(target, []).append(json.loads(details)["outcome"])
+    assert outcomes == {order_id: ["added"] for order_id in feed_revisions(db)}
+
+
+def feed_revisions(db: Path) -> dict[str, int]:
+    """Order id to the revision the station remembers having applied."""
+    conn = sqlite3.connect(db, timeout=5)
+    try:
+        return dict(conn.execute("SELECT order_id, revision FROM order_feed").fetchall())
+    except sqlite3.OperationalError:
+        return {}
+    finally:
+        conn.close()

@@ -202,8 +202,20 @@ class AuditTrail:
         outcome: str = "ok",
     ) -> None:
         """Append one entry: who (None: the system), what, on what, with which details."""
+        self.gateway.submit(self.kind, [self.entry(actor, action, target, details, outcome)])
+
+    def entry(
+        self,
+        actor: Actor | str | None,
+        action: str,
+        target: str = "",
+        details: Mapping[str, Any] | None = None,
+        outcome: str = "ok",
+    ) -> AuditEntry:
+        """The entry :meth:`record` would append, for a write kind that commits it in its own
+        transaction (with :attr:`audit_kind`), together with the change it records."""
         name = actor.name if isinstance(actor, Actor) else (actor or SYSTEM)
-        entry = AuditEntry(
+        return AuditEntry(
             entry_id=uuid.uuid4().hex,
             ts=float(self.clock()),
             station=plain_text(self.station),
@@ -213,7 +225,12 @@ class AuditTrail:
             outcome=plain_text(outcome),
             details=plain_details(details),
         )
-        self.gateway.submit(self.kind, [entry])
+
+    @property
+    def audit_kind(self) -> AuditKind:
+        """The chain's write kind (its ``write`` and ``committed`` for another kind's
+        transaction)."""
+        return self._audit_kind
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,8 @@ from typing import Any
 from sqlalchemy import Column, Connection, Float, Integer, MetaData, String, Table, delete, insert
 from sqlalchemy import select as sql_select
 
+from app.audit import AuditEntry
+from app.audit.trail import AuditKind
 from app.orders.model import WorkOrder
 from app.orders.store import OrderBook, OrdersKind
 from app.storage.database import Database
@@ -177,24 +179,28 @@ def _due(value: Any) -> float | None:
 
 @dataclass(frozen=True, slots=True)
 class Applied:
-    """One applied revision: the order row as stored (None: unchanged) and the message to
-    acknowledge once both are committed."""
+    """One applied revision: the order row as stored (None: unchanged), its audit entry (None:
+    a duplicate) and the message to acknowledge once all are committed."""
 
     order_id: str
     revision: int
     outcome: str
     order: WorkOrder | None
+    audit: AuditEntry | None
     ack: Callable[[], None] | None
 
 
 class FeedKind(WriteKind[Applied]):
-    """The applied revision and the order row, in one transaction; then the acknowledgement."""
+    """The order row, its audit entry and the applied revision, in one transaction; then the
+    acknowledgement. A crash leaves all three or none: the message comes again and is applied
+    then, or is known and dropped."""
 
     name = "order_feed"
     urgent = True
 
-    def __init__(self) -> None:
+    def __init__(self, audit: AuditKind) -> None:
         self._orders = OrdersKind()
+        self._audit = audit
 
     def create(self, database: Database) -> None:
         metadata.create_all(database)
@@ -203,6 +209,9 @@ class FeedKind(WriteKind[Applied]):
         orders = [item.order for item in items if item.order is not None]
         if orders:
             self._orders.write(conn, orders, retry)  # the same row the book writes: idempotent
+        entries = [item.audit for item in items if item.audit is not None]
+        if entries:
+            self._audit.write(conn, entries, retry)  # chained here, in this transaction
         newest = {i.order_id: i for i in items if i.outcome != "duplicate"}
         if not newest:
             return
@@ -221,6 +230,9 @@ class FeedKind(WriteKind[Applied]):
         )
 
     def committed(self, items: Sequence[Applied]) -> None:
+        if any(item.audit is not None for item in items):
+            entries = [item.audit for item in items if item.audit is not None]
+            self._audit.committed(entries)  # the audit listeners hear of the chained entries
         for item in items:
             if item.ack is not None:
                 item.ack()
@@ -241,7 +253,7 @@ class OrderFeed:
     def __init__(self, book: OrderBook, gateway: DatabaseGateway) -> None:
         self.book = book
         self.gateway = gateway
-        self.kind = gateway.register(FeedKind())
+        self.kind = gateway.register(FeedKind(book.audit.audit_kind))
         with gateway.db.connect() as conn:
             rows = conn.execute(sql_select(feed_table.c.order_id, feed_table.c.revision)).all()
         self._revisions = {order_id: revision for order_id, revision in rows}
@@ -270,16 +282,18 @@ class OrderFeed:
         if known is not None and incoming.revision <= known:
             self.counts = _bump(counts, received=1, duplicates=1)
             # Acknowledged after the next commit: the copy it repeats may still be pending.
-            self.gateway.submit(self.kind, [Applied(order_id, known, "duplicate", None, ack)])
+            duplicate = Applied(order_id, known, "duplicate", None, None, ack)
+            self.gateway.submit(self.kind, [duplicate])
             return "duplicate"
         self._revisions[order_id] = incoming.revision
-        outcome, stored = self.book.receive(
+        outcome, stored, entry = self.book.receive(
             incoming.order, incoming.revision, incoming.action, incoming.sender
         )
         if outcome in ("refused",):
             problem = f"order '{order_id}' revision {incoming.revision}: {incoming.action} refused"
             self._problem(problem)
-        self.gateway.submit(self.kind, [Applied(order_id, incoming.revision, outcome, stored, ack)])
+        applied = Applied(order_id, incoming.revision, outcome, stored, entry, ack)
+        self.gateway.submit(self.kind, [applied])
         self.counts = _bump(counts, received=1, applied=1)
         return outcome
 

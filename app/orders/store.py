@@ -31,7 +31,7 @@ from sqlalchemy import (
     select,
 )
 
-from app.audit import AuditTrail
+from app.audit import AuditEntry, AuditTrail
 from app.orders.model import OrderStatus, WorkOrder
 from app.security import ORDER_EDIT, ORDER_RUN, AccessPolicy, Actor, require
 from app.storage.database import Database
@@ -237,12 +237,15 @@ class OrderBook:
 
     def receive(
         self, order: WorkOrder, revision: int, action: str, sender: str
-    ) -> tuple[str, WorkOrder | None]:
+    ) -> tuple[str, WorkOrder | None, AuditEntry]:
         """An order the cluster's lead published (app.orders.feed), applied like an import of
         one order: ``added``, ``updated``, ``unchanged``, ``kept`` (running or finished here:
         what the station counted stays), ``cancelled`` or ``refused`` (a cancel of an order
-        that is not planned here). No permission: the station took it from its broker. Audited
-        as ``order.receive`` by ``cluster:<sender>``. Returns the outcome and the stored row."""
+        that is not planned here). No permission: the station took it from its broker.
+
+        Changes the book in memory only and returns the outcome, the row to store (None:
+        unchanged) and its ``order.receive`` audit entry by ``cluster:<sender>``: the feed
+        commits row, entry and the revision it applied in one transaction."""
         check_order(order)
         stored: WorkOrder | None = None
         with self._lock:
@@ -251,12 +254,14 @@ class OrderBook:
                 if known is None or known.status is not OrderStatus.PLANNED:
                     outcome = "refused"
                 else:
-                    stored = self._put(
+                    stored = self._put_in_memory(
                         replace(known, status=OrderStatus.CANCELLED, finished_at=time.time())
                     )
                     outcome = "cancelled"
             elif known is None:
-                stored = self._put(replace(order, status=OrderStatus.PLANNED, good=0, reject=0))
+                stored = self._put_in_memory(
+                    replace(order, status=OrderStatus.PLANNED, good=0, reject=0)
+                )
                 outcome = "added"
             elif known.status is not OrderStatus.PLANNED:
                 outcome = "kept"
@@ -272,16 +277,16 @@ class OrderBook:
                 )
                 outcome = "unchanged" if fresh == known else "updated"
                 if fresh != known:
-                    stored = self._put(fresh)
+                    stored = self._put_in_memory(fresh)
         details = {**_summary(order), "revision": revision, "action": action, "outcome": outcome}
-        self.audit.record(
+        entry = self.audit.entry(
             f"cluster:{sender}",
             "order.receive",
             order.order_id,
             details,
             outcome="denied" if outcome == "refused" else "ok",
         )
-        return outcome, stored
+        return outcome, stored, entry
 
     # -- the system's counting -----------------------------------------------------------------
 
@@ -337,10 +342,15 @@ class OrderBook:
         return order
 
     def _put(self, order: WorkOrder) -> WorkOrder:
+        order = self._put_in_memory(order)
+        self.gateway.submit(self.kind, [order])
+        return order
+
+    def _put_in_memory(self, order: WorkOrder) -> WorkOrder:
+        """The order as it stands now, in the book (the caller has it stored)."""
         order = replace(order, updated_at=time.time())
         self._orders[order.order_id] = order
         self._unsaved.discard(order.order_id)
-        self.gateway.submit(self.kind, [order])
         return order
 
 

@@ -54,7 +54,7 @@ class OrderSubscriber:
             return False
         client.manual_ack_set(True)
         client.on_connect = self._on_connect
-        client.on_subscribe = lambda *args: self.subscribed.set()
+        client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message
         client.reconnect_delay_set(1, int(config.retry_max_s))
         self.client = client
@@ -86,6 +86,10 @@ class OrderSubscriber:
             return
         self.error = ""
         client.subscribe(self.topic, qos=1)
+
+    def _on_subscribe(self, *_: Any) -> None:
+        log.info("orders from the lead: subscribed to %s", self.topic)
+        self.subscribed.set()
 
     def _on_message(self, client: Any, userdata: Any, message: mqtt.MQTTMessage) -> None:
         mid = message.mid

@@ -455,8 +455,14 @@ class DatabaseGateway:
             with self._cond:
                 kinds = [k for k in self._kinds.values() if k.urgent or not urgent_only]
                 retry = bool(self._error)
-            for kind in kinds:
-                if not self._write_kind(kind, retry):
+                # What every kind has pending, taken at one moment: a round never writes an
+                # item of a later kind ahead of one of an earlier kind submitted before it.
+                batches = [(kind, self._take(kind)) for kind in kinds]
+            for done, (kind, items) in enumerate(batches):
+                if not self._write_kind(kind, items, retry):
+                    with self._cond:  # the kinds not tried wait for the next round, in order
+                        for later, left in batches[done + 1 :]:
+                            self._give_back(later, left)
                     return False
             with self._cond:
                 if urgent_only and any(self._pending.values()):
@@ -477,10 +483,20 @@ class DatabaseGateway:
                 self._episode_dropped = 0
             return True
 
-    def _write_kind(self, kind: WriteKind[Any], retry: bool) -> bool:
-        with self._cond:
-            items, self._pending[kind.name] = self._pending[kind.name], []
-            self._pending_size[kind.name] = 0
+    def _take(self, kind: WriteKind[Any]) -> list[Any]:
+        """Everything pending of ``kind``, no longer pending (lock held)."""
+        items, self._pending[kind.name] = self._pending[kind.name], []
+        self._pending_size[kind.name] = 0
+        return items
+
+    def _give_back(self, kind: WriteKind[Any], items: list[Any]) -> None:
+        """Put unwritten ``items`` back in front of what arrived meanwhile (lock held)."""
+        if items:
+            self._pending[kind.name] = items + self._pending[kind.name]
+            self._pending_size[kind.name] += kind.size(items)
+            self._cap(kind)
+
+    def _write_kind(self, kind: WriteKind[Any], items: list[Any], retry: bool) -> bool:
         done = 0
         try:
             while done < len(items):
