@@ -261,3 +261,70 @@ def test_kill_9_loses_at_most_the_interval_in_progress(tmp_path: Path) -> None:
     assert proc.returncode == 0
     final = stored_press(db, (shift, day))
     assert final[2] >= again[2] and final[3] >= again[3]
+
+
+# -- the command line -----------------------------------------------------------------------
+
+
+def test_the_command_line_lists_stored_shifts_as_text_and_json(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import json
+    from datetime import datetime
+
+    from app.cli import main
+
+    config, db = cell(tmp_path), tmp_path / "station.db"
+    start = at("2026-12-03 10:00")
+    run = Run(config, db, start)
+    run.poll("cnc", start, state=1, good=0, reject=0)
+    run.poll("lathe", start, state=1, good=0)
+    run.poll("cnc", start + 1500, state=3, good=50, reject=0)
+    run.poll("cnc", start + 2100, state=1, good=50, reject=0)
+    run.poll("cnc", start + 3599, state=1, good=100, reject=5)
+    run.poll("lathe", start + 3599, state=1, good=55)
+    run.tracker.tick(start + 1800)
+    run.tracker.tick(start + 3600)
+    run.stop()
+    span = ["--from", "2026-12-03T00:00+09:00", "--to", "2026-12-04T00:00+09:00"]
+
+    assert main(["oee", "shifts", "--db", str(db), *span, "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["scope"], r["machine"]) for r in rows] == [
+        ("machine", "cnc"),
+        ("machine", "lathe"),
+        ("line", None),
+    ]
+    cnc = rows[0]
+    assert (cnc["shift"], cnc["day"], cnc["final"]) == ("day", "2026-12-03", True)
+    assert cnc["shift_start_iso"] == "2026-12-03T01:00:00+00:00"  # 10:00 in Seoul
+    assert (cnc["planned_s"], cnc["run_s"], cnc["stop_s"]) == (3600, 3000, 600)
+    assert (cnc["good"], cnc["total"]) == (100, 105)
+    assert cnc["oee"] == pytest.approx(30 * 100 / 3600)
+    assert rows[2]["good"] == 155
+
+    assert main(["oee", "shifts", "--db", str(db), *span]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:4] == ["day", "shift", "start-end", "machine"]
+    cnc_line = lines[1].split()
+    assert cnc_line[:2] == ["2026-12-03", "day"] and cnc_line[3] == "cnc"
+    assert cnc_line[2] == datetime.fromtimestamp(start).astimezone().strftime("%H:%M-") + (
+        datetime.fromtimestamp(start + 3600).astimezone().strftime("%H:%M")
+    )  # without --config: this computer's time zone
+    assert cnc_line[4:8] == ["83.3%", "105.0%", "95.2%", "83.3%"]  # A, P, Q, OEE
+    assert cnc_line[-4:] == ["100", "105", "0.0", "final"]
+    assert lines[3].split()[3] == "(line)"
+    # With the station's config: the calendar's time zone (Seoul).
+    assert (
+        main(["oee", "shifts", "--db", str(db), "--config", str(tmp_path / "cell.toml"), *span])
+        == 0
+    )
+    assert capsys.readouterr().out.splitlines()[1].split()[2] == "10:00-11:00"
+
+    # Nothing in another range; a bad time and a missing file are one clear line each.
+    assert (
+        main(["oee", "shifts", "--db", str(db), "--from", "2025-01-01", "--to", "2025-01-02"]) == 0
+    )
+    assert capsys.readouterr().out.strip() == "no stored shifts in this time range"
+    assert main(["oee", "shifts", "--db", str(db), "--from", "yesterday"]) == 2
+    assert "not a time: 'yesterday'" in capsys.readouterr().err
+    assert main(["oee", "shifts", "--db", str(tmp_path / "none.db")]) == 2
+    assert "no database at" in capsys.readouterr().err
