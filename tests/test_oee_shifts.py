@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -56,11 +57,16 @@ def cell(tmp_path: Path) -> StationConfig:
 class Run:
     """One run of the station's OEE tracker on the database file (a new gateway each time)."""
 
-    def __init__(self, config: StationConfig, db: Path, now: float) -> None:
+    def __init__(
+        self, config: StationConfig, db: Path, now: float, held: threading.Event | None = None
+    ) -> None:
         self.gateway: DatabaseGateway = open_gateway(db)
         self.tags = TagTable(config)
+        if held is not None:  # the db-reader thread busy until ``held`` is set
+            self.gateway.read(lambda _db: held.wait(10))
         self.tracker = OeeTracker(config, self.tags, 1800.0, None, now, ShiftStore(self.gateway))
-        self.tracker.resume(wait=5.0)  # the stored shifts, read on db-reader
+        if held is None:
+            self.tracker.resume(wait=5.0)  # the stored shifts, read on db-reader
 
     def poll(self, device: str, t: float, **values: float) -> None:
         ids = [self.tags.by_name(f"{device}.{n}").id for n in values]
@@ -166,6 +172,34 @@ def test_a_clean_stop_stores_the_shift_so_far(tmp_path: Path) -> None:
     second = Run(config, db, start + 800)
     assert second.tracker.shift_live[("cnc", "day", "2026-12-03")].good == 20
     second.stop()
+
+
+def test_a_slow_read_never_overwrites_the_stored_shift(tmp_path: Path) -> None:
+    config, db = cell(tmp_path), tmp_path / "station.db"
+    start = at("2026-12-03 10:00")
+    first = Run(config, db, start)
+    first.poll("cnc", start, state=1, good=0, reject=0)
+    first.poll("cnc", start + 1799, state=1, good=40, reject=0)
+    first.tracker.tick(start + 1800)
+    first.stop()
+    # Restarted at 10:30; the stored shifts come back only after the shift has ended.
+    held = threading.Event()
+    second = Run(config, db, start + 1800, held)
+    second.poll("cnc", start + 1800, state=1, good=0, reject=0)
+    second.poll("cnc", start + 3599, state=1, good=25, reject=0)
+    second.tracker.tick(start + 3600)
+    key = ("cnc", "day", "2026-12-03")
+    assert second.tracker.shift_done[key].good == 25  # this run's only, so far
+    assert second.gateway.flush()
+    stored = [r for r in load_shifts(second.gateway.db) if r.key == key]
+    assert [(r.final, r.result.good) for r in stored] == [(False, 40)]  # left as it was
+    held.set()
+    second.tracker.resume(wait=5.0)  # the answer is in: both runs' parts make the shift
+    done = second.tracker.shift_done[key]
+    assert (done.good, done.run_s, done.planned_s) == (65, 3600, 3600)
+    second.stop()
+    (cnc,) = [r for r in load_shifts(open_gateway(db).db) if r.key == key]
+    assert cnc.final and cnc.result.good == 65 and cnc.unobserved_s == 0
 
 
 # -- a real station process killed with SIGKILL ---------------------------------------------

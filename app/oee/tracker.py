@@ -246,13 +246,17 @@ class OeeTracker:
         future = self._loading
         if future is None or (not future.done() and wait <= 0):
             return
-        self._loading = None
         try:
             records = future.result(timeout=wait)
-        except Exception:  # unreadable or too slow: this run's shifts only, stored from now
+        except TimeoutError:  # storing now would overwrite the last run's figures: keep them
+            log.warning("stored OEE shifts not read in %.0f s; this run's not stored", wait)
+            return
+        except Exception:  # unreadable: this run's shifts only, stored from now
+            self._loading = None
             log.exception("stored OEE shifts could not be read; showing this run's only")
             self._save(set(self.shift_parts) | self._unsaved)
             return
+        self._loading = None
         done = dict(self.shift_done)
         changed = set(self._unsaved)
         for record in records:
