@@ -24,6 +24,7 @@ from app.oee.tracker import OeeTracker
 from app.storage import DatabaseGateway
 from app.tags import TagTable
 from tests.alarm_support import open_gateway
+from tests.pg_support import history_url, postgres_server  # noqa: F401 (fixtures)
 from tests.test_oee import CELL, at
 
 # One shift 10:00-11:00 without breaks, two machines of different speeds.
@@ -58,7 +59,11 @@ class Run:
     """One run of the station's OEE tracker on the database file (a new gateway each time)."""
 
     def __init__(
-        self, config: StationConfig, db: Path, now: float, held: threading.Event | None = None
+        self,
+        config: StationConfig,
+        db: Path | str,
+        now: float,
+        held: threading.Event | None = None,
     ) -> None:
         self.gateway: DatabaseGateway = open_gateway(db)
         self.tags = TagTable(config)
@@ -118,8 +123,11 @@ def test_a_finished_shift_is_listed_again_after_a_restart(tmp_path: Path) -> Non
     second.stop()
 
 
-def test_a_restart_mid_shift_goes_on_from_the_stored_counts(tmp_path: Path) -> None:
-    config, db = cell(tmp_path), tmp_path / "station.db"
+def test_a_restart_mid_shift_goes_on_from_the_stored_counts(
+    tmp_path: Path,
+    history_url: str,  # noqa: F811 (an SQLite file, then a database on a real PostgreSQL)
+) -> None:
+    config, db = cell(tmp_path), history_url
     start = at("2026-12-03 10:00")
     first = Run(config, db, start)
     first.poll("cnc", start, state=1, good=0, reject=0)
