@@ -210,6 +210,26 @@ def test_a_slow_read_never_overwrites_the_stored_shift(tmp_path: Path) -> None:
     assert cnc.final and cnc.result.good == 65 and cnc.unobserved_s == 0
 
 
+def test_a_stop_before_the_read_answers_leaves_the_stored_shift(tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+    config, db = cell(tmp_path), tmp_path / "station.db"
+    start = at("2026-12-03 10:00")
+    first = Run(config, db, start)
+    first.poll("cnc", start, state=1, good=0, reject=0)
+    first.poll("cnc", start + 1799, state=1, good=40, reject=0)
+    first.tracker.tick(start + 1800)
+    first.stop()
+    held = threading.Event()
+    second = Run(config, db, start + 1800, held)
+    second.poll("cnc", start + 1800, state=1, good=0, reject=0)
+    second.poll("cnc", start + 1900, state=1, good=5, reject=0)
+    second.tracker.close_partial(start + 2000, wait=0.2)  # the reader still busy
+    assert "stored OEE shifts not read" in caplog.text
+    held.set()
+    second.stop()
+    (cnc,) = [r for r in load_shifts(open_gateway(db).db) if r.key[0] == "cnc"]
+    assert (cnc.result.good, cnc.result.end) == (40, start + 1800)  # the last run's, kept
+
+
 # -- a real station process killed with SIGKILL ---------------------------------------------
 
 KILL_CELL = """

@@ -249,7 +249,7 @@ class OeeTracker:
         try:
             records = future.result(timeout=wait)
         except TimeoutError:  # storing now would overwrite the last run's figures: keep them
-            log.warning("stored OEE shifts not read in %.0f s; this run's not stored", wait)
+            log.warning("stored OEE shifts not read in %.1f s; this run's not stored", wait)
             return
         except Exception:  # unreadable: this run's shifts only, stored from now
             self._loading = None
@@ -337,10 +337,11 @@ class OeeTracker:
             ideal_cycle_s=self.machines[key[0]].ideal_cycle_s,
         )
 
-    def close_partial(self, now: float) -> None:
+    def close_partial(self, now: float, wait: float = 5.0) -> None:
         """At a clean stop (the dispatcher ended): the interval so far is closed and the
-        running shifts' figures stored, so a restart goes on from here."""
-        self.resume(wait=5.0)
+        running shifts' figures stored, so a restart goes on from here (``wait``: for the
+        stored shifts, if they are not read yet)."""
+        self.resume(wait=wait)
         messages = self.close(now)
         self.start = now
         if messages and self.submit is not None:
