@@ -232,7 +232,8 @@ class OeeView(QWidget):
                 self.stored = {}  # read a chosen day again: it may have changed
             except Exception:
                 log.exception("the stored OEE days could not be read")
-        if self._days_asked is None and now - self._days_at >= DAYS_EVERY_S:
+        due = now - self._days_at >= DAYS_EVERY_S
+        if self._days_asked is None and due and self.isVisible():
             self._days_at = now
             self._days_asked = store.days()
         if self._day_asked is not None and self._day_asked[1].done():
@@ -240,8 +241,9 @@ class OeeView(QWidget):
             self._day_asked = None
             try:
                 self.stored[day] = [r for r in future.result() if r.scope == MACHINE]
-            except Exception:
+            except Exception:  # shown as nothing recorded; read again with the next day list
                 log.exception("the stored OEE shifts of %s could not be read", day)
+                self.stored[day] = []
 
     def _stored_day(self, day: str) -> list[ShiftRecord] | None:
         """The stored machine rows of ``day``; None while they are being read."""

@@ -97,7 +97,6 @@ class OeeTracker:
         # shifts in progress so far and the shifts that ended while the station ran.
         self.shift_live: dict[tuple[str, str, str], OeeResult] = {}
         self.shift_done: dict[tuple[str, str, str], OeeResult] = {}
-        self.began = now
         self._spans: dict[Key, tuple[float, float]] = {}  # every shift's span, done ones too
         self._unsaved: set[Key] = set()  # ended before the stored shifts were read
         self._loading: Future[list[ShiftRecord]] | None = None
