@@ -31,6 +31,7 @@ from app.commands import (
     export,
     gui,
     history,
+    oee,
     orders,
     poll,
     run,
@@ -59,6 +60,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     users,
     audit,
     orders,
+    oee,
     cluster_receiver,
     cluster,
 )

@@ -24,6 +24,7 @@ from app.line_layout import effective_layout, layout_table, write_layout
 from app.machine_states import MachineStateWatcher
 from app.model import Event, EventKind, SampleBatch
 from app.oee.downtime import DowntimeLog
+from app.oee.shifts import ShiftStore
 from app.oee.stops import StopWatcher
 from app.oee.tracker import OeeTracker
 from app.orders import OrderBook
@@ -183,7 +184,14 @@ class Station:
         if self.sync is not None:
             self.downtime.listeners.append(self.sync.recorder.downtime)
         if self.sync is None:
-            tracker = OeeTracker(config, self.engine.tags, config.oee.interval_s, None, time.time())
+            tracker = OeeTracker(
+                config,
+                self.engine.tags,
+                config.oee.interval_s,
+                None,
+                time.time(),
+                ShiftStore(self.gateway),  # OEE per shift kept across restarts
+            )
             if tracker.machines:
                 self.oee = tracker
                 self.engine.subscribe(tracker.on_batch)
@@ -341,6 +349,8 @@ class Station:
             # The interval so far becomes a (shorter) summary: a clean stop leaves no hole.
             self.sync.recorder.close_partial(time.time())
             self.sync.stop()
+        elif self.oee is not None:  # the running shift's figures so far, stored
+            self.oee.close_partial(time.time())
         if not self.gateway.stop(timeout=5.0):
             log.error("station stopped with %d rows not written", self.gateway.pending())
         self.db.dispose()

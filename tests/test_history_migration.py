@@ -83,7 +83,7 @@ def test_the_old_row_per_sample_database_is_migrated_on_first_start(tmp_path: Pa
         progress=lambda done, of: progress.append((done, of)),
     )
     try:
-        assert schema_revision(database) == head_revision() == "0002_shared_times"
+        assert schema_revision(database) == head_revision() == "0003_oee_shifts"
         # Progress: from 0 to all, never backwards, several steps for the 14 hours.
         assert progress[0] == (0, total) and progress[-1] == (total, total)
         assert len(progress) > 5
@@ -91,7 +91,9 @@ def test_the_old_row_per_sample_database_is_migrated_on_first_start(tmp_path: Pa
         conn = sqlite3.connect(db)
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         conn.close()
-        assert "samples" not in tables and {"sample_chunks", "sample_rollups"} <= tables
+        assert (
+            "samples" not in tables and {"sample_chunks", "sample_rollups", "oee_shifts"} <= tables
+        )
         store = writer.samples
         assert store.counts() == {name: len(rows) for name, rows in expected.items()}
         for name, rows in expected.items():

@@ -4,12 +4,16 @@ cumulative share), for the last interval (live), the current shift, or a shift o
 
 It reads what the dispatcher replaces whole, never edits (:class:`app.oee.tracker.OeeTracker`'s
 ``last``, ``shift_live``, ``shift_done``; the downtime log's copy) once a second: no I/O, no
-waiting.
+waiting. The days of the stored shifts (older than what the tracker keeps in memory) are asked
+of the tracker's shift store on the db-reader thread; the answers are picked up by the next
+refresh once they are there.
 """
 
 from __future__ import annotations
 
+import logging
 import time
+from concurrent.futures import Future
 from datetime import datetime
 
 import numpy as np
@@ -34,14 +38,19 @@ from app.oee.calendar import shift_at, shift_instances, zone_of
 from app.oee.compute import SIX_LOSSES, OeeResult, aggregate
 from app.oee.downtime import DowntimeLog
 from app.oee.pareto import UNEXPLAINED, downtime_pareto, micro_stops
+from app.oee.shifts import MACHINE, ShiftRecord
 from app.oee.tracker import OeeTracker
 from widgets import palette
 from widgets.downtime_dialog import DowntimePrompt, reason_name
 from widgets.i18n import on_language_change
 from widgets.theme import SURFACE, TEXT, TEXT_MUTED
 
+log = logging.getLogger(__name__)
+
 LIVE, SHIFT_NOW, BY_DAY = "live", "shift", "day"
 WHOLE_DAY = ""
+#: How often the list of stored days is read again while the screen is shown.
+DAYS_EVERY_S = 60.0
 
 
 def percent(value: float | None) -> str:
@@ -76,6 +85,12 @@ class OeeView(QWidget):
         self.config: StationConfig = tracker.config
         self.downtime = downtime
         self.prompt = prompt
+        # The stored shifts (tracker.store; None: this run's only), read on db-reader.
+        self.stored_days: list[str] = []
+        self.stored: dict[str, list[ShiftRecord]] = {}  # a day's machine rows, once read
+        self._days_asked: Future[list[str]] | None = None
+        self._days_at = -DAYS_EVERY_S
+        self._day_asked: tuple[str, Future[list[ShiftRecord]]] | None = None
         self.period = QComboBox(self)
         self.day = QComboBox(self)
         self.shift = QComboBox(self)
@@ -188,6 +203,7 @@ class OeeView(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        self._days_at = -DAYS_EVERY_S  # read the stored days again
         self.refresh()
 
     def cell(self, row: int, column: int) -> str:
@@ -196,9 +212,46 @@ class OeeView(QWidget):
 
     # -- what is shown ------------------------------------------------------------------------
 
-    def _days(self) -> list[str]:
+    def _memory_days(self) -> set[str]:
         keys = list(self.tracker.shift_done) + list(self.tracker.shift_live)
-        return sorted({key[2] for key in keys}, reverse=True)
+        return {key[2] for key in keys}
+
+    def _days(self) -> list[str]:
+        return sorted(self._memory_days() | set(self.stored_days), reverse=True)
+
+    def _ask_stored(self, now: float) -> None:
+        """Ask for the stored days now and then, take answers that are in (never waits)."""
+        store = self.tracker.store
+        if store is None:
+            return
+        asked = self._days_asked
+        if asked is not None and asked.done():
+            self._days_asked = None
+            try:
+                self.stored_days = asked.result()
+                self.stored = {}  # read a chosen day again: it may have changed
+            except Exception:
+                log.exception("the stored OEE days could not be read")
+        due = now - self._days_at >= DAYS_EVERY_S
+        if self._days_asked is None and due and self.isVisible():
+            self._days_at = now
+            self._days_asked = store.days()
+        if self._day_asked is not None and self._day_asked[1].done():
+            day, future = self._day_asked
+            self._day_asked = None
+            try:
+                self.stored[day] = [r for r in future.result() if r.scope == MACHINE]
+            except Exception:  # shown as nothing recorded; read again with the next day list
+                log.exception("the stored OEE shifts of %s could not be read", day)
+                self.stored[day] = []
+
+    def _stored_day(self, day: str) -> list[ShiftRecord] | None:
+        """The stored machine rows of ``day``; None while they are being read."""
+        if day in self.stored:
+            return self.stored[day]
+        if self._day_asked is None and self.tracker.store is not None:
+            self._day_asked = (day, self.tracker.store.on_day(day))
+        return None
 
     def _sync_days(self) -> None:
         days = self._days()
@@ -246,10 +299,18 @@ class OeeView(QWidget):
         if day is None:
             return {}, None, self.tr("No shift recorded yet")
         found: dict[str, list[OeeResult]] = {}
-        for source in (dict(self.tracker.shift_done), dict(self.tracker.shift_live)):
-            for (m, s, d), result in source.items():
-                if d == day and (shift == WHOLE_DAY or s == shift):
-                    found.setdefault(m, []).append(result)
+        if day in self._memory_days():
+            for source in (dict(self.tracker.shift_done), dict(self.tracker.shift_live)):
+                for (m, s, d), result in source.items():
+                    if d == day and (shift == WHOLE_DAY or s == shift):
+                        found.setdefault(m, []).append(result)
+        else:  # older than the tracker keeps: from the database
+            records = self._stored_day(day)
+            if records is None:
+                return {}, None, self.tr("Reading the stored shifts...")
+            for record in records:
+                if shift == WHOLE_DAY or record.shift == shift:
+                    found.setdefault(record.name, []).append(record.result)
         ideal = {name: m.ideal_cycle_s for name, m in self.tracker.machines.items()}
         results = {m: aggregate([(r, ideal.get(m)) for r in parts]) for m, parts in found.items()}
         if not results:
@@ -264,6 +325,7 @@ class OeeView(QWidget):
         if not self.columns:
             return
         now = time.time()
+        self._ask_stored(now)
         self._sync_days()
         by_day = self.period.currentData() == BY_DAY
         self.day.setEnabled(by_day)

@@ -47,7 +47,7 @@ SLICE_S = 6 * 3600.0  # one tag's old rows of 6 hours per transaction
 _lock = threading.Lock()  # Alembic's configuration is not re-entrant across threads
 #: The newest migration (tests/test_history_migration.py checks it against Alembic's head), so
 #: that a database already there is recognised without importing Alembic (0.2 s at start).
-HEAD_REVISION = "0002_shared_times"
+HEAD_REVISION = "0003_oee_shifts"
 
 
 def alembic_config(conn: Connection) -> Config:

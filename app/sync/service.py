@@ -14,6 +14,7 @@ from typing import Any
 
 from app.config import StationConfig, SyncConfig
 from app.model import DeviceDiagnostics, SampleBatch
+from app.oee.shifts import ShiftStore
 from app.oee.tracker import OeeTracker
 from app.orders.tracker import OrderTracker
 from app.sharing import SharingPolicy
@@ -73,7 +74,8 @@ class SyncRecorder:
         self.summaries = TagSummarizer(tags, interval_s, self.submit, start)
         self.oee: OeeTracker | None = None
         if config is not None:
-            tracker = OeeTracker(config, tags, interval_s, self.submit, start)
+            store = ShiftStore(gateway)  # OEE per shift kept across restarts
+            tracker = OeeTracker(config, tags, interval_s, self.submit, start, store)
             self.oee = tracker if tracker.machines else None
         self.diagnostics = diagnostics
         self.orders: OrderTracker | None = None
@@ -177,6 +179,7 @@ class SyncRecorder:
         messages = self.summaries.close(now)
         self.summaries.start = now
         if self.oee is not None:
+            self.oee.resume(wait=5.0)  # so the shift so far is stored on top of the last run's
             messages += self.oee.close(now)
             self.oee.start = now
         if messages:

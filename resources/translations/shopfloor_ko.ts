@@ -1744,6 +1744,7 @@
     <name>OeeView</name>
     <message>
         <source>Show</source>
+        <extracomment>How often the list of stored days is read again while the screen is shown.</extracomment>
         <translation>표시</translation>
     </message>
     <message>
@@ -1849,6 +1850,10 @@
     <message>
         <source>No shift recorded yet</source>
         <translation>아직 기록된 근무조가 없습니다</translation>
+    </message>
+    <message>
+        <source>Reading the stored shifts...</source>
+        <translation>저장된 교대 기록을 읽는 중...</translation>
     </message>
     <message>
         <source>Nothing recorded for this choice</source>
