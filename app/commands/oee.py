@@ -17,8 +17,14 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.commands.alarms import UsageError, open_journal_database, parse_time
-from app.commands.common import add_database_options, error_reason, load_config_or_report
+from app.commands.alarms import parse_time
+from app.commands.common import (
+    UsageError,
+    add_database_options,
+    error_reason,
+    load_config_or_report,
+    station_database,
+)
 from app.oee.calendar import zone_of
 from app.oee.shifts import LINE, ShiftRecord, load_shifts
 
@@ -69,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         start = parse_time(args.start, end)
         if start >= end:
             raise UsageError(f"--from ({args.start}) must be before --to ({args.end})")
-        database = open_journal_database(args.db, args.config)
+        database, _ = station_database(args.db, args.config, must_exist=True)
         try:
             records = load_shifts(database, start, end)
         finally:

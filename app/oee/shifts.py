@@ -22,16 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Column,
     Connection,
-    Float,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
     delete,
     insert,
     inspect,
@@ -41,42 +32,15 @@ from sqlalchemy import (
 from app.oee.compute import OeeResult
 from app.storage.database import Database
 from app.storage.gateway import DatabaseGateway, WriteKind
+from app.storage.schema import oee_shifts
 from app.storage.versions import ensure_schema
 
 MACHINE, LINE = "machine", "line"
 #: The name of the line's rows (the station is one line).
 LINE_NAME = ""
 
-metadata = MetaData()
-# The table as revision 0003_oee_shifts created it (app/storage/migrations/versions/).
-shifts_table = Table(
-    "oee_shifts",
-    metadata,
-    Column("scope", String(8), primary_key=True),
-    Column("name", String(64), primary_key=True),
-    Column("shift", String(32), primary_key=True),
-    Column("day", String(10), primary_key=True),
-    Column("shift_start", Float, nullable=False),
-    Column("shift_end", Float, nullable=False),
-    Column("seen_from", Float, nullable=False),
-    Column("seen_until", Float, nullable=False),
-    Column("final", Boolean, nullable=False),
-    Column("planned_s", Float, nullable=False),
-    Column("planned_stop_s", Float, nullable=False),
-    Column("run_s", Float, nullable=False),
-    Column("unobserved_s", Float, nullable=False),
-    Column("good", BigInteger, nullable=False),
-    Column("reject", BigInteger, nullable=False),
-    Column("availability", Float, nullable=True),
-    Column("performance", Float, nullable=True),
-    Column("quality", Float, nullable=True),
-    Column("oee", Float, nullable=True),
-    Column("micro_stops", Integer, nullable=False),
-    Column("ideal_cycle_s", Float, nullable=True),
-    Column("state_s", Text, nullable=False),
-    Column("losses", Text, nullable=False),
-    Column("updated", Float, nullable=False),
-)
+# Defined with the other versioned tables (revision 0003_oee_shifts created it).
+shifts_table = oee_shifts
 
 
 @dataclass(frozen=True, slots=True)

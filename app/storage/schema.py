@@ -1,13 +1,17 @@
-"""Tables of the station database that belong to the sample and event history.
+"""Tables of the station database whose schema Alembic versions (app/storage/migrations/): the
+sample and event history, and OEE per shift.
 
-Other parts (the alarm journal, later the audit trail and the sync outbox) define their own
-tables on their own ``MetaData``; all of them live in the same database file.
+Other parts (the alarm journal, the audit trail, the sync outbox) define their own tables on
+their own ``MetaData``; all of them live in the same database file. A new database gets these
+tables as defined here, stamped with the newest revision (app/storage/versions.py); a test
+holds them equal to what the migrations build.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Float,
     Index,
@@ -98,4 +102,37 @@ events = Table(
     Column("message", Text, nullable=False),
     Column("severity", SmallInteger, nullable=False),
     Column("data", Text, nullable=False, default="{}"),
+)
+
+# OEE per shift (app/oee/shifts.py): one row per machine and one for the line per shift
+# instance, kept like the roll-ups (no retention). A running shift's row is partial (``final``
+# false) and replaced as it goes on, so a restart resumes its counts.
+oee_shifts = Table(
+    "oee_shifts",
+    metadata,
+    Column("scope", String(8), primary_key=True),  # "machine" or "line"
+    Column("name", String(64), primary_key=True),  # the machine ("" for the line)
+    Column("shift", String(32), primary_key=True),
+    Column("day", String(10), primary_key=True),  # the shift's day (ISO date, local)
+    Column("shift_start", Float, nullable=False),
+    Column("shift_end", Float, nullable=False),
+    Column("seen_from", Float, nullable=False),
+    Column("seen_until", Float, nullable=False),
+    Column("final", Boolean, nullable=False),
+    Column("planned_s", Float, nullable=False),
+    Column("planned_stop_s", Float, nullable=False),
+    Column("run_s", Float, nullable=False),
+    Column("unobserved_s", Float, nullable=False),
+    Column("good", BigInteger, nullable=False),
+    Column("reject", BigInteger, nullable=False),
+    Column("availability", Float, nullable=True),
+    Column("performance", Float, nullable=True),
+    Column("quality", Float, nullable=True),
+    Column("oee", Float, nullable=True),
+    Column("micro_stops", Integer, nullable=False),
+    Column("ideal_cycle_s", Float, nullable=True),
+    Column("state_s", Text, nullable=False),  # JSON: seconds per state category
+    Column("losses", Text, nullable=False),  # JSON: the six big losses in seconds
+    Column("updated", Float, nullable=False),
+    Index("ix_oee_shifts_start", "shift_start"),
 )

@@ -2729,7 +2729,7 @@
     <name>TrendPlot</name>
     <message>
         <source>% of range</source>
-        <extracomment>``(tag, t0, t1, max_points)`` to a Future of the decimated history (Station.history). History is asked for this much of the span beyond either edge, so a drag of up to that is drawn from what is there without a new query.</extracomment>
+        <extracomment>``(tag, t0, t1, max_points)`` to a Future of the decimated history (Station.history). Room above and below the curves, as a share of their value range. History is asked for this much of the span beyond either edge, so a drag of up to that is drawn from what is there without a new query. While the range keeps moving (moves less than this apart), history is asked for coarse: from the 1-minute roll-ups, three spans ahead in the direction of motion, so a fast drag shows curves instead of waiting for full-resolution answers it has already left behind. Once it rests this long, the view asks again at full resolution. A coarse answer has at least this many points (short spans are read raw: they are cheap).</extracomment>
         <translation>범위 대비 %</translation>
     </message>
 </context>
