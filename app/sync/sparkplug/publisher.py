@@ -178,6 +178,11 @@ class SparkplugPublisher(MqttPublisher):
         self._commands: deque[str] = deque()  # NCMDs from paho's thread: "rebirth", "next"
         self._leaving: Message | None = None  # why this session ends by our own choice
 
+    @property
+    def host_online(self) -> bool | None:
+        """What the primary host's STATE last said this session (None: nothing yet)."""
+        return self._host_online
+
     # -- what MqttPublisher asks of a session ----------------------------------------------
 
     def _new_client(self) -> mqtt.Client | Message:
