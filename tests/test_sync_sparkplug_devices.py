@@ -18,7 +18,9 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from app.config import SyncConfig
 from app.config.sync import SparkplugConfig
+from app.config_loader import load_config
 from app.model import Event, EventKind
+from app.station import Station
 from app.storage.gateway import DatabaseGateway
 from app.sync.outbox import OutboxMessage, OutboxState, OutboxWriteKind
 from app.sync.service import SyncRecorder
@@ -26,7 +28,9 @@ from app.sync.sparkplug.publisher import SparkplugPublisher
 from app.sync.sparkplug.sparkplug_b_pb2 import Payload
 from app.tags import TagTable
 from tests.alarm_support import open_gateway
+from tests.conftest import free_tcp_port
 from tests.mqtt_support import Broker
+from tests.servers.modbus_server import ModbusTcpServer
 from tests.test_sync_mqtt import INFO, SCHEMA, summary
 from tests.test_sync_outbox import CONFIG, batch, rows
 from tests.waiting import wait_until
@@ -88,7 +92,7 @@ def names(payload: Any) -> set[str]:
 
 def value(payload: Any, name: str) -> Any:
     metric = next(m for m in payload.metrics if m.name == name)
-    return getattr(metric, metric.WhichOneof("value"))
+    return None if metric.is_null else getattr(metric, metric.WhichOneof("value"))
 
 
 def device_message(device: str, connected: bool, ts: float = 1.0) -> OutboxMessage:
@@ -291,3 +295,87 @@ def test_the_recorder_puts_a_loss_after_the_summaries_of_its_interval(tmp_path: 
             "station": INFO.station,
         }
         jsonschema.validate(message, SCHEMA)
+
+
+STATION = """
+[station]
+company = "Test Co"
+site = "Lab"
+line = "L1"
+station = "WS-T"
+
+[[devices]]
+name = "press"
+driver = "simulated"
+poll_period_s = 0.1
+
+  [[devices.tags]]
+  name = "force"
+  signal = "sine:mean=100,amplitude=20,period=5"
+
+[[devices]]
+name = "plc"
+driver = "modbus-tcp"
+poll_period_s = 0.1
+timeout_s = 0.3
+
+  [devices.connection]
+  host = "127.0.0.1"
+  port = {port}
+
+  [[devices.tags]]
+  name = "level"
+  type = "uint16"
+  address = 3
+
+[sync]
+broker = "{broker}"
+interval_s = 1.0
+retry_max_s = 1.0
+
+[sync.sparkplug]
+group_id = "{group}"
+edge_node_id = "{edge}"
+"""
+
+
+def test_a_station_whose_modbus_device_goes_down_and_comes_back(
+    tmp_path: Path, broker: Broker
+) -> None:
+    port = free_tcp_port()
+    path = tmp_path / "line.toml"
+    path.write_text(STATION.format(port=port, broker=broker.url, group=GROUP, edge=EDGE))
+    host = DeviceHost(broker)
+    plc = ModbusTcpServer(port=port).start()
+    plc.memory.holding[3] = 42
+    station = Station(load_config(path), db_url=f"sqlite:///{tmp_path / 'station.db'}")
+    station.start()
+    try:
+        wait_until(lambda: host.of("DDATA", "plc"), 15, "the plc's first summary")
+        plc.stop()  # the device goes away: a loss, then a DDEATH after its interval's summary
+        wait_until(lambda: host.of("DDEATH", "plc"), 15, "the plc's DDEATH")
+        dead_at = len(host.snapshot())
+        wait_until(lambda: len(host.of("DDATA", "press")) >= 3, 15, "the press going on")
+        plc = ModbusTcpServer(port=port).start()
+        plc.memory.holding[3] = 43
+        wait_until(lambda: len(host.of("DBIRTH", "plc")) >= 2, 15, "the plc's new DBIRTH")
+        wait_until(lambda: value(host.of("DDATA", "plc")[-1], "level/last") == 43.0, 15, "plc data")
+    finally:
+        station.stop()
+        plc.stop()
+        host.close()
+    seen = host.snapshot()
+    kinds = [(k, d) for k, d, _ in seen]
+    death = kinds.index(("DDEATH", "plc"))
+    birth = kinds.index(("DBIRTH", "plc"), death)
+    # What the plc measured before it went away came first: its last DDATA holds the bad
+    # sample of the loss; between its DDEATH and its DBIRTH no DDATA of it, the press's go on.
+    before = [p for k, d, p in seen[:death] if (k, d) == ("DDATA", "plc")]
+    assert value(before[-1], "level/good") < value(before[-1], "level/count")
+    assert ("DDATA", "plc") not in kinds[death:birth]
+    assert ("DDATA", "press") in kinds[dead_at:birth]
+    # One seq for all N and D messages of the node (an NBIRTH, a rebirth, starts at 0).
+    for (kind, _, payload), (_, _, previous) in zip(seen[1:], seen, strict=False):
+        if kind == "NDEATH":
+            break
+        assert payload.seq == (0 if kind == "NBIRTH" else (previous.seq + 1) % 256), kind
