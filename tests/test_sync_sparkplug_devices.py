@@ -182,6 +182,11 @@ def test_devices_are_born_after_the_node_and_their_summaries_go_as_ddata(
             ("DDATA", "oven", 3),
         ]
         assert "door/mean" in names(tail[2][2]) and "temp/mean" in names(tail[2][2])
+        # Many new tags at once (an interval's first summaries): one rebirth for them all.
+        gateway.submit(kind, [tagged("press", f"t{i}", 5) for i in range(5)])
+        wait_until(lambda: len(host.of("DDATA")) == 9, 10, "five more DDATA")
+        assert len(host.of("NBIRTH")) == 3
+        assert {f"t{i}/mean" for i in range(5)} <= names(host.of("DBIRTH", "press")[-1])
     finally:
         publisher.stop()
         host.close()

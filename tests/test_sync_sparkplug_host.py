@@ -107,6 +107,7 @@ def test_nothing_leaves_while_the_primary_host_is_offline_and_nothing_is_lost(
         wait_until(lambda: host.of("NDEATH"), 10, "the NDEATH")
         assert bdseq(host.of("NDEATH")[0]) == bdseq(host.of("NBIRTH")[0]) == 0
         wait_until(lambda: publisher.host_online is False, 10, "offline seen again")
+        assert publisher.status.last_error is None  # a host away is no error of ours
         gateway.submit(kind, [status(6), status(7)])
         wait_until(lambda: publisher.status.backlog == 2, 10, "two waiting")
         count = len(host.snapshot())

@@ -236,6 +236,11 @@ class SparkplugPublisher(MqttPublisher):
                 self._sleep(0.1)
                 continue
             rows = self._read_after(after, min(room, READ_CHUNK))
+            # New metrics in the chunk (the first summaries of many tags): one rebirth for
+            # them all, not one per message.
+            if any([self._learn(m) for m in rows]) and not self._birth(client):
+                self._lost = "birth too large"
+                return
             for m in rows:
                 if not self._data(client, m, historical=m.seq <= boundary):
                     return
@@ -347,8 +352,12 @@ class SparkplugPublisher(MqttPublisher):
         super()._session(backoff)
         if self._halted is not None:
             self._set_error(self._halted)
-        elif self._leaving is not None:  # not an error: say why instead of "connection lost"
-            self._set_status(connected=False, message=self._leaving)
+
+    def _set_error(self, message: Message) -> None:
+        if self._leaving is not None and message.id == "sync.lost":
+            self._set_status(connected=False, message=self._leaving)  # our choice, no error
+            return
+        super()._set_error(message)
 
     def _update_backlog(self) -> None:
         """The backlog is the cursor's distance to the newest message (see :attr:`status`)."""
@@ -455,11 +464,14 @@ class SparkplugPublisher(MqttPublisher):
         fields = [(f"{tag}/{k}", v) for k, v in body.items() if k not in ("device", "tag")]
         return device, fields, None
 
-    def _learn(self, m: StoredMessage) -> None:
-        """Remember the metrics of a message (the next birth declares them)."""
+    def _learn(self, m: StoredMessage) -> bool:
+        """Remember the metrics of a message (the next birth declares them); True when a
+        born node or device has a metric its birth did not declare."""
         device, fields, _ = self._route(m)
         known = self._known if device is None else self._device_known[device]
+        new = any(name not in known for name, _ in fields)
         known.update(fields)
+        return new and (device is None or device in self._born)
 
     def _data(self, client: mqtt.Client, m: StoredMessage, historical: bool) -> bool:
         device, fields, connected = self._route(m)
