@@ -138,10 +138,14 @@ def test_devices_are_born_after_the_node_and_their_summaries_go_as_ddata(
     gateway, kind, publisher = rig(tmp_path, broker)
     status = OutboxMessage("status", "status", {"ts": 1.0, "backlog": 0})
     gateway.submit(kind, [tagged("press", "force", 1), tagged("oven", "temp", 2), status])
+    # A partner's filtered copy of a summary is no reading of the device: a node metric.
+    copy = {"device": "press", "tag": "force", "mean": 1.5}
+    gateway.submit(kind, [OutboxMessage("summary", "shared/acme/summary/press/force", copy)])
+    assert gateway.flush()
     publisher.start()
     try:
-        wait_until(lambda: publisher.status.backlog == 0, 10, "all three delivered")
-        wait_until(lambda: len(host.snapshot()) == 6, 10, "the births and the data")
+        wait_until(lambda: publisher.status.backlog == 0, 10, "all four delivered")
+        wait_until(lambda: len(host.snapshot()) == 7, 10, "the births and the data")
         seen = host.snapshot()
         assert [(k, d) for k, d, _ in seen] == [
             ("NBIRTH", None),
@@ -150,10 +154,13 @@ def test_devices_are_born_after_the_node_and_their_summaries_go_as_ddata(
             ("DDATA", "press"),
             ("DDATA", "oven"),
             ("NDATA", None),
+            ("NDATA", None),
         ]
         # One seq for every N and D message of the node, from the NBIRTH's 0.
-        assert [p.seq for _, _, p in seen] == [0, 1, 2, 3, 4, 5]
-        nbirth, press_birth, oven_birth, press, oven, ndata = (p for _, _, p in seen)
+        assert [p.seq for _, _, p in seen] == [0, 1, 2, 3, 4, 5, 6]
+        nbirth, press_birth, oven_birth, press, oven, ndata, shared = (p for _, _, p in seen)
+        prefix = "shared/acme/summary/press/force"
+        assert names(shared) == {f"{prefix}/{f}" for f in ("device", "tag", "mean")}
         # Device metrics are the device's own: named <tag>/<field>, not in the NBIRTH.
         fields = {"unit", "start", "end", "count", "good", "good_fraction", "min", "max"}
         fields |= {"mean", "std", "last", "last_ts"}
@@ -167,14 +174,14 @@ def test_devices_are_born_after_the_node_and_their_summaries_go_as_ddata(
         assert all(m.is_historical for m in press.metrics)  # it waited for the session
         # A later summary of a device goes live as DDATA with the next seq.
         gateway.submit(kind, [tagged("press", "force", 3)])
-        wait_until(lambda: len(host.snapshot()) == 7, 10, "the live DDATA")
+        wait_until(lambda: len(host.snapshot()) == 8, 10, "the live DDATA")
         k, d, live = host.snapshot()[-1]
-        assert (k, d, live.seq) == ("DDATA", "press", 6)
+        assert (k, d, live.seq) == ("DDATA", "press", 7)
         assert not any(m.is_historical for m in live.metrics)
         # A tag no DBIRTH declared: a full rebirth first (NBIRTH seq 0, then every DBIRTH).
         gateway.submit(kind, [tagged("oven", "door", 4)])
-        wait_until(lambda: len(host.snapshot()) == 11, 10, "the rebirth and the DDATA")
-        tail = host.snapshot()[7:]
+        wait_until(lambda: len(host.snapshot()) == 12, 10, "the rebirth and the DDATA")
+        tail = host.snapshot()[8:]
         assert [(k, d, p.seq) for k, d, p in tail] == [
             ("NBIRTH", None, 0),
             ("DBIRTH", "press", 1),

@@ -457,10 +457,14 @@ class SparkplugPublisher(MqttPublisher):
         device = body.get("device") if isinstance(body, dict) else None
         if not isinstance(device, str) or device not in self.devices:
             return None, self._fields(m), None
-        if m.kind == "device":
+        # The station's own topics only: a partner's copy (``shared/<partner>/...``, filtered)
+        # stays a node metric of its own name.
+        if m.kind == "device" and m.topic == f"device/{self.devices[device]}":
             return device, [], bool(body.get("connected"))
         prefix = f"summary/{self.devices[device]}/"
-        tag = m.topic[len(prefix) :] if m.topic.startswith(prefix) else level(str(body.get("tag")))
+        if m.kind != "summary" or not m.topic.startswith(prefix):
+            return None, self._fields(m), None
+        tag = m.topic[len(prefix) :]
         fields = [(f"{tag}/{k}", v) for k, v in body.items() if k not in ("device", "tag")]
         return device, fields, None
 
