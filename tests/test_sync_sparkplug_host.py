@@ -102,6 +102,12 @@ def test_nothing_leaves_while_the_primary_host_is_offline_and_nothing_is_lost(
         wait_until(lambda: numbers(host)[-1:] == [5], 10, "a live message")
         assert publisher.host_online is True
         assert not any(m.is_historical for m in host.of("NDATA")[-1].metrics)
+        # Online again with a newer timestamp and no offline seen (a quick host restart): the
+        # births again, in the same session.
+        say(host, True, 2500)
+        wait_until(lambda: len(host.of("NBIRTH")) == 2, 10, "the births again")
+        wait_until(lambda: len(host.of("DBIRTH")) == 2, 10, "the device's birth again")
+        assert bdseq(host.of("NBIRTH")[1]) == 0 and host.of("NBIRTH")[1].seq == 0
         # Offline again: NDEATH, and nothing more until it is back.
         say(host, False, 3000)
         wait_until(lambda: host.of("NDEATH"), 10, "the NDEATH")

@@ -594,10 +594,15 @@ class SparkplugPublisher(MqttPublisher):
                 log.warning("sparkplug: a STATE message that is not Sparkplug's ignored")
                 return
             online, ts = state
+            newer = ts is not None and ts > self._host_ts
             if ts is not None:
                 if ts < self._host_ts:  # an older state (a stale retained one): ignored
                     return
                 self._host_ts = ts
+            if online and newer and self._host_online is True:
+                # Online again with no offline seen (the host restarted quickly): it lost
+                # the births, so they come again.
+                self._commands.append("rebirth")
             self._host_online = online
             self._wake.set()
             return
