@@ -199,6 +199,11 @@ CATALOGUE: dict[str, str] = {
         "Message {seq} ({id}) is {size} bytes, more than {sink} takes ({limit}), and cannot be "
         "split; it is marked failed and not sent again"
     ),
+    "sync.sparkplug.host_offline": (
+        "Connected to {broker}; the Sparkplug primary host {host} is offline: data waits in the "
+        "outbox until it is back"
+    ),
+    "sync.sparkplug.next_server": "The Sparkplug host asked for the next server: reconnecting",
     "sync.sparkplug.birth_too_large": (
         "The Sparkplug birth (NBIRTH) is {size} bytes, more than {sink} takes ({limit}): nothing "
         "is sent as Sparkplug until the broker's limit is raised and you press Send again"

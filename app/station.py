@@ -161,6 +161,7 @@ class Station:
             )
             self.engine.subscribe(self.sync.recorder.on_batch)
             self.engine.subscribe_ticks(self.sync.recorder.tick)
+            self.engine.subscribe_events(self.sync.recorder.on_event)
             self.alarms.add_listener(self.sync.recorder.pull_journal)
             # Defects as they are entered or changed, open orders' progress every interval.
             self.quality.listeners.append(self.sync.recorder.defect)

@@ -95,6 +95,14 @@ def test_a_minimal_sync_table_and_its_defaults(tmp_path: Path) -> None:
             'broker = "mqtt://h"\n[sync.sparkplug]\ngroup_id = "a/b"',
             "sync.sparkplug.group_id: 'a/b' may not contain",
         ),
+        (
+            'broker = "mqtt://h"\n[sync.sparkplug]\ngroup_id = "g"\nprimary_host_id = "scada/#"',
+            "sync.sparkplug.primary_host_id: 'scada/#' may not contain",
+        ),
+        (
+            'broker = "mqtt://h"\n[sync.sparkplug]\ngroup_id = "g"\nprimary_host_id = ""',
+            "sync.sparkplug.primary_host_id:",
+        ),
     ],
 )
 def test_check_config_names_the_key(tmp_path: Path, table: str, expected: str) -> None:

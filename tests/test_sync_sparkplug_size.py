@@ -45,6 +45,7 @@ def test_an_ndata_over_the_limit_goes_as_several(tmp_path: Path) -> None:
     probe_gateway, _, probe = publisher_for(tmp_path / "probe", Broker(tmp_path / "unused"))
     now = int(time.time() * 1000)
     head = [("bdSeq", 0, now, False), ("Node Control/Rebirth", False, now, False)]
+    head.append(("Node Control/Next Server", False, now, False))
     birth = len(probe._payload(0, head + [(f"s/{k}", v, now, False) for k, v in wide(1).items()]))
     ndata = len(probe._payload(1, [(f"s/{k}", v, now, True) for k, v in wide(1).items()]))
     assert ndata > birth + 100

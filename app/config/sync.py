@@ -105,8 +105,11 @@ class SparkplugConfig(StrictModel):
     group_id: str = Field(min_length=1, max_length=64)
     edge_node_id: str | None = Field(default=None, min_length=1, max_length=64)
     """Default: the station's name."""
+    primary_host_id: str | None = Field(default=None, min_length=1, max_length=64)
+    """The Sparkplug primary host application's id: births and data go out only while its
+    ``spBv1.0/STATE/<id>`` says online (the outbox keeps the rest). Default: no such wait."""
 
-    @field_validator("group_id", "edge_node_id")
+    @field_validator("group_id", "edge_node_id", "primary_host_id")
     @classmethod
     def _topic_level(cls, value: str | None) -> str | None:
         if value is not None and any(c in value for c in "/+#"):

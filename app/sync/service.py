@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from app.config import StationConfig, SyncConfig
-from app.model import DeviceDiagnostics, SampleBatch
+from app.model import DeviceDiagnostics, Event, EventKind, SampleBatch
 from app.oee.shifts import ShiftStore
 from app.oee.tracker import OeeTracker
 from app.orders.tracker import OrderTracker
@@ -84,6 +85,9 @@ class SyncRecorder:
         self._status_due = window_end(start, interval_s)
         self.backlog: Callable[[], int] = lambda: self.state.undelivered
         self.alarm_pull_needed = with_journal
+        # Device health changes wait here for the summaries of the interval they happened in
+        # (see :meth:`on_event`).
+        self._devices: deque[OutboxMessage] = deque()
         if with_journal:
             self.pull_journal()  # what was journaled before a kill -9 and never copied
 
@@ -166,8 +170,40 @@ class SyncRecorder:
         if self.oee is not None:
             self.oee.on_batch(batch)
 
+    def on_event(self, event: Event) -> None:
+        """A device lost or regained communication (dispatcher): a ``device`` message.
+
+        A loss goes into the outbox after the summaries of the interval it happened in (at most
+        one interval late), so what was measured before it comes first: a Sparkplug host sees
+        no DDATA after a DDEATH. A recovery goes at once, behind any loss still waiting.
+        """
+        if event.kind not in (EventKind.COMM_LOSS, EventKind.COMM_RESTORED):
+            return
+        connected = event.kind == EventKind.COMM_RESTORED
+        body = {
+            "ts": event.timestamp,
+            "device": event.source,
+            "connected": connected,
+            "fault": "" if connected else str(event.data.get("fault", "")),
+            "detail": "" if connected else str(event.data.get("detail", "")),
+        }
+        topic = subtopic("device", event.source)
+        self._devices.append(OutboxMessage("device", topic, body, created=event.timestamp))
+        self._submit_devices()
+
+    def _submit_devices(self, closing: bool = False) -> None:
+        ready = []
+        while self._devices:
+            head = self._devices[0]
+            if not (closing or head.body["connected"] or head.created < self.summaries.start):
+                break
+            ready.append(self._devices.popleft())
+        if ready:
+            self.submit(ready)
+
     def tick(self, now: float) -> None:
         self.summaries.tick(now)
+        self._submit_devices()
         if self.oee is not None:
             self.oee.tick(now)
         if now >= self._status_due:
@@ -184,6 +220,7 @@ class SyncRecorder:
             self.oee.start = now
         if messages:
             self.submit(messages)
+        self._submit_devices(closing=True)
         if self.alarm_pull_needed:
             self.pull_journal()
 
@@ -277,7 +314,13 @@ class SyncService:
         self.sparkplug: SparkplugPublisher | None = None
         if sync.sparkplug is not None and sync.sparkplug.enabled and sync.broker is not None:
             self.sparkplug = SparkplugPublisher(
-                sync, sync.sparkplug, config.station, gateway, self.recorder.state, self.floor
+                sync,
+                sync.sparkplug,
+                config.station,
+                gateway,
+                self.recorder.state,
+                self.floor,
+                devices=[device.name for device in config.devices if device.enabled],
             )
         self.https: HttpsSink | None = None
         if sync.https is not None and sync.https.enabled:

@@ -3014,6 +3014,10 @@
         <translation>{broker}에 연결됨</translation>
     </message>
     <message>
+        <source>Connected to {broker}; the Sparkplug primary host {host} is offline: data waits in the outbox until it is back</source>
+        <translation>{broker}에 연결됨. Sparkplug 기본 호스트 {host}이(가) 오프라인입니다: 호스트가 돌아올 때까지 데이터는 아웃박스에서 대기합니다</translation>
+    </message>
+    <message>
         <source>Connecting to {broker}</source>
         <translation>{broker}에 연결 중</translation>
     </message>
@@ -3108,6 +3112,10 @@
     <message>
         <source>The Sparkplug birth (NBIRTH) is {size} bytes, more than {sink} takes ({limit}): nothing is sent as Sparkplug until the broker&apos;s limit is raised and you press Send again</source>
         <translation>Sparkplug 탄생 메시지(NBIRTH)가 {size}바이트로 {sink}이(가) 받는 크기({limit})보다 큽니다. 브로커의 한도를 올리고 다시 보내기를 누를 때까지 Sparkplug로는 아무것도 보내지 않습니다</translation>
+    </message>
+    <message>
+        <source>The Sparkplug host asked for the next server: reconnecting</source>
+        <translation>Sparkplug 호스트가 다음 서버를 요청했습니다: 다시 연결하는 중</translation>
     </message>
     <message>
         <source>The broker password cannot be read from the keyring ({detail})</source>

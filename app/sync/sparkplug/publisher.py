@@ -18,6 +18,23 @@ status come from there) with the Sparkplug rules:
 * QoS 1 (the specification asks QoS 0 for NDATA: with 0 nothing could say a message arrived,
   and store and forward needs that). Its own cursor (``sync_meta`` ``sink:sparkplug``) moves
   past a message when its PUBACK came; after a lost connection the rest is sent again.
+
+Devices: each configured (enabled) device of the station is a Sparkplug device
+``spBv1.0/<group_id>/DBIRTH|DDATA|DDEATH/<edge_node_id>/<device>``. Its tag summaries go as
+DDATA (metrics ``<tag>/<field>``); everything else (status, OEE, alarms, orders ...) stays
+node-level NDATA. Every NBIRTH is followed by a DBIRTH per live device; a ``device`` outbox
+message (a loss or recovery of communication, see ``SyncRecorder.on_event``) brings a DDEATH
+or a DBIRTH, in outbox order, so a replay tells the same story. ``seq`` counts every N and D
+message of the node (not NDEATH). A metric no birth declared brings a full rebirth.
+
+Primary host (``primary_host_id``): the session subscribes to ``spBv1.0/STATE/<host_id>`` and
+publishes no birth until the host says online (an older ``timestamp`` is ignored); when it says
+offline, NDEATH and disconnect, then wait connected for it: nothing leaves meanwhile and the
+outbox keeps it all, replayed with ``is_historical`` after the births.
+
+Commands: NCMD ``Node Control/Rebirth`` (NBIRTH and DBIRTHs again) and ``Node Control/Next
+Server`` (NDEATH, disconnect, connect again). Any other NCMD metric and every DCMD is logged and
+ignored: writing to machines from the cloud waits for an audit and permission design.
 """
 
 from __future__ import annotations
@@ -86,8 +103,24 @@ def metrics_of(message: StoredMessage) -> list[tuple[str, Any]]:
     return [(f"{message.topic}/{name}", value) for name, value in body.items()]
 
 
+def host_state(payload: bytes) -> tuple[bool, int | None] | None:
+    """(online, timestamp in ms) of a STATE message: Sparkplug 3.0 JSON, or 2.2's bare
+    ``ONLINE``/``OFFLINE``; None when it is neither."""
+    text = payload.decode("utf-8", "replace").strip()
+    if text in ("ONLINE", "OFFLINE"):
+        return text == "ONLINE", None
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(body, dict) or not isinstance(body.get("online"), bool):
+        return None
+    ts = body.get("timestamp")
+    return body["online"], ts if isinstance(ts, int) and not isinstance(ts, bool) else None
+
+
 class SparkplugPublisher(MqttPublisher):
-    """Publishes the outbox of one station as one Sparkplug B edge node."""
+    """Publishes the outbox of one station as one Sparkplug B edge node with its devices."""
 
     name = SINK
     thread_name = "sync-sparkplug"
@@ -100,6 +133,7 @@ class SparkplugPublisher(MqttPublisher):
         gateway: DatabaseGateway,
         state: OutboxState,
         floor: Floor | None = None,
+        devices: Sequence[str] = (),
         **options: Any,
     ) -> None:
         base = config.client_id or f"shopfloor-{info.station}"
@@ -117,7 +151,14 @@ class SparkplugPublisher(MqttPublisher):
         self.floor.set(SINK, self._cursor)
         self._bdseq = -1  # one more per session: 0 for the first
         self._seq = 0
-        self._known: dict[str, tuple[int, Any]] = {}  # metric -> (datatype, last value)
+        self._known: dict[str, Any] = {}  # node metric -> last value
+        # Devices: name -> topic level; per device its metrics; alive as the outbox last said
+        # (a restart assumes alive: the engine reports a device still down again); born: has a
+        # DBIRTH since the last NBIRTH.
+        self.devices = {name: level(name) for name in devices}
+        self._device_known: dict[str, dict[str, Any]] = {name: {} for name in devices}
+        self._alive = dict.fromkeys(devices, True)
+        self._born: set[str] = set()
         self._order: deque[int] = deque()  # outbox seqs sent, in order, not yet passed
         self._acked: set[int] = set()
         self._rejected = 0
@@ -129,6 +170,18 @@ class SparkplugPublisher(MqttPublisher):
         self._suspect: tuple[str | int, int] | None = None
         self._halted: Message | None = None  # a birth too large: no session until a retry
         self._resume = threading.Event()
+        # The primary host: None until a STATE came this session; its newest timestamp.
+        host = sparkplug.primary_host_id
+        self.state_topic = f"{NAMESPACE}/STATE/{level(host)}" if host is not None else None
+        self._host_online: bool | None = None
+        self._host_ts = -1
+        self._commands: deque[str] = deque()  # NCMDs from paho's thread: "rebirth", "next"
+        self._leaving: Message | None = None  # why this session ends by our own choice
+
+    @property
+    def host_online(self) -> bool | None:
+        """What the primary host's STATE last said this session (None: nothing yet)."""
+        return self._host_online
 
     # -- what MqttPublisher asks of a session ----------------------------------------------
 
@@ -138,9 +191,21 @@ class SparkplugPublisher(MqttPublisher):
             return made
         self._bdseq = (self._bdseq + 1) % 256
         made.will_set(self.topic.format("NDEATH"), self._death(), qos=1, retain=False)
+        made.on_message = self._on_message
+        self._host_online = None
+        self._commands.clear()
         return made
 
     def _connected(self, client: mqtt.Client) -> None:
+        subscriptions = [
+            (self.topic.format("NCMD"), 1),
+            (self.topic.format("DCMD") + "/+", 1),
+        ]
+        if self.state_topic is not None:
+            subscriptions.append((self.state_topic, 1))
+        client.subscribe(subscriptions)
+        if not self._wait_for_host(client):
+            return
         self._order.clear()
         self._acked.clear()
         boundary = self.state.newest_seq  # waiting now: historical
@@ -149,8 +214,7 @@ class SparkplugPublisher(MqttPublisher):
         # need no rebirth.
         rows = self._read_after(after, READ_CHUNK)
         for m in rows:
-            for name, value in self._fields(m):
-                self._known[name] = (0, value)
+            self._learn(m)
         if not self._birth(client):
             return
         for m in rows:
@@ -159,6 +223,11 @@ class SparkplugPublisher(MqttPublisher):
             after = m.seq
         while self._lost is None:
             self._settle()
+            if not self._obey(client):
+                return
+            if self._host_online is False:
+                self._leave(client, self._host_message(), "the primary host went offline")
+                return
             stopping = self._stop.is_set()
             if stopping and (not self._unacked or time.monotonic() > self._drain_until):
                 break
@@ -167,10 +236,64 @@ class SparkplugPublisher(MqttPublisher):
                 self._sleep(0.1)
                 continue
             rows = self._read_after(after, min(room, READ_CHUNK))
+            # New metrics in the chunk (the first summaries of many tags): one rebirth for
+            # them all, not one per message.
+            if any([self._learn(m) for m in rows]) and not self._birth(client):
+                self._lost = "birth too large"
+                return
             for m in rows:
                 if not self._data(client, m, historical=m.seq <= boundary):
                     return
                 after = m.seq
+
+    def _wait_for_host(self, client: mqtt.Client) -> bool:
+        """With a primary host: wait (connected, sending nothing) until it says online."""
+        if self.state_topic is None:
+            return True
+        told = False
+        while self._host_online is not True:
+            if self._lost is not None or self._stop.is_set():
+                return False
+            if "next" in self._commands:
+                self._leave(client, self._next_message(), "the host asked for the next server")
+                return False
+            if not told:
+                self._set_status(message=self._host_message())
+                told = True
+            self._sleep(0.2)
+        self._commands.clear()  # a rebirth asked while offline: the births come now anyway
+        self._set_status(message=Message("sync.connected", self._params(0)))
+        return True
+
+    def _obey(self, client: mqtt.Client) -> bool:
+        """Carry out the NCMDs that came; False when the session ends."""
+        while self._commands:
+            command = self._commands.popleft()
+            if command == "next":
+                self._leave(client, self._next_message(), "the host asked for the next server")
+                return False
+            log.info("sparkplug: rebirth asked by a host")
+            if not self._birth(client):
+                self._lost = "birth too large"
+                return False
+        return True
+
+    def _leave(self, client: mqtt.Client, why: Message, detail: str) -> None:
+        """End the session by our own choice: NDEATH first (a clean disconnect sends no will),
+        then the base class disconnects; the next session starts after the usual wait."""
+        log.info("sparkplug: %s", why.render())
+        self._goodbye(client)
+        self._leaving = why
+        self._lost = detail
+
+    def _host_message(self) -> Message:
+        return Message(
+            "sync.sparkplug.host_offline",
+            {"broker": self.broker, "host": self.sparkplug.primary_host_id or ""},
+        )
+
+    def _next_message(self) -> Message:
+        return Message("sync.sparkplug.next_server", {"broker": self.broker})
 
     def _read_after(self, after: int, limit: int) -> list[StoredMessage]:
         def query(database: Database) -> list[StoredMessage]:
@@ -191,8 +314,11 @@ class SparkplugPublisher(MqttPublisher):
         ``message_size_limit``: paho cannot read its answer), so the same birth or NDATA would
         end every session. When the connection dies twice with the same one first in flight,
         its size is taken as over the limit: the next session splits that NDATA, or reports the
-        birth and stops.
+        birth and stops. A session this side ended (host offline, next server) proves nothing.
         """
+        if self._leaving is not None:
+            self._birth_mid = None
+            return
         if self._birth_mid is not None:
             first: tuple[str | int, int] | None = ("birth", self._birth_size)
         elif self._unacked:
@@ -222,9 +348,16 @@ class SparkplugPublisher(MqttPublisher):
             self._learned_limit = None  # the broker may take more now: learn afresh
             self._suspect = None
         self._pending_parts.clear()
+        self._leaving = None
         super()._session(backoff)
         if self._halted is not None:
             self._set_error(self._halted)
+
+    def _set_error(self, message: Message) -> None:
+        if self._leaving is not None and message.id == "sync.lost":
+            self._set_status(connected=False, message=self._leaving)  # our choice, no error
+            return
+        super()._set_error(message)
 
     def _update_backlog(self) -> None:
         """The backlog is the cursor's distance to the newest message (see :attr:`status`)."""
@@ -256,26 +389,55 @@ class SparkplugPublisher(MqttPublisher):
     def _death(self) -> bytes:
         return self._payload(None, [("bdSeq", self._bdseq, None, False)])
 
+    def _device_topic(self, kind: str, device: str) -> str:
+        return f"{self.topic.format(kind)}/{self.devices[device]}"
+
     def _birth(self, client: mqtt.Client) -> bool:
-        """Publish NBIRTH; False when it is over the broker's limit (reported, session ends:
-        a host takes no NDATA without a birth, and a birth cannot be split)."""
+        """Publish NBIRTH and a DBIRTH per live device; False when a birth is over the broker's
+        limit (reported, session ends: a host takes no data without a birth, and a birth cannot
+        be split)."""
         now = int(time.time() * 1000)
-        metrics = [("bdSeq", self._bdseq, now, False), ("Node Control/Rebirth", False, now, False)]
-        metrics += [(name, value, now, False) for name, (_, value) in self._known.items()]
+        metrics = [
+            ("bdSeq", self._bdseq, now, False),
+            ("Node Control/Rebirth", False, now, False),
+            ("Node Control/Next Server", False, now, False),
+        ]
+        metrics += [(name, value, now, False) for name, value in self._known.items()]
         self._seq = 0
-        topic = self.topic.format("NBIRTH")
+        self._born.clear()
         payload = self._payload(0, metrics)
+        info = self._publish_birth(client, self.topic.format("NBIRTH"), payload)
+        if info is None:
+            return False
+        self._birth_mid, self._birth_size = info.mid, len(payload)
+        self.births += 1
+        for device, alive in self._alive.items():
+            if alive and self._device_birth(client, device) is None:
+                return False
+        return True
+
+    def _device_birth(self, client: mqtt.Client, device: str) -> mqtt.MQTTMessageInfo | None:
+        now = int(time.time() * 1000)
+        known = self._device_known[device]
+        metrics = [(name, value, now, False) for name, value in known.items()]
+        self._seq = self._next_seq()
+        topic = self._device_topic("DBIRTH", device)
+        info = self._publish_birth(client, topic, self._payload(self._seq, metrics))
+        if info is not None:
+            self._born.add(device)
+        return info
+
+    def _publish_birth(
+        self, client: mqtt.Client, topic: str, payload: bytes
+    ) -> mqtt.MQTTMessageInfo | None:
         limit = self._limit()
         if limit is not None and len(payload) + len(topic.encode()) + PACKET_OVERHEAD > limit:
             limit_bytes = limit - len(topic.encode()) - PACKET_OVERHEAD
             params = {"size": len(payload), "limit": limit_bytes, "sink": self.broker}
             self._halted = Message("sync.sparkplug.birth_too_large", params)
             log.error("sparkplug: %s", self._halted.render())
-            return False
-        info = client.publish(topic, payload, qos=1)
-        self._birth_mid, self._birth_size = info.mid, len(payload)
-        self.births += 1
-        return True
+            return None
+        return client.publish(topic, payload, qos=1)
 
     def _fields(self, m: StoredMessage) -> list[tuple[str, Any]]:
         try:
@@ -283,20 +445,61 @@ class SparkplugPublisher(MqttPublisher):
         except ValueError:
             return [(m.topic, m.payload)]
 
+    def _route(self, m: StoredMessage) -> tuple[str | None, list[tuple[str, Any]], bool | None]:
+        """(device or None for the node, its metrics, and for a ``device`` message whether the
+        device is connected)."""
+        if m.kind not in ("summary", "device") or not self.devices:
+            return None, self._fields(m), None
+        try:
+            body = json.loads(m.payload)
+        except ValueError:
+            return None, self._fields(m), None
+        device = body.get("device") if isinstance(body, dict) else None
+        if not isinstance(device, str) or device not in self.devices:
+            return None, self._fields(m), None
+        # The station's own topics only: a partner's copy (``shared/<partner>/...``, filtered)
+        # stays a node metric of its own name.
+        if m.kind == "device" and m.topic == f"device/{self.devices[device]}":
+            return device, [], bool(body.get("connected"))
+        prefix = f"summary/{self.devices[device]}/"
+        if m.kind != "summary" or not m.topic.startswith(prefix):
+            return None, self._fields(m), None
+        tag = m.topic[len(prefix) :]
+        fields = [(f"{tag}/{k}", v) for k, v in body.items() if k not in ("device", "tag")]
+        return device, fields, None
+
+    def _learn(self, m: StoredMessage) -> bool:
+        """Remember the metrics of a message (the next birth declares them); True when a
+        born node or device has a metric its birth did not declare."""
+        device, fields, _ = self._route(m)
+        known = self._known if device is None else self._device_known[device]
+        new = any(name not in known for name, _ in fields)
+        known.update(fields)
+        return new and (device is None or device in self._born)
+
     def _data(self, client: mqtt.Client, m: StoredMessage, historical: bool) -> bool:
-        fields = self._fields(m)
-        if any(name not in self._known for name, _ in fields):
-            for name, value in fields:
-                self._known[name] = (0, value)
-            if not self._birth(client):  # a rebirth: hosts take only metrics a birth declared
+        device, fields, connected = self._route(m)
+        if device is not None and connected is not None:
+            return self._device_change(client, m, device, connected, historical)
+        known = self._known if device is None else self._device_known[device]
+        new = any(name not in known for name, _ in fields)
+        known.update(fields)
+        if device is not None and device not in self._born:
+            # Data of a device that has no birth (first data, or data after a recovery the
+            # outbox did not record): it answers, so it is alive.
+            self._alive[device] = True
+            if self._device_birth(client, device) is None:
                 self._lost = "birth too large"
                 return False
-        else:
-            for name, value in fields:
-                self._known[name] = (0, value)
+        elif new and not self._birth(client):  # hosts take only metrics a birth declared
+            self._lost = "birth too large"
+            return False
         ts = int(m.created * 1000)
         metrics: list[MetricRow] = [(name, value, ts, historical) for name, value in fields]
-        topic = self.topic.format("NDATA")
+        if device is None:
+            topic = self.topic.format("NDATA")
+        else:
+            topic = self._device_topic("DDATA", device)
         limit = self._limit()
         room = None if limit is None else limit - len(topic.encode()) - PACKET_OVERHEAD
         parts = self._split(metrics, room)
@@ -307,15 +510,46 @@ class SparkplugPublisher(MqttPublisher):
             self._acked.add(m.seq)
             return True
         if len(parts) > 1:
-            log.info("sparkplug: message %d sent as %d NDATA", m.seq, len(parts))
+            log.info("sparkplug: message %d sent as %d NDATA/DDATA", m.seq, len(parts))
             self._pending_parts[m.seq] = len(parts)
         for payload in parts:
-            info = client.publish(topic, payload, qos=1)
-            if info.rc != mqtt.MQTT_ERR_SUCCESS:
-                self._lost = mqtt.error_string(info.rc)
+            if not self._track(client.publish(topic, payload, qos=1), m, historical, payload):
                 return False
-            self._unacked[info.mid] = (m, historical, len(payload))
-            self._sent += 1
+        return True
+
+    def _device_change(
+        self, client: mqtt.Client, m: StoredMessage, device: str, connected: bool, historical: bool
+    ) -> bool:
+        """A device lost or regained communication: DDEATH or DBIRTH (nothing when the host
+        already knows it so)."""
+        self._alive[device] = connected
+        self._order.append(m.seq)
+        if connected == (device in self._born):
+            self._acked.add(m.seq)
+            return True
+        if connected:
+            info = self._device_birth(client, device)
+            if info is None:
+                self._lost = "birth too large"
+                return False
+            payload = b""
+        else:
+            self._born.discard(device)
+            self._seq = self._next_seq()
+            payload = self._payload(self._seq, [])
+            info = client.publish(self._device_topic("DDEATH", device), payload, qos=1)
+        log.info("sparkplug: device %s %s", device, "born" if connected else "dead")
+        return self._track(info, m, historical, payload)
+
+    def _track(
+        self, info: mqtt.MQTTMessageInfo, m: StoredMessage, historical: bool, payload: bytes
+    ) -> bool:
+        """Wait for the PUBACK of a publish made for an outbox message; False: connection lost."""
+        if info.rc != mqtt.MQTT_ERR_SUCCESS:
+            self._lost = mqtt.error_string(info.rc)
+            return False
+        self._unacked[info.mid] = (m, historical, len(payload))
+        self._sent += 1
         return True
 
     def _split(self, metrics: list[MetricRow], room: int | None) -> list[bytes] | None:
@@ -351,10 +585,50 @@ class SparkplugPublisher(MqttPublisher):
     def _next_seq(self) -> int:
         return (self._seq + 1) % 256
 
+    # -- what hosts send (paho's network thread: record and wake) ---------------------------
+
+    def _on_message(self, client: Any, userdata: Any, message: mqtt.MQTTMessage) -> None:
+        if message.topic == self.state_topic:
+            state = host_state(bytes(message.payload))
+            if state is None:
+                log.warning("sparkplug: a STATE message that is not Sparkplug's ignored")
+                return
+            online, ts = state
+            newer = ts is not None and ts > self._host_ts
+            if ts is not None:
+                if ts < self._host_ts:  # an older state (a stale retained one): ignored
+                    return
+                self._host_ts = ts
+            if online and newer and self._host_online is True:
+                # Online again with no offline seen (the host restarted quickly): it lost
+                # the births, so they come again.
+                self._commands.append("rebirth")
+            self._host_online = online
+            self._wake.set()
+            return
+        if message.topic != self.topic.format("NCMD"):
+            log.warning("sparkplug: %s ignored (no writes to devices)", message.topic)
+            return
+        payload = Payload()
+        try:
+            payload.ParseFromString(message.payload)
+        except Exception:  # protobuf's DecodeError: a host's bad bytes are no reason to stop
+            log.warning("sparkplug: an NCMD that is no Sparkplug payload ignored")
+            return
+        for metric in payload.metrics:
+            wanted = metric.WhichOneof("value") == "boolean_value" and metric.boolean_value
+            if metric.name == "Node Control/Rebirth" and wanted:
+                self._commands.append("rebirth")
+            elif metric.name == "Node Control/Next Server" and wanted:
+                self._commands.append("next")
+            else:
+                log.warning("sparkplug: NCMD %s ignored (not supported)", metric.name)
+        self._wake.set()
+
     # -- acknowledgements ------------------------------------------------------------------
 
     def _settle(self, client: mqtt.Client | None = None) -> None:
-        if not self._acks:
+        if not self._acks and not (self._order and self._order[0] in self._acked):
             return
         while self._acks:
             mid, _code = self._acks.popleft()
