@@ -34,6 +34,22 @@ FAULTS: dict[str, str] = {
 #: Every message id with its English template.
 CATALOGUE: dict[str, str] = {
     "event.comm_loss": "{device}: communication lost ({fault_text})",
+    # Orders from the cluster's lead that the station cannot take (app/orders/feed.py).
+    "orders.feed.in_order": "order '{order}': {problem}",
+    "orders.feed.field": "{field}: {problem}",
+    "orders.feed.too_large": "the message is larger than {limit} bytes",
+    "orders.feed.not_json": "not JSON: {detail}",
+    "orders.feed.not_object": "not a JSON object",
+    "orders.feed.version": "payload version {got} is not {want}",
+    "orders.feed.unknown_field": "unknown field",
+    "orders.feed.text_required": "must be a non-empty text",
+    "orders.feed.text_too_long": "must be at most {limit} printable characters",
+    "orders.feed.revision": "must be a whole number of at least 1 (got {got})",
+    "orders.feed.action": "must be one of {choices} (got {got})",
+    "orders.feed.quantity": "must be a whole number from 1 to {limit} (got {got})",
+    "orders.feed.due": "must be Unix seconds or an ISO 8601 time with offset (got {got})",
+    "orders.feed.sender": "must be a text of at most {limit} characters",
+    "orders.feed.refused": "order '{order}' revision {revision}: {action} refused",
     "event.comm_restored": "{device}: communication restored",
     "event.part_scanned": "{device}: part {serial} scanned",
     "event.state_changed": "{device}: {from_label} → {to_label}",

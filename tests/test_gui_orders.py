@@ -77,3 +77,50 @@ def test_the_sharing_screen_shows_the_policy(open_window) -> None:
     assert view.summary.text().startswith("Policy version 3")
     cells = [view.table.item(0, c).text() for c in range(view.table.columnCount())]
     assert cells == ["lead", "summary, status", "cnc.spindle_*", "1 h", "summary: mean, count"]
+
+
+def test_orders_from_the_lead_show_their_counts_and_last_problem(
+    open_window, qtbot, tmp_path: Path
+) -> None:
+    import time
+
+    from app.config import SyncConfig
+    from app.config.cluster import ClusterConfig
+    from app.orders import WorkOrder
+    from app.orders.feed import order_message, order_topic
+    from tests.cluster_support import Sender
+    from tests.mqtt_support import Broker
+
+    broker = Broker(tmp_path / "broker").start()
+    sender = None
+    try:
+        sync = SyncConfig(broker=broker.url, interval_s=60.0, retry_max_s=1.0)
+        config = press_config().model_copy(
+            update={"sync": sync, "cluster": ClusterConfig(receive_orders=True)}
+        )
+        window = open_window(config)
+        view = window.orders
+        window.tabs.setCurrentWidget(view)
+        station = window.station
+        assert view.feed_status.isVisible()
+        assert station.order_subscriber is not None and station.order_feed is not None
+        qtbot.waitUntil(station.order_subscriber.subscribed.is_set, timeout=15_000)
+        info = station.config.station
+        topic = order_topic("shopfloor", info.company, info.site, info.line, info.station)
+        good = order_message(WorkOrder("WO-9", "EVH-220", 10, time.time() + 86400), 1, "lead")
+        sender = Sender(broker)
+        sender.send([(topic, good), (topic, {**good, "order_id": "WO-X", "quantity": "many"})])
+        qtbot.waitUntil(lambda: station.order_feed.counts.received == 2, timeout=15_000)
+        view.refresh()
+        text = view.feed_status.text()
+        assert text.startswith("Orders from the lead: 2 received, 1 applied, 0 repeated, 1 invalid")
+        assert "Last problem: order 'WO-X': quantity: must be a whole number" in text
+        window.set_language("ko")
+        qtbot.waitUntil(lambda: "주관사" in view.feed_status.text(), timeout=5000)
+        text = view.feed_status.text()
+        assert "주관사 작업지시: 수신 2, 적용 1, 중복 0, 무효 1" in text
+        assert "작업지시 'WO-X': quantity: 1부터 1000000000까지의 정수여야 합니다" in text
+    finally:
+        if sender is not None:
+            sender.close()
+        broker.stop()

@@ -89,7 +89,7 @@ def test_orders_from_the_lead(tmp_path: Path) -> None:
         sender.client.publish(topic, b"{not json", qos=1).wait_for_publish(10)
         wait_until(lambda: station.order_feed.counts.invalid == 4, 15, "the bad orders counted")
         wait_until(lambda: station.orders.get("WO-3") is not None, 15, "the good order")
-        problems = station.order_feed.problems
+        problems = [p.render() for p in station.order_feed.problems]
         assert any(p.startswith("order 'WO-X': quantity: must be a whole number") for p in problems)
         assert any("part_number: must be a non-empty text" in p for p in problems)
         assert any("due: must be Unix seconds or an ISO 8601" in p for p in problems)

@@ -46,7 +46,7 @@ from app.orders.importer import OrderFileError, read_orders
 from app.orders.tracker import OrderProgress
 from app.security import ORDER_EDIT, ORDER_RUN, AccessDenied, Actor
 from app.station import STATION_USER, Station
-from widgets.i18n import on_language_change
+from widgets.i18n import on_language_change, translate_message
 from widgets.theme import FAULT, WARNING
 from widgets.users import SessionController
 
@@ -180,6 +180,10 @@ class OrdersView(QWidget):
         self.cancel_button = QPushButton()
         self.message = QLabel(objectName="ordersMessage")
         self.message.setWordWrap(True)
+        # Orders from the cluster's lead: what arrived, and the last message refused.
+        self.feed_status = QLabel(objectName="ordersFeed")
+        self.feed_status.setWordWrap(True)
+        self.feed_status.setVisible(station.order_feed is not None)
         bar = QHBoxLayout()
         for widget in (
             self.import_button,
@@ -211,6 +215,7 @@ class OrdersView(QWidget):
         stock_bar.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addWidget(self.feed_status)
         layout.addWidget(self.message)
         layout.addWidget(self.table, 3)
         if station.stock.items:
@@ -245,6 +250,7 @@ class OrdersView(QWidget):
             [self.tr("Stock item"), self.tr("Level"), self.tr("Warn below"), self.tr("Status")]
         )
         self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
+        self._show_feed()
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -255,6 +261,25 @@ class OrdersView(QWidget):
         if selected is not None:
             self.select(selected.order_id)
         self._show_stock()
+        self._show_feed()
+
+    def _show_feed(self) -> None:
+        feed = self.station.order_feed
+        if feed is None:
+            return
+        counts = feed.counts
+        text = (
+            self.tr("Orders from the lead: %1 received, %2 applied, %3 repeated, %4 invalid")
+            .replace("%1", str(counts.received))
+            .replace("%2", str(counts.applied))
+            .replace("%3", str(counts.duplicates))
+            .replace("%4", str(counts.invalid))
+        )
+        problem = feed.problems[-1] if feed.problems else None
+        if problem is not None:
+            said = problem.render(translate_message)
+            text += "\n" + self.tr("Last problem: %1").replace("%1", said)
+        self.feed_status.setText(text)
 
     def _show_stock(self) -> None:
         levels = self.station.stock.levels()

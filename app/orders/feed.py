@@ -31,6 +31,7 @@ from sqlalchemy import select as sql_select
 
 from app.audit import AuditEntry
 from app.audit.trail import AuditKind
+from app.messages import Message
 from app.orders.model import WorkOrder
 from app.orders.store import OrderBook, OrdersKind
 from app.storage.database import Database
@@ -41,6 +42,7 @@ PAYLOAD_VERSION = 1
 LIMITS = {"order_id": 64, "part_number": 64, "customer": 120, "machine": 64}
 MAX_PAYLOAD = 64 * 1024
 MAX_QUANTITY = 10**9
+MAX_SENDER = 120
 ACTIONS = ("put", "cancel")
 
 log = logging.getLogger(__name__)
@@ -87,7 +89,16 @@ def order_message(
 
 
 class OrderMessageError(ValueError):
-    """A message that is not a valid order; the sentence names the field."""
+    """A message that is not a valid order; :attr:`message` names the field (``str()``: in
+    English)."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message.render())
+        self.message = message
+
+
+def _problem(problem: str, **params: Any) -> Message:
+    return Message(f"orders.feed.{problem}", params)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,58 +112,59 @@ class IncomingOrder:
 def parse_order(payload: bytes) -> IncomingOrder:
     """The order in ``payload``, or OrderMessageError saying what is wrong with it."""
     if len(payload) > MAX_PAYLOAD:
-        raise OrderMessageError(f"the message is larger than {MAX_PAYLOAD} bytes")
+        raise OrderMessageError(_problem("too_large", limit=MAX_PAYLOAD))
     try:
         body = json.loads(payload)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise OrderMessageError(f"not JSON: {exc}") from None
+        raise OrderMessageError(_problem("not_json", detail=str(exc))) from None
     if not isinstance(body, dict):
-        raise OrderMessageError("not a JSON object")
-    where = f"order '{body['order_id']}': " if isinstance(body.get("order_id"), str) else ""
+        raise OrderMessageError(_problem("not_object"))
+    order_id = body.get("order_id") if isinstance(body.get("order_id"), str) else None
 
-    def fail(key: str, text: str) -> OrderMessageError:
-        return OrderMessageError(f"{where}{key}: {text}")
+    def fail(key: str, problem: str, **params: Any) -> OrderMessageError:
+        said = Message("orders.feed.field", {"field": key, "problem": _problem(problem, **params)})
+        if order_id is not None:
+            said = Message("orders.feed.in_order", {"order": order_id, "problem": said})
+        return OrderMessageError(said)
 
     if body.get("v") != PAYLOAD_VERSION:
-        raise fail("v", f"payload version {body.get('v')!r} is not {PAYLOAD_VERSION}")
+        raise fail("v", "version", got=repr(body.get("v")), want=PAYLOAD_VERSION)
     known = {
         "v", "order_id", "revision", "action", "part_number", "quantity", "due", "customer",
         "machine", "issued", "sender",
     }  # fmt: skip
     unknown = sorted(set(body) - known)
     if unknown:
-        raise fail(unknown[0], "unknown field")
+        raise fail(unknown[0], "unknown_field")
     texts: dict[str, str] = {}
     for key, limit in LIMITS.items():
         value = body.get(key)
         if key in ("customer", "machine") and (value is None or value == ""):
             continue
         if not isinstance(value, str) or not value.strip():
-            raise fail(key, "must be a non-empty text")
+            raise fail(key, "text_required")
         if len(value) > limit or any(not ch.isprintable() for ch in value):
-            raise fail(key, f"must be at most {limit} printable characters")
+            raise fail(key, "text_too_long", limit=limit)
         texts[key] = value.strip()
     revision = body.get("revision")
     if not isinstance(revision, int) or isinstance(revision, bool) or revision < 1:
-        raise fail("revision", f"must be a whole number of at least 1 (got {revision!r})")
+        raise fail("revision", "revision", got=repr(revision))
     action = body.get("action", "put")
     if action not in ACTIONS:
-        raise fail("action", f"must be one of {', '.join(ACTIONS)} (got {action!r})")
+        raise fail("action", "action", choices=", ".join(ACTIONS), got=repr(action))
     quantity = body.get("quantity")
     if (
         not isinstance(quantity, int)
         or isinstance(quantity, bool)
         or not 1 <= quantity <= MAX_QUANTITY
     ):
-        raise fail(
-            "quantity", f"must be a whole number from 1 to {MAX_QUANTITY} (got {quantity!r})"
-        )
+        raise fail("quantity", "quantity", limit=MAX_QUANTITY, got=repr(quantity))
     due = _due(body.get("due"))
     if due is None:
-        raise fail("due", f"must be Unix seconds or an ISO 8601 time with offset (got {body.get('due')!r})")  # fmt: skip  # noqa: E501
+        raise fail("due", "due", got=repr(body.get("due")))
     sender = body.get("sender", "")
-    if not isinstance(sender, str) or len(sender) > 120:
-        raise fail("sender", "must be a text of at most 120 characters")
+    if not isinstance(sender, str) or len(sender) > MAX_SENDER:
+        raise fail("sender", "sender", limit=MAX_SENDER)
     order = WorkOrder(
         order_id=texts["order_id"],
         part_number=texts["part_number"],
@@ -244,7 +256,7 @@ class FeedCounts:
     applied: int = 0
     duplicates: int = 0
     invalid: int = 0
-    last_problem: str = ""
+    last_problem: Message | None = None
 
 
 class OrderFeed:
@@ -259,8 +271,8 @@ class OrderFeed:
         self._revisions = {order_id: revision for order_id, revision in rows}
         self.counts = FeedCounts()
         self._lock = threading.Lock()
-        self.problems: list[str] = []
-        """The newest problems, in words (at most 50)."""
+        self.problems: list[Message] = []
+        """The newest problems (at most 50)."""
 
     def handle(self, payload: bytes, ack: Callable[[], None] | None = None) -> str:
         """Validate, de-duplicate and apply one message; the outcome in a word."""
@@ -272,8 +284,8 @@ class OrderFeed:
         try:
             incoming = parse_order(payload)
         except OrderMessageError as exc:
-            self._problem(str(exc))
-            self.counts = _bump(counts, received=1, invalid=1, last_problem=str(exc))
+            self._problem(exc.message)
+            self.counts = _bump(counts, received=1, invalid=1, last_problem=exc.message)
             if ack is not None:
                 ack()  # it will never become valid: do not have it sent again
             return "invalid"
@@ -290,19 +302,19 @@ class OrderFeed:
             incoming.order, incoming.revision, incoming.action, incoming.sender
         )
         if outcome in ("refused",):
-            problem = f"order '{order_id}' revision {incoming.revision}: {incoming.action} refused"
-            self._problem(problem)
+            params = {"order": order_id, "revision": incoming.revision, "action": incoming.action}
+            self._problem(Message("orders.feed.refused", params))
         applied = Applied(order_id, incoming.revision, outcome, stored, entry, ack)
         self.gateway.submit(self.kind, [applied])
         self.counts = _bump(counts, received=1, applied=1)
         return outcome
 
-    def _problem(self, text: str) -> None:
-        log.warning("order feed: %s", text)
-        self.problems = [*self.problems[-49:], text]
+    def _problem(self, problem: Message) -> None:
+        log.warning("order feed: %s", problem.render())
+        self.problems = [*self.problems[-49:], problem]
 
 
-def _bump(counts: FeedCounts, last_problem: str | None = None, **add: int) -> FeedCounts:
+def _bump(counts: FeedCounts, last_problem: Message | None = None, **add: int) -> FeedCounts:
     values = {name: getattr(counts, name) + add.get(name, 0) for name in add}
     if last_problem is not None:
         values["last_problem"] = last_problem

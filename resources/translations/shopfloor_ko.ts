@@ -2002,6 +2002,14 @@
         <translation>출고…</translation>
     </message>
     <message>
+        <source>Orders from the lead: %1 received, %2 applied, %3 repeated, %4 invalid</source>
+        <translation>주관사 작업지시: 수신 %1, 적용 %2, 중복 %3, 무효 %4</translation>
+    </message>
+    <message>
+        <source>Last problem: %1</source>
+        <translation>최근 문제: %1</translation>
+    </message>
+    <message>
         <source>Low</source>
         <translation>부족</translation>
     </message>
@@ -3210,6 +3218,34 @@
         <translation>측정값 &apos;{text}&apos;이(가) NAME=NUMBER 형식이 아닙니다</translation>
     </message>
     <message>
+        <source>must be Unix seconds or an ISO 8601 time with offset (got {got})</source>
+        <translation>Unix 초 또는 시간대가 있는 ISO 8601 시각이어야 합니다 (받은 값 {got})</translation>
+    </message>
+    <message>
+        <source>must be a non-empty text</source>
+        <translation>비어 있지 않은 텍스트여야 합니다</translation>
+    </message>
+    <message>
+        <source>must be a text of at most {limit} characters</source>
+        <translation>최대 {limit}자의 텍스트여야 합니다</translation>
+    </message>
+    <message>
+        <source>must be a whole number from 1 to {limit} (got {got})</source>
+        <translation>1부터 {limit}까지의 정수여야 합니다 (받은 값 {got})</translation>
+    </message>
+    <message>
+        <source>must be a whole number of at least 1 (got {got})</source>
+        <translation>1 이상의 정수여야 합니다 (받은 값 {got})</translation>
+    </message>
+    <message>
+        <source>must be at most {limit} printable characters</source>
+        <translation>인쇄 가능한 문자 최대 {limit}자여야 합니다</translation>
+    </message>
+    <message>
+        <source>must be one of {choices} (got {got})</source>
+        <translation>{choices} 중 하나여야 합니다 (받은 값 {got})</translation>
+    </message>
+    <message>
         <source>no answer</source>
         <translation>응답 없음</translation>
     </message>
@@ -3222,6 +3258,14 @@
         <translation>ID가 {defect}인 불량이 없습니다</translation>
     </message>
     <message>
+        <source>not JSON: {detail}</source>
+        <translation>JSON이 아닙니다: {detail}</translation>
+    </message>
+    <message>
+        <source>not a JSON object</source>
+        <translation>JSON 객체가 아닙니다</translation>
+    </message>
+    <message>
         <source>notes are longer than {limit} characters</source>
         <translation>비고가 {limit}자를 초과합니다</translation>
     </message>
@@ -3232,6 +3276,18 @@
     <message>
         <source>one point beyond 3σ</source>
         <translation>1개 점이 3σ 밖</translation>
+    </message>
+    <message>
+        <source>order &apos;{order}&apos; revision {revision}: {action} refused</source>
+        <translation>작업지시 &apos;{order}&apos; 개정 {revision}: {action} 거부됨</translation>
+    </message>
+    <message>
+        <source>order &apos;{order}&apos;: {problem}</source>
+        <translation>작업지시 &apos;{order}&apos;: {problem}</translation>
+    </message>
+    <message>
+        <source>payload version {got} is not {want}</source>
+        <translation>페이로드 버전 {got}이(가) {want}이(가) 아닙니다</translation>
     </message>
     <message>
         <source>photo {path} does not exist or cannot be read</source>
@@ -3274,12 +3330,20 @@
         <translation>태그들이 평소처럼 함께 움직이지 않음 (Q/SPE 한계의 {ratio:.1f}배)</translation>
     </message>
     <message>
+        <source>the message is larger than {limit} bytes</source>
+        <translation>메시지가 {limit}바이트보다 큽니다</translation>
+    </message>
+    <message>
         <source>the shape of its last {length} samples is new (chance about {chance:.0e} under normal behaviour)</source>
         <translation>최근 {length}개 샘플의 파형이 처음 보는 형태 (정상 상태에서 발생 확률 약 {chance:.0e})</translation>
     </message>
     <message>
         <source>unknown defect code &apos;{code}&apos; (known: {known})</source>
         <translation>알 수 없는 불량 코드 &apos;{code}&apos; (등록된 코드: {known})</translation>
+    </message>
+    <message>
+        <source>unknown field</source>
+        <translation>알 수 없는 필드</translation>
     </message>
     <message>
         <source>unknown machine &apos;{machine}&apos; (known: {known})</source>
@@ -3348,6 +3412,10 @@
     <message>
         <source>{device}: {user} wrote {tag} = {value}, but it reads {after}</source>
         <translation>{device}: {user}이(가) {tag} = {value} 기록, 그러나 읽은 값은 {after}</translation>
+    </message>
+    <message>
+        <source>{field}: {problem}</source>
+        <translation>{field}: {problem}</translation>
     </message>
     <message>
         <source>{n:g}-second</source>
