@@ -115,11 +115,15 @@ def test_orders_from_the_lead_show_their_counts_and_last_problem(
         text = view.feed_status.text()
         assert text.startswith("Orders from the lead: 2 received, 1 applied, 0 repeated, 1 invalid")
         assert "Last problem: order 'WO-X': quantity: must be a whole number" in text
+        assert [view.model.index(r, 0).data() for r in range(view.model.rowCount())] == [
+            "WO-9 (rev. 1)"
+        ]
         window.set_language("ko")
         qtbot.waitUntil(lambda: "주관사" in view.feed_status.text(), timeout=5000)
         text = view.feed_status.text()
         assert "주관사 작업지시: 수신 2, 적용 1, 중복 0, 무효 1" in text
         assert "작업지시 'WO-X': quantity: 1부터 1000000000까지의 정수여야 합니다" in text
+        assert view.model.index(0, 0).data() == "WO-9 (개정 1)"
     finally:
         if sender is not None:
             sender.close()

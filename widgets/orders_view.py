@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -83,9 +84,15 @@ def _when(timestamp: float | None) -> str:
 class OrdersModel(QAbstractTableModel):
     """Rows of :class:`OrderProgress`, replaced whole each refresh (tens of orders)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        revision_of: Callable[[str], int | None] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.rows: list[OrderProgress] = []
+        self.revision_of = revision_of
+        """The lead's revision of an order (orders from the cluster's lead)."""
 
     def set_rows(self, rows: list[OrderProgress]) -> None:
         if [r.order.order_id for r in rows] == [r.order.order_id for r in self.rows]:
@@ -127,7 +134,11 @@ class OrdersModel(QAbstractTableModel):
         o = row.order
         match column:
             case 0:
-                return o.order_id
+                revision = self.revision_of(o.order_id) if self.revision_of else None
+                if revision is None:
+                    return o.order_id
+                named = self.tr("%1 (rev. %2)").replace("%1", o.order_id)
+                return named.replace("%2", str(revision))
             case 1:
                 return o.part_number
             case 2:
@@ -194,7 +205,8 @@ class OrdersView(QWidget):
         ):
             bar.addWidget(widget)
         bar.addStretch(1)
-        self.model = OrdersModel(self)
+        feed = station.order_feed
+        self.model = OrdersModel(self, feed.revision if feed is not None else None)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)

@@ -274,6 +274,10 @@ class OrderFeed:
         self.problems: list[Message] = []
         """The newest problems (at most 50)."""
 
+    def revision(self, order_id: str) -> int | None:
+        """The lead's revision of an order applied here (None: not from the lead)."""
+        return self._revisions.get(order_id)
+
     def handle(self, payload: bytes, ack: Callable[[], None] | None = None) -> str:
         """Validate, de-duplicate and apply one message; the outcome in a word."""
         with self._lock:

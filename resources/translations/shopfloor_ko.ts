@@ -1947,6 +1947,10 @@
         <translation>취소</translation>
     </message>
     <message>
+        <source>%1 (rev. %2)</source>
+        <translation>%1 (개정 %2)</translation>
+    </message>
+    <message>
         <source>On time</source>
         <translation>정상</translation>
     </message>
