@@ -90,6 +90,7 @@ def test_orders_from_the_lead_show_their_counts_and_last_problem(
     from app.orders.feed import order_message, order_topic
     from tests.cluster_support import Sender
     from tests.mqtt_support import Broker
+    from widgets.i18n import set_language
 
     broker = Broker(tmp_path / "broker").start()
     sender = None
@@ -125,6 +126,7 @@ def test_orders_from_the_lead_show_their_counts_and_last_problem(
         assert "작업지시 'WO-X': quantity: 1부터 1000000000까지의 정수여야 합니다" in text
         assert view.model.index(0, 0).data() == "WO-9 (개정 1)"
     finally:
+        set_language("en")  # the translator is the application's: later tests read English
         if sender is not None:
             sender.close()
         broker.stop()
