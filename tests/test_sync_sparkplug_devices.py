@@ -115,8 +115,9 @@ def broker(tmp_path: Path) -> Iterator[Broker]:
 
 
 def rig(
-    tmp_path: Path, broker: Broker, **sparkplug: Any
+    tmp_path: Path, broker: Broker, devices: tuple[str, ...] = ("press", "oven"), **sparkplug: Any
 ) -> tuple[DatabaseGateway, Any, SparkplugPublisher]:
+    """A gateway with the outbox and a Sparkplug publisher of ``devices`` (not started)."""
     gateway = open_gateway(tmp_path / "station.db")
     state = OutboxState()
     kind = gateway.register(OutboxWriteKind(state))
@@ -126,7 +127,7 @@ def rig(
         INFO,
         gateway,
         state,
-        devices=["press", "oven"],
+        devices=list(devices),
     )
     return gateway, kind, publisher
 

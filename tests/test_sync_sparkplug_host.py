@@ -13,16 +13,13 @@ from typing import Any
 
 import pytest
 
-from app.config import SyncConfig
-from app.config.sync import SparkplugConfig
-from app.sync.outbox import OutboxMessage, OutboxState, OutboxWriteKind
+from app.sync.outbox import OutboxMessage
 from app.sync.sparkplug.publisher import SparkplugPublisher
 from app.sync.sparkplug.sparkplug_b_pb2 import Payload
-from tests.alarm_support import open_gateway
 from tests.mqtt_support import Broker
-from tests.test_sync_mqtt import INFO
 from tests.test_sync_sparkplug import bdseq
 from tests.test_sync_sparkplug_devices import EDGE, GROUP, DeviceHost, tagged, value
+from tests.test_sync_sparkplug_devices import rig as devices_rig
 from tests.waiting import wait_until
 
 STATE = "spBv1.0/STATE/scada"
@@ -36,18 +33,7 @@ def broker(tmp_path: Path) -> Iterator[Broker]:
 
 
 def rig(tmp_path: Path, broker: Broker, **sparkplug: Any) -> tuple[Any, Any, SparkplugPublisher]:
-    gateway = open_gateway(tmp_path / "station.db")
-    state = OutboxState()
-    kind = gateway.register(OutboxWriteKind(state))
-    publisher = SparkplugPublisher(
-        SyncConfig(broker=broker.url, retry_max_s=1.0, protocol="3.1.1"),
-        SparkplugConfig(group_id=GROUP, edge_node_id=EDGE, **sparkplug),
-        INFO,
-        gateway,
-        state,
-        devices=["press"],
-    )
-    return gateway, kind, publisher
+    return devices_rig(tmp_path, broker, ("press",), **sparkplug)
 
 
 def status(n: int) -> OutboxMessage:
